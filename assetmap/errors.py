@@ -1,0 +1,97 @@
+"""Public exceptions and warnings of assetmap.
+
+Catch them from here::
+
+    from assetmap.errors import SchemaError
+
+Every error message says what was expected, what was given, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AssetmapError",
+    "AssetmapWarning",
+    "CRSError",
+    "ConfigurationError",
+    "GeocodingError",
+    "GeocodingWarning",
+    "Problem",
+    "SchemaError",
+    "SchemaWarning",
+]
+
+
+class AssetmapError(Exception):
+    """Base class of every error assetmap raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in one row (or in the whole table, when ``row`` is None).
+
+    Attributes
+    ----------
+    row
+        The row's id (``asset_id`` where there is one), or None for a problem of the table.
+    where
+        Where the row stands in its source, e.g. ``"line 14"`` or ``"feature 3"``.
+    column
+        The column concerned, or None.
+    message
+        What is wrong and, where possible, how to fix it.
+    """
+
+    row: str | None
+    where: str | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.where, f"id {self.row!r}" if self.row else None) if p]
+        head = ", ".join(parts) if parts else "table"
+        col = f" [{self.column}]" if self.column else ""
+        return f"{head}{col}: {self.message}"
+
+
+class SchemaError(AssetmapError, ValueError):
+    """A register or table does not fit the schema. Lists every problem at once.
+
+    Attributes
+    ----------
+    problems
+        Every problem found, in source order.
+    """
+
+    def __init__(self, what: str, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        n = len(self.problems)
+        super().__init__(f"{what}: {n} problem{'s' if n != 1 else ''} found\n{lines}")
+
+
+class GeocodingError(AssetmapError):
+    """Geocoding could not run at all (not: a row could not be placed; that is data)."""
+
+
+class CRSError(AssetmapError, ValueError):
+    """A coordinate reference system is missing, unknown or unsuitable."""
+
+
+class ConfigurationError(AssetmapError, ValueError):
+    """A setting or option has a value assetmap cannot use."""
+
+
+class AssetmapWarning(UserWarning):
+    """Base class of assetmap's warnings."""
+
+
+class SchemaWarning(AssetmapWarning):
+    """A soft problem in a register: the data was read, but something needs a look."""
+
+
+class GeocodingWarning(AssetmapWarning):
+    """Some rows could not be placed (see their ``geocode_note``)."""

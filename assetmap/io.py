@@ -1,0 +1,317 @@
+"""Reading registers into the canonical schema, and saving them.
+
+Formats: CSV (UTF-8 with or without a byte-order mark, or cp1252 as Excel writes it), Excel
+(``.xlsx``), GeoJSON, GeoPackage, GeoParquet, or a (Geo)DataFrame already in memory.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import json
+import logging
+import re
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import Problem, SchemaError
+from .schema import (
+    ALIASES,
+    ASSET_COLUMNS,
+    GEOCODE_COLUMNS,
+    TAG_COLUMNS,
+    validate_assets,
+    validate_relationships,
+)
+
+__all__ = ["read_assets", "read_relationships", "save_assets"]
+
+log = logging.getLogger(__name__)
+
+Source = str | PathLike[str] | pd.DataFrame
+_CANONICAL = {"asset_id", *ASSET_COLUMNS, *GEOCODE_COLUMNS, "geometry"}
+_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+}
+
+
+def _format_of(path: Path) -> str:
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SchemaError(str(path), [Problem(None, None, None,
+            f"cannot tell the format from the suffix {path.suffix!r}; assetmap reads "
+            f"{sorted(_FORMATS)}")])
+    return fmt
+
+
+def _key(heading: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(heading).strip().casefold()).strip("_")
+
+
+def _mapping(headings: list[str], columns: Mapping[str, str] | None, what: str) -> dict[str, str]:
+    """Work out which input heading becomes which canonical column.
+
+    Explicit ``columns`` win; otherwise a heading is recognised when, lower-cased with
+    non-letters as "_", it is a canonical name or a known alias ("Post Code" -> postcode).
+    """
+    columns = dict(columns or {})
+    problems = [
+        Problem(None, None, src, f"columns= maps {src!r}, but the source has no such heading; "
+                f"its headings are {headings}")
+        for src in columns if src not in headings
+    ]
+    problems += [
+        Problem(None, None, src, f"columns= maps {src!r} to {dst!r}, which is not a canonical "
+                f"column; canonical columns are {['asset_id', *ASSET_COLUMNS]}")
+        for src, dst in columns.items() if dst not in _CANONICAL
+    ]
+    mapping = {src: dst for src, dst in columns.items() if src in headings}
+    taken = set(mapping.values())
+    for h in headings:
+        if h in mapping:
+            continue
+        k = _key(h)
+        dst = k if k in _CANONICAL else ALIASES.get(k)
+        if dst is not None and dst not in taken:
+            mapping[h] = dst
+            taken.add(dst)
+    targets: dict[str, list[str]] = {}
+    for src, dst in mapping.items():
+        targets.setdefault(dst, []).append(src)
+    problems += [
+        Problem(None, None, dst, f"several headings map to {dst!r}: {srcs}; map only one")
+        for dst, srcs in targets.items() if len(srcs) > 1
+    ]
+    if problems:
+        raise SchemaError(what, problems)
+    return mapping
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) first; cp1252, as Excel saves 'CSV', otherwise."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _read_table(path: Path, fmt: str, *, sheet: str | int | None, layer: str | None,
+                text_columns: Mapping[str, str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a file as it is, returning the frame and where each row stands in the file."""
+    if fmt == "csv":
+        text = _decode(path.read_bytes())
+        headings = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
+        mapping = _mapping(headings, text_columns, str(path))
+        as_text = {h: str for h in mapping}  # canonical columns are parsed by the schema
+        frame = pd.read_csv(_io.StringIO(text), dtype=as_text, keep_default_na=False,
+                            na_values={h: [""] for h in headings})
+        return frame, [f"line {i + 2}" for i in range(len(frame))]
+    if fmt == "xlsx":
+        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        return frame, [f"row {i + 2}" for i in range(len(frame))]
+    if fmt == "parquet":
+        try:
+            frame = gpd.read_parquet(path)
+        except ValueError:  # plain Parquet, no geo metadata
+            frame = pd.read_parquet(path)
+        return frame, [f"row {i + 1}" for i in range(len(frame))]
+    frame = gpd.read_file(path, layer=layer)
+    return frame, [f"feature {i + 1}" for i in range(len(frame))]
+
+
+def _from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn a source's geometry into input columns: points into coordinates, areas into
+    footprints. A geocoded register (one with ``geocode_method``) keeps its geometry."""
+    if not isinstance(frame, gpd.GeoDataFrame) or "geocode_method" in frame.columns:
+        return frame
+    if frame.geometry.name not in frame.columns:
+        return pd.DataFrame(frame)
+    geom = frame.geometry
+    if geom.crs is not None and not geom.crs.equals("EPSG:4326"):
+        geom = geom.to_crs("EPSG:4326")
+    kinds = geom.geom_type
+    out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    points = (kinds == "Point").to_numpy()
+    areas = kinds.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if points.any() and "latitude" not in out and "longitude" not in out:
+        out["longitude"] = np.where(points, shapely.get_x(geom.to_numpy()), np.nan)
+        out["latitude"] = np.where(points, shapely.get_y(geom.to_numpy()), np.nan)
+    if areas.any() and "footprint" not in out:
+        out["footprint"] = pd.Series(np.where(areas, geom.to_numpy(), None), index=out.index)
+    return out
+
+
+def read_assets(
+    source: Source,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | int | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read an asset register into the canonical schema.
+
+    Parameters
+    ----------
+    source
+        A path to CSV, XLSX, GeoJSON, GeoPackage or GeoParquet, or a (Geo)DataFrame.
+    columns
+        Maps the register's own headings to canonical names, e.g.
+        ``{"Post Code": "postcode", "Organisation": "name", "Skills offered": "offers"}``.
+        Headings that already are canonical names or common aliases (``lat``, ``lon``, ``id``)
+        need no mapping. Other headings are kept untouched.
+    sheet
+        The Excel sheet (name or 0-based number); the first by default.
+    layer
+        The GeoPackage layer; the first by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every row of the source, in order, indexed by ``asset_id``; see
+        :func:`assetmap.schema.validate_assets`.
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem in the register, each with its id and line.
+
+    Examples
+    --------
+    >>> from assetmap import datasets
+    >>> assets = read_assets(datasets.sample_register_path())
+    >>> assets.loc["macro-mmuh", ["name", "kind", "postcode"]].tolist()
+    ['Midland Metropolitan University Hospital', 'macro', 'B66 2QT']
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index() if source.index.name == "asset_id" else source.copy()
+        where = [f"row {i + 1}" for i in range(len(frame))]
+        what = "asset register"
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"no register at {path}")
+        fmt = _format_of(path)
+        frame, where = _read_table(path, fmt, sheet=sheet, layer=layer, text_columns=columns)
+        what = str(path)
+    frame = _from_geometry(frame)
+    mapping = _mapping([str(c) for c in frame.columns], columns, what)
+    frame = frame.rename(columns={c: mapping.get(str(c), c) for c in frame.columns})
+    assets = validate_assets(frame, where=where, what=what)
+    log.info("read %d assets from %s", len(assets), what)
+    return assets
+
+
+def read_relationships(
+    source: Source,
+    *,
+    assets: pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read declared relationships (``source``, ``target``, ``type``, ``weight``, ``note``).
+
+    Parameters
+    ----------
+    source
+        A CSV or XLSX path, or a DataFrame.
+    assets
+        The register; every ``source``/``target`` must be one of its ids.
+    columns
+        Maps the file's headings to ``source``, ``target``, ``type``, ``weight``, ``note``.
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem, including every id not in the register.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame, where = source.copy(), None
+    else:
+        path = Path(source)
+        fmt = _format_of(path)
+        if fmt == "csv":
+            frame = pd.read_csv(_io.StringIO(_decode(path.read_bytes())), dtype=str,
+                                keep_default_na=False, na_values=[""])
+            where = [f"line {i + 2}" for i in range(len(frame))]
+        elif fmt == "xlsx":
+            frame = pd.read_excel(path, dtype=object)
+            where = [f"row {i + 2}" for i in range(len(frame))]
+        else:
+            frame, where = pd.DataFrame(gpd.read_file(path)), None
+    if columns:
+        frame = frame.rename(columns=dict(columns))
+    ids = assets.index if assets is not None else None
+    return validate_relationships(frame, ids, where=where)
+
+
+def _to_text_frame(assets: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Lists as JSON text and footprints as WKT, for formats with one geometry and no lists."""
+    out = pd.DataFrame(assets.drop(columns=[assets.geometry.name]))
+    for col in TAG_COLUMNS:
+        out[col] = out[col].map(lambda tags: json.dumps(list(tags), ensure_ascii=False))
+    out["footprint"] = _wkt(assets["footprint"])
+    return out
+
+
+def _wkt(geoms: Any) -> pd.Series:
+    values = np.asarray(geoms, dtype=object)
+    text = shapely.to_wkt(values, rounding_precision=-1)
+    return pd.Series(text, index=geoms.index, dtype=object).astype("str")
+
+
+def save_assets(
+    assets: pd.DataFrame,
+    path: str | PathLike[str],
+    *,
+    driver: Literal["csv", "geojson", "gpkg", "parquet"] | None = None,
+) -> Path:
+    """Write a register so that :func:`read_assets` reads back an equal frame.
+
+    Parameters
+    ----------
+    assets
+        A register as :func:`read_assets` or :func:`assetmap.geocode` returns it.
+    path
+        Where to write; the format follows the suffix unless ``driver`` is given.
+    driver
+        ``"csv"``, ``"geojson"``, ``"gpkg"`` or ``"parquet"`` (GeoParquet).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    fmt = driver or _format_of(path)
+    gdf = validate_assets(assets, what="register to save") if not isinstance(
+        assets, gpd.GeoDataFrame) or "footprint" not in assets else assets
+    gdf = gdf.reset_index()
+    if fmt == "parquet":
+        gdf.to_parquet(path, index=False)
+    elif fmt == "csv":
+        text = _to_text_frame(gdf)
+        text.insert(len(text.columns), "geometry", _wkt(gdf.geometry))
+        text.to_csv(path, index=False, lineterminator="\n")
+    elif fmt in ("geojson", "gpkg"):
+        text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(),
+                                crs=gdf.crs)
+        text.to_file(path, driver="GeoJSON" if fmt == "geojson" else "GPKG",
+                     layer="assets" if fmt == "gpkg" else None)
+    else:
+        raise SchemaError(str(path), [Problem(None, None, None,
+            f"cannot write format {fmt!r}; use csv, geojson, gpkg or parquet")])
+    log.info("saved %d assets to %s", len(gdf), path)
+    return path

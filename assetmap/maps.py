@@ -1,0 +1,411 @@
+"""Folium maps of a register: study boundary, macro sites, micro assets by category, legend.
+
+The page needs only Leaflet (no jQuery, Bootstrap or icon fonts), so :func:`save_map` can inline
+everything from installed packages and the file opens with no network at all. Every text from a
+register reaches the page as JSON data and is put into the DOM through ``textContent`` by
+assetmap's own small runtime: markup in a register shows as text and never runs. Element ids
+are numbered in order, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterator
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xyzservices
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from .errors import ConfigurationError
+from .schema import CATEGORIES
+
+__all__ = ["CATEGORY_COLOURS", "build_map", "save_map"]
+
+LEAFLET_VERSION = "1.9.3"
+_CDN = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist"
+#: Every script and stylesheet a map may load: URL → (package holding the same file, path).
+_LIBRARIES: dict[str, tuple[str, str]] = {
+    f"{_CDN}/leaflet.js": ("xstatic.pkg.leaflet", "data/leaflet.js"),
+    f"{_CDN}/leaflet.css": ("xstatic.pkg.leaflet", "data/leaflet.css"),
+}
+
+#: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
+CATEGORY_COLOURS: dict[str, str] = {
+    "individual": "#E69F00",
+    "association": "#56B4E9",
+    "institution": "#009E73",
+    "physical": "#CC79A7",
+    "natural": "#4D9221",
+    "economic": "#0072B2",
+    "cultural": "#D55E00",
+}
+#: How coarsely records that may not be shown exactly are placed (grid cell side, metres).
+COARSE_CELL_M = 500.0
+
+Audience = Literal["public", "partners"]
+_SHOWN_EXACTLY: dict[str, set[str]] = {"public": {"public"}, "partners": {"public", "partners"}}
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element, whatever text it carries."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, esc)
+    return text
+
+
+def _static(name: str) -> str:
+    return (resources.files("assetmap") / "static" / name).read_text(encoding="utf-8")
+
+
+class _Runtime(MacroElement):  # type: ignore[misc]
+    """assetmap's own script and styles, once per page."""
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>"
+        "<script>{{ this.js }}</script>{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "AssetmapRuntime"
+        self.css = _static("assetmap.css")
+        self.js = _static("assetmap.js")
+
+
+class _DataLayer(folium.map.Layer):  # type: ignore[misc]
+    """A switchable layer drawn from GeoJSON by assetmap's runtime."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = assetmap.layer({{ this.data }}, {{ this.opts }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, features: list[dict[str, Any]], *, name: str, opts: dict[str, Any],
+                 show: bool = True, control: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = "AssetLayer"
+        self.data = _json_for_script({"type": "FeatureCollection", "features": features})
+        self.opts = _json_for_script(opts)
+
+
+class _Legend(MacroElement):  # type: ignore[misc]
+    """A legend whose (escaped) HTML is in the page and which a Leaflet control shows."""
+
+    _template = Template(
+        "{% macro html(this, kwargs) %}"
+        '<div id="{{ this.get_name() }}" class="assetmap-legend" hidden>{{ this.body }}</div>'
+        "{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        'assetmap.legend({{ this._parent.get_name() }}, "{{ this.get_name() }}", '
+        '"bottomright");'
+        "{% endmacro %}"
+    )
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self._name = "legend"
+        self.body = body
+
+
+def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
+    """GeoJSON geometry with coordinates rounded to 6 decimals (~0.1 m)."""
+    mapping: dict[str, Any] = shapely.geometry.mapping(shapely.set_precision(geom, 1e-6))
+    return json.loads(json.dumps(mapping), parse_float=lambda s: round(float(s), 6))
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def _precision_text(method: str, precision: float) -> str:
+    how = {"coordinates": "from coordinates", "footprint": "the site's footprint",
+           "postcode": "by postcode"}.get(method, f"by {method}")
+    return f"placed {how}, to within about {precision:,.0f} m" if np.isfinite(precision) \
+        else f"placed {how}"
+
+
+def _exact_card(row: pd.Series) -> dict[str, Any]:
+    rows: list[list[str]] = []
+    for label, col in (("Offers", "offers"), ("Needs", "needs")):
+        if len(row[col]):
+            rows.append([label, ", ".join(row[col])])
+    if pd.notna(row["capacity"]):
+        rows.append(["Capacity", f"{row['capacity']:g}"])
+    if pd.notna(row["description"]):
+        rows.append(["About", str(row["description"])])
+    if pd.notna(row["postcode"]):
+        rows.append(["Postcode", str(row["postcode"])])
+    rows.append(["Location", _precision_text(str(row["geocode_method"]),
+                                             float(row["geocode_precision_m"]))])
+    sub = _label(str(row["category"]))
+    if pd.notna(row["subcategory"]):
+        sub += f" · {row['subcategory']}"
+    return {"title": str(row["name"]), "subtitle": sub, "rows": rows}
+
+
+def _coarse_points(points: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Snap points to the centres of a fixed grid (deterministic; no random jitter)."""
+    crs = points.estimate_utm_crs() if points.crs.is_geographic else points.crs
+    metric = points.to_crs(crs)
+    x = (np.floor(metric.x / COARSE_CELL_M) + 0.5) * COARSE_CELL_M
+    y = (np.floor(metric.y / COARSE_CELL_M) + 0.5) * COARSE_CELL_M
+    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=points.index, crs=crs).to_crs(4326)
+
+
+def _study_polygon(study_area: Any) -> shapely.Geometry | None:
+    if study_area is None:
+        return None
+    if isinstance(study_area, str):
+        from .datasets import study_area as bundled
+
+        return bundled().union_all()
+    if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
+        return study_area.to_crs(4326).union_all()
+    return study_area
+
+
+def _tiles(tiles: str | xyzservices.TileProvider | None) -> folium.TileLayer | None:
+    if tiles is None:
+        return None
+    provider = xyzservices.providers.query_name(tiles) if isinstance(tiles, str) else tiles
+    return folium.TileLayer(tiles=provider, name=provider.name, control=False)
+
+
+def build_map(
+    assets: gpd.GeoDataFrame,
+    *,
+    audience: Audience = "public",
+    study_area: shapely.Geometry | gpd.GeoDataFrame | Literal["greater-icknield"] | None = (
+        "greater-icknield"),
+    tiles: str | xyzservices.TileProvider | None = "Esri.WorldGrayCanvas",
+    title: str = "Assets",
+) -> folium.Map:
+    """Draw a geocoded register: study boundary, macro sites, micro assets by category, legend.
+
+    Parameters
+    ----------
+    assets
+        A register as :func:`assetmap.geocode` returns it.
+    audience
+        Who will see the map. ``"public"``: only ``public`` records are named and placed
+        exactly. ``"partners"``: ``partners`` records too. Others with privacy ``area`` (or
+        ``partners`` on a public map) are shown unnamed, as their category, at the centre of
+        a 500 m grid cell; ``private`` records are never drawn, only counted in the legend.
+    study_area
+        Drawn as a dashed outline: the bundled Greater Icknield polygon by default, any
+        polygon (EPSG:4326) or GeoDataFrame, or None.
+    tiles
+        The basemap: an :mod:`xyzservices` provider or its name, or None for no basemap. The
+        default, Esri's World Gray Canvas, needs no key and serves pages opened from disk
+        (OpenStreetMap's own tiles refuse them; CARTO's now need a key).
+    title
+        The legend's heading.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> from assetmap import datasets, geocode
+    >>> m = build_map(geocode(datasets.sample_register()))
+    >>> type(m).__name__
+    'Map'
+    """
+    if "geocode_method" not in assets.columns:
+        raise ConfigurationError("build_map draws geocoded assets; call assetmap.geocode first")
+    if audience not in _SHOWN_EXACTLY:
+        raise ConfigurationError(f"audience must be 'public' or 'partners', {audience!r} given")
+    placed = assets[assets.geometry.notna() & ~assets.geometry.is_empty]
+    exact = placed[placed["privacy"].isin(_SHOWN_EXACTLY[audience])]
+    coarse = placed[~placed["privacy"].isin(_SHOWN_EXACTLY[audience])
+                    & (placed["privacy"] != "private")]
+    hidden = int((assets["privacy"] == "private").sum())
+
+    polygon = _study_polygon(study_area)
+    bounds_of = [g for g in (polygon, *placed.geometry) if g is not None]
+    x0, y0, x1, y1 = shapely.total_bounds(np.array(bounds_of, dtype=object)) if bounds_of \
+        else (-180.0, -60.0, 180.0, 75.0)
+    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None,
+                   control_scale=True)
+    m.default_js = [("leaflet", f"{_CDN}/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{_CDN}/leaflet.css")]
+    m.add_child(_Runtime(), name="assetmap_runtime")
+    tile_layer = _tiles(tiles)
+    if tile_layer is not None:
+        m.add_child(tile_layer)
+
+    legend: list[str] = []
+    if polygon is not None:
+        _DataLayer([{"type": "Feature", "geometry": _rounded(polygon),
+                     "properties": {"title": "Study area"}}],
+                   name="Study area", opts={"interactive": False, "style": {
+                       "color": "#444", "weight": 2, "dashArray": "6 4", "fill": False,
+                       "className": "assetmap-boundary"}}).add_to(m)
+        legend.append('<li><span class="assetmap-swatch assetmap-boundary"></span>'
+                      "Study area</li>")
+
+    macro = exact[exact["kind"] == "macro"]
+    if len(macro):
+        feats = []
+        for aid, row in macro.iterrows():
+            card = _exact_card(row)
+            fp = row["footprint"]
+            if fp is not None and not fp.is_empty:
+                feats.append({"type": "Feature", "id": f"{aid}:footprint",
+                              "geometry": _rounded(fp), "properties": card})
+            feats.append({"type": "Feature", "id": str(aid), "geometry": _rounded(row.geometry),
+                          "properties": card})
+        _DataLayer(feats, name=f"Macro sites ({len(macro)})", opts={
+            "marker": "site", "style": {"className": "assetmap-footprint", "color": "#1b1b1b",
+                                        "weight": 2, "fillOpacity": 0.08}}).add_to(m)
+        legend.append('<li><span class="assetmap-swatch assetmap-site-swatch"></span>'
+                      f"Macro sites ({len(macro)})</li>")
+
+    micro = exact[exact["kind"] == "micro"]
+    coarse_points = _coarse_points(coarse.geometry) if len(coarse) else coarse.geometry
+    for category in CATEGORIES["micro"]:
+        rows = micro[micro["category"] == category]
+        shown = coarse[coarse["category"] == category]
+        if not len(rows) and not len(shown):
+            continue
+        colour = CATEGORY_COLOURS[category]
+        feats = [{"type": "Feature", "id": str(aid), "geometry": _rounded(row.geometry),
+                  "properties": _exact_card(row)} for aid, row in rows.iterrows()]
+        feats += [{"type": "Feature", "geometry": _rounded(pt),
+                   "properties": {"title": _label(category), "subtitle":
+                                  f"Location approximate (within a {COARSE_CELL_M:.0f} m "
+                                  "square); details withheld to protect privacy",
+                                  "style": {"dashArray": "3 3", "fillOpacity": 0.35}}}
+                  for pt in coarse_points[shown.index]]
+        n = len(feats)
+        _DataLayer(feats, name=f"{_label(category)} ({n})", opts={"style": {
+            "radius": 7, "color": "#222", "weight": 1, "fillColor": colour,
+            "fillOpacity": 0.9, "className": f"assetmap-micro assetmap-{category}"}}).add_to(m)
+        legend.append(f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
+                      f"{html.escape(_label(category))} ({n})</li>")
+
+    notes = []
+    if len(coarse):
+        notes.append(f"{len(coarse)} records are shown only approximately, unnamed "
+                     "(dashed outline).")
+    if hidden:
+        notes.append(f"{hidden} private records are not shown.")
+    body = (f"<h2>{html.escape(title)}</h2><ul>{''.join(legend)}</ul>"
+            + "".join(f"<p>{html.escape(n)}</p>" for n in notes))
+    m.add_child(_Legend(body))
+    folium.LayerControl(collapsed=False).add_to(m)
+    if bounds_of:
+        m.fit_bounds([[y0, x0], [y1, x1]])
+    _number_elements(m.get_root())
+    return m
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in list(element._children.values()):
+        yield from _walk(child)
+
+
+def _number_elements(root: Element) -> None:
+    """Replace folium's random element ids with numbers in tree order (same map, same ids)."""
+    for i, element in enumerate(_walk(root)):
+        element._id = f"{i:04d}"
+
+
+def _file_bytes(url: str) -> bytes:
+    package, path = _LIBRARIES[url]
+    return (resources.files(package) / path).read_bytes()
+
+
+def _inline_css(url: str) -> str:
+    css = _file_bytes(url).decode("utf-8")
+    package, path = _LIBRARIES[url]
+    folder = resources.files(package) / str(Path(path).parent)
+
+    def data_uri(match: re.Match[str]) -> str:
+        target = folder / match.group(1)
+        if not target.is_file():
+            return match.group(0)
+        encoded = base64.b64encode(target.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{encoded})"
+
+    return re.sub(r"url\(([^)\"':]+\.png)\)", data_uri, css)
+
+
+_SCRIPT = re.compile(r'<script src="(?P<url>[^"]+)"></script>')
+_STYLE = re.compile(r'<link rel="stylesheet" href="(?P<url>[^"]+)"/>')
+
+
+def save_map(
+    m: folium.Map, path: str | PathLike[str], *, self_contained: bool = False
+) -> Path:
+    """Write a map as one HTML file.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`build_map`.
+    path
+        Where to write it.
+    self_contained
+        Inline every script and stylesheet (from installed packages), so the file opens with
+        no network at all (only the basemap tiles then stay blank). Otherwise the page loads
+        the same files from a CDN, checked with subresource integrity.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ConfigurationError
+        When ``self_contained`` is asked for but the map loads a file assetmap cannot inline
+        (from a plugin added by hand); the message lists them.
+    """
+    root = m.get_root()
+    _number_elements(root)
+    page = root.render()
+    if self_contained:
+        unknown = sorted({u for pat in (_SCRIPT, _STYLE) for u in pat.findall(page)
+                          if u not in _LIBRARIES})
+        if unknown:
+            raise ConfigurationError(
+                "cannot save a self-contained map: these files are not available offline: "
+                f"{unknown}; remove the plugins that load them or save with "
+                "self_contained=False")
+        page = _SCRIPT.sub(lambda mt: "<script>" + _file_bytes(mt["url"]).decode("utf-8")
+                           .replace("</script", "<\\/script") + "</script>", page)
+        page = _STYLE.sub(lambda mt: "<style>" + _inline_css(mt["url"]) + "</style>", page)
+    else:
+        def integrity(url: str) -> str:
+            if url not in _LIBRARIES:
+                return ""
+            digest = base64.b64encode(hashlib.sha384(_file_bytes(url)).digest()).decode()
+            return f' integrity="sha384-{digest}" crossorigin="anonymous"'
+
+        page = _SCRIPT.sub(lambda mt: f'<script src="{mt["url"]}"{integrity(mt["url"])}>'
+                           "</script>", page)
+        page = _STYLE.sub(lambda mt: f'<link rel="stylesheet" href="{mt["url"]}"'
+                          f'{integrity(mt["url"])}/>', page)
+    out = Path(path)
+    out.write_bytes(page.encode("utf-8"))
+    return out
+

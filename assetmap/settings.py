@@ -1,0 +1,113 @@
+"""Process-wide options: where to cache, who we are on the network, how long to wait.
+
+Analysis parameters are never settings: they are arguments of the functions that use them.
+
+Examples
+--------
+>>> from assetmap import settings
+>>> settings.options.timeout_s
+30.0
+>>> with settings.option_context(timeout_s=5):
+...     settings.options.timeout_s
+5.0
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigurationError
+
+__all__ = ["Options", "option_context", "options", "set_option"]
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "assetmap"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options in force.
+
+    Attributes
+    ----------
+    cache_folder
+        Folder for on-disk caches (online geocoding answers).
+    user_agent
+        The User-Agent sent to online services; some (Nominatim) require a real one.
+    timeout_s
+        Seconds to wait for one network request.
+    progress
+        Show progress bars: ``None`` shows them only when run in a terminal.
+    """
+
+    cache_folder: Path = _default_cache()
+    user_agent: str | None = None
+    timeout_s: float = 30.0
+    progress: bool | None = None
+
+    def _validated(self) -> Options:
+        problems = []
+        if not isinstance(self.cache_folder, Path):
+            problems.append(f"cache_folder must be a path, {self.cache_folder!r} was given")
+        if self.user_agent is not None and (
+            not isinstance(self.user_agent, str) or not self.user_agent.strip()
+        ):
+            problems.append(f"user_agent must be a non-empty string, {self.user_agent!r} given")
+        if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
+            problems.append(f"timeout_s must be a positive number, {self.timeout_s!r} was given")
+        if self.progress not in (None, True, False):
+            problems.append(f"progress must be True, False or None, {self.progress!r} was given")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+        return self
+
+
+options = Options()
+
+
+def _coerce(values: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name for f in fields(Options)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown option(s) {unknown}; the options are {sorted(known)}"
+        )
+    out = dict(values)
+    if "cache_folder" in out and isinstance(out["cache_folder"], str):
+        out["cache_folder"] = Path(out["cache_folder"])
+    if "timeout_s" in out and isinstance(out["timeout_s"], int) and not isinstance(
+        out["timeout_s"], bool
+    ):
+        out["timeout_s"] = float(out["timeout_s"])
+    return out
+
+
+def set_option(**values: Any) -> None:
+    """Set one or more options for the rest of the process.
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown option or a value it cannot take.
+    """
+    global options
+    options = replace(options, **_coerce(values))._validated()
+
+
+@contextmanager
+def option_context(**values: Any) -> Iterator[Options]:
+    """Set options inside a ``with`` block only (for tests and one-off runs)."""
+    global options
+    saved = options
+    set_option(**values)
+    try:
+        yield options
+    finally:
+        options = saved
