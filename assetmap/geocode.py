@@ -150,11 +150,14 @@ def geocode(
         if not notes[i]:
             notes[i].append("no coordinates, footprint or postcode to place it by")
 
+    # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format
+    lon, lat = np.round(lon, 7), np.round(lat, 7)
     geometry = gpd.GeoSeries(
         np.where(method != "none", shapely.points(lon, lat), None),
         index=assets.index, crs="EPSG:4326")
-    out = assets.copy()
-    out = out.set_geometry(geometry)
+    out = pd.DataFrame(assets.drop(columns=[assets.geometry.name, *(
+        c for c in ("geocode_method", "geocode_precision_m", "geocode_note", "in_study_area")
+        if c in assets.columns)]))
     out["geocode_method"] = pd.Series(method, index=assets.index).astype("str")
     out["geocode_precision_m"] = precision
     out["geocode_note"] = pd.Series(
@@ -167,6 +170,7 @@ def geocode(
         inside = pd.Series(contained, index=assets.index, dtype="boolean").where(
             method != "none", pd.NA)
     out["in_study_area"] = inside
+    out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
     unplaced = int((method == "none").sum())
     log.info("geocoded %d of %d assets; %d not placed (see geocode_note)", n - unplaced, n,
              unplaced)

@@ -308,8 +308,10 @@ def save_assets(
     elif fmt in ("geojson", "gpkg"):
         text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(),
                                 crs=gdf.crs)
-        text.to_file(path, driver="GeoJSON" if fmt == "geojson" else "GPKG",
-                     layer="assets" if fmt == "gpkg" else None)
+        if fmt == "geojson":  # all 17 significant digits, so coordinates read back equal
+            text.to_file(path, driver="GeoJSON", SIGNIFICANT_FIGURES=17)
+        else:
+            text.to_file(path, driver="GPKG", layer="assets")
     else:
         raise SchemaError(str(path), [Problem(None, None, None,
             f"cannot write format {fmt!r}; use csv, geojson, gpkg or parquet")])

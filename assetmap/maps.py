@@ -65,7 +65,14 @@ def _json_for_script(value: Any) -> str:
     for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                      ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, esc)
-    return text
+    # branca renders each element's output again as a Jinja template: "{{", "{%" and "{#"
+    # (which in compact JSON can only stand inside strings) must not reach it as such
+    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
+
+
+def _escape_html(text: str) -> str:
+    """HTML-escaped text that branca's second Jinja pass leaves as it is."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _static(name: str) -> str:
@@ -299,7 +306,7 @@ def build_map(
             "radius": 7, "color": "#222", "weight": 1, "fillColor": colour,
             "fillOpacity": 0.9, "className": f"assetmap-micro assetmap-{category}"}}).add_to(m)
         legend.append(f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
-                      f"{html.escape(_label(category))} ({n})</li>")
+                      f"{_escape_html(_label(category))} ({n})</li>")
 
     notes = []
     if len(coarse):
@@ -307,8 +314,8 @@ def build_map(
                      "(dashed outline).")
     if hidden:
         notes.append(f"{hidden} private records are not shown.")
-    body = (f"<h2>{html.escape(title)}</h2><ul>{''.join(legend)}</ul>"
-            + "".join(f"<p>{html.escape(n)}</p>" for n in notes))
+    body = (f"<h2>{_escape_html(title)}</h2><ul>{''.join(legend)}</ul>"
+            + "".join(f"<p>{_escape_html(n)}</p>" for n in notes))
     m.add_child(_Legend(body))
     folium.LayerControl(collapsed=False).add_to(m)
     if bounds_of:

@@ -246,6 +246,13 @@ def _numbers(
     return values.where(~unparsed)
 
 
+def _given(frame: pd.DataFrame, column: str) -> pd.Series:
+    """True where a cell holds something (whether or not it parses)."""
+    if column not in frame:
+        return pd.Series(False, index=frame.index)
+    return ~_blank(frame[column])
+
+
 def _dates(raw: pd.Series, bad: _Collector) -> pd.Series:
     """Parse dates (ISO 8601, or day-first as UK registers write them) into ISO text."""
     blank = _blank(raw)
@@ -417,11 +424,11 @@ def validate_assets(
             lambda i: f"latitude {lat.iloc[i]:g} is outside -90..90 (swapped with longitude?)")
     bad.add(lon.abs() > 180, "longitude",
             lambda i: f"longitude {lon.iloc[i]:g} is outside -180..180")
-    bad.add(lat.isna() ^ lon.isna(), "latitude",
+    bad.add(_given(frame, "latitude") ^ _given(frame, "longitude"), "latitude",
             "only one of latitude and longitude is given; give both or neither")
     east = _numbers(frame, "easting", bad, "an easting in metres")
     north = _numbers(frame, "northing", bad, "a northing in metres")
-    bad.add(east.isna() ^ north.isna(), "easting",
+    bad.add(_given(frame, "easting") ^ _given(frame, "northing"), "easting",
             "only one of easting and northing is given; give both or neither")
     both = lat.notna() & lon.notna() & east.notna() & north.notna()
     if both.any():

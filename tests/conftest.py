@@ -1,0 +1,71 @@
+"""Shared fixtures: the real open data in ../shared/data, and a headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("ASSETMAP_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+def _skip_or_fail(flag: str, reason: str) -> None:
+    if os.environ.get(flag) == "1":
+        pytest.fail(f"{reason}, and {flag}=1 says it must be there")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real ONS/IMD files beside the project (skip, or fail under CI, when absent)."""
+    if not SHARED_DATA.is_dir():
+        _skip_or_fail("ASSETMAP_REQUIRE_SHARED_DATA", f"no shared data at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, with no network (skip, or fail under CI, when absent)."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        _skip_or_fail("ASSETMAP_REQUIRE_BROWSER",
+                      f"no Chromium at {CHROMIUM} or no chromedriver at {CHROMEDRIVER}")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _skip_or_fail("ASSETMAP_REQUIRE_BROWSER", "selenium is not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,860",
+                "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        # no network at all: the page must run from the file alone
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="session")
+def sample_geocoded() -> Any:
+    import assetmap
+
+    return assetmap.geocode(assetmap.datasets.sample_register())
+
+
+def has_chromium() -> bool:
+    return shutil.which(CHROMIUM) is not None

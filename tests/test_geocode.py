@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from assetmap import geocode, geocode_summary
+from assetmap.errors import GeocodingWarning
+from assetmap.gazetteer import gazetteer_from_frame
+from assetmap.schema import validate_assets
+
+
+def _register(**columns: list[object]) -> gpd.GeoDataFrame:
+    n = len(next(iter(columns.values())))
+    base: dict[str, object] = {"asset_id": [f"a{i}" for i in range(n)],
+                               "name": [f"N{i}" for i in range(n)], "kind": "micro",
+                               "category": "association", "privacy": "public"}
+    base.update(columns)
+    return validate_assets(pd.DataFrame(base))
+
+
+def test_tiers_and_provenance() -> None:
+    assets = _register(
+        postcode=["b66 2qt", "B662QT", " B66  2QT ", "B66 2QT.", None, "B99 9ZZ", "B66",
+                  "B16 8HJ"],
+        latitude=[None, None, None, None, 52.48, None, None, None],
+        longitude=[None, None, None, None, -1.93, None, None, None],
+        easting=[None] * 7 + [406000],
+        northing=[None] * 7 + [286000],
+    )
+    with pytest.warns(GeocodingWarning, match="2 of 8 assets could not be placed"):
+        out = geocode(assets)
+    assert list(out.index) == list(assets.index)
+    assert out["geocode_method"].tolist() == [
+        "postcode", "postcode", "postcode", "postcode", "coordinates", "none", "none",
+        "coordinates"]
+    pts = out.geometry.iloc[:4]
+    assert all(p.equals(pts.iloc[0]) for p in pts)
+    assert out.loc["a3", "geocode_note"] == "postcode 'B66 2QT.' read as 'B66 2QT'"
+    assert "not found" in out.loc["a5", "geocode_note"]
+    assert "not a valid postcode" in out.loc["a6", "geocode_note"]
+    assert out.loc["a5"].geometry is None and out.loc["a6"].geometry is None
+    assert pd.isna(out.loc["a5", "in_study_area"])
+    assert out.loc["a0", "geocode_precision_m"] == 100
+    assert out.loc["a4", "geocode_precision_m"] == pytest.approx(0.5 * 111_320 / 100)
+    assert out.loc["a7", "geocode_precision_m"] == 0.5
+    # British National Grid 406000 286000 lies in Birmingham
+    assert out.loc["a7"].geometry.y == pytest.approx(52.4723, abs=1e-3)
+    assert out.crs.to_epsg() == 4326
+    summary = geocode_summary(out)
+    assert summary["assets"].to_dict() == {"coordinates": 2, "none": 2, "postcode": 4}
+
+
+def test_zero_zero_is_not_a_place() -> None:
+    assets = _register(latitude=[0.0], longitude=[0.0], postcode=["B66 2QT"])
+    out = geocode(assets)
+    assert out.loc["a0", "geocode_method"] == "postcode"
+    assert "0, 0 is not a place" in out.loc["a0", "geocode_note"]
+
+
+def test_footprint_point_lies_inside_and_precision_reaches_its_corners() -> None:
+    box = shapely.box(-1.9522, 52.4899, -1.9472, 52.4926)
+    assets = _register(footprint=[box.wkt], postcode=["B18 7QH"])
+    out = geocode(assets)
+    assert out.loc["a0", "geocode_method"] == "footprint"
+    assert box.contains(out.loc["a0"].geometry)
+    # half the diagonal of a 340 m x 300 m box is about 227 m; the point is inside
+    assert 150 < out.loc["a0", "geocode_precision_m"] < 460
+
+
+def test_study_area_flag_and_none() -> None:
+    assets = _register(latitude=[52.4913, 51.5], longitude=[-1.9498, -0.12])
+    out = geocode(assets)
+    assert out["in_study_area"].tolist() == [True, False]
+    out = geocode(assets, study_area=shapely.box(-1, 51, 0, 52))
+    assert out["in_study_area"].tolist() == [False, True]
+    out = geocode(assets, study_area=None)
+    assert out["in_study_area"].isna().all()
+
+
+def test_own_gazetteer_anywhere() -> None:
+    table = pd.DataFrame({"code": ["3011AB"], "lon": [4.4777], "lat": [51.9244]})
+    g = gazetteer_from_frame(table, key="code", x="lon", y="lat", name="pc6",
+                             precision_m=30)
+    assets = _register(postcode=["3011ab"])
+    out = geocode(assets, gazetteer=g, study_area=None)
+    assert out.loc["a0", "geocode_method"] == "pc6"
+    assert out.loc["a0", "geocode_precision_m"] == 30
+
+
+def test_input_untouched_and_idempotent() -> None:
+    assets = _register(postcode=["B66 2QT", "B18 7QH"])
+    before = assets.copy()
+    once = geocode(assets)
+    twice = geocode(once)
+    pd.testing.assert_frame_equal(assets, before)
+    pd.testing.assert_frame_equal(once, twice)
+    assert np.isfinite(once["geocode_precision_m"]).all()
+
+
+def test_sample_register_all_placed_inside(sample_geocoded: gpd.GeoDataFrame) -> None:
+    out = sample_geocoded
+    assert (out["geocode_method"] != "none").all()
+    assert out["in_study_area"].all()
+    assert out.loc["macro-mmuh", "geocode_method"] == "footprint"
+    assert out.loc["macro-city-hospital"].geometry.y == pytest.approx(52.4886, abs=1e-3)

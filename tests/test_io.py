@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from pandas.testing import assert_frame_equal
+
+import assetmap
+from assetmap import read_assets, read_relationships, save_assets
+from assetmap.errors import SchemaError
+
+REGISTER = (
+    "Ref,Organisation,Kind,Type,Skills offered,Needs,Post Code,Privacy,Notes\n"
+    "r1,Café Olé,micro,economic,\"Catering; barista, ESOL teaching\",customers,b16 8hj,"
+    "public,first\n"
+    "r2,Łódź Club,micro,association,interpreting,meeting space,B662QT,partners,second\n"
+)
+MAPPING = {"Organisation": "name", "Skills offered": "offers", "Kind": "kind",
+           "Type": "category"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_csv_utf8_with_and_without_bom(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "reg.csv"
+    path.write_bytes(REGISTER.encode(encoding))
+    assets = read_assets(path, columns=MAPPING)
+    assert list(assets.index) == ["r1", "r2"]
+    assert assets.loc["r1", "name"] == "Café Olé"
+    assert assets.loc["r2", "name"] == "Łódź Club"
+    assert assets.loc["r1", "offers"] == ["catering", "barista", "esol teaching"]
+    assert assets.loc["r1", "postcode"] == "b16 8hj"  # kept as written; geocode reads it
+    assert assets.loc["r1", "Notes"] == "first"  # other columns untouched
+
+
+def test_csv_cp1252_as_excel_writes_it(tmp_path: Path) -> None:
+    text = REGISTER.replace("Łódź Club", "Señora’s Club")
+    path = tmp_path / "reg.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assets = read_assets(path, columns=MAPPING)
+    assert assets.loc["r2", "name"] == "Señora’s Club"
+    assert assets.loc["r1", "name"] == "Café Olé"
+
+
+def test_xlsx(tmp_path: Path) -> None:
+    frame = pd.read_csv(pd.io.common.StringIO(REGISTER), dtype=str)
+    path = tmp_path / "reg.xlsx"
+    frame.to_excel(path, index=False)
+    assets = read_assets(path, columns=MAPPING)
+    assert assets.loc["r2", "offers"] == ["interpreting"]
+    assert assets.loc["r2", "privacy"] == "partners"
+
+
+def test_mapping_to_missing_heading_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "reg.csv"
+    path.write_text(REGISTER, encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        read_assets(path, columns={"Organisaton": "name", "Type": "category_name"})
+    text = str(info.value)
+    assert "no such heading" in text and "'Organisaton'" in text
+    assert "'category_name', which is not a canonical column" in text
+
+
+def test_geojson_points_and_polygons_become_inputs(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"asset_id": ["p", "s"], "name": ["Point", "Site"], "kind": ["micro", "macro"],
+         "category": ["natural", "capital_development"], "privacy": "public"},
+        geometry=[shapely.Point(-1.93, 52.48),
+                  shapely.box(-1.93, 52.48, -1.92, 52.49)], crs=4326)
+    path = tmp_path / "in.geojson"
+    frame.to_file(path)
+    assets = read_assets(path)
+    assert assets.loc["p", "latitude"] == pytest.approx(52.48)
+    assert assets.loc["p", "longitude"] == pytest.approx(-1.93)
+    assert assets.loc["s", "footprint"].equals(shapely.box(-1.93, 52.48, -1.92, 52.49))
+    assert assets.geometry.isna().all()  # placing rows is geocode's job
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg", ".parquet"])
+@pytest.mark.parametrize("geocoded", [False, True])
+def test_save_and_read_back_equal(tmp_path: Path, suffix: str, geocoded: bool,
+                                  sample_geocoded: gpd.GeoDataFrame) -> None:
+    assets = sample_geocoded if geocoded else assetmap.datasets.sample_register()
+    path = save_assets(assets, tmp_path / f"out{suffix}")
+    back = read_assets(path)
+    assert_frame_equal(back, assets, check_like=False)
+    assert back.index.name == "asset_id"
+    assert back.crs == assets.crs
+
+
+def test_save_does_not_touch_the_input(tmp_path: Path,
+                                       sample_geocoded: gpd.GeoDataFrame) -> None:
+    before = sample_geocoded.copy()
+    save_assets(sample_geocoded, tmp_path / "x.csv")
+    assert_frame_equal(sample_geocoded, before)
+
+
+def test_relationships_check_ids(tmp_path: Path) -> None:
+    assets = assetmap.datasets.sample_register()
+    rel = assetmap.datasets.sample_relationships()
+    assert len(rel) >= 10
+    assert set(rel["source"]) | set(rel["target"]) <= set(assets.index)
+    path = tmp_path / "rel.csv"
+    path.write_text("source,target,type\nmacro-mmuh,nobody,employs\nghost,macro-mmuh,funds\n",
+                    encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        read_relationships(path, assets=assets)
+    assert "line 2" in str(info.value) and "'nobody'" in str(info.value)
+    assert "line 3" in str(info.value) and "'ghost'" in str(info.value)

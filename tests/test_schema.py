@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assetmap import read_assets
+from assetmap.errors import SchemaError, SchemaWarning
+from assetmap.schema import normalise_tags, parse_tags, validate_assets, validate_relationships
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_every_mistake_is_reported_once_with_its_line() -> None:
+    with pytest.raises(SchemaError) as info:
+        read_assets(FIXTURES / "twenty_mistakes.csv")
+    err = info.value
+    found = {(p.where, p.column) for p in err.problems}
+    expected = {
+        ("line 3", "asset_id"),  # missing id
+        ("line 4", "name"),  # missing name
+        ("line 5", "asset_id"),  # duplicate id (first)
+        ("line 6", "asset_id"),  # duplicate id (second)
+        ("line 7", "kind"),  # mikro
+        ("line 8", "category"),  # asociation
+        ("line 9", "privacy"),  # publc
+        ("line 10", "latitude"),  # not a number
+        ("line 11", "latitude"),  # out of range
+        ("line 12", "longitude"),  # out of range
+        ("line 13", "latitude"),  # only one of the pair
+        ("line 14", "easting"),  # not a number
+        ("line 15", "easting"),  # only one of the pair
+        ("line 16", "capacity"),  # not a number
+        ("line 17", "capacity"),  # negative
+        ("line 18", "recorded"),  # not a date
+        ("line 19", "category"),  # macro category on a micro row
+        ("line 20", "kind"),  # neither kind
+        ("line 20", "category"),  # ... nor category
+        ("line 21", "footprint"),  # not WKT
+        ("line 22", "footprint"),  # not an area
+        ("line 23", "asset_id"),  # control character
+        ("line 24", "footprint"),  # metres, not degrees
+    }
+    assert found == expected
+    assert len(err.problems) == len(expected)
+    text = str(err)
+    assert text.startswith(f"{FIXTURES / 'twenty_mistakes.csv'}: 23 problems found")
+    assert "did you mean 'micro'?" in text
+    assert "did you mean 'association'?" in text
+    assert "did you mean 'public'?" in text
+    assert "duplicate id 'a4', also at line 6" in text
+    assert "Traceback" not in text
+
+
+def test_schema_error_is_a_value_error_with_problems() -> None:
+    with pytest.raises(ValueError):
+        validate_assets(pd.DataFrame({"asset_id": ["x"], "name": ["n"], "kind": ["micro"]}))
+
+
+def test_missing_id_column_names_the_fix() -> None:
+    with pytest.raises(SchemaError, match=r"columns=\{'Your heading': 'asset_id'\}"):
+        validate_assets(pd.DataFrame({"name": ["n"]}))
+
+
+def test_tags_normalise() -> None:
+    assert parse_tags("Nursing; catering, ESOL teaching") == [
+        "nursing", "catering", "esol teaching"]
+    assert parse_tags(None) == []
+    assert parse_tags(["B", "b", " c "]) == ["b", "c"]
+    assert normalise_tags(["SOC:2231", "soc:2231"]) == ["soc:2231"]
+
+
+def test_kind_taken_from_category_and_privacy_defaults_warn() -> None:
+    frame = pd.DataFrame({
+        "asset_id": ["p1", "g1"], "name": ["Person", "Group"], "kind": [None, "micro"],
+        "category": ["individual", "Association"],
+    })
+    with pytest.warns(SchemaWarning) as record:
+        out = validate_assets(frame)
+    messages = " ".join(str(w.message) for w in record)
+    assert "taken from their category" in messages
+    assert "no privacy level" in messages
+    assert out.loc["p1", "kind"] == "micro"
+    assert out.loc["p1", "privacy"] == "private"
+    assert out.loc["g1", "privacy"] == "public"
+    assert out.loc["g1", "category"] == "association"
+
+
+def test_validation_keeps_rows_order_and_extra_columns() -> None:
+    frame = pd.DataFrame({
+        "asset_id": ["z", "a", "m"], "name": ["Z", "A", "M"], "kind": "micro",
+        "category": "economic", "privacy": "public", "ward": ["W1", "W2", "W3"],
+    })
+    out = validate_assets(frame)
+    assert list(out.index) == ["z", "a", "m"]
+    assert out["ward"].tolist() == ["W1", "W2", "W3"]
+    assert out.crs.to_epsg() == 4326
+    assert out.geometry.isna().all()
+    assert frame.columns.tolist() == ["asset_id", "name", "kind", "category", "privacy", "ward"]
+
+
+def test_relationships_list_every_unknown_id() -> None:
+    rel = pd.DataFrame({"source": ["a", "x", "a"], "target": ["b", "y", "a"],
+                        "type": ["refers", "employs", "hosts"]})
+    with pytest.raises(SchemaError) as info:
+        validate_relationships(rel, ["a", "b"])
+    text = str(info.value)
+    assert "source 'x' is not an asset_id" in text
+    assert "target 'y' is not an asset_id" in text
+    assert "links an asset to itself" in text
+    ok = validate_relationships(rel.iloc[:1], ["a", "b"])
+    assert ok["weight"].tolist() == [1.0]
+    with pytest.raises(SchemaError, match="did you mean 'refers'"):
+        validate_relationships(pd.DataFrame({"source": ["a"], "target": ["b"],
+                                             "type": ["refer"]}), ["a", "b"])
