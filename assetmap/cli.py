@@ -20,28 +20,41 @@ def _parser() -> argparse.ArgumentParser:
         description="Map a place's assets and find where they can help each other.",
     )
     parser.add_argument("--version", action="version", version=f"assetmap {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="show full tracebacks and detailed logging")
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks and detailed logging"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    d = sub.add_parser("demo", help="build the Greater Icknield demo map from bundled data",
-                       description="Geocode the bundled Greater Icknield sample register "
-                       "and save its map as one HTML file.")
-    d.add_argument("--out", default="greater-icknield.html",
-                   help="where to write the map (default: %(default)s)")
-    d.add_argument("--audience", choices=["public", "partners"], default="public",
-                   help="who will see the map: 'public' names only public records; "
-                   "'partners' also names records shared with partners (default: public)")
-    d.add_argument("--cdn", action="store_true",
-                   help="load Leaflet from a CDN instead of inlining it (smaller file, "
-                   "needs internet to open)")
+    d = sub.add_parser(
+        "demo",
+        help="build the Greater Icknield demo map from bundled data",
+        description="Geocode the bundled Greater Icknield sample register "
+        "and save its map as one HTML file.",
+    )
+    d.add_argument(
+        "--out",
+        default="greater-icknield.html",
+        help="where to write the map (default: %(default)s)",
+    )
+    d.add_argument(
+        "--audience",
+        choices=["public", "partners"],
+        default="public",
+        help="who will see the map: 'public' names only public records; "
+        "'partners' also names records shared with partners (default: public)",
+    )
+    d.add_argument(
+        "--cdn",
+        action="store_true",
+        help="load Leaflet from a CDN instead of inlining it (smaller file, "
+        "needs internet to open)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 data or option error)."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(message)s")
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
     try:
         if args.command == "demo":
             path = demo(args.out, audience=args.audience, self_contained=not args.cdn)

@@ -15,7 +15,7 @@ from pyproj.database import query_utm_crs_info
 
 from .errors import CRSError
 
-__all__ = ["WGS84", "BRITISH_NATIONAL_GRID", "metric_crs", "to_lonlat", "from_lonlat"]
+__all__ = ["BRITISH_NATIONAL_GRID", "WGS84", "from_lonlat", "metric_crs", "to_lonlat"]
 
 WGS84 = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
@@ -59,8 +59,13 @@ def metric_crs(bounds: tuple[float, float, float, float]) -> str:
     if not np.all(np.isfinite(bounds)):
         raise CRSError("cannot choose a metric CRS for data with no located rows")
     gx0, gy0, gx1, gy1 = _GB_BOUNDS
-    if gx0 <= x0 and x1 <= gx1 and gy0 <= y0 and y1 <= gy1 and not (x1 < -5.4 and y1 < 55.4
-                                                                    and y0 > 54.0):
+    if (
+        gx0 <= x0
+        and x1 <= gx1
+        and gy0 <= y0
+        and y1 <= gy1
+        and not (x1 < -5.4 and y1 < 55.4 and y0 > 54.0)
+    ):
         return BRITISH_NATIONAL_GRID
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     infos = query_utm_crs_info(

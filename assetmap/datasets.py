@@ -68,7 +68,7 @@ def sample_register() -> gpd.GeoDataFrame:
     Examples
     --------
     >>> assets = sample_register()
-    >>> (assets["kind"] == "micro").sum() >= 60
+    >>> bool((assets["kind"] == "micro").sum() >= 60)
     True
     """
     from .io import read_assets

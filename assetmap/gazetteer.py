@@ -69,7 +69,10 @@ class Lookup:
 class Gazetteer(Protocol):
     """What the geocoder needs of a gazetteer."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The name written into ``geocode_method`` for the rows it places."""
+        ...
 
     def keys_of(self, values: pd.Series) -> pd.Series:
         """The lookup key of each value (missing where a value cannot be a key)."""
@@ -102,9 +105,10 @@ class TableGazetteer:
         return _take(self.keys, self.lon, self.lat, self.precision_m, keys)
 
 
-def _take(index: pd.Index, lon: np.ndarray, lat: np.ndarray, precision: np.ndarray,
-          keys: pd.Series) -> Lookup:
-    pos = index.get_indexer(keys.fillna("").to_numpy(dtype=object))
+def _take(
+    index: pd.Index, lon: np.ndarray, lat: np.ndarray, precision: np.ndarray, keys: pd.Series
+) -> Lookup:
+    pos = index.get_indexer(pd.Index(keys.fillna("").to_numpy(dtype=object)))
     found = pos >= 0
     found &= np.isfinite(np.where(found, lon[pos], np.nan))
     safe = np.where(found, pos, 0)
@@ -155,14 +159,23 @@ def gazetteer_from_frame(
     xs = pd.to_numeric(frame[x], errors="coerce").to_numpy(dtype="float64")
     ys = pd.to_numeric(frame[y], errors="coerce").to_numpy(dtype="float64")
     lon, lat = to_lonlat(xs, ys, crs) if crs != "EPSG:4326" else (xs, ys)
-    prec = (pd.to_numeric(frame[precision_m], errors="coerce").to_numpy(dtype="float64")
-            if isinstance(precision_m, str) else np.full(len(frame), float(precision_m)))
+    prec = (
+        pd.to_numeric(frame[precision_m], errors="coerce").to_numpy(dtype="float64")
+        if isinstance(precision_m, str)
+        else np.full(len(frame), float(precision_m))
+    )
     keys = frame[key].astype("str").str.strip()
     if casefold:
         keys = keys.str.casefold()
     first = ~keys.duplicated(keep="first").to_numpy()
-    return TableGazetteer(name=name, keys=pd.Index(keys.to_numpy()[first]), lon=lon[first],
-                          lat=lat[first], precision_m=prec[first], casefold=casefold)
+    return TableGazetteer(
+        name=name,
+        keys=pd.Index(keys.to_numpy()[first]),
+        lon=lon[first],
+        lat=lat[first],
+        precision_m=prec[first],
+        casefold=casefold,
+    )
 
 
 @lru_cache(maxsize=32)
@@ -202,14 +215,14 @@ class OnsPostcodeDirectory:
     def lookup(self, keys: pd.Series) -> Lookup:
         keys = keys.astype("str")
         n = len(keys)
-        out = Lookup(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan),
-                     np.zeros(n, dtype=bool))
+        out = Lookup(
+            np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+        )
         first = keys.str[0].to_numpy(dtype=object)
         for letter in sorted({v for v in first if isinstance(v, str)}):
             mask = first == letter
             index, lon, lat = _ons_letter(letter)
-            part = _take(index, lon, lat, np.full(len(lon), POSTCODE_UNIT_PRECISION_M),
-                         keys[mask])
+            part = _take(index, lon, lat, np.full(len(lon), POSTCODE_UNIT_PRECISION_M), keys[mask])
             out.lon[mask], out.lat[mask] = part.lon, part.lat
             out.precision_m[mask], out.found[mask] = part.precision_m, part.found
         return out

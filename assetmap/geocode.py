@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -22,11 +22,13 @@ from .errors import GeocodingWarning
 from .gazetteer import Gazetteer, ons_postcode_directory
 from .schema import validate_assets
 
-__all__ = ["geocode", "geocode_summary"]
+__all__ = ["StudyArea", "geocode", "geocode_summary", "study_polygon"]
 
 log = logging.getLogger(__name__)
 
-StudyArea = shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | Literal["greater-icknield"]
+StudyArea: TypeAlias = (
+    shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | Literal["greater-icknield"]
+)
 
 
 def _decimal_precision_m(values: pd.Series, metres_per_unit: float) -> np.ndarray:
@@ -37,7 +39,8 @@ def _decimal_precision_m(values: pd.Series, metres_per_unit: float) -> np.ndarra
     return np.maximum(0.5 * metres_per_unit * 10.0 ** (-decimals), 0.5)
 
 
-def _study_polygon(study_area: StudyArea | None) -> shapely.Geometry | None:
+def study_polygon(study_area: StudyArea | None) -> shapely.Geometry | None:
+    """The study area as one polygon (EPSG:4326): the bundled one by name, or the one given."""
     if study_area is None:
         return None
     if isinstance(study_area, str):
@@ -96,7 +99,7 @@ def geocode(
     """
     if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets.columns:
         assets = validate_assets(assets)
-    gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
+    table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
     n = len(assets)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
@@ -104,8 +107,7 @@ def geocode(
     method = np.full(n, "none", dtype=object)
     notes: list[list[str]] = [[] for _ in range(n)]
 
-    def place(mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray,
-              how: str) -> None:
+    def place(mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str) -> None:
         todo = mask & (method == "none") & np.isfinite(x) & np.isfinite(y)
         lon[todo], lat[todo], precision[todo] = x[todo], y[todo], prec[todo]
         method[todo] = how
@@ -121,8 +123,9 @@ def geocode(
     east, north = assets["easting"].to_numpy(), assets["northing"].to_numpy()
     has_en = np.isfinite(east) & np.isfinite(north)
     if has_en.any():
-        ex, ny = to_lonlat(np.where(has_en, east, 0.0), np.where(has_en, north, 0.0),
-                           coordinate_crs)
+        ex, ny = to_lonlat(
+            np.where(has_en, east, 0.0), np.where(has_en, north, 0.0), coordinate_crs
+        )
         place(has_en, ex, ny, _decimal_precision_m(assets["easting"], 1.0), "coordinates")
 
     # 2. a site's footprint: its representative point, precise to its farthest corner
@@ -140,12 +143,12 @@ def geocode(
     raw_pc = assets["postcode"]
     want = (method == "none") & raw_pc.notna().to_numpy()
     if want.any():
-        keys = gazetteer.keys_of(raw_pc[want])
-        hit = gazetteer.lookup(keys)
+        keys = table.keys_of(raw_pc[want])
+        hit = table.lookup(keys)
         gx, gy, gp = (np.full(n, np.nan) for _ in range(3))
         gx[want], gy[want], gp[want] = hit.lon, hit.lat, hit.precision_m
-        place(want, gx, gy, gp, gazetteer.name)
-        _postcode_notes(raw_pc, want, keys, hit.found, gazetteer.name, notes)
+        place(want, gx, gy, gp, table.name)
+        _postcode_notes(raw_pc, want, keys, hit.found, table.name, notes)
     for i in np.flatnonzero((method == "none") & ~raw_pc.notna().to_numpy()):
         if not notes[i]:
             notes[i].append("no coordinates, footprint or postcode to place it by")
@@ -154,29 +157,52 @@ def geocode(
     lon, lat = np.round(lon, 7), np.round(lat, 7)
     geometry = gpd.GeoSeries(
         np.where(method != "none", shapely.points(lon, lat), None),
-        index=assets.index, crs="EPSG:4326")
-    out = pd.DataFrame(assets.drop(columns=[assets.geometry.name, *(
-        c for c in ("geocode_method", "geocode_precision_m", "geocode_note", "in_study_area")
-        if c in assets.columns)]))
+        index=assets.index,
+        crs="EPSG:4326",
+    )
+    out = pd.DataFrame(
+        assets.drop(
+            columns=[
+                assets.geometry.name,
+                *(
+                    c
+                    for c in (
+                        "geocode_method",
+                        "geocode_precision_m",
+                        "geocode_note",
+                        "in_study_area",
+                    )
+                    if c in assets.columns
+                ),
+            ]
+        )
+    )
     out["geocode_method"] = pd.Series(method, index=assets.index).astype("str")
     out["geocode_precision_m"] = precision
     out["geocode_note"] = pd.Series(
-        ["; ".join(n_) if n_ else None for n_ in notes], index=assets.index, dtype="str")
-    polygon = _study_polygon(study_area)
+        ["; ".join(n_) if n_ else None for n_ in notes], index=assets.index, dtype="str"
+    )
+    polygon = study_polygon(study_area)
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
         contained = shapely.contains_xy(polygon, lon, lat)
         inside = pd.Series(contained, index=assets.index, dtype="boolean").where(
-            method != "none", pd.NA)
+            method != "none", pd.NA
+        )
     out["in_study_area"] = inside
     out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
     unplaced = int((method == "none").sum())
-    log.info("geocoded %d of %d assets; %d not placed (see geocode_note)", n - unplaced, n,
-             unplaced)
+    log.info(
+        "geocoded %d of %d assets; %d not placed (see geocode_note)", n - unplaced, n, unplaced
+    )
     if unplaced:
-        warnings.warn(f"{unplaced} of {n} assets could not be placed; their geometry is empty "
-                      "and geocode_note says why", GeocodingWarning, stacklevel=2)
+        warnings.warn(
+            f"{unplaced} of {n} assets could not be placed; their geometry is empty "
+            "and geocode_note says why",
+            GeocodingWarning,
+            stacklevel=2,
+        )
     return out
 
 
@@ -193,8 +219,14 @@ def _farthest_m(footprints: np.ndarray, points: np.ndarray) -> np.ndarray:
     return out
 
 
-def _postcode_notes(raw: pd.Series, want: np.ndarray, keys: pd.Series, found: np.ndarray,
-                    name: str, notes: list[list[str]]) -> None:
+def _postcode_notes(
+    raw: pd.Series,
+    want: np.ndarray,
+    keys: pd.Series,
+    found: np.ndarray,
+    name: str,
+    notes: list[list[str]],
+) -> None:
     """Say why a postcode failed, or how it was read when the text needed cleaning."""
     rows = np.flatnonzero(want)
     given = raw[want].astype("str")
@@ -222,7 +254,9 @@ def geocode_summary(assets: pd.DataFrame) -> pd.DataFrame:
     True
     """
     grouped = assets.groupby("geocode_method", sort=True)
-    return pd.DataFrame({
-        "assets": grouped.size(),
-        "median_precision_m": grouped["geocode_precision_m"].median(),
-    }).rename_axis("geocode_method")
+    return pd.DataFrame(
+        {
+            "assets": grouped.size(),
+            "median_precision_m": grouped["geocode_precision_m"].median(),
+        }
+    ).rename_axis("geocode_method")

@@ -52,9 +52,18 @@ _FORMATS = {
 def _format_of(path: Path) -> str:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise SchemaError(str(path), [Problem(None, None, None,
-            f"cannot tell the format from the suffix {path.suffix!r}; assetmap reads "
-            f"{sorted(_FORMATS)}")])
+        raise SchemaError(
+            str(path),
+            [
+                Problem(
+                    None,
+                    None,
+                    None,
+                    f"cannot tell the format from the suffix {path.suffix!r}; assetmap reads "
+                    f"{sorted(_FORMATS)}",
+                )
+            ],
+        )
     return fmt
 
 
@@ -70,14 +79,26 @@ def _mapping(headings: list[str], columns: Mapping[str, str] | None, what: str) 
     """
     columns = dict(columns or {})
     problems = [
-        Problem(None, None, src, f"columns= maps {src!r}, but the source has no such heading; "
-                f"its headings are {headings}")
-        for src in columns if src not in headings
+        Problem(
+            None,
+            None,
+            src,
+            f"columns= maps {src!r}, but the source has no such heading; "
+            f"its headings are {headings}",
+        )
+        for src in columns
+        if src not in headings
     ]
     problems += [
-        Problem(None, None, src, f"columns= maps {src!r} to {dst!r}, which is not a canonical "
-                f"column; canonical columns are {['asset_id', *ASSET_COLUMNS]}")
-        for src, dst in columns.items() if dst not in _CANONICAL
+        Problem(
+            None,
+            None,
+            src,
+            f"columns= maps {src!r} to {dst!r}, which is not a canonical "
+            f"column; canonical columns are {['asset_id', *ASSET_COLUMNS]}",
+        )
+        for src, dst in columns.items()
+        if dst not in _CANONICAL
     ]
     mapping = {src: dst for src, dst in columns.items() if src in headings}
     taken = set(mapping.values())
@@ -94,7 +115,8 @@ def _mapping(headings: list[str], columns: Mapping[str, str] | None, what: str) 
         targets.setdefault(dst, []).append(src)
     problems += [
         Problem(None, None, dst, f"several headings map to {dst!r}: {srcs}; map only one")
-        for dst, srcs in targets.items() if len(srcs) > 1
+        for dst, srcs in targets.items()
+        if len(srcs) > 1
     ]
     if problems:
         raise SchemaError(what, problems)
@@ -109,16 +131,26 @@ def _decode(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _read_table(path: Path, fmt: str, *, sheet: str | int | None, layer: str | None,
-                text_columns: Mapping[str, str] | None) -> tuple[pd.DataFrame, list[str]]:
+def _read_table(
+    path: Path,
+    fmt: str,
+    *,
+    sheet: str | int | None,
+    layer: str | None,
+    text_columns: Mapping[str, str] | None,
+) -> tuple[pd.DataFrame, list[str]]:
     """Read a file as it is, returning the frame and where each row stands in the file."""
     if fmt == "csv":
         text = _decode(path.read_bytes())
         headings = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
         mapping = _mapping(headings, text_columns, str(path))
         as_text = {h: str for h in mapping}  # canonical columns are parsed by the schema
-        frame = pd.read_csv(_io.StringIO(text), dtype=as_text, keep_default_na=False,
-                            na_values={h: [""] for h in headings})
+        frame = pd.read_csv(
+            _io.StringIO(text),
+            dtype=as_text,
+            keep_default_na=False,
+            na_values={h: [""] for h in headings},
+        )
         return frame, [f"line {i + 2}" for i in range(len(frame))]
     if fmt == "xlsx":
         frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
@@ -243,8 +275,12 @@ def read_relationships(
         path = Path(source)
         fmt = _format_of(path)
         if fmt == "csv":
-            frame = pd.read_csv(_io.StringIO(_decode(path.read_bytes())), dtype=str,
-                                keep_default_na=False, na_values=[""])
+            frame = pd.read_csv(
+                _io.StringIO(_decode(path.read_bytes())),
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+            )
             where = [f"line {i + 2}" for i in range(len(frame))]
         elif fmt == "xlsx":
             frame = pd.read_excel(path, dtype=object)
@@ -296,8 +332,11 @@ def save_assets(
     """
     path = Path(path)
     fmt = driver or _format_of(path)
-    gdf = validate_assets(assets, what="register to save") if not isinstance(
-        assets, gpd.GeoDataFrame) or "footprint" not in assets else assets
+    gdf = (
+        validate_assets(assets, what="register to save")
+        if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets
+        else assets
+    )
     gdf = gdf.reset_index()
     if fmt == "parquet":
         gdf.to_parquet(path, index=False)
@@ -306,14 +345,22 @@ def save_assets(
         text.insert(len(text.columns), "geometry", _wkt(gdf.geometry))
         text.to_csv(path, index=False, lineterminator="\n")
     elif fmt in ("geojson", "gpkg"):
-        text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(),
-                                crs=gdf.crs)
+        text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
         if fmt == "geojson":  # all 17 significant digits, so coordinates read back equal
             text.to_file(path, driver="GeoJSON", SIGNIFICANT_FIGURES=17)
         else:
             text.to_file(path, driver="GPKG", layer="assets")
     else:
-        raise SchemaError(str(path), [Problem(None, None, None,
-            f"cannot write format {fmt!r}; use csv, geojson, gpkg or parquet")])
+        raise SchemaError(
+            str(path),
+            [
+                Problem(
+                    None,
+                    None,
+                    None,
+                    f"cannot write format {fmt!r}; use csv, geojson, gpkg or parquet",
+                )
+            ],
+        )
     log.info("saved %d assets to %s", len(gdf), path)
     return path

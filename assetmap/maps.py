@@ -30,6 +30,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .errors import ConfigurationError
+from .geocode import study_polygon
 from .schema import CATEGORIES
 
 __all__ = ["CATEGORY_COLOURS", "build_map", "save_map"]
@@ -62,8 +63,13 @@ _SHOWN_EXACTLY: dict[str, set[str]] = {"public": {"public"}, "partners": {"publi
 def _json_for_script(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element, whatever text it carries."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, esc)
     # branca renders each element's output again as a Jinja template: "{{", "{%" and "{#"
     # (which in compact JSON can only stand inside strings) must not reach it as such
@@ -79,7 +85,7 @@ def _static(name: str) -> str:
     return (resources.files("assetmap") / "static" / name).read_text(encoding="utf-8")
 
 
-class _Runtime(MacroElement):  # type: ignore[misc]
+class _Runtime(MacroElement):
     """assetmap's own script and styles, once per page."""
 
     _template = Template(
@@ -88,13 +94,13 @@ class _Runtime(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "AssetmapRuntime"
         self.css = _static("assetmap.css")
         self.js = _static("assetmap.js")
 
 
-class _DataLayer(folium.map.Layer):  # type: ignore[misc]
+class _DataLayer(folium.map.Layer):
     """A switchable layer drawn from GeoJSON by assetmap's runtime."""
 
     _template = Template(
@@ -103,15 +109,22 @@ class _DataLayer(folium.map.Layer):  # type: ignore[misc]
         "{% endmacro %}"
     )
 
-    def __init__(self, features: list[dict[str, Any]], *, name: str, opts: dict[str, Any],
-                 show: bool = True, control: bool = True) -> None:
+    def __init__(
+        self,
+        features: list[dict[str, Any]],
+        *,
+        name: str,
+        opts: dict[str, Any],
+        show: bool = True,
+        control: bool = True,
+    ) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "AssetLayer"
         self.data = _json_for_script({"type": "FeatureCollection", "features": features})
         self.opts = _json_for_script(opts)
 
 
-class _Legend(MacroElement):  # type: ignore[misc]
+class _Legend(MacroElement):
     """A legend whose (escaped) HTML is in the page and which a Leaflet control shows."""
 
     _template = Template(
@@ -125,7 +138,7 @@ class _Legend(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, body: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "legend"
         self.body = body
 
@@ -133,7 +146,10 @@ class _Legend(MacroElement):  # type: ignore[misc]
 def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
     """GeoJSON geometry with coordinates rounded to 6 decimals (~0.1 m)."""
     mapping: dict[str, Any] = shapely.geometry.mapping(shapely.set_precision(geom, 1e-6))
-    return json.loads(json.dumps(mapping), parse_float=lambda s: round(float(s), 6))
+    rounded: dict[str, Any] = json.loads(
+        json.dumps(mapping), parse_float=lambda s: round(float(s), 6)
+    )
+    return rounded
 
 
 def _label(value: str) -> str:
@@ -141,10 +157,16 @@ def _label(value: str) -> str:
 
 
 def _precision_text(method: str, precision: float) -> str:
-    how = {"coordinates": "from coordinates", "footprint": "the site's footprint",
-           "postcode": "by postcode"}.get(method, f"by {method}")
-    return f"placed {how}, to within about {precision:,.0f} m" if np.isfinite(precision) \
+    how = {
+        "coordinates": "from coordinates",
+        "footprint": "the site's footprint",
+        "postcode": "by postcode",
+    }.get(method, f"by {method}")
+    return (
+        f"placed {how}, to within about {precision:,.0f} m"
+        if np.isfinite(precision)
         else f"placed {how}"
+    )
 
 
 def _exact_card(row: pd.Series) -> dict[str, Any]:
@@ -158,8 +180,9 @@ def _exact_card(row: pd.Series) -> dict[str, Any]:
         rows.append(["About", str(row["description"])])
     if pd.notna(row["postcode"]):
         rows.append(["Postcode", str(row["postcode"])])
-    rows.append(["Location", _precision_text(str(row["geocode_method"]),
-                                             float(row["geocode_precision_m"]))])
+    rows.append(
+        ["Location", _precision_text(str(row["geocode_method"]), float(row["geocode_precision_m"]))]
+    )
     sub = _label(str(row["category"]))
     if pd.notna(row["subcategory"]):
         sub += f" · {row['subcategory']}"
@@ -175,18 +198,6 @@ def _coarse_points(points: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(gpd.points_from_xy(x, y), index=points.index, crs=crs).to_crs(4326)
 
 
-def _study_polygon(study_area: Any) -> shapely.Geometry | None:
-    if study_area is None:
-        return None
-    if isinstance(study_area, str):
-        from .datasets import study_area as bundled
-
-        return bundled().union_all()
-    if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
-        return study_area.to_crs(4326).union_all()
-    return study_area
-
-
 def _tiles(tiles: str | xyzservices.TileProvider | None) -> folium.TileLayer | None:
     if tiles is None:
         return None
@@ -199,7 +210,8 @@ def build_map(
     *,
     audience: Audience = "public",
     study_area: shapely.Geometry | gpd.GeoDataFrame | Literal["greater-icknield"] | None = (
-        "greater-icknield"),
+        "greater-icknield"
+    ),
     tiles: str | xyzservices.TileProvider | None = "Esri.WorldGrayCanvas",
     title: str = "Assets",
 ) -> folium.Map:
@@ -241,16 +253,21 @@ def build_map(
         raise ConfigurationError(f"audience must be 'public' or 'partners', {audience!r} given")
     placed = assets[assets.geometry.notna() & ~assets.geometry.is_empty]
     exact = placed[placed["privacy"].isin(_SHOWN_EXACTLY[audience])]
-    coarse = placed[~placed["privacy"].isin(_SHOWN_EXACTLY[audience])
-                    & (placed["privacy"] != "private")]
+    coarse = placed[
+        ~placed["privacy"].isin(_SHOWN_EXACTLY[audience]) & (placed["privacy"] != "private")
+    ]
     hidden = int((assets["privacy"] == "private").sum())
 
-    polygon = _study_polygon(study_area)
+    polygon = study_polygon(study_area)
     bounds_of = [g for g in (polygon, *placed.geometry) if g is not None]
-    x0, y0, x1, y1 = shapely.total_bounds(np.array(bounds_of, dtype=object)) if bounds_of \
+    x0, y0, x1, y1 = (
+        shapely.total_bounds(np.array(bounds_of, dtype=object))
+        if bounds_of
         else (-180.0, -60.0, 180.0, 75.0)
-    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None,
-                   control_scale=True)
+    )
+    m = folium.Map(
+        location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None, control_scale=True
+    )
     m.default_js = [("leaflet", f"{_CDN}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{_CDN}/leaflet.css")]
     m.add_child(_Runtime(), name="assetmap_runtime")
@@ -260,13 +277,27 @@ def build_map(
 
     legend: list[str] = []
     if polygon is not None:
-        _DataLayer([{"type": "Feature", "geometry": _rounded(polygon),
-                     "properties": {"title": "Study area"}}],
-                   name="Study area", opts={"interactive": False, "style": {
-                       "color": "#444", "weight": 2, "dashArray": "6 4", "fill": False,
-                       "className": "assetmap-boundary"}}).add_to(m)
-        legend.append('<li><span class="assetmap-swatch assetmap-boundary"></span>'
-                      "Study area</li>")
+        _DataLayer(
+            [
+                {
+                    "type": "Feature",
+                    "geometry": _rounded(polygon),
+                    "properties": {"title": "Study area"},
+                }
+            ],
+            name="Study area",
+            opts={
+                "interactive": False,
+                "style": {
+                    "color": "#444",
+                    "weight": 2,
+                    "dashArray": "6 4",
+                    "fill": False,
+                    "className": "assetmap-boundary",
+                },
+            },
+        ).add_to(m)
+        legend.append('<li><span class="assetmap-swatch assetmap-boundary"></span>Study area</li>')
 
     macro = exact[exact["kind"] == "macro"]
     if len(macro):
@@ -275,15 +306,39 @@ def build_map(
             card = _exact_card(row)
             fp = row["footprint"]
             if fp is not None and not fp.is_empty:
-                feats.append({"type": "Feature", "id": f"{aid}:footprint",
-                              "geometry": _rounded(fp), "properties": card})
-            feats.append({"type": "Feature", "id": str(aid), "geometry": _rounded(row.geometry),
-                          "properties": card})
-        _DataLayer(feats, name=f"Macro sites ({len(macro)})", opts={
-            "marker": "site", "style": {"className": "assetmap-footprint", "color": "#1b1b1b",
-                                        "weight": 2, "fillOpacity": 0.08}}).add_to(m)
-        legend.append('<li><span class="assetmap-swatch assetmap-site-swatch"></span>'
-                      f"Macro sites ({len(macro)})</li>")
+                feats.append(
+                    {
+                        "type": "Feature",
+                        "id": f"{aid}:footprint",
+                        "geometry": _rounded(fp),
+                        "properties": card,
+                    }
+                )
+            feats.append(
+                {
+                    "type": "Feature",
+                    "id": str(aid),
+                    "geometry": _rounded(row.geometry),
+                    "properties": card,
+                }
+            )
+        _DataLayer(
+            feats,
+            name=f"Macro sites ({len(macro)})",
+            opts={
+                "marker": "site",
+                "style": {
+                    "className": "assetmap-footprint",
+                    "color": "#1b1b1b",
+                    "weight": 2,
+                    "fillOpacity": 0.08,
+                },
+            },
+        ).add_to(m)
+        legend.append(
+            '<li><span class="assetmap-swatch assetmap-site-swatch"></span>'
+            f"Macro sites ({len(macro)})</li>"
+        )
 
     micro = exact[exact["kind"] == "micro"]
     coarse_points = _coarse_points(coarse.geometry) if len(coarse) else coarse.geometry
@@ -293,29 +348,58 @@ def build_map(
         if not len(rows) and not len(shown):
             continue
         colour = CATEGORY_COLOURS[category]
-        feats = [{"type": "Feature", "id": str(aid), "geometry": _rounded(row.geometry),
-                  "properties": _exact_card(row)} for aid, row in rows.iterrows()]
-        feats += [{"type": "Feature", "geometry": _rounded(pt),
-                   "properties": {"title": _label(category), "subtitle":
-                                  f"Location approximate (within a {COARSE_CELL_M:.0f} m "
-                                  "square); details withheld to protect privacy",
-                                  "style": {"dashArray": "3 3", "fillOpacity": 0.35}}}
-                  for pt in coarse_points[shown.index]]
+        feats = [
+            {
+                "type": "Feature",
+                "id": str(aid),
+                "geometry": _rounded(row.geometry),
+                "properties": _exact_card(row),
+            }
+            for aid, row in rows.iterrows()
+        ]
+        feats += [
+            {
+                "type": "Feature",
+                "geometry": _rounded(pt),
+                "properties": {
+                    "title": _label(category),
+                    "subtitle": f"Location approximate (within a {COARSE_CELL_M:.0f} m "
+                    "square); details withheld to protect privacy",
+                    "style": {"dashArray": "3 3", "fillOpacity": 0.35},
+                },
+            }
+            for pt in coarse_points[shown.index]
+        ]
         n = len(feats)
-        _DataLayer(feats, name=f"{_label(category)} ({n})", opts={"style": {
-            "radius": 7, "color": "#222", "weight": 1, "fillColor": colour,
-            "fillOpacity": 0.9, "className": f"assetmap-micro assetmap-{category}"}}).add_to(m)
-        legend.append(f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
-                      f"{_escape_html(_label(category))} ({n})</li>")
+        _DataLayer(
+            feats,
+            name=f"{_label(category)} ({n})",
+            opts={
+                "style": {
+                    "radius": 7,
+                    "color": "#222",
+                    "weight": 1,
+                    "fillColor": colour,
+                    "fillOpacity": 0.9,
+                    "className": f"assetmap-micro assetmap-{category}",
+                }
+            },
+        ).add_to(m)
+        legend.append(
+            f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
+            f"{_escape_html(_label(category))} ({n})</li>"
+        )
 
     notes = []
     if len(coarse):
-        notes.append(f"{len(coarse)} records are shown only approximately, unnamed "
-                     "(dashed outline).")
+        notes.append(
+            f"{len(coarse)} records are shown only approximately, unnamed (dashed outline)."
+        )
     if hidden:
         notes.append(f"{hidden} private records are not shown.")
-    body = (f"<h2>{_escape_html(title)}</h2><ul>{''.join(legend)}</ul>"
-            + "".join(f"<p>{_escape_html(n)}</p>" for n in notes))
+    body = f"<h2>{_escape_html(title)}</h2><ul>{''.join(legend)}</ul>" + "".join(
+        f"<p>{_escape_html(n)}</p>" for n in notes
+    )
     m.add_child(_Legend(body))
     folium.LayerControl(collapsed=False).add_to(m)
     if bounds_of:
@@ -360,9 +444,7 @@ _SCRIPT = re.compile(r'<script src="(?P<url>[^"]+)"></script>')
 _STYLE = re.compile(r'<link rel="stylesheet" href="(?P<url>[^"]+)"/>')
 
 
-def save_map(
-    m: folium.Map, path: str | PathLike[str], *, self_contained: bool = False
-) -> Path:
+def save_map(m: folium.Map, path: str | PathLike[str], *, self_contained: bool = False) -> Path:
     """Write a map as one HTML file.
 
     Parameters
@@ -391,28 +473,38 @@ def save_map(
     _number_elements(root)
     page = root.render()
     if self_contained:
-        unknown = sorted({u for pat in (_SCRIPT, _STYLE) for u in pat.findall(page)
-                          if u not in _LIBRARIES})
+        unknown = sorted(
+            {u for pat in (_SCRIPT, _STYLE) for u in pat.findall(page) if u not in _LIBRARIES}
+        )
         if unknown:
             raise ConfigurationError(
                 "cannot save a self-contained map: these files are not available offline: "
                 f"{unknown}; remove the plugins that load them or save with "
-                "self_contained=False")
-        page = _SCRIPT.sub(lambda mt: "<script>" + _file_bytes(mt["url"]).decode("utf-8")
-                           .replace("</script", "<\\/script") + "</script>", page)
+                "self_contained=False"
+            )
+        page = _SCRIPT.sub(
+            lambda mt: (
+                "<script>"
+                + _file_bytes(mt["url"]).decode("utf-8").replace("</script", "<\\/script")
+                + "</script>"
+            ),
+            page,
+        )
         page = _STYLE.sub(lambda mt: "<style>" + _inline_css(mt["url"]) + "</style>", page)
     else:
+
         def integrity(url: str) -> str:
             if url not in _LIBRARIES:
                 return ""
             digest = base64.b64encode(hashlib.sha384(_file_bytes(url)).digest()).decode()
             return f' integrity="sha384-{digest}" crossorigin="anonymous"'
 
-        page = _SCRIPT.sub(lambda mt: f'<script src="{mt["url"]}"{integrity(mt["url"])}>'
-                           "</script>", page)
-        page = _STYLE.sub(lambda mt: f'<link rel="stylesheet" href="{mt["url"]}"'
-                          f'{integrity(mt["url"])}/>', page)
+        page = _SCRIPT.sub(
+            lambda mt: f'<script src="{mt["url"]}"{integrity(mt["url"])}></script>', page
+        )
+        page = _STYLE.sub(
+            lambda mt: f'<link rel="stylesheet" href="{mt["url"]}"{integrity(mt["url"])}/>', page
+        )
     out = Path(path)
     out.write_bytes(page.encode("utf-8"))
     return out
-

@@ -231,9 +231,7 @@ class _Collector:
         return [p for _, p in sorted(self.problems, key=lambda ip: ip[0])]
 
 
-def _numbers(
-    frame: pd.DataFrame, column: str, bad: _Collector, expect: str
-) -> pd.Series:
+def _numbers(frame: pd.DataFrame, column: str, bad: _Collector, expect: str) -> pd.Series:
     """Parse a numeric column, reporting every cell that is given but not a number."""
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
@@ -257,14 +255,19 @@ def _dates(raw: pd.Series, bad: _Collector) -> pd.Series:
     """Parse dates (ISO 8601, or day-first as UK registers write them) into ISO text."""
     blank = _blank(raw)
     text = raw.where(~blank, None).astype(object)
-    iso = pd.to_datetime(text.map(lambda v: v if v is None else str(v).strip()),
-                         format="ISO8601", errors="coerce")
-    dayfirst = pd.to_datetime(text.map(lambda v: v if v is None else str(v).strip()),
-                              format="%d/%m/%Y", errors="coerce")
+    iso = pd.to_datetime(
+        text.map(lambda v: v if v is None else str(v).strip()), format="ISO8601", errors="coerce"
+    )
+    dayfirst = pd.to_datetime(
+        text.map(lambda v: v if v is None else str(v).strip()), format="%d/%m/%Y", errors="coerce"
+    )
     parsed = iso.fillna(dayfirst)
     unparsed = ~blank & parsed.isna()
-    bad.add(unparsed, "recorded",
-            lambda i: f"{raw.iloc[i]!r} is not a date (write it as 2019-03-14 or 14/03/2019)")
+    bad.add(
+        unparsed,
+        "recorded",
+        lambda i: f"{raw.iloc[i]!r} is not a date (write it as 2019-03-14 or 14/03/2019)",
+    )
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None).astype("str")
 
 
@@ -280,19 +283,28 @@ def _footprints(raw: pd.Series, bad: _Collector) -> gpd.GeoSeries:
         else:
             geom = shapely.from_wkt(str(v), on_invalid="ignore")
             if geom is None:
-                bad.add(_one(len(values), i), "footprint",
-                        f"{str(v)[:40]!r} is not WKT (expected e.g. 'POLYGON ((lon lat, ...))')")
+                bad.add(
+                    _one(len(values), i),
+                    "footprint",
+                    f"{str(v)[:40]!r} is not WKT (expected e.g. 'POLYGON ((lon lat, ...))')",
+                )
                 continue
         if geom.is_empty:
             continue
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            bad.add(_one(len(values), i), "footprint",
-                    f"a footprint must be a Polygon or MultiPolygon, a {geom.geom_type} was given")
+            bad.add(
+                _one(len(values), i),
+                "footprint",
+                f"a footprint must be a Polygon or MultiPolygon, a {geom.geom_type} was given",
+            )
             continue
         x0, y0, x1, y1 = geom.bounds
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-            bad.add(_one(len(values), i), "footprint",
-                    "footprint coordinates must be longitude, latitude in degrees (EPSG:4326)")
+            bad.add(
+                _one(len(values), i),
+                "footprint",
+                "footprint coordinates must be longitude, latitude in degrees (EPSG:4326)",
+            )
             continue
         geoms[i] = geom
     return gpd.GeoSeries(geoms, index=raw.index, crs="EPSG:4326")
@@ -312,11 +324,16 @@ def _ids(frame: pd.DataFrame, bad: _Collector, what: str = "asset_id") -> pd.Ser
     bad.add(control, what, f"{what} contains a control character (a tab or line break)")
     dup = ids.duplicated(keep=False) & ~missing
     positions = {
-        k: [bad.where[i] for i in np.flatnonzero((ids == k).to_numpy())]
-        for k in ids[dup].unique()
+        k: [bad.where[i] for i in np.flatnonzero((ids == k).to_numpy())] for k in ids[dup].unique()
     }
-    bad.add(dup, what, lambda i: f"duplicate id {ids.iloc[i]!r}, also at "
-            + ", ".join(w for w in positions[ids.iloc[i]] if w != bad.where[i]))
+    bad.add(
+        dup,
+        what,
+        lambda i: (
+            f"duplicate id {ids.iloc[i]!r}, also at "
+            + ", ".join(w for w in positions[ids.iloc[i]] if w != bad.where[i])
+        ),
+    )
     return ids
 
 
@@ -352,9 +369,18 @@ def validate_assets(
         if frame.index.name == "asset_id":
             frame = frame.reset_index()
         else:
-            raise SchemaError(what, [Problem(None, None, "asset_id",
-                "there is no asset_id column; map your id column with "
-                "columns={'Your heading': 'asset_id'}")])
+            raise SchemaError(
+                what,
+                [
+                    Problem(
+                        None,
+                        None,
+                        "asset_id",
+                        "there is no asset_id column; map your id column with "
+                        "columns={'Your heading': 'asset_id'}",
+                    )
+                ],
+            )
     n = len(frame)
     where = list(where) if where is not None else [f"row {i + 1}" for i in range(n)]
     frame.index = pd.RangeIndex(n)
@@ -369,22 +395,33 @@ def validate_assets(
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
-        out[col] = _clean_text(frame[col]) if col in frame else pd.Series(
-            None, index=frame.index, dtype="str")
+        out[col] = (
+            _clean_text(frame[col])
+            if col in frame
+            else pd.Series(None, index=frame.index, dtype="str")
+        )
     if "name" in frame:
         bad.add(out["name"].isna(), "name", "name is missing")
 
-    kind = _vocab_key(out["kind"]) if "kind" in frame else pd.Series(
-        None, index=frame.index, dtype="str")
+    kind = (
+        _vocab_key(out["kind"])
+        if "kind" in frame
+        else pd.Series(None, index=frame.index, dtype="str")
+    )
     category = _vocab_key(out["category"])
     cat_kind = {c: k for k, cats in CATEGORIES.items() for c in cats}
     all_categories = tuple(cat_kind)
-    bad.add(~category.isna() & ~category.isin(all_categories), "category",
-            lambda i: _closest(str(out["category"].iloc[i]), all_categories))
-    bad.add(category.isna(), "category",
-            f"category is missing; one of {list(all_categories)}")
-    bad.add(~kind.isna() & ~kind.isin(KINDS), "kind",
-            lambda i: _closest(str(out["kind"].iloc[i]), KINDS))
+    bad.add(
+        ~category.isna() & ~category.isin(all_categories),
+        "category",
+        lambda i: _closest(str(out["category"].iloc[i]), all_categories),
+    )
+    bad.add(category.isna(), "category", f"category is missing; one of {list(all_categories)}")
+    bad.add(
+        ~kind.isna() & ~kind.isin(KINDS),
+        "kind",
+        lambda i: _closest(str(out["kind"].iloc[i]), KINDS),
+    )
     implied = category.map(cat_kind)
     infer = kind.isna() & implied.notna()
     bad.add(kind.isna() & implied.isna(), "kind", f"kind is missing; one of {list(KINDS)}")
@@ -392,14 +429,22 @@ def validate_assets(
         soft.append(f"{int(infer.sum())} row(s) have no kind; it was taken from their category")
     kind = kind.where(~infer, implied)
     clash = kind.isin(KINDS) & implied.notna() & (kind != implied)
-    bad.add(clash, "category", lambda i: (
-        f"category {category.iloc[i]!r} belongs to kind {implied.iloc[i]!r}, but kind is "
-        f"{kind.iloc[i]!r}; {kind.iloc[i]} categories are {list(CATEGORIES[kind.iloc[i]])}"))
+    bad.add(
+        clash,
+        "category",
+        lambda i: (
+            f"category {category.iloc[i]!r} belongs to kind {implied.iloc[i]!r}, but kind is "
+            f"{kind.iloc[i]!r}; {kind.iloc[i]} categories are {list(CATEGORIES[kind.iloc[i]])}"
+        ),
+    )
     out["kind"], out["category"] = kind.astype("str"), category.astype("str")
 
     privacy = _vocab_key(out["privacy"])
-    bad.add(~privacy.isna() & ~privacy.isin(PRIVACY_LEVELS), "privacy",
-            lambda i: _closest(str(out["privacy"].iloc[i]), PRIVACY_LEVELS))
+    bad.add(
+        ~privacy.isna() & ~privacy.isin(PRIVACY_LEVELS),
+        "privacy",
+        lambda i: _closest(str(out["privacy"].iloc[i]), PRIVACY_LEVELS),
+    )
     no_privacy = privacy.isna()
     if no_privacy.any():
         soft.append(
@@ -411,8 +456,11 @@ def validate_assets(
     out["privacy"] = out["privacy"].astype("str")
 
     for col in TAG_COLUMNS:
-        out[col] = (frame[col].map(parse_tags) if col in frame
-                    else pd.Series([[] for _ in range(n)], index=frame.index, dtype=object))
+        out[col] = (
+            frame[col].map(parse_tags)
+            if col in frame
+            else pd.Series([[] for _ in range(n)], index=frame.index, dtype=object)
+        )
         out[col] = out[col].astype(object)
 
     capacity = _numbers(frame, "capacity", bad, "a number")
@@ -420,30 +468,47 @@ def validate_assets(
     out["capacity"] = capacity
     lat = _numbers(frame, "latitude", bad, "a latitude in degrees")
     lon = _numbers(frame, "longitude", bad, "a longitude in degrees")
-    bad.add(lat.abs() > 90, "latitude",
-            lambda i: f"latitude {lat.iloc[i]:g} is outside -90..90 (swapped with longitude?)")
-    bad.add(lon.abs() > 180, "longitude",
-            lambda i: f"longitude {lon.iloc[i]:g} is outside -180..180")
-    bad.add(_given(frame, "latitude") ^ _given(frame, "longitude"), "latitude",
-            "only one of latitude and longitude is given; give both or neither")
+    bad.add(
+        lat.abs() > 90,
+        "latitude",
+        lambda i: f"latitude {lat.iloc[i]:g} is outside -90..90 (swapped with longitude?)",
+    )
+    bad.add(
+        lon.abs() > 180, "longitude", lambda i: f"longitude {lon.iloc[i]:g} is outside -180..180"
+    )
+    bad.add(
+        _given(frame, "latitude") ^ _given(frame, "longitude"),
+        "latitude",
+        "only one of latitude and longitude is given; give both or neither",
+    )
     east = _numbers(frame, "easting", bad, "an easting in metres")
     north = _numbers(frame, "northing", bad, "a northing in metres")
-    bad.add(_given(frame, "easting") ^ _given(frame, "northing"), "easting",
-            "only one of easting and northing is given; give both or neither")
+    bad.add(
+        _given(frame, "easting") ^ _given(frame, "northing"),
+        "easting",
+        "only one of easting and northing is given; give both or neither",
+    )
     both = lat.notna() & lon.notna() & east.notna() & north.notna()
     if both.any():
-        soft.append(f"{int(both.sum())} row(s) give both latitude/longitude and "
-                    "easting/northing; latitude/longitude are used")
+        soft.append(
+            f"{int(both.sum())} row(s) give both latitude/longitude and "
+            "easting/northing; latitude/longitude are used"
+        )
     out.update(latitude=lat, longitude=lon, easting=east, northing=north)
     out["recorded"] = _dates(frame["recorded"], bad) if "recorded" in frame else out["recorded"]
-    out["footprint"] = (_footprints(frame["footprint"], bad) if "footprint" in frame
-                        else gpd.GeoSeries([None] * n, index=frame.index, crs="EPSG:4326"))
+    out["footprint"] = (
+        _footprints(frame["footprint"], bad)
+        if "footprint" in frame
+        else gpd.GeoSeries([None] * n, index=frame.index, crs="EPSG:4326")
+    )
 
     names = out["name"].str.casefold()
     same_name = names.duplicated(keep=False) & names.notna()
     if same_name.any():
-        soft.append(f"{int(same_name.sum())} rows share a name with another row under a "
-                    "different id (duplicate records?)")
+        soft.append(
+            f"{int(same_name.sum())} rows share a name with another row under a "
+            "different id (duplicate records?)"
+        )
 
     problems = bad.sorted()
     if problems:
@@ -453,15 +518,18 @@ def validate_assets(
 
     geocoded = "geocode_method" in frame.columns
     result = pd.DataFrame({c: out[c] for c in ASSET_COLUMNS}, index=frame.index)
-    extras = [c for c in frame.columns
-              if c not in ASSET_COLUMNS and c not in ("asset_id", "geometry")
-              and c not in GEOCODE_COLUMNS]
+    extras = [
+        c
+        for c in frame.columns
+        if c not in ASSET_COLUMNS and c not in ("asset_id", "geometry") and c not in GEOCODE_COLUMNS
+    ]
     for c in extras:
         result[c] = frame[c]
     if geocoded:
         result["geocode_method"] = _clean_text(frame["geocode_method"])
         result["geocode_precision_m"] = pd.to_numeric(
-            frame["geocode_precision_m"], errors="coerce").astype("float64")
+            frame["geocode_precision_m"], errors="coerce"
+        ).astype("float64")
         result["geocode_note"] = _clean_text(frame["geocode_note"])
         result["in_study_area"] = frame["in_study_area"].map(_as_bool).astype("boolean")
         geometry = _geometry_column(frame.get("geometry"), n)
@@ -469,8 +537,9 @@ def validate_assets(
         geometry = gpd.GeoSeries([None] * n, index=frame.index, crs="EPSG:4326")
     result.index = pd.Index(ids.astype("str"), name="asset_id")
     gdf = gpd.GeoDataFrame(result, geometry=geometry.set_axis(result.index), crs="EPSG:4326")
-    gdf["footprint"] = gpd.GeoSeries(out["footprint"].to_numpy(), index=result.index,
-                                     crs="EPSG:4326")
+    gdf["footprint"] = gpd.GeoSeries(
+        out["footprint"].to_numpy(), index=result.index, crs="EPSG:4326"
+    )
     return gdf
 
 
@@ -488,10 +557,16 @@ def _geometry_column(raw: Any, n: int) -> gpd.GeoSeries:
         return gpd.GeoSeries([None] * n, crs="EPSG:4326")
     if isinstance(raw, gpd.GeoSeries):
         return gpd.GeoSeries(raw.to_numpy(), crs=raw.crs or "EPSG:4326").to_crs("EPSG:4326")
-    values = [None if (v is None or (isinstance(v, float) and np.isnan(v)) or
-                       (isinstance(v, str) and not v.strip()))
-              else (v if isinstance(v, shapely.Geometry) else shapely.from_wkt(v))
-              for v in raw]
+    values = [
+        None
+        if (
+            v is None
+            or (isinstance(v, float) and np.isnan(v))
+            or (isinstance(v, str) and not v.strip())
+        )
+        else (v if isinstance(v, shapely.Geometry) else shapely.from_wkt(v))
+        for v in raw
+    ]
     return gpd.GeoSeries(values, crs="EPSG:4326")
 
 
@@ -534,21 +609,35 @@ def validate_relationships(
         bad.add(ids.isna(), col, f"{col} is missing")
         if known is not None:
             unknown = ids.notna() & ~ids.isin(known)
-            bad.add(unknown, col, lambda i, ids=ids, col=col:
-                    f"{col} {ids.iloc[i]!r} is not an asset_id of the register")
+            bad.add(
+                unknown,
+                col,
+                lambda i, ids=ids, col=col: (
+                    f"{col} {ids.iloc[i]!r} is not an asset_id of the register"
+                ),
+            )
         out[col] = ids
-    bad.add((out["source"] == out["target"]).fillna(False), "target",
-            "a relationship links an asset to itself")
+    bad.add(
+        (out["source"] == out["target"]).fillna(False),
+        "target",
+        "a relationship links an asset to itself",
+    )
     rtype = _vocab_key(frame["type"])
     bad.add(rtype.isna(), "type", f"type is missing; one of {list(RELATIONSHIP_TYPES)}")
-    bad.add(rtype.notna() & ~rtype.isin(RELATIONSHIP_TYPES), "type",
-            lambda i: _closest(str(frame["type"].iloc[i]), RELATIONSHIP_TYPES))
+    bad.add(
+        rtype.notna() & ~rtype.isin(RELATIONSHIP_TYPES),
+        "type",
+        lambda i: _closest(str(frame["type"].iloc[i]), RELATIONSHIP_TYPES),
+    )
     out["type"] = rtype
     weight = _numbers(frame, "weight", bad, "a number")
     bad.add(weight < 0, "weight", "weight must not be negative")
     out["weight"] = weight.fillna(1.0)
-    out["note"] = (_clean_text(frame["note"]) if "note" in frame
-                   else pd.Series(None, index=frame.index, dtype="str"))
+    out["note"] = (
+        _clean_text(frame["note"])
+        if "note" in frame
+        else pd.Series(None, index=frame.index, dtype="str")
+    )
     for c in frame.columns:
         if c not in out.columns:
             out[c] = frame[c]

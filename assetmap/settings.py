@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ class Options:
         Show progress bars: ``None`` shows them only when run in a terminal.
     """
 
-    cache_folder: Path = _default_cache()
+    cache_folder: Path = field(default_factory=_default_cache)
     user_agent: str | None = None
     timeout_s: float = 30.0
     progress: bool | None = None
@@ -76,14 +76,14 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     known = {f.name for f in fields(Options)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise ConfigurationError(
-            f"unknown option(s) {unknown}; the options are {sorted(known)}"
-        )
+        raise ConfigurationError(f"unknown option(s) {unknown}; the options are {sorted(known)}")
     out = dict(values)
     if "cache_folder" in out and isinstance(out["cache_folder"], str):
         out["cache_folder"] = Path(out["cache_folder"])
-    if "timeout_s" in out and isinstance(out["timeout_s"], int) and not isinstance(
-        out["timeout_s"], bool
+    if (
+        "timeout_s" in out
+        and isinstance(out["timeout_s"], int)
+        and not isinstance(out["timeout_s"], bool)
     ):
         out["timeout_s"] = float(out["timeout_s"])
     return out

@@ -34,8 +34,10 @@ def shared_data() -> Path:
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, with no network (skip, or fail under CI, when absent)."""
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        _skip_or_fail("ASSETMAP_REQUIRE_BROWSER",
-                      f"no Chromium at {CHROMIUM} or no chromedriver at {CHROMEDRIVER}")
+        _skip_or_fail(
+            "ASSETMAP_REQUIRE_BROWSER",
+            f"no Chromium at {CHROMIUM} or no chromedriver at {CHROMEDRIVER}",
+        )
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -43,18 +45,28 @@ def browser() -> Iterator[Any]:
         _skip_or_fail("ASSETMAP_REQUIRE_BROWSER", "selenium is not installed")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,860",
-                "--disable-dev-shm-usage"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,860",
+        "--disable-dev-shm-usage",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         # no network at all: the page must run from the file alone
         driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-            "offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
+        driver.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+        )
         yield driver
     finally:
         driver.quit()

@@ -9,8 +9,9 @@ import pytest
 from assetmap.cli import main
 
 
-def test_demo_writes_a_self_contained_map(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_writes_a_self_contained_map(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "gi.html"
     assert main(["demo", "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
@@ -20,14 +21,22 @@ def test_demo_writes_a_self_contained_map(tmp_path: Path,
 
 
 def test_console_script_help() -> None:
-    done = subprocess.run([sys.executable, "-m", "assetmap.cli", "demo", "--help"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "assetmap.cli", "demo", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0
     assert "--out" in done.stdout and "--audience" in done.stdout
 
 
 def test_bad_option_exit_code() -> None:
-    done = subprocess.run([sys.executable, "-m", "assetmap.cli", "demo", "--audience", "x"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "assetmap.cli", "demo", "--audience", "x"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
     assert "invalid choice" in done.stderr

@@ -11,12 +11,15 @@ def test_british_national_grid_in_great_britain() -> None:
     assert metric_crs((-1.98, 52.46, -1.90, 52.51)) == "EPSG:27700"
 
 
-@pytest.mark.parametrize(("bounds", "expected"), [
-    ((4.45, 51.90, 4.50, 51.95), "EPSG:32631"),  # Rotterdam
-    ((16.85, 52.35, 17.00, 52.45), "EPSG:32633"),  # Poznań
-    ((12.45, 37.98, 12.55, 38.05), "EPSG:32633"),  # Trapani
-    ((-5.95, 54.55, -5.90, 54.62), "EPSG:32630"),  # Belfast: not British National Grid
-])
+@pytest.mark.parametrize(
+    ("bounds", "expected"),
+    [
+        ((4.45, 51.90, 4.50, 51.95), "EPSG:32631"),  # Rotterdam
+        ((16.85, 52.35, 17.00, 52.45), "EPSG:32633"),  # Poznań
+        ((12.45, 37.98, 12.55, 38.05), "EPSG:32633"),  # Trapani
+        ((-5.95, 54.55, -5.90, 54.62), "EPSG:32630"),  # Belfast: not British National Grid
+    ],
+)
 def test_utm_elsewhere(bounds: tuple[float, float, float, float], expected: str) -> None:
     assert metric_crs(bounds) == expected
 

@@ -15,23 +15,21 @@ from assetmap.gazetteer import gazetteer_from_frame, ons_postcode_directory
 GEOD = pyproj.Geod(ellps="WGS84")
 
 
-def _metres(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray,
-            lat2: np.ndarray) -> np.ndarray:
+def _metres(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
     return np.asarray(GEOD.inv(lon1, lat1, lon2, lat2)[2])
 
 
-def test_every_postcode_of_the_same_release_lands_on_its_grid_reference(
-        shared_data: Path) -> None:
-    table = pd.read_csv(shared_data / "postcodes/nspd_pypi_qlacref_2026.1.1/"
-                        "postcodes_B_subset.csv")
+def test_every_postcode_of_the_same_release_lands_on_its_grid_reference(shared_data: Path) -> None:
+    table = pd.read_csv(shared_data / "postcodes/nspd_pypi_qlacref_2026.1.1/postcodes_B_subset.csv")
     assert len(table) == 23420
     g = ons_postcode_directory()
     hit = g.lookup(g.keys_of(table["pcd"]))
     gridded = table["oseast1m"].notna().to_numpy()
     assert hit.found[gridded].all()
     assert not hit.found[~gridded].any()  # no grid reference: not placed, not (0, 0)
-    lon, lat = to_lonlat(table["oseast1m"].to_numpy()[gridded],
-                         table["osnrth1m"].to_numpy()[gridded], "EPSG:27700")
+    lon, lat = to_lonlat(
+        table["oseast1m"].to_numpy()[gridded], table["osnrth1m"].to_numpy()[gridded], "EPSG:27700"
+    )
     gap = _metres(hit.lon[gridded], hit.lat[gridded], lon, lat)
     assert gap.max() < 0.5
 
@@ -42,12 +40,15 @@ def test_across_releases_at_least_98_percent_within_5_m(shared_data: Path) -> No
     g = ons_postcode_directory()
     hit = g.lookup(g.keys_of(nspl["Postcode"]))
     both = hit.found
-    gap = _metres(hit.lon[both], hit.lat[both], nspl["long"].to_numpy()[both],
-                  nspl["lat"].to_numpy()[both])
+    gap = _metres(
+        hit.lon[both], hit.lat[both], nspl["long"].to_numpy()[both], nspl["lat"].to_numpy()[both]
+    )
     within = float((gap <= 5).mean())
     moved = nspl["Postcode"].to_numpy()[both][gap > 5]
-    print(f"\n{both.sum()} postcodes in both releases; {within:.2%} within 5 m; "
-          f"{len(moved)} moved further (e.g. {', '.join(moved[:5])})")
+    print(
+        f"\n{both.sum()} postcodes in both releases; {within:.2%} within 5 m; "
+        f"{len(moved)} moved further (e.g. {', '.join(moved[:5])})"
+    )
     assert both.mean() > 0.99
     assert within >= 0.98
 
@@ -70,10 +71,16 @@ def test_northern_ireland_uses_irish_grid() -> None:
 
 
 def test_bring_your_own_gazetteer_in_a_projected_crs() -> None:
-    table = pd.DataFrame({"code": ["3011AB", "3011AB", "61-001"],
-                          "x": [92600.0, 0.0, 630000.0], "y": [437500.0, 0.0, 5800000.0]})
-    g = gazetteer_from_frame(table.iloc[:2], key="code", x="x", y="y", crs="EPSG:28992",
-                             precision_m=25, name="pc6")
+    table = pd.DataFrame(
+        {
+            "code": ["3011AB", "3011AB", "61-001"],
+            "x": [92600.0, 0.0, 630000.0],
+            "y": [437500.0, 0.0, 5800000.0],
+        }
+    )
+    g = gazetteer_from_frame(
+        table.iloc[:2], key="code", x="x", y="y", crs="EPSG:28992", precision_m=25, name="pc6"
+    )
     hit = g.lookup(g.keys_of(pd.Series([" 3011ab", "x"])))
     assert hit.found.tolist() == [True, False]
     assert hit.lat[0] == pytest.approx(51.92, abs=0.01)  # Rotterdam, first row wins

@@ -14,17 +14,20 @@ from assetmap.schema import validate_assets
 
 def _register(**columns: list[object]) -> gpd.GeoDataFrame:
     n = len(next(iter(columns.values())))
-    base: dict[str, object] = {"asset_id": [f"a{i}" for i in range(n)],
-                               "name": [f"N{i}" for i in range(n)], "kind": "micro",
-                               "category": "association", "privacy": "public"}
+    base: dict[str, object] = {
+        "asset_id": [f"a{i}" for i in range(n)],
+        "name": [f"N{i}" for i in range(n)],
+        "kind": "micro",
+        "category": "association",
+        "privacy": "public",
+    }
     base.update(columns)
     return validate_assets(pd.DataFrame(base))
 
 
 def test_tiers_and_provenance() -> None:
     assets = _register(
-        postcode=["b66 2qt", "B662QT", " B66  2QT ", "B66 2QT.", None, "B99 9ZZ", "B66",
-                  "B16 8HJ"],
+        postcode=["b66 2qt", "B662QT", " B66  2QT ", "B66 2QT.", None, "B99 9ZZ", "B66", "B16 8HJ"],
         latitude=[None, None, None, None, 52.48, None, None, None],
         longitude=[None, None, None, None, -1.93, None, None, None],
         easting=[None] * 7 + [406000],
@@ -34,8 +37,15 @@ def test_tiers_and_provenance() -> None:
         out = geocode(assets)
     assert list(out.index) == list(assets.index)
     assert out["geocode_method"].tolist() == [
-        "postcode", "postcode", "postcode", "postcode", "coordinates", "none", "none",
-        "coordinates"]
+        "postcode",
+        "postcode",
+        "postcode",
+        "postcode",
+        "coordinates",
+        "none",
+        "none",
+        "coordinates",
+    ]
     pts = out.geometry.iloc[:4]
     assert all(p.equals(pts.iloc[0]) for p in pts)
     assert out.loc["a3", "geocode_note"] == "postcode 'B66 2QT.' read as 'B66 2QT'"
@@ -82,8 +92,7 @@ def test_study_area_flag_and_none() -> None:
 
 def test_own_gazetteer_anywhere() -> None:
     table = pd.DataFrame({"code": ["3011AB"], "lon": [4.4777], "lat": [51.9244]})
-    g = gazetteer_from_frame(table, key="code", x="lon", y="lat", name="pc6",
-                             precision_m=30)
+    g = gazetteer_from_frame(table, key="code", x="lon", y="lat", name="pc6", precision_m=30)
     assets = _register(postcode=["3011ab"])
     out = geocode(assets, gazetteer=g, study_area=None)
     assert out.loc["a0", "geocode_method"] == "pc6"

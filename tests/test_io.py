@@ -14,12 +14,11 @@ from assetmap.errors import SchemaError
 
 REGISTER = (
     "Ref,Organisation,Kind,Type,Skills offered,Needs,Post Code,Privacy,Notes\n"
-    "r1,Café Olé,micro,economic,\"Catering; barista, ESOL teaching\",customers,b16 8hj,"
+    'r1,Café Olé,micro,economic,"Catering; barista, ESOL teaching",customers,b16 8hj,'
     "public,first\n"
     "r2,Łódź Club,micro,association,interpreting,meeting space,B662QT,partners,second\n"
 )
-MAPPING = {"Organisation": "name", "Skills offered": "offers", "Kind": "kind",
-           "Type": "category"}
+MAPPING = {"Organisation": "name", "Skills offered": "offers", "Kind": "kind", "Type": "category"}
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
@@ -65,10 +64,16 @@ def test_mapping_to_missing_heading_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_geojson_points_and_polygons_become_inputs(tmp_path: Path) -> None:
     frame = gpd.GeoDataFrame(
-        {"asset_id": ["p", "s"], "name": ["Point", "Site"], "kind": ["micro", "macro"],
-         "category": ["natural", "capital_development"], "privacy": "public"},
-        geometry=[shapely.Point(-1.93, 52.48),
-                  shapely.box(-1.93, 52.48, -1.92, 52.49)], crs=4326)
+        {
+            "asset_id": ["p", "s"],
+            "name": ["Point", "Site"],
+            "kind": ["micro", "macro"],
+            "category": ["natural", "capital_development"],
+            "privacy": "public",
+        },
+        geometry=[shapely.Point(-1.93, 52.48), shapely.box(-1.93, 52.48, -1.92, 52.49)],
+        crs=4326,
+    )
     path = tmp_path / "in.geojson"
     frame.to_file(path)
     assets = read_assets(path)
@@ -80,8 +85,9 @@ def test_geojson_points_and_polygons_become_inputs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg", ".parquet"])
 @pytest.mark.parametrize("geocoded", [False, True])
-def test_save_and_read_back_equal(tmp_path: Path, suffix: str, geocoded: bool,
-                                  sample_geocoded: gpd.GeoDataFrame) -> None:
+def test_save_and_read_back_equal(
+    tmp_path: Path, suffix: str, geocoded: bool, sample_geocoded: gpd.GeoDataFrame
+) -> None:
     assets = sample_geocoded if geocoded else assetmap.datasets.sample_register()
     path = save_assets(assets, tmp_path / f"out{suffix}")
     back = read_assets(path)
@@ -90,8 +96,7 @@ def test_save_and_read_back_equal(tmp_path: Path, suffix: str, geocoded: bool,
     assert back.crs == assets.crs
 
 
-def test_save_does_not_touch_the_input(tmp_path: Path,
-                                       sample_geocoded: gpd.GeoDataFrame) -> None:
+def test_save_does_not_touch_the_input(tmp_path: Path, sample_geocoded: gpd.GeoDataFrame) -> None:
     before = sample_geocoded.copy()
     save_assets(sample_geocoded, tmp_path / "x.csv")
     assert_frame_equal(sample_geocoded, before)
@@ -103,8 +108,9 @@ def test_relationships_check_ids(tmp_path: Path) -> None:
     assert len(rel) >= 10
     assert set(rel["source"]) | set(rel["target"]) <= set(assets.index)
     path = tmp_path / "rel.csv"
-    path.write_text("source,target,type\nmacro-mmuh,nobody,employs\nghost,macro-mmuh,funds\n",
-                    encoding="utf-8")
+    path.write_text(
+        "source,target,type\nmacro-mmuh,nobody,employs\nghost,macro-mmuh,funds\n", encoding="utf-8"
+    )
     with pytest.raises(SchemaError) as info:
         read_relationships(path, assets=assets)
     assert "line 2" in str(info.value) and "'nobody'" in str(info.value)

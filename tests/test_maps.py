@@ -13,7 +13,7 @@ from assetmap.schema import validate_assets
 
 PAYLOADS = [
     "<script>window.__pwned=1</script>",
-    "<img src=x onerror=\"window.__pwned=1\">",
+    '<img src=x onerror="window.__pwned=1">',
     "`${window.__pwned=1}`",
     "</script><script>window.__pwned=1</script>",
     "\"'><svg onload=window.__pwned=1>",
@@ -25,12 +25,20 @@ PAYLOADS = [
 
 def _hostile_register() -> gpd.GeoDataFrame:
     n = len(PAYLOADS)
-    frame = pd.DataFrame({
-        "asset_id": [f"h{i}" for i in range(n)], "name": PAYLOADS,
-        "kind": "micro", "category": "association", "privacy": "public",
-        "description": PAYLOADS[::-1], "offers": PAYLOADS, "subcategory": PAYLOADS,
-        "latitude": [52.48 + i * 0.001 for i in range(n)], "longitude": -1.93,
-    })
+    frame = pd.DataFrame(
+        {
+            "asset_id": [f"h{i}" for i in range(n)],
+            "name": PAYLOADS,
+            "kind": "micro",
+            "category": "association",
+            "privacy": "public",
+            "description": PAYLOADS[::-1],
+            "offers": PAYLOADS,
+            "subcategory": PAYLOADS,
+            "latitude": [52.48 + i * 0.001 for i in range(n)],
+            "longitude": -1.93,
+        }
+    )
     return geocode(validate_assets(frame))
 
 
@@ -62,10 +70,9 @@ def test_same_inputs_same_bytes(sample_geocoded: gpd.GeoDataFrame, tmp_path: Pat
     assert one == two
 
 
-def test_self_contained_loads_nothing(sample_geocoded: gpd.GeoDataFrame,
-                                      tmp_path: Path) -> None:
+def test_self_contained_loads_nothing(sample_geocoded: gpd.GeoDataFrame, tmp_path: Path) -> None:
     page = _page(build_map(sample_geocoded), tmp_path, self_contained=True)
-    assert "<script src=" not in page and "<link rel=\"stylesheet\"" not in page
+    assert "<script src=" not in page and '<link rel="stylesheet"' not in page
     assert "Leaflet 1.9.3" in page or "leaflet" in page.lower()
     cdn = _page(build_map(sample_geocoded), tmp_path, "cdn.html")
     assert 'integrity="sha384-' in cdn and "cdn.jsdelivr.net/npm/leaflet@1.9.3" in cdn
@@ -84,8 +91,11 @@ def _open(browser: Any, path: Path) -> None:
     browser.get(path.resolve().as_uri())
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if browser.execute_script("return document.readyState") == "complete" and \
-                browser.execute_script("return !!document.querySelector('.leaflet-pane')"):
+        if browser.execute_script(
+            "return document.readyState"
+        ) == "complete" and browser.execute_script(
+            "return !!document.querySelector('.leaflet-pane')"
+        ):
             return
         time.sleep(0.05)
     raise AssertionError("Leaflet did not start within 10 s")
@@ -93,12 +103,16 @@ def _open(browser: Any, path: Path) -> None:
 
 def _console_errors(browser: Any) -> list[str]:
     logs = browser.get_log("browser")
-    return [e["message"] for e in logs if e["level"] == "SEVERE"
-            and "arcgisonline.com" not in e["message"]]  # basemap tiles, offline by design
+    return [
+        e["message"]
+        for e in logs
+        if e["level"] == "SEVERE" and "arcgisonline.com" not in e["message"]
+    ]  # basemap tiles, offline by design
 
 
-def test_demo_map_runs_offline_in_chromium(browser: Any, sample_geocoded: gpd.GeoDataFrame,
-                                           tmp_path: Path) -> None:
+def test_demo_map_runs_offline_in_chromium(
+    browser: Any, sample_geocoded: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
     path = save_map(build_map(sample_geocoded), tmp_path / "demo.html", self_contained=True)
     browser.get_log("browser")
     _open(browser, path)
@@ -110,38 +124,59 @@ def test_demo_map_runs_offline_in_chromium(browser: Any, sample_geocoded: gpd.Ge
     assert q("return document.querySelectorAll('path.assetmap-micro').length") == n_micro
     assert q("return document.querySelectorAll('.assetmap-site').length") == 3
     assert q("return document.querySelectorAll('path.assetmap-footprint').length") == 2
-    legend = q("return Array.from(document.querySelectorAll('.assetmap-legend li'))"
-               ".map(e => e.textContent)")
+    legend = q(
+        "return Array.from(document.querySelectorAll('.assetmap-legend li'))"
+        ".map(e => e.textContent)"
+    )
     assert legend[:2] == ["Study area", "Macro sites (3)"]
     assert {item.split(" (")[0] for item in legend[2:]} == {
-        "Individual", "Association", "Institution", "Physical", "Natural", "Economic",
-        "Cultural"}
+        "Individual",
+        "Association",
+        "Institution",
+        "Physical",
+        "Natural",
+        "Economic",
+        "Cultural",
+    }
     # clicking a site opens its explanation
     q("document.querySelector('.assetmap-site').click()")
     time.sleep(0.2)
-    title = q("return document.querySelector('.leaflet-popup-content .assetmap-title')"
-              ".textContent")
+    title = q("return document.querySelector('.leaflet-popup-content .assetmap-title').textContent")
     assert title in set(sample_geocoded.loc[sample_geocoded["kind"] == "macro", "name"])
     assert _console_errors(browser) == []
 
 
 def test_payloads_do_not_run_in_chromium(browser: Any, tmp_path: Path) -> None:
-    path = save_map(build_map(_hostile_register(), study_area=None, tiles=None),
-                    tmp_path / "hostile.html", self_contained=True)
+    path = save_map(
+        build_map(_hostile_register(), study_area=None, tiles=None),
+        tmp_path / "hostile.html",
+        self_contained=True,
+    )
     _open(browser, path)
     q = browser.execute_script
     shown = []
     for i in range(len(PAYLOADS)):
-        q("Object.values(window).forEach(v => { if (v instanceof L.GeoJSON) v.eachLayer("
-          f"l => {{ if (l.feature.id === 'h{i}') l.openPopup(); }}"
-          "); });")
+        q(
+            "Object.values(window).forEach(v => { if (v instanceof L.GeoJSON) v.eachLayer("
+            f"l => {{ if (l.feature.id === 'h{i}') l.openPopup(); }}"
+            "); });"
+        )
         time.sleep(0.05)
-        shown.append(q("var all = document.querySelectorAll('.leaflet-popup-content "
-                       ".assetmap-title'); return all[all.length - 1].textContent"))
+        shown.append(
+            q(
+                "var all = document.querySelectorAll('.leaflet-popup-content "
+                ".assetmap-title'); return all[all.length - 1].textContent"
+            )
+        )
     assert shown == PAYLOADS
     assert q("return window.__pwned") is None
-    assert q("return document.querySelectorAll('.leaflet-popup-content img, "
-             ".leaflet-popup-content svg, .leaflet-popup-content script').length") == 0
+    assert (
+        q(
+            "return document.querySelectorAll('.leaflet-popup-content img, "
+            ".leaflet-popup-content svg, .leaflet-popup-content script').length"
+        )
+        == 0
+    )
     assert _console_errors(browser) == []
 
 

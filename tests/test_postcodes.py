@@ -8,7 +8,13 @@ from assetmap import postcodes
 def test_normalise_spacing_and_case() -> None:
     given = pd.Series(["b66 2qt", "B662QT", " B66  2QT ", "B66 2QT.", "b1 1aa", "EC1A1BB"])
     assert postcodes.normalise(given).tolist() == [
-        "B66 2QT", "B66 2QT", "B66 2QT", "B66 2QT", "B1 1AA", "EC1A 1BB"]
+        "B66 2QT",
+        "B66 2QT",
+        "B66 2QT",
+        "B66 2QT",
+        "B1 1AA",
+        "EC1A 1BB",
+    ]
 
 
 def test_validity_follows_the_format() -> None:

@@ -65,17 +65,24 @@ def test_missing_id_column_names_the_fix() -> None:
 
 def test_tags_normalise() -> None:
     assert parse_tags("Nursing; catering, ESOL teaching") == [
-        "nursing", "catering", "esol teaching"]
+        "nursing",
+        "catering",
+        "esol teaching",
+    ]
     assert parse_tags(None) == []
     assert parse_tags(["B", "b", " c "]) == ["b", "c"]
     assert normalise_tags(["SOC:2231", "soc:2231"]) == ["soc:2231"]
 
 
 def test_kind_taken_from_category_and_privacy_defaults_warn() -> None:
-    frame = pd.DataFrame({
-        "asset_id": ["p1", "g1"], "name": ["Person", "Group"], "kind": [None, "micro"],
-        "category": ["individual", "Association"],
-    })
+    frame = pd.DataFrame(
+        {
+            "asset_id": ["p1", "g1"],
+            "name": ["Person", "Group"],
+            "kind": [None, "micro"],
+            "category": ["individual", "Association"],
+        }
+    )
     with pytest.warns(SchemaWarning) as record:
         out = validate_assets(frame)
     messages = " ".join(str(w.message) for w in record)
@@ -88,10 +95,16 @@ def test_kind_taken_from_category_and_privacy_defaults_warn() -> None:
 
 
 def test_validation_keeps_rows_order_and_extra_columns() -> None:
-    frame = pd.DataFrame({
-        "asset_id": ["z", "a", "m"], "name": ["Z", "A", "M"], "kind": "micro",
-        "category": "economic", "privacy": "public", "ward": ["W1", "W2", "W3"],
-    })
+    frame = pd.DataFrame(
+        {
+            "asset_id": ["z", "a", "m"],
+            "name": ["Z", "A", "M"],
+            "kind": "micro",
+            "category": "economic",
+            "privacy": "public",
+            "ward": ["W1", "W2", "W3"],
+        }
+    )
     out = validate_assets(frame)
     assert list(out.index) == ["z", "a", "m"]
     assert out["ward"].tolist() == ["W1", "W2", "W3"]
@@ -101,8 +114,13 @@ def test_validation_keeps_rows_order_and_extra_columns() -> None:
 
 
 def test_relationships_list_every_unknown_id() -> None:
-    rel = pd.DataFrame({"source": ["a", "x", "a"], "target": ["b", "y", "a"],
-                        "type": ["refers", "employs", "hosts"]})
+    rel = pd.DataFrame(
+        {
+            "source": ["a", "x", "a"],
+            "target": ["b", "y", "a"],
+            "type": ["refers", "employs", "hosts"],
+        }
+    )
     with pytest.raises(SchemaError) as info:
         validate_relationships(rel, ["a", "b"])
     text = str(info.value)
@@ -112,5 +130,6 @@ def test_relationships_list_every_unknown_id() -> None:
     ok = validate_relationships(rel.iloc[:1], ["a", "b"])
     assert ok["weight"].tolist() == [1.0]
     with pytest.raises(SchemaError, match="did you mean 'refers'"):
-        validate_relationships(pd.DataFrame({"source": ["a"], "target": ["b"],
-                                             "type": ["refer"]}), ["a", "b"])
+        validate_relationships(
+            pd.DataFrame({"source": ["a"], "target": ["b"], "type": ["refer"]}), ["a", "b"]
+        )
