@@ -142,15 +142,22 @@ def _read_table(
     """Read a file as it is, returning the frame and where each row stands in the file."""
     if fmt == "csv":
         text = _decode(path.read_bytes())
-        headings = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
-        mapping = _mapping(headings, text_columns, str(path))
-        as_text = {h: str for h in mapping}  # canonical columns are parsed by the schema
-        frame = pd.read_csv(
-            _io.StringIO(text),
-            dtype=as_text,
-            keep_default_na=False,
-            na_values={h: [""] for h in headings},
-        )
+        try:
+            headings = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
+            mapping = _mapping(headings, text_columns, str(path))
+            as_text = {h: str for h in mapping}  # canonical columns are parsed by the schema
+            frame = pd.read_csv(
+                _io.StringIO(text),
+                dtype=as_text,
+                keep_default_na=False,
+                na_values={h: [""] for h in headings},
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            message = (
+                f"cannot read it as CSV: {exc} (a line with more fields than the "
+                "header, or an unclosed quote?)"
+            )
+            raise SchemaError(str(path), [Problem(None, None, None, message)]) from None
         return frame, [f"line {i + 2}" for i in range(len(frame))]
     if fmt == "xlsx":
         frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)

@@ -1,0 +1,47 @@
+"""The README's example runs as written, on the sample register with unfamiliar headings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import assetmap
+from assetmap.errors import SchemaError
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code = re.search(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert code is not None
+    sample = assetmap.datasets.sample_register_path().read_text(encoding="utf-8")
+    header, rest = sample.split("\n", 1)
+    header = (
+        header.replace("postcode", "Post Code")
+        .replace("name", "Organisation")
+        .replace("offers", "Skills offered")
+    )
+    (tmp_path / "register.csv").write_text(f"{header}\n{rest}", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.group(1), "README.md", "exec"), {})
+    assert (tmp_path / "assets.html").stat().st_size > 100_000
+    back = assetmap.read_assets(tmp_path / "assets.gpkg")
+    assert len(back) == 68
+
+
+def test_the_two_setup_commands_are_there() -> None:
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
+    assert blocks == [
+        "pip install . && assetmap demo --out greater-icknield.html\n",
+        'pip install ".[dev]" && pytest\n',
+    ]
+
+
+def test_broken_csv_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text('asset_id,name\na,"unclosed\nb,c,d,e\n', encoding="utf-8")
+    with pytest.raises(SchemaError, match="cannot read it as CSV"):
+        assetmap.read_assets(path)
