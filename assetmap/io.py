@@ -49,20 +49,18 @@ _FORMATS = {
 }
 
 
+def _file_error(path: Path, message: str) -> SchemaError:
+    """One problem with a whole file, as the error every reader raises."""
+    return SchemaError(str(path), [Problem(None, None, None, message)])
+
+
 def _format_of(path: Path) -> str:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise SchemaError(
-            str(path),
-            [
-                Problem(
-                    None,
-                    None,
-                    None,
-                    f"cannot tell the format from the suffix {path.suffix!r}; assetmap reads "
-                    f"{sorted(_FORMATS)}",
-                )
-            ],
+        raise _file_error(
+            path,
+            f"cannot tell the format from the suffix {path.suffix!r}; assetmap reads "
+            f"{sorted(_FORMATS)}",
         )
     return fmt
 
@@ -157,7 +155,7 @@ def _read_table(
                 f"cannot read it as CSV: {exc} (a line with more fields than the "
                 "header, or an unclosed quote?)"
             )
-            raise SchemaError(str(path), [Problem(None, None, None, message)]) from None
+            raise _file_error(path, message) from None
         return frame, [f"line {i + 2}" for i in range(len(frame))]
     if fmt == "xlsx":
         frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
@@ -358,16 +356,6 @@ def save_assets(
         else:
             text.to_file(path, driver="GPKG", layer="assets")
     else:
-        raise SchemaError(
-            str(path),
-            [
-                Problem(
-                    None,
-                    None,
-                    None,
-                    f"cannot write format {fmt!r}; use csv, geojson, gpkg or parquet",
-                )
-            ],
-        )
+        raise _file_error(path, f"cannot write format {fmt!r}; use csv, geojson, gpkg or parquet")
     log.info("saved %d assets to %s", len(gdf), path)
     return path

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from assetmap.gazetteer import _ons_letter
+from assetmap.schema import ASSET_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 20171101  # USE-IT! started in November 2017
@@ -691,22 +692,7 @@ def main() -> None:
         rows[pos]["source"] = f"GPS reading by community researcher ({rid})"
 
     columns = [
-        "asset_id",
-        "name",
-        "kind",
-        "category",
-        "subcategory",
-        "description",
-        "offers",
-        "needs",
-        "capacity",
-        "postcode",
-        "latitude",
-        "longitude",
-        "footprint",
-        "privacy",
-        "source",
-        "recorded",
+        c for c in ("asset_id", *ASSET_COLUMNS) if c not in ("address", "easting", "northing")
     ]
     sample = ROOT / "data" / "sample"
     sample.mkdir(parents=True, exist_ok=True)
