@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,7 +76,3 @@ def sample_geocoded() -> Any:
     import assetmap
 
     return assetmap.geocode(assetmap.datasets.sample_register())
-
-
-def has_chromium() -> bool:
-    return shutil.which(CHROMIUM) is not None
