@@ -254,14 +254,9 @@ def _given(frame: pd.DataFrame, column: str) -> pd.Series:
 def _dates(raw: pd.Series, bad: _Collector) -> pd.Series:
     """Parse dates (ISO 8601, or day-first as UK registers write them) into ISO text."""
     blank = _blank(raw)
-    text = raw.where(~blank, None).astype(object)
-    iso = pd.to_datetime(
-        text.map(lambda v: v if v is None else str(v).strip()), format="ISO8601", errors="coerce"
-    )
-    dayfirst = pd.to_datetime(
-        text.map(lambda v: v if v is None else str(v).strip()), format="%d/%m/%Y", errors="coerce"
-    )
-    parsed = iso.fillna(dayfirst)
+    text = raw.where(~blank, None).astype(object).map(lambda v: v if v is None else str(v).strip())
+    iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    parsed = iso.fillna(pd.to_datetime(text, format="%d/%m/%Y", errors="coerce"))
     unparsed = ~blank & parsed.isna()
     bad.add(
         unparsed,
