@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
 import geopandas as gpd
@@ -16,11 +17,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import postcodes
 from .crs import BRITISH_NATIONAL_GRID, from_lonlat, metric_crs, to_lonlat
 from .errors import GeocodingWarning
-from .gazetteer import Gazetteer, ons_postcode_directory
-from .schema import validate_assets
+from .gazetteer import Gazetteer, Keys, Lookup, ons_postcode_directory
+from .providers import GeopyProvider, Provider
+from .schema import GEOCODE_COLUMNS, validate_assets
 
 __all__ = ["StudyArea", "geocode", "geocode_summary", "study_polygon"]
 
@@ -56,10 +57,29 @@ def geocode(
     assets: pd.DataFrame,
     *,
     gazetteer: Gazetteer | None = None,
+    online: Sequence[Provider] = (),
+    fallback: bool = True,
     coordinate_crs: str = BRITISH_NATIONAL_GRID,
     study_area: StudyArea | None = "greater-icknield",
 ) -> gpd.GeoDataFrame:
-    """Place every asset: given coordinates first, then its site footprint, then its postcode.
+    """Place every asset as well as its data allows, and say how well.
+
+    Tiers, best first; each row is placed by the first that can:
+
+    1. ``coordinates`` written in the register (latitude/longitude, easting/northing, or a
+       WKT point). Swapped latitude and longitude are put right, with a note, when the values
+       allow only one reading, or when only the swapped point lies in the study area or near
+       the row's postcode; 0, 0 and values out of range are not used (noted).
+    2. ``footprint``: a site's polygon (its representative point).
+    3. the gazetteer's name (``postcode``): the postcode as keyed, read as carefully as the
+       format allows (see :func:`assetmap.postcodes.parse`), or a postcode found in the
+       address. Terminated postcodes are placed at their last point, with a note.
+    4. each ``online`` provider for postcodes (``postcodes.io``) for postcodes the gazetteer
+       lacks; then each one for addresses (``nominatim``) for rows not yet placed that have
+       an address.
+    5. with ``fallback``, the gazetteer's coarser levels: ``sector``, then ``district``, at
+       the centre of their postcodes. An address answer less precise than the postcode
+       sector gives way to it.
 
     Parameters
     ----------
@@ -68,10 +88,16 @@ def geocode(
         validated first).
     gazetteer
         Where postcodes (or other place keys) are looked up; the ONS postcode directory by
-        default. See :func:`assetmap.gazetteer.gazetteer_from_frame` for your own table.
+        default. See :func:`assetmap.gazetteer.read_postcode_file` for ONSPD, NSPL and
+        Code-Point Open files, and :func:`assetmap.gazetteer.gazetteer_from_frame` for your
+        own table.
+    online
+        Online providers (:mod:`assetmap.providers`), asked only for rows the offline tiers
+        could not place to a postcode. Only postcode and address text is sent.
+    fallback
+        Place rows whose postcode is unknown, partial or unreadable at its sector or district.
     coordinate_crs
-        The CRS of ``easting``/``northing`` when a register gives them (British National Grid
-        by default).
+        The CRS of ``easting``/``northing`` (British National Grid by default).
     study_area
         The area the register is about: rows outside it get ``in_study_area`` False. The
         bundled Greater Icknield polygon by default; any polygon (EPSG:4326) or
@@ -82,8 +108,10 @@ def geocode(
     geopandas.GeoDataFrame
         The same rows and index, with point ``geometry`` (EPSG:4326; empty where a row could not
         be placed), ``geocode_method`` (``coordinates``, ``footprint``, the gazetteer's name
-        such as ``postcode``, or ``none``), ``geocode_precision_m``, ``geocode_note`` and
-        ``in_study_area``.
+        such as ``postcode``, a provider's name, ``sector``, ``district`` or ``none``),
+        ``geocode_precision_m``, ``geocode_note`` and ``in_study_area``; plus the area codes
+        the gazetteer holds for postcodes (``la_code`` with the default directory; LSOA and
+        ward codes from ONSPD/NSPL), filled where a row was placed by its postcode.
 
     Warns
     -----
@@ -100,89 +128,297 @@ def geocode(
     if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets.columns:
         assets = validate_assets(assets)
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
+    polygon = study_polygon(study_area)
     n = len(assets)
-    lon = np.full(n, np.nan)
-    lat = np.full(n, np.nan)
-    precision = np.full(n, np.nan)
-    method = np.full(n, "none", dtype=object)
-    notes: list[list[str]] = [[] for _ in range(n)]
+    work = _Placing(n)
 
-    def place(mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str) -> None:
-        todo = mask & (method == "none") & np.isfinite(x) & np.isfinite(y)
-        lon[todo], lat[todo], precision[todo] = x[todo], y[todo], prec[todo]
-        method[todo] = how
+    # the gazetteer first: its answers also judge coordinates that may be swapped
+    keys, written, from_address = _keys(table, assets)
+    exact = table.lookup(keys.key)
 
     # 1. coordinates written in the register
-    glat, glon = assets["latitude"].to_numpy(), assets["longitude"].to_numpy()
-    given = np.isfinite(glat) & np.isfinite(glon)
-    zero = given & (glat == 0) & (glon == 0)
-    for i in np.flatnonzero(zero):
-        notes[i].append("latitude/longitude 0, 0 is not a place; ignored")
-    prec_ll = _decimal_precision_m(assets["latitude"], 111_320.0)
-    place(given & ~zero, glon, glat, prec_ll, "coordinates")
-    east, north = assets["easting"].to_numpy(), assets["northing"].to_numpy()
-    has_en = np.isfinite(east) & np.isfinite(north)
-    if has_en.any():
-        ex, ny = to_lonlat(
-            np.where(has_en, east, 0.0), np.where(has_en, north, 0.0), coordinate_crs
-        )
-        place(has_en, ex, ny, _decimal_precision_m(assets["easting"], 1.0), "coordinates")
+    _coordinates(assets, work, exact, polygon, coordinate_crs)
 
     # 2. a site's footprint: its representative point, precise to its farthest corner
     fp = assets["footprint"].to_numpy()
     has_fp = ~shapely.is_missing(fp) & ~shapely.is_empty(fp)
     if has_fp.any():
         pts = shapely.point_on_surface(fp[has_fp])
-        fx, fy = np.full(n, np.nan), np.full(n, np.nan)
+        fx, fy, fprec = (np.full(n, np.nan) for _ in range(3))
         fx[has_fp], fy[has_fp] = shapely.get_x(pts), shapely.get_y(pts)
-        fprec = np.full(n, np.nan)
         fprec[has_fp] = _farthest_m(fp[has_fp], pts)
-        place(has_fp, fx, fy, fprec, "footprint")
+        work.place(has_fp, fx, fy, fprec, "footprint")
 
-    # 3. the gazetteer
-    raw_pc = assets["postcode"]
-    want = (method == "none") & raw_pc.notna().to_numpy()
-    if want.any():
-        keys = table.keys_of(raw_pc[want])
-        hit = table.lookup(keys)
-        gx, gy, gp = (np.full(n, np.nan) for _ in range(3))
-        gx[want], gy[want], gp[want] = hit.lon, hit.lat, hit.precision_m
-        place(want, gx, gy, gp, table.name)
-        _postcode_notes(raw_pc, want, keys, hit.found, table.name, notes)
-    for i in np.flatnonzero((method == "none") & ~raw_pc.notna().to_numpy()):
-        if not notes[i]:
-            notes[i].append("no coordinates, footprint or postcode to place it by")
+    # 3. the postcode (or other key) in the gazetteer
+    open_ = work.method == "none"
+    for i in np.flatnonzero(open_ & keys.notes.notna().to_numpy()):
+        work.notes[i].append(str(keys.notes.iloc[i]))
+    for i in np.flatnonzero(open_ & from_address & keys.key.notna().to_numpy()):
+        if keys.notes.isna().iloc[i]:
+            work.notes[i].append(f"postcode {keys.key.iloc[i]!r} taken from the address")
+    placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
+    for i in np.flatnonzero(placed_by_key & pd.notna(exact.notes)):
+        work.notes[i].append(f"postcode {keys.key.iloc[i]!r} {exact.notes[i]}")
+    codes = exact.codes()
 
+    # 4. online providers: postcodes first, then addresses
+    has_key = keys.key.notna().to_numpy()
+    for provider in online:
+        if provider.field != "postcode":
+            continue
+        todo = (work.method == "none") & has_key
+        _ask(provider, keys.key, todo, work)
+    fallbacks = _fallbacks(table, keys, work, fallback) if fallback else None
+    address = assets["address"].astype("str").str.strip()
+    for provider in online:
+        if provider.field != "address":
+            continue
+        if polygon is not None and isinstance(provider, GeopyProvider):
+            provider = provider.biased(tuple(shapely.bounds(polygon)))
+        todo = (work.method == "none") & address.notna().to_numpy() & (address != "").to_numpy()
+        _ask(provider, address, todo, work, better_than=fallbacks)
+
+    # 5. coarser levels of the gazetteer
+    if fallbacks is not None:
+        for level, (hit, level_keys) in fallbacks.items():
+            todo = (work.method == "none") & hit.found
+            for i in np.flatnonzero(todo):
+                work.notes[i].append(
+                    f"placed at the centre of {level} {level_keys.iloc[i]!r} "
+                    f"(90% of its postcodes within {hit.precision_m[i]:,.0f} m)"
+                )
+            work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
+
+    _why_not(work, keys, exact, written, address, table.name)
+    return _result(assets, work, polygon, codes, placed_by_key)
+
+
+class _Placing:
+    """Where each row has been placed so far, and what has been said about it."""
+
+    def __init__(self, n: int) -> None:
+        self.lon = np.full(n, np.nan)
+        self.lat = np.full(n, np.nan)
+        self.precision = np.full(n, np.nan)
+        self.method = np.full(n, "none", dtype=object)
+        self.notes: list[list[str]] = [[] for _ in range(n)]
+
+    def place(
+        self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
+    ) -> np.ndarray:
+        """Place the rows of ``mask`` not yet placed that have a point; returns which."""
+        todo = mask & (self.method == "none") & np.isfinite(x) & np.isfinite(y)
+        self.lon[todo], self.lat[todo], self.precision[todo] = x[todo], y[todo], prec[todo]
+        self.method[todo] = how
+        return todo
+
+
+def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.ndarray]:
+    """The gazetteer's keys for each row: from the postcode, else from the address.
+
+    Returns the keys, the text each came from, and which rows took theirs from the address.
+    """
+    postcode = assets["postcode"].astype("str")
+    keys = table.parse(postcode)
+    address = assets["address"].astype("str")
+    nothing = keys.key.isna().to_numpy(copy=True)
+    for level in keys.levels.values():
+        nothing &= level.isna().to_numpy()
+    use = nothing & address.notna().to_numpy()
+    if not use.any():
+        return keys, postcode, np.zeros(len(assets), dtype=bool)
+    found = table.parse(address[use])
+    took = np.zeros(len(assets), dtype=bool)
+    took[np.flatnonzero(use)[found.key.notna().to_numpy()]] = True
+    key = keys.key.copy()
+    key[took] = found.key[found.key.notna()].to_numpy(dtype=object)
+    notes = keys.notes.copy()
+    notes[took] = found.notes[found.key.notna()].to_numpy(dtype=object)
+    levels = {name: lv.copy() for name, lv in keys.levels.items()}
+    for name, lv in levels.items():
+        lv[took] = found.levels[name][found.key.notna()].to_numpy(dtype=object)
+    written = postcode.where(~took, address)
+    return Keys(key=key, levels=levels, notes=notes), written, took
+
+
+def _coordinates(
+    assets: pd.DataFrame,
+    work: _Placing,
+    exact: Lookup,
+    polygon: shapely.Geometry | None,
+    coordinate_crs: str,
+) -> None:
+    """Tier 1: latitude/longitude (swaps put right), then easting/northing."""
+    glat = assets["latitude"].to_numpy(dtype="float64")
+    glon = assets["longitude"].to_numpy(dtype="float64")
+    given = np.isfinite(glat) & np.isfinite(glon)
+    lat, lon = glat.copy(), glon.copy()
+    fits = given & (np.abs(glat) <= 90) & (np.abs(glon) <= 180)
+    fits_swapped = given & (np.abs(glon) <= 90) & (np.abs(glat) <= 180)
+    swap = fits_swapped & ~fits
+    if polygon is not None:
+        inside = fits & shapely.contains_xy(polygon, glon, glat)
+        inside_swapped = fits_swapped & shapely.contains_xy(polygon, glat, glon)
+        swap |= fits & ~inside & inside_swapped
+    if exact.found.any():
+        near = _metres(glon, glat, exact.lon, exact.lat) < _NEAR_POSTCODE_M
+        near_swapped = _metres(glat, glon, exact.lon, exact.lat) < _NEAR_POSTCODE_M
+        swap |= fits & fits_swapped & exact.found & ~near & near_swapped
+    lat[swap], lon[swap] = glon[swap], glat[swap]
+    zero = given & (glat == 0) & (glon == 0)
+    bad = given & ~fits & ~swap
+    for i in np.flatnonzero(swap):
+        work.notes[i].append(
+            f"latitude {glat[i]:g} and longitude {glon[i]:g} were swapped; read as "
+            f"latitude {lat[i]:g}, longitude {lon[i]:g}"
+        )
+    for i in np.flatnonzero(zero):
+        work.notes[i].append("latitude/longitude 0, 0 is not a place; ignored")
+    for i in np.flatnonzero(bad):
+        work.notes[i].append(
+            f"latitude {glat[i]:g}, longitude {glon[i]:g} is not on Earth "
+            "(latitude -90..90, longitude -180..180); ignored"
+        )
+    usable = given & (fits | swap) & ~zero
+    lat_text = assets["latitude"].where(~swap, assets["longitude"])
+    work.place(usable, lon, lat, _decimal_precision_m(lat_text, 111_320.0), "coordinates")
+
+    east = assets["easting"].to_numpy(dtype="float64")
+    north = assets["northing"].to_numpy(dtype="float64")
+    has_en = np.isfinite(east) & np.isfinite(north)
+    if has_en.any():
+        ex, ny = to_lonlat(
+            np.where(has_en, east, 0.0), np.where(has_en, north, 0.0), coordinate_crs
+        )
+        off = has_en & ~(np.isfinite(ex) & np.isfinite(ny) & (np.abs(ny) <= 90))
+        for i in np.flatnonzero(off & (work.method == "none")):
+            work.notes[i].append(
+                f"easting {east[i]:g}, northing {north[i]:g} is outside {coordinate_crs}; ignored"
+            )
+        work.place(
+            has_en & ~off, ex, ny, _decimal_precision_m(assets["easting"], 1.0), "coordinates"
+        )
+
+
+#: A point further than this from its row's postcode, whose swap lies within it, was swapped.
+_NEAR_POSTCODE_M = 10_000.0
+
+
+def _metres(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in metres (haversine); NaN where any input is."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+def _fallbacks(
+    table: Gazetteer, keys: Keys, work: _Placing, fallback: bool
+) -> dict[str, tuple[Lookup, pd.Series]]:
+    """The coarser levels' answers for the rows not yet placed, finest level first."""
+    out: dict[str, tuple[Lookup, pd.Series]] = {}
+    todo = work.method == "none"
+    for level, level_keys in keys.levels.items():
+        wanted = level_keys.where(todo)
+        out[level] = (table.lookup(wanted, level), wanted)
+    return out
+
+
+def _ask(
+    provider: Provider,
+    queries: pd.Series,
+    todo: np.ndarray,
+    work: _Placing,
+    better_than: dict[str, tuple[Lookup, pd.Series]] | None = None,
+) -> None:
+    """Place rows by an online provider; an answer vaguer than a fallback is not taken."""
+    if not todo.any():
+        return
+    asked = queries.to_numpy(dtype=object)
+    answers = provider.geocode([str(q) for q in asked[todo]])
+    n = len(todo)
+    x, y, prec = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    notes: dict[int, str] = {}
+    for i in np.flatnonzero(todo):
+        q = str(asked[i])
+        if q in answers.failed:
+            work.notes[i].append(f"{provider.name} failed for {q!r}: {answers.failed[q]}")
+            continue
+        answer = answers.found.get(q)
+        if answer is None:
+            work.notes[i].append(f"{provider.name} does not know {q!r}")
+            continue
+        x[i], y[i], prec[i] = answer.lon, answer.lat, answer.precision_m
+        if answer.note:
+            notes[i] = f"{q!r} {answer.note}"
+    if better_than:
+        for hit, _ in better_than.values():
+            vaguer = hit.found & (prec > hit.precision_m)
+            for i in np.flatnonzero(vaguer & np.isfinite(prec)):
+                work.notes[i].append(
+                    f"{provider.name} placed {str(asked[i])!r} only to within "
+                    f"{prec[i]:,.0f} m; the postcode does better"
+                )
+            prec[vaguer] = np.nan
+            x[vaguer] = np.nan
+            break
+    placed = work.place(todo, x, y, prec, provider.name)
+    for i, note in notes.items():
+        if placed[i]:
+            work.notes[i].append(note)
+
+
+def _why_not(
+    work: _Placing, keys: Keys, exact: Lookup, written: pd.Series, address: pd.Series, name: str
+) -> None:
+    """Say why each row not placed by its key was not (beyond what was already said)."""
+    key = keys.key.to_numpy(dtype=object)
+    read = keys.notes.notna().to_numpy()  # the reader already said what it made of the text
+    text = written.to_numpy(dtype=object)
+    has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
+    tried = (work.method != "coordinates") & (work.method != "footprint") & (work.method != name)
+    for i in np.flatnonzero(tried):
+        said = work.notes[i]
+        if pd.notna(key[i]) and not exact.found[i]:
+            said.insert(0, f"postcode {key[i]!r} was not found in the {name} gazetteer")
+        elif pd.isna(key[i]) and pd.notna(text[i]) and str(text[i]).strip() and not read[i]:
+            said.insert(0, f"{str(text[i])!r} is not a full postcode")
+        if work.method[i] == "none" and not said:
+            said.append(
+                "no coordinates, footprint or postcode to place it by (an address alone needs "
+                "an online provider: see assetmap.providers)"
+                if has_address[i]
+                else "no coordinates, footprint, postcode or address to place it by"
+            )
+
+
+def _result(
+    assets: gpd.GeoDataFrame,
+    work: _Placing,
+    polygon: shapely.Geometry | None,
+    codes: dict[str, np.ndarray],
+    placed_by_key: np.ndarray,
+) -> gpd.GeoDataFrame:
+    n = len(assets)
     # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format
-    lon, lat = np.round(lon, 7), np.round(lat, 7)
+    lon, lat = np.round(work.lon, 7), np.round(work.lat, 7)
+    method = work.method
     geometry = gpd.GeoSeries(
         np.where(method != "none", shapely.points(lon, lat), None),
         index=assets.index,
         crs="EPSG:4326",
     )
-    out = pd.DataFrame(
-        assets.drop(
-            columns=[
-                assets.geometry.name,
-                *(
-                    c
-                    for c in (
-                        "geocode_method",
-                        "geocode_precision_m",
-                        "geocode_note",
-                        "in_study_area",
-                    )
-                    if c in assets.columns
-                ),
-            ]
-        )
-    )
+    drop = [assets.geometry.name, *GEOCODE_COLUMNS, *_CODE_COLUMNS]
+    out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
+    for name in _CODE_COLUMNS:
+        if name in codes:
+            values = np.where(placed_by_key, codes[name], None)
+            out[name] = pd.Series(values, index=assets.index, dtype="str")
     out["geocode_method"] = pd.Series(method, index=assets.index).astype("str")
-    out["geocode_precision_m"] = precision
+    out["geocode_precision_m"] = work.precision
     out["geocode_note"] = pd.Series(
-        ["; ".join(n_) if n_ else None for n_ in notes], index=assets.index, dtype="str"
+        ["; ".join(n_) if n_ else None for n_ in work.notes], index=assets.index, dtype="str"
     )
-    polygon = study_polygon(study_area)
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
@@ -193,17 +429,26 @@ def geocode(
     out["in_study_area"] = inside
     out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
     unplaced = int((method == "none").sum())
+    summary = geocode_summary(out)
     log.info(
-        "geocoded %d of %d assets; %d not placed (see geocode_note)", n - unplaced, n, unplaced
+        "geocoded %d of %d assets; %d not placed (see geocode_note)\n%s",
+        n - unplaced,
+        n,
+        unplaced,
+        summary.to_string(),
     )
     if unplaced:
         warnings.warn(
             f"{unplaced} of {n} assets could not be placed; their geometry is empty "
             "and geocode_note says why",
             GeocodingWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return out
+
+
+#: Area codes a gazetteer may hold for a postcode, added as columns in this order.
+_CODE_COLUMNS = ("lsoa21_code", "lsoa11_code", "ward_code", "la_code")
 
 
 def _farthest_m(footprints: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -217,30 +462,6 @@ def _farthest_m(footprints: np.ndarray, points: np.ndarray) -> np.ndarray:
         qx, qy = from_lonlat(np.array([shapely.get_x(pt)]), np.array([shapely.get_y(pt)]), crs)
         out[i] = float(np.hypot(px - qx[0], py - qy[0]).max())
     return out
-
-
-def _postcode_notes(
-    raw: pd.Series,
-    want: np.ndarray,
-    keys: pd.Series,
-    found: np.ndarray,
-    name: str,
-    notes: list[list[str]],
-) -> None:
-    """Say why a postcode failed, or how it was read when the text needed cleaning."""
-    rows = np.flatnonzero(want)
-    given = raw[want].astype("str")
-    loose = given.str.upper().str.replace(r"\s+", "", regex=True)
-    cleaned = postcodes.compact(given)
-    for j, i in enumerate(rows):
-        text = given.iloc[j]
-        if pd.isna(keys.iloc[j]):
-            notes[i].append(f"postcode {text!r} is not a valid postcode")
-        elif not found[j]:
-            notes[i].append(f"postcode {text!r} was not found in the {name} gazetteer")
-        elif loose.iloc[j] != cleaned.iloc[j]:
-            canon = postcodes.normalise(pd.Series([text])).iloc[0]
-            notes[i].append(f"postcode {text!r} read as {canon!r}")
 
 
 def geocode_summary(assets: pd.DataFrame) -> pd.DataFrame:

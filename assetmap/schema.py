@@ -266,10 +266,15 @@ def _dates(raw: pd.Series, bad: _Collector) -> pd.Series:
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None).astype("str")
 
 
-def _footprints(raw: pd.Series, bad: _Collector) -> gpd.GeoSeries:
-    """Parse footprints given as shapely polygons or WKT text; they must be areas."""
+def _footprints(raw: pd.Series, bad: _Collector) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Parse footprints given as shapely polygons or WKT text.
+
+    Areas are footprints; points (a location written as WKT) are returned apart, as
+    coordinates; anything else is a problem.
+    """
     values = raw.astype(object).where(~_blank(raw), None)
     geoms = np.empty(len(values), dtype=object)
+    points = np.full(len(values), None, dtype=object)
     for i, v in enumerate(values):
         if v is None:
             continue
@@ -286,11 +291,15 @@ def _footprints(raw: pd.Series, bad: _Collector) -> gpd.GeoSeries:
                 continue
         if geom.is_empty:
             continue
+        if geom.geom_type == "Point":
+            points[i] = geom
+            continue
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
             bad.add(
                 _one(len(values), i),
                 "footprint",
-                f"a footprint must be a Polygon or MultiPolygon, a {geom.geom_type} was given",
+                "a footprint must be a Polygon or MultiPolygon (or a Point for a location), "
+                f"a {geom.geom_type} was given",
             )
             continue
         x0, y0, x1, y1 = geom.bounds
@@ -302,7 +311,7 @@ def _footprints(raw: pd.Series, bad: _Collector) -> gpd.GeoSeries:
             )
             continue
         geoms[i] = geom
-    return gpd.GeoSeries(geoms, index=raw.index, crs="EPSG:4326")
+    return gpd.GeoSeries(geoms, index=raw.index, crs="EPSG:4326"), points
 
 
 def _one(n: int, i: int) -> np.ndarray:
@@ -461,16 +470,9 @@ def validate_assets(
     capacity = _numbers(frame, "capacity", bad, "a number")
     bad.add(capacity < 0, "capacity", lambda i: f"capacity {capacity.iloc[i]:g} is negative")
     out["capacity"] = capacity
+    # Out-of-range and swapped coordinates are the geocoder's to judge (it notes them per row).
     lat = _numbers(frame, "latitude", bad, "a latitude in degrees")
     lon = _numbers(frame, "longitude", bad, "a longitude in degrees")
-    bad.add(
-        lat.abs() > 90,
-        "latitude",
-        lambda i: f"latitude {lat.iloc[i]:g} is outside -90..90 (swapped with longitude?)",
-    )
-    bad.add(
-        lon.abs() > 180, "longitude", lambda i: f"longitude {lon.iloc[i]:g} is outside -180..180"
-    )
     bad.add(
         _given(frame, "latitude") ^ _given(frame, "longitude"),
         "latitude",
@@ -491,11 +493,29 @@ def validate_assets(
         )
     out.update(latitude=lat, longitude=lon, easting=east, northing=north)
     out["recorded"] = _dates(frame["recorded"], bad) if "recorded" in frame else out["recorded"]
-    out["footprint"] = (
+    footprint, points = (
         _footprints(frame["footprint"], bad)
         if "footprint" in frame
-        else gpd.GeoSeries([None] * n, index=frame.index, crs="EPSG:4326")
+        else (gpd.GeoSeries([None] * n, index=frame.index, crs="EPSG:4326"), None)
     )
+    out["footprint"] = footprint
+    if points is not None:
+        # a point written as WKT: coordinates, in degrees or (beyond them) easting/northing
+        x, y = shapely.get_x(points), shapely.get_y(points)
+        has = ~shapely.is_missing(points)
+        degrees = has & (np.abs(x) <= 180) & (np.abs(y) <= 90)
+        fill_ll = degrees & lat.isna().to_numpy() & east.isna().to_numpy()
+        fill_en = has & ~degrees & lat.isna().to_numpy() & east.isna().to_numpy()
+        out["latitude"] = lat.where(~fill_ll, y)
+        out["longitude"] = lon.where(~fill_ll, x)
+        out["easting"] = east.where(~fill_en, x)
+        out["northing"] = north.where(~fill_en, y)
+        clash = has & ~(fill_ll | fill_en)
+        if clash.any():
+            soft.append(
+                f"{int(clash.sum())} row(s) give a point as WKT and coordinates too; "
+                "the coordinates are used"
+            )
 
     names = out["name"].str.casefold()
     same_name = names.duplicated(keep=False) & names.notna()

@@ -23,7 +23,7 @@ def test_every_postcode_of_the_same_release_lands_on_its_grid_reference(shared_d
     table = pd.read_csv(shared_data / "postcodes/nspd_pypi_qlacref_2026.1.1/postcodes_B_subset.csv")
     assert len(table) == 23420
     g = ons_postcode_directory()
-    hit = g.lookup(g.keys_of(table["pcd"]))
+    hit = g.lookup(g.parse(table["pcd"]).key)
     gridded = table["oseast1m"].notna().to_numpy()
     assert hit.found[gridded].all()
     assert not hit.found[~gridded].any()  # no grid reference: not placed, not (0, 0)
@@ -38,7 +38,7 @@ def test_across_releases_at_least_98_percent_within_5_m(shared_data: Path) -> No
     nspl = pd.read_csv(shared_data / "postcodes/nspl_2025-05_latlon_odileeds/B.csv")
     nspl = nspl[nspl["lat"].notna()]
     g = ons_postcode_directory()
-    hit = g.lookup(g.keys_of(nspl["Postcode"]))
+    hit = g.lookup(g.parse(nspl["Postcode"]).key)
     both = hit.found
     gap = _metres(
         hit.lon[both], hit.lat[both], nspl["long"].to_numpy()[both], nspl["lat"].to_numpy()[both]
@@ -55,7 +55,7 @@ def test_across_releases_at_least_98_percent_within_5_m(shared_data: Path) -> No
 
 def test_hospital_postcodes() -> None:
     g = ons_postcode_directory()
-    hit = g.lookup(g.keys_of(pd.Series(["B66 2QT", "b18 7qh", "B99 9ZZ", "nonsense"])))
+    hit = g.lookup(g.parse(pd.Series(["B66 2QT", "b18 7qh", "B99 9ZZ", "nonsense"])).key)
     assert hit.found.tolist() == [True, True, False, False]
     assert hit.lat[0] == pytest.approx(52.4912, abs=1e-3)
     assert hit.lon[0] == pytest.approx(-1.9499, abs=1e-3)
@@ -63,7 +63,7 @@ def test_hospital_postcodes() -> None:
 
 def test_northern_ireland_uses_irish_grid() -> None:
     g = ons_postcode_directory()
-    hit = g.lookup(g.keys_of(pd.Series(["BT1 1AA"])))
+    hit = g.lookup(g.parse(pd.Series(["BT1 1AA"])).key)
     assert hit.found[0]
     # Belfast city centre, not the Irish Sea where British National Grid would put it
     assert hit.lat[0] == pytest.approx(54.60, abs=0.02)
@@ -81,7 +81,7 @@ def test_bring_your_own_gazetteer_in_a_projected_crs() -> None:
     g = gazetteer_from_frame(
         table.iloc[:2], key="code", x="x", y="y", crs="EPSG:28992", precision_m=25, name="pc6"
     )
-    hit = g.lookup(g.keys_of(pd.Series([" 3011ab", "x"])))
+    hit = g.lookup(g.parse(pd.Series([" 3011ab", "x"])).key)
     assert hit.found.tolist() == [True, False]
     assert hit.lat[0] == pytest.approx(51.92, abs=0.01)  # Rotterdam, first row wins
     assert hit.precision_m[0] == 25

@@ -27,40 +27,50 @@ def _register(**columns: list[object]) -> gpd.GeoDataFrame:
 
 def test_tiers_and_provenance() -> None:
     assets = _register(
-        postcode=["b66 2qt", "B662QT", " B66  2QT ", "B66 2QT.", None, "B99 9ZZ", "B66", "B16 8HJ"],
-        latitude=[None, None, None, None, 52.48, None, None, None],
-        longitude=[None, None, None, None, -1.93, None, None, None],
-        easting=[None] * 7 + [406000],
-        northing=[None] * 7 + [286000],
+        postcode=[
+            "b66 2qt", "B662QT", " B66  2QT ", "B66 2QT.", None, "B99 9ZZ", "B66", "B16 8HJ",
+            "BI6 8HJ", "nonsense", "B16 0ZZ", "Flat 2, B18 6RU", None,
+        ],
+        address=[None] * 4 + ["12 Icknield St, B18 6RU"] + [None] * 7 + ["12 Icknield St"],
+        latitude=[None] * 13,
+        longitude=[None] * 13,
+        easting=[None] * 7 + [406000] + [None] * 5,
+        northing=[None] * 7 + [286000] + [None] * 5,
     )
-    with pytest.warns(GeocodingWarning, match="2 of 8 assets could not be placed"):
+    with pytest.warns(GeocodingWarning, match="2 of 13 assets could not be placed"):
         out = geocode(assets)
     assert list(out.index) == list(assets.index)
     assert out["geocode_method"].tolist() == [
-        "postcode",
-        "postcode",
-        "postcode",
-        "postcode",
-        "coordinates",
-        "none",
-        "none",
-        "coordinates",
-    ]
+        "postcode", "postcode", "postcode", "postcode", "postcode", "district", "district",
+        "coordinates", "postcode", "none", "sector", "postcode", "none",
+    ]  # fmt: skip
     pts = out.geometry.iloc[:4]
     assert all(p.equals(pts.iloc[0]) for p in pts)
-    assert out.loc["a3", "geocode_note"] == "postcode 'B66 2QT.' read as 'B66 2QT'"
-    assert "not found" in out.loc["a5", "geocode_note"]
-    assert "not a valid postcode" in out.loc["a6", "geocode_note"]
-    assert out.loc["a5"].geometry is None and out.loc["a6"].geometry is None
-    assert pd.isna(out.loc["a5", "in_study_area"])
+    note = out["geocode_note"]
+    assert note["a3"] == "postcode 'B66 2QT.' read as 'B66 2QT'"
+    assert note["a4"] == "postcode 'B18 6RU' found in '12 Icknield St, B18 6RU'"
+    assert note["a5"].startswith("postcode 'B99 9ZZ' was not found in the postcode gazetteer")
+    assert note["a6"].startswith("'B66' is not a full postcode; placed at the centre of district")
+    assert note["a8"] == "postcode 'BI6 8HJ' read as 'B16 8HJ' (I/1 or O/0 keyed for the other)"
+    assert note["a9"] == "'nonsense' is not a full postcode"
+    assert "placed at the centre of sector 'B16 0' (90% of its postcodes within" in note["a10"]
+    assert "an address alone needs an online provider" in note["a12"]
+    assert pd.isna(note[["a0", "a1", "a2", "a7"]]).all()
+    assert out.loc["a9"].geometry is None and out.loc["a12"].geometry is None
+    assert pd.isna(out.loc["a9", "in_study_area"])
     assert out.loc["a0", "geocode_precision_m"] == 100
-    assert out.loc["a4", "geocode_precision_m"] == pytest.approx(0.5 * 111_320 / 100)
+    assert 300 < out.loc["a10", "geocode_precision_m"] < 3000
+    assert out.loc["a6", "geocode_precision_m"] > out.loc["a10", "geocode_precision_m"]
     assert out.loc["a7", "geocode_precision_m"] == 0.5
     # British National Grid 406000 286000 lies in Birmingham
     assert out.loc["a7"].geometry.y == pytest.approx(52.4723, abs=1e-3)
+    assert out.loc["a0", "la_code"] == "E08000028"  # Sandwell
+    assert pd.isna(out.loc["a10", "la_code"])  # not placed by its own postcode
     assert out.crs.to_epsg() == 4326
     summary = geocode_summary(out)
-    assert summary["assets"].to_dict() == {"coordinates": 2, "none": 2, "postcode": 4}
+    assert summary["assets"].to_dict() == {
+        "coordinates": 1, "district": 2, "none": 2, "postcode": 7, "sector": 1,
+    }  # fmt: skip
 
 
 def test_zero_zero_is_not_a_place() -> None:
