@@ -147,7 +147,8 @@ def parse(values: pd.Series, *, search: bool = True) -> pd.DataFrame:
     1. a postcode once case, spaces and punctuation are ignored ("b16 8hj", "B168HJ",
        "B16 8HJ.", "B1 6 8HJ");
     2. a postcode after swapping letter O / digit 0 or letter I / digit 1 where the format
-       allows only one of them ("BI6 8HJ" → "B16 8HJ"); when two readings fit, none is taken;
+       allows only one of them ("BI6 8HJ" → "B16 8HJ"), by the fewest swaps; when two
+       readings would fit, none is taken;
     3. with ``search``, a postcode found inside longer text ("12 Icknield St, B18 6RU");
     4. a postcode district ("B16") or sector ("B16 8") on its own.
 
@@ -235,10 +236,6 @@ def _parse(
             notes[i] = (
                 f"postcode {written[i]!r} read as {canon[i]!r} (I/1 or O/0 keyed for the other)"
             )
-            continue
-        if len(readings) > 1:
-            options = " or ".join(repr(r[:-3] + " " + r[-3:]) for r in readings)
-            notes[i] = f"postcode {written[i]!r} could be {options}; not guessed"
             continue
         hits = {m.group(1) + " " + m.group(2) for m in _IN_TEXT.finditer(up)} if search else set()
         if len(hits) == 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,8 @@ import pyproj
 import pytest
 
 from assetmap.crs import to_lonlat
-from assetmap.gazetteer import gazetteer_from_frame, ons_postcode_directory
+from assetmap.errors import GeocodingWarning, SchemaError
+from assetmap.gazetteer import gazetteer_from_frame, ons_postcode_directory, read_postcode_file
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -85,3 +87,175 @@ def test_bring_your_own_gazetteer_in_a_projected_crs() -> None:
     assert hit.found.tolist() == [True, False]
     assert hit.lat[0] == pytest.approx(51.92, abs=0.01)  # Rotterdam, first row wins
     assert hit.precision_m[0] == 25
+
+
+def _geocode_each(postcodes: pd.Series, gazetteer: object) -> pd.DataFrame:
+    """Geocode a register holding each postcode once, through the whole geocoder."""
+    from assetmap import geocode
+    from assetmap.schema import validate_assets
+
+    register = validate_assets(
+        pd.DataFrame(
+            {
+                "asset_id": [f"p{i}" for i in range(len(postcodes))],
+                "name": [f"n{i}" for i in range(len(postcodes))],
+                "kind": "micro",
+                "category": "association",
+                "privacy": "public",
+                "postcode": postcodes.to_numpy(),
+            }
+        )
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GeocodingWarning)
+        return geocode(register, gazetteer=gazetteer, study_area=None)  # type: ignore[arg-type]
+
+
+def test_nspl_latlon_file_places_each_postcode_on_its_published_point(shared_data: Path) -> None:
+    path = shared_data / "postcodes/nspl_2025-05_latlon_odileeds/B.csv"
+    g = read_postcode_file(path)
+    published = pd.read_csv(path)
+    out = _geocode_each(published["Postcode"], g)
+    with_point = published["lat"].notna().to_numpy()
+    assert (out["geocode_method"].to_numpy()[with_point] == "postcode").all()
+    gap = _metres(
+        out.geometry.x.to_numpy()[with_point],
+        out.geometry.y.to_numpy()[with_point],
+        published["long"].to_numpy()[with_point],
+        published["lat"].to_numpy()[with_point],
+    )
+    assert gap.max() < 0.5
+    # no grid reference (empty lat, long 0): not placed by the postcode, nor put at 0, 0
+    missing = out[~with_point]
+    assert len(missing) == 11
+    assert missing["geocode_method"].isin(["sector", "district"]).all()
+    assert missing["geocode_note"].str.contains("was not found in the postcode gazetteer").all()
+
+
+def test_codepoint_open_places_each_postcode_on_its_grid_reference(shared_data: Path) -> None:
+    folder = shared_data / "postcodes/codepoint_open_2014-08_open-postcode"
+    g = read_postcode_file(folder / "b.csv")  # headers file found beside it
+    names = (folder / "Code-Point_Open_Column_Headers.csv").read_text().splitlines()[1]
+    published = pd.read_csv(folder / "b.csv", header=None, names=names.split(","))
+    assert len(published) == 13612
+    out = _geocode_each(published["Postcode"], g)
+    assert (out["geocode_method"] == "postcode").all()
+    lon, lat = to_lonlat(
+        published["Eastings"].to_numpy(float), published["Northings"].to_numpy(float), "EPSG:27700"
+    )
+    gap = _metres(out.geometry.x.to_numpy(), out.geometry.y.to_numpy(), lon, lat)
+    assert gap.max() < 0.5
+    # the area codes Code-Point holds come through
+    assert out["la_code"].iloc[0] == published["Admin_district_code"].iloc[0]
+    assert out["ward_code"].iloc[0] == published["Admin_ward_code"].iloc[0]
+    # the folder reads the same (the headers file is not taken for data)
+    assert len(read_postcode_file(folder).part("").keys) == 13612
+
+
+def test_ons_directory_subset_file_places_each_postcode(shared_data: Path) -> None:
+    path = shared_data / "postcodes/nspd_pypi_qlacref_2026.1.1/postcodes_B_subset.csv"
+    g = read_postcode_file(path)
+    published = pd.read_csv(path)
+    out = _geocode_each(published["pcd"], g)
+    gridded = published["oseast1m"].notna().to_numpy()
+    assert (out["geocode_method"].to_numpy()[gridded] == "postcode").all()
+    lon, lat = to_lonlat(
+        published["oseast1m"].to_numpy()[gridded],
+        published["osnrth1m"].to_numpy()[gridded],
+        "EPSG:27700",
+    )
+    gap = _metres(out.geometry.x.to_numpy()[gridded], out.geometry.y.to_numpy()[gridded], lon, lat)
+    assert gap.max() < 0.5
+    assert (out["geocode_method"].to_numpy()[~gridded] != "postcode").all()
+
+
+ONSPD_OLD = (
+    "pcd,pcd2,pcds,dointr,doterm,oscty,ced,oslaua,osward,parish,usertype,oseast1m,osnrth1m,"
+    "osgrdind,oshlthau,nhser,ctry,rgn,streg,pcon,eer,teclec,ttwa,pct,itl,statsward,oa01,"
+    "casward,park,lsoa01,msoa01,ur01ind,oac01,oa11,lsoa11,msoa11,wz11,sicbl,bua24,ru11ind,"
+    "oac11,lat,long,lep1,lep2,pfa,imd,calncv,icb,oa21,lsoa21,msoa21"
+)
+NSPD_NEW = (
+    "pcd7,pcd8,pcds,dointr,doterm,usrtypind,east1m,north1m,gridind,oa21cd,cty25cd,ced25cd,"
+    "lad25cd,wd25cd,nhser24cd,ctry25cd,rgn25cd,pcon24cd,ttwa15cd,itl25cd,npark16cd,lsoa21cd,"
+    "msoa21cd,wz11cd,sicbl24cd,bua24cd,ruc21ind,oac11ind,lat,long"
+)
+
+
+def _onspd_row(header: str, **values: str) -> str:
+    return ",".join(values.get(c, "") for c in header.split(","))
+
+
+@pytest.mark.parametrize("header", [ONSPD_OLD, NSPD_NEW], ids=["ONSPD", "NSPD-2025"])
+def test_onspd_layouts_quality_termination_and_codes(tmp_path: Path, header: str) -> None:
+    new = header.startswith("pcd7")
+    east, north, grid = (
+        ("east1m", "north1m", "gridind") if new else ("oseast1m", "osnrth1m", "osgrdind")
+    )
+    lsoa, ward, la = ("lsoa21cd", "wd25cd", "lad25cd") if new else ("lsoa21", "osward", "oslaua")
+    rows = [
+        # live, placed by lat/long
+        dict(pcds="B66 2QT", lat="52.491250", long="-1.949940", **{east: "405815", north: "287430", grid: "1", lsoa: "E01010046", ward: "E05001272", la: "E08000028"}),
+        # terminated in June 2019: still placed, with a note
+        dict(pcds="B1 1AA", doterm="201906", lat="52.476670", long="-1.903530", **{east: "406649", north: "286530", grid: "1", la: "E08000025"}),
+        # no grid reference: ONS writes lat 99.999999, long 0
+        dict(pcds="B1 1ZZ", lat="99.999999", long="0.000000", **{grid: "9"}),
+        # imputed position (5): placed, less precise
+        dict(pcds="B1 1BA", lat="52.476000", long="-1.904000", **{east: "406600", north: "286450", grid: "5"}),
+        # grid reference only (no lat/long written)
+        dict(pcds="B1 1BB", **{east: "406672", north: "286966", grid: "1"}),
+    ]  # fmt: skip
+    for r in rows:
+        r.setdefault("pcd7" if new else "pcd", r["pcds"])
+    path = tmp_path / "ONSPD_TEST_UK.csv"
+    path.write_text(
+        header + "\n" + "\n".join(_onspd_row(header, **r) for r in rows) + "\n", encoding="utf-8"
+    )
+    g = read_postcode_file(path)
+    out = _geocode_each(pd.Series(["B66 2QT", "B1 1AA", "B1 1ZZ", "B1 1BA", "B1 1BB"]), g)
+    assert out["geocode_method"].tolist() == [
+        "postcode",
+        "postcode",
+        "sector",
+        "postcode",
+        "postcode",
+    ]
+    assert out["geocode_note"].iloc[1] == "postcode 'B1 1AA' terminated in 2019-06"
+    assert out.geometry.iloc[0].y == pytest.approx(52.49125)
+    assert out["geocode_precision_m"].tolist()[:2] == [100, 100]
+    assert out["geocode_precision_m"].iloc[3] == 200  # imputed
+    assert out.geometry.iloc[4].y == pytest.approx(52.4807, abs=1e-3)  # from the grid reference
+    assert out["lsoa21_code"].iloc[0] == "E01010046"
+    assert out["ward_code"].iloc[0] == "E05001272"
+    assert out["la_code"].tolist()[:2] == ["E08000028", "E08000025"]
+    # the sector's centre leaves out the terminated postcode (live ones exist)
+    hit = g.lookup(pd.Series(["B1 1"]), "sector")
+    live = pd.DataFrame(
+        {"lon": [-1.904000, out.geometry.iloc[4].x], "lat": [52.476000, out.geometry.iloc[4].y]}
+    )
+    assert hit.lat[0] == pytest.approx(live["lat"].mean())
+
+
+def test_unknown_file_layout_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "places.csv"
+    path.write_text("name,x,y\nsomewhere,1,2\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="no postcode column"):
+        read_postcode_file(path)
+    path.write_text("Postcode,colour\nB1 1AA,red\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="no latitude/longitude or easting/northing"):
+        read_postcode_file(path)
+
+
+def test_sector_precision_holds_most_of_its_postcodes() -> None:
+    g = ons_postcode_directory()
+    sector = g.lookup(pd.Series(["B16 8"]), "sector")
+    table = g.part("B")
+    mine = table.keys.str.startswith("B16 8").to_numpy() & np.isfinite(table.lon)
+    gap = _metres(
+        np.full(mine.sum(), sector.lon[0]), np.full(mine.sum(), sector.lat[0]),
+        table.lon[mine], table.lat[mine],
+    )  # fmt: skip
+    share = float((gap <= sector.precision_m[0]).mean())
+    assert 0.88 <= share <= 0.95
+    district = g.lookup(pd.Series(["B16"]), "district")
+    assert district.precision_m[0] > sector.precision_m[0]

@@ -28,8 +28,19 @@ def _register(**columns: list[object]) -> gpd.GeoDataFrame:
 def test_tiers_and_provenance() -> None:
     assets = _register(
         postcode=[
-            "b66 2qt", "B662QT", " B66  2QT ", "B66 2QT.", None, "B99 9ZZ", "B66", "B16 8HJ",
-            "BI6 8HJ", "nonsense", "B16 0ZZ", "Flat 2, B18 6RU", None,
+            "b66 2qt",
+            "B662QT",
+            " B66  2QT ",
+            "B66 2QT.",
+            None,
+            "B99 9ZZ",
+            "B66",
+            "B16 8HJ",
+            "BI6 8HJ",
+            "nonsense",
+            "B16 0ZZ",
+            "Flat 2, B18 6RU",
+            None,
         ],
         address=[None] * 4 + ["12 Icknield St, B18 6RU"] + [None] * 7 + ["12 Icknield St"],
         latitude=[None] * 13,
@@ -125,3 +136,59 @@ def test_sample_register_all_placed_inside(sample_geocoded: gpd.GeoDataFrame) ->
     assert out["in_study_area"].all()
     assert out.loc["macro-mmuh", "geocode_method"] == "footprint"
     assert out.loc["macro-city-hospital"].geometry.y == pytest.approx(52.4886, abs=1e-3)
+
+
+def test_swapped_and_impossible_coordinates() -> None:
+    assets = _register(
+        latitude=[-1.9498, 103.8, 52.4913, 95.0, 0.0, 52.4913],
+        longitude=[52.4913, 1.35, -1.9498, 200.0, 0.0, -1.9498],
+        postcode=[None, None, None, "B66 2QT", "B66 2QT", None],
+    )
+    # a sixth row far from its postcode whose swap lies on it
+    assets.loc["a5", ["latitude", "longitude", "postcode"]] = [-1.9499, 52.4912, "B66 2QT"]
+    out = geocode(assets)
+    note = out["geocode_note"]
+    # in range both ways, but only the swap lies in the study area
+    assert out.loc["a0", "geocode_method"] == "coordinates"
+    assert out.loc["a0"].geometry.y == pytest.approx(52.4913)
+    assert "were swapped" in note["a0"]
+    # latitude out of range, longitude a latitude: only one reading (Singapore)
+    assert (out.loc["a1"].geometry.x, out.loc["a1"].geometry.y) == (103.8, 1.35)
+    assert not out.loc["a1", "in_study_area"]
+    assert out.loc["a2", "geocode_method"] == "coordinates" and pd.isna(note["a2"])
+    # impossible both ways: not used, the postcode places it
+    assert out.loc["a3", "geocode_method"] == "postcode"
+    assert "is not on Earth" in note["a3"]
+    assert out.loc["a4", "geocode_method"] == "postcode"
+    assert "0, 0 is not a place" in note["a4"]
+    # outside the study area both ways round, but the swap lies on its postcode
+    out = geocode(assets.loc[["a5"]], study_area=shapely.box(0, 0, 1, 1))
+    assert out.loc["a5"].geometry.y == pytest.approx(52.4912)
+    assert "were swapped" in out.loc["a5", "geocode_note"]
+
+
+def test_points_written_as_wkt_are_coordinates() -> None:
+    assets = _register(
+        footprint=["POINT (-1.9498 52.4913)", "POINT (406000 286000)", None],
+        latitude=[None, None, 52.48],
+        longitude=[None, None, -1.93],
+    )
+    out = geocode(assets)
+    assert out["geocode_method"].tolist() == ["coordinates"] * 3
+    assert out.loc["a0"].geometry.x == pytest.approx(-1.9498)
+    assert out.loc["a1"].geometry.y == pytest.approx(52.4723, abs=1e-3)  # British National Grid
+    assert out["footprint"].isna().all()
+
+
+def test_easting_outside_its_crs_is_noted() -> None:
+    assets = _register(easting=[9e12], northing=[9e12], postcode=["B16 8HJ"])
+    out = geocode(assets)
+    assert out.loc["a0", "geocode_method"] == "postcode"
+    assert "is outside EPSG:27700" in out.loc["a0", "geocode_note"]
+
+
+def test_no_fallback_leaves_unknown_postcodes_unplaced() -> None:
+    assets = _register(postcode=["B16 0ZZ"])
+    with pytest.warns(GeocodingWarning):
+        out = geocode(assets, fallback=False)
+    assert out.loc["a0", "geocode_method"] == "none"
