@@ -203,7 +203,8 @@ class _Table:
 
 
 def _as_text(keys: pd.Series) -> pd.Index:
-    return pd.Index(keys.fillna("").to_numpy(dtype=object))
+    text: pd.Index = pd.Index(keys.fillna("").to_numpy(dtype=object), dtype=object)
+    return text
 
 
 _DIGITS = np.zeros(256, dtype=np.int64)  # "#" pads
@@ -435,7 +436,7 @@ def _table(
     if index.is_unique and keys.notna().all():
         use = np.ones(len(keys), dtype=bool)
     else:
-        use = (~index.duplicated(keep="first") & keys.notna()).to_numpy()
+        use = ~index.duplicated(keep="first") & keys.notna().to_numpy()
         keys, index = keys[use].reset_index(drop=True), index[use]
     return _Table(
         keys=keys,
@@ -518,12 +519,18 @@ def gazetteer_from_frame(
         else np.full(len(frame), float(precision_m))
     )
     ended = (
-        frame[terminated].astype("str").str.strip().replace("", pd.NA).to_numpy(dtype=object)
+        _blank_to_na(frame[terminated].astype("str")).to_numpy(dtype=object)
         if terminated is not None
         else None
     )
     table = _table(_as_text, keys, lon, lat, prec, ended)
     return TableGazetteer(name=name, reader=reader, levels=coarsen, load=lambda _: table)
+
+
+def _blank_to_na(text: pd.Series) -> pd.Series:
+    """Text stripped, with empty cells missing."""
+    stripped = text.astype("str").str.strip()
+    return stripped.where(stripped != "")
 
 
 def _problem(message: str) -> Problem:
@@ -754,7 +761,7 @@ def _read_one(
         )
     else:
         raw = pd.read_csv(path, dtype="str", encoding="latin-1", keep_default_na=False)
-    cols = {what: _pick(raw.columns, names) for what, names in _COLUMNS.items()}
+    cols = {what: _pick(list(raw.columns), names) for what, names in _COLUMNS.items()}
     problems = []
     if cols["postcode"] is None:
         problems.append(_problem(f"no postcode column among {list(raw.columns)[:12]}"))
@@ -807,8 +814,8 @@ def _read_one(
             .astype(object)
         )
     lower = {c.strip().lower(): c for c in raw.columns}
-    for code, pattern in _CODE_COLUMNS.items():
+    for name, pattern in _CODE_COLUMNS.items():
         found = next((lower[c] for c in lower if re.fullmatch(pattern, c)), None)
         if found is not None:
-            frame[code] = raw[found].str.strip().replace("", pd.NA).astype("str")
+            frame[name] = _blank_to_na(raw[found])
     return frame

@@ -210,7 +210,7 @@ class _Placing:
         todo = mask & (self.method == "none") & np.isfinite(x) & np.isfinite(y)
         self.lon[todo], self.lat[todo], self.precision[todo] = x[todo], y[todo], prec[todo]
         self.method[todo] = how
-        return todo
+        return np.asarray(todo, dtype=bool)
 
 
 def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.ndarray]:
@@ -309,7 +309,7 @@ def _metres(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarr
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    return np.asarray(2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1))), dtype="float64")
 
 
 def _fallbacks(
@@ -338,7 +338,7 @@ def _ask(
     answers = provider.geocode([str(q) for q in asked[todo]])
     n = len(todo)
     x, y, prec = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    notes: dict[int, str] = {}
+    notes: dict[int, str] = {}  # by row position
     for i in np.flatnonzero(todo):
         q = str(asked[i])
         if q in answers.failed:
@@ -350,7 +350,7 @@ def _ask(
             continue
         x[i], y[i], prec[i] = answer.lon, answer.lat, answer.precision_m
         if answer.note:
-            notes[i] = f"{q!r} {answer.note}"
+            notes[int(i)] = f"{q!r} {answer.note}"
     if better_than:
         for hit, _ in better_than.values():
             vaguer = hit.found & (prec > hit.precision_m)
@@ -363,9 +363,9 @@ def _ask(
             x[vaguer] = np.nan
             break
     placed = work.place(todo, x, y, prec, provider.name)
-    for i, note in notes.items():
-        if placed[i]:
-            work.notes[i].append(note)
+    for row, note in notes.items():
+        if placed[row]:
+            work.notes[row].append(note)
 
 
 def _why_not(
@@ -412,7 +412,7 @@ def _result(
     out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
     for name in _CODE_COLUMNS:
         if name in codes:
-            values = np.where(placed_by_key, codes[name], None)
+            values = np.where(placed_by_key, codes[name], np.array(None, dtype=object))
             out[name] = pd.Series(values, index=assets.index, dtype="str")
     out["geocode_method"] = pd.Series(method, index=assets.index).astype("str")
     out["geocode_precision_m"] = work.precision

@@ -207,7 +207,7 @@ def _parse(
         cleaned = upper.iloc[messy].str.replace(r"[^0-9A-Z]", "", regex=True)
         good = cleaned.str.fullmatch(POSTCODE_PATTERN).fillna(False).to_numpy(dtype=bool)
         c = c.copy()
-        c.iloc[messy[good]] = cleaned[good].to_numpy(dtype=object)
+        c.iloc[messy[good].tolist()] = cleaned[good].tolist()
         ok[messy[good]] = True
     postcode = _with_space(c).where(ok)
     # A note where more than case, or spaces around and between the halves, changed.

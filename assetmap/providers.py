@@ -31,6 +31,7 @@ from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
+from urllib.parse import quote
 
 import requests
 from geopy import exc as geopy_exc
@@ -296,23 +297,25 @@ class PostcodesIO:
 
             def ask(chunk: list[str]) -> dict[str, Answer | None]:
                 r = send("POST", f"{base}/postcodes", json={"postcodes": chunk})
-                items = _json(r).get("result") or []
+                items = _json(r).get("result")
                 got: dict[str, Answer | None] = {}
-                for item in items:
-                    result = item.get("result")
-                    if isinstance(item.get("query"), str):
-                        got[item["query"]] = _postcodes_io_answer(result) if result else None
+                for item in items if isinstance(items, list) else []:
+                    if isinstance(item, dict) and isinstance(item.get("query"), str):
+                        result = item.get("result")
+                        got[item["query"]] = (
+                            _postcodes_io_answer(result) if isinstance(result, dict) else None
+                        )
                 for query in chunk:
                     if got.get(query) is None:
                         got[query] = terminated(query)
                 return got
 
             def terminated(query: str) -> Answer | None:
-                r = send("GET", f"{base}/terminated_postcodes/{requests.utils.quote(query)}")
+                r = send("GET", f"{base}/terminated_postcodes/{quote(query)}")
                 if r.status_code == 404:
                     return None
                 result = _json(r).get("result")
-                if not result or result.get("latitude") is None:
+                if not isinstance(result, dict) or result.get("latitude") is None:
                     return None
                 year, month = result.get("year_terminated"), result.get("month_terminated")
                 return Answer(

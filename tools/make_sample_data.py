@@ -603,8 +603,9 @@ def main() -> None:
         json.dumps(feature, indent=1) + "\n", encoding="utf-8"
     )
 
-    index, lon, lat = _ons_letter("B")
-    pcs = pd.DataFrame({"pc": np.asarray(index, dtype=object), "lon": lon, "lat": lat})
+    table = _ons_letter("B")
+    compact = table.keys.str.replace(" ", "", regex=False).to_numpy(dtype=object)
+    pcs = pd.DataFrame({"pc": compact, "lon": table.lon, "lat": table.lat})
     pcs = pcs[pcs.pc.str.match(r"^B(1|16|18|66|67)[0-9][A-Z]{2}$")]
     pcs = pcs[shapely.contains_xy(area, pcs.lon.to_numpy(), pcs.lat.to_numpy())]
     rng = np.random.default_rng(SEED)
