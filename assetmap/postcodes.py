@@ -9,7 +9,6 @@ leaves one reading (see :func:`parse`), and every correction is reported.
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Final
 
@@ -45,12 +44,9 @@ POSTCODE_PATTERN: Final = rf"(?:GIR0AA|{DISTRICT_PATTERN}{_INWARD})"
 # A postcode written inside longer text (an address): a space or none between its halves.
 _IN_TEXT: Final = re.compile(rf"(?<![A-Z0-9])(GIR|{DISTRICT_PATTERN}) ?({_INWARD}|0AA)(?![A-Z0-9])")
 _FULL: Final = re.compile(POSTCODE_PATTERN)
-_PARTIAL: Final = re.compile(rf"({DISTRICT_PATTERN}) ?([0-9])?")
-_SPACES: Final = re.compile(r"\s+")
-
-# Characters keyed for one another; the format decides which was meant where it allows one.
-_TWINS: Final = {"O": "0", "0": "O", "I": "1", "1": "I"}
-_MAX_TWINS: Final = 4  # at most 2**4 readings of one value are tried
+_PARTIAL_RE2: Final = rf"^(?P<district>{DISTRICT_PATTERN})(?: ?(?P<digit>[0-9]))?$"
+# something shaped like a postcode (any letters): worth searching the text for one
+_LOOSE: Final = r"[A-Z][A-Z0-9]{1,3} ?[0-9][A-Z]{2}"
 
 
 def compact(values: pd.Series) -> pd.Series:
@@ -113,30 +109,64 @@ def split(postcode: pd.Series) -> pd.DataFrame:
     )
 
 
-def _readings(c: str) -> list[str]:
-    """The valid postcodes a compact string becomes by the fewest O/0 and I/1 swaps."""
-    spots = [i for i, ch in enumerate(c) if ch in _TWINS]
-    if not spots or len(spots) > _MAX_TWINS:
-        return []
-    for changes in range(1, len(spots) + 1):
-        found = set()
-        for chosen in itertools.combinations(spots, changes):
-            chars = list(c)
-            for i in chosen:
-                chars[i] = _TWINS[chars[i]]
-            candidate = "".join(chars)
-            if _FULL.fullmatch(candidate):
-                found.add(candidate)
-        if found:
-            return sorted(found)
-    return []
+# Slots of the outward code, for each of its six shapes; the inward code is digit, letter, letter.
+_FIRST, _SECOND, _DIGIT = "A-PR-UWYZ", "A-HK-Y", "0-9"
+_SHAPES: Final = (
+    (_FIRST, _DIGIT),
+    (_FIRST, _DIGIT, _DIGIT),
+    (_FIRST, _SECOND, _DIGIT),
+    (_FIRST, _SECOND, _DIGIT, _DIGIT),
+    (_FIRST, _DIGIT, "A-HJKPSTUW"),
+    (_FIRST, _SECOND, _DIGIT, "ABEHMNPRVWXY"),
+)
+_INWARD_SLOTS: Final = (_DIGIT, "ABD-HJLNP-UW-Z", "ABD-HJLNP-UW-Z")
+
+
+def _allows(slot: str, ch: str) -> bool:
+    return re.fullmatch(f"[{slot}]", ch) is not None
+
+
+def _tolerant(slot: str) -> str:
+    """The slot's characters, plus the twin keyed for any of them (O for 0, 1 for I…)."""
+    twins = "".join(
+        t for c, t in (("0", "O"), ("1", "I"), ("O", "0"), ("I", "1")) if _allows(slot, c)
+    )
+    return f"[{slot}{twins}]"
+
+
+def _twin_fixes(compact: pd.Series) -> pd.Series:
+    """Invalid compact postcodes read again with O/0 and I/1 swapped where the format wants.
+
+    A value is fixed only when exactly one shape of postcode can take it once the swaps are
+    made; otherwise (no shape, or several) it stays missing. Vectorised in Arrow.
+    """
+    text = pa.array(compact.astype("str"))
+    found = pa.nulls(len(text), pa.large_string())
+    count = np.zeros(len(text), dtype=np.int8)
+    for shape in _SHAPES:
+        slots = (*shape, *_INWARD_SLOTS)
+        fits = pc.match_substring_regex(text, "^" + "".join(_tolerant(s) for s in slots) + "$")
+        fits = pc.fill_null(fits, False)
+        if not pc.any(fits).as_py():
+            continue
+        pieces = []
+        for at, slot in enumerate(slots):
+            ch = pc.utf8_slice_codeunits(text, at, at + 1)
+            if _allows(slot, "0"):  # a digit slot: letters keyed for digits
+                ch = pc.replace_substring(pc.replace_substring(ch, "O", "0"), "I", "1")
+            else:
+                ch = pc.replace_substring(pc.replace_substring(ch, "0", "O"), "1", "I")
+            pieces.append(ch)
+        fixed = pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
+        count += fits.to_numpy(zero_copy_only=False).astype(np.int8)
+        found = pc.if_else(fits, fixed, found)
+    out = pd.Series(pd.array(found, dtype="str"), index=compact.index)
+    return out.where(count == 1)
 
 
 def _with_space(c: pd.Series) -> pd.Series:
     """Compact postcodes with the space put back before the inward code (fast, in Arrow)."""
-    arr = pa.array(c.astype("str"))
-    spaced = pc.utf8_replace_slice(arr, -3, -3, " ")
-    return pd.Series(pd.array(spaced, dtype="str"), index=c.index)
+    return _pandas(pc.utf8_replace_slice(_arrow(c), -3, -3, " "), c.index)
 
 
 def parse(values: pd.Series, *, search: bool = True) -> pd.DataFrame:
@@ -188,78 +218,133 @@ def parse(values: pd.Series, *, search: bool = True) -> pd.DataFrame:
     )
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    """The values as one Arrow text array (no copy when they are Arrow-backed already)."""
+    arr = pa.array(values.astype("str"))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _pandas(arr: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(arr, dtype="str"), index=index)
+
+
+def _true(mask: pa.Array) -> np.ndarray:
+    """An Arrow boolean array as numpy, missing read as False."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _parse(
     values: pd.Series, *, search: bool = True
 ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """:func:`parse`'s work: canonical postcodes, partial sectors and districts, notes.
 
-    Vectorised in Arrow for the usual case (a postcode with or without its space); only the
-    values that are not postcodes as written are looked at one by one.
+    Vectorised in Arrow throughout; only values holding a postcode inside longer text are read
+    one by one.
     """
-    text = values.astype("str")
-    upper = text.str.upper()
-    c = upper.str.replace(" ", "", regex=False)
-    ok = c.str.fullmatch(POSTCODE_PATTERN).fillna(False).to_numpy(dtype=bool, copy=True)
-    given = text.notna().to_numpy()
-    # punctuation, tabs and other white space: cleaned in Arrow too, and noted
+    text = _arrow(values)
+    n = len(text)
+    upper = pc.ascii_upper(text)  # non-ASCII letters can never be part of a postcode
+    c = pc.replace_substring(upper, " ", "")
+    ok = _true(pc.match_substring_regex(c, f"^{POSTCODE_PATTERN}$"))
+    given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    # punctuation, tabs and other white space: cleaned too, and noted
     messy = np.flatnonzero(given & ~ok)
     if len(messy):
-        cleaned = upper.iloc[messy].str.replace(r"[^0-9A-Z]", "", regex=True)
-        good = cleaned.str.fullmatch(POSTCODE_PATTERN).fillna(False).to_numpy(dtype=bool)
-        c = c.copy()
-        c.iloc[messy[good].tolist()] = cleaned[good].tolist()
-        ok[messy[good]] = True
-    postcode = _with_space(c).where(ok)
-    # A note where more than case, or spaces around and between the halves, changed.
-    same = ((upper == postcode) | (upper == c)).fillna(False).to_numpy(dtype=bool)
+        cleaned = pc.replace_substring_regex(upper.take(messy), r"[^0-9A-Z]", "")
+        good = _true(pc.match_substring_regex(cleaned, f"^{POSTCODE_PATTERN}$"))
+        if good.any():
+            mask = np.zeros(n, dtype=bool)
+            mask[messy[good]] = True
+            c = pc.replace_with_mask(c, pa.array(mask), cleaned.filter(pa.array(good)))
+            ok |= mask
+    postcode = pc.if_else(pa.array(ok), pc.utf8_replace_slice(c, -3, -3, " "), None)
+    # a note where more than case, or spaces around and between the halves, changed
+    same = _true(pc.or_kleene(pc.equal(upper, postcode), pc.equal(upper, c)))
     look = np.flatnonzero(ok & ~same)
-    tidy = upper.iloc[look].str.strip().str.replace(r"[ \t]+", " ", regex=True)
-    wanted = postcode.iloc[look]
-    differs = ~((tidy == wanted) | (tidy == c.iloc[look])).fillna(False).to_numpy(dtype=bool)
-    written = text.to_numpy(dtype=object)
-    notes = np.full(len(values), None, dtype=object)
-    noted = look[differs]
-    notes[noted] = [
-        f"postcode {w!r} read as {p!r}"
-        for w, p in zip(written[noted], wanted.to_numpy(dtype=object)[differs], strict=True)
-    ]
-    canon = np.full(len(values), None, dtype=object)
-
-    sector = np.full(len(values), None, dtype=object)
-    district = np.full(len(values), None, dtype=object)
-    for i in np.flatnonzero(given & ~ok):
-        up = written[i].upper()
-        cs = re.sub(r"[^0-9A-Z]", "", up)
-        readings = _readings(cs) if 5 <= len(cs) <= 7 else []
-        if len(readings) == 1:
-            canon[i] = readings[0][:-3] + " " + readings[0][-3:]
-            notes[i] = (
-                f"postcode {written[i]!r} read as {canon[i]!r} (I/1 or O/0 keyed for the other)"
+    notes = np.full(n, None, dtype=object)
+    if len(look):
+        tidy = pc.replace_substring_regex(pc.utf8_trim_whitespace(upper.take(look)), r"[ \t]+", " ")
+        wanted = postcode.take(look)
+        differs = ~_true(pc.or_kleene(pc.equal(tidy, wanted), pc.equal(tidy, c.take(look))))
+        noted = look[differs]
+        notes[noted] = [
+            f"postcode {w!r} read as {p!r}"
+            for w, p in zip(
+                text.take(noted).to_pylist(),
+                wanted.filter(pa.array(differs)).to_pylist(),
+                strict=True,
             )
-            continue
-        hits = {m.group(1) + " " + m.group(2) for m in _IN_TEXT.finditer(up)} if search else set()
-        if len(hits) == 1:
-            canon[i] = hits.pop()
-            notes[i] = f"postcode {canon[i]!r} found in {written[i]!r}"
-            continue
-        if len(hits) > 1:
-            notes[i] = f"{written[i]!r} holds several postcodes ({', '.join(sorted(hits))})"
-            continue
-        partial = _PARTIAL.fullmatch(_SPACES.sub(" ", up.strip()))
-        if partial:
-            district[i] = partial.group(1)
-            if partial.group(2):
-                sector[i] = f"{partial.group(1)} {partial.group(2)}"
+        ]
+    canon = np.full(n, None, dtype=object)
+    sector = np.full(n, None, dtype=object)
+    district = np.full(n, None, dtype=object)
+    rest = np.flatnonzero(given & ~ok)
+    if len(rest):
+        written = np.asarray(text.take(rest).to_pylist(), dtype=object)
+        _slow_lane(
+            rest, _pandas(upper.take(rest), pd.RangeIndex(len(rest))), written,
+            canon, notes, sector, district, search,
+        )  # fmt: skip
     fixed = np.flatnonzero(pd.notna(canon))
     if len(fixed):
-        postcode = postcode.copy()
-        postcode.iloc[fixed] = canon[fixed]
+        mask = np.zeros(n, dtype=bool)
+        mask[fixed] = True
+        postcode = pc.replace_with_mask(
+            postcode, pa.array(mask), pa.array(canon[fixed].tolist(), type=postcode.type)
+        )
+    index = values.index
     return (
-        postcode,
-        _sparse(sector, values.index),
-        _sparse(district, values.index),
-        _sparse(notes, values.index),
+        _pandas(postcode, index),
+        _sparse(sector, index),
+        _sparse(district, index),
+        _sparse(notes, index),
     )
+
+
+def _slow_lane(
+    rest: np.ndarray,
+    upper: pd.Series,
+    written: np.ndarray,
+    canon: np.ndarray,
+    notes: np.ndarray,
+    sector: np.ndarray,
+    district: np.ndarray,
+    search: bool,
+) -> None:
+    """Values that are not postcodes even without punctuation: keying twins, postcodes inside
+    text, partial postcodes. ``rest`` gives the rows of ``upper`` and ``written`` (aligned
+    with each other); fills ``canon``, ``notes``, ``sector`` and ``district`` in place."""
+    cs = upper.str.replace(r"[^0-9A-Z]", "", regex=True)
+    fixes = _twin_fixes(cs.where(cs.str.len().between(5, 7).fillna(False)))
+    twin = fixes.notna().to_numpy()
+    for j, fix in zip(np.flatnonzero(twin), fixes[twin], strict=True):
+        i = rest[j]
+        canon[i] = fix[:-3] + " " + fix[-3:]
+        notes[i] = f"postcode {written[j]!r} read as {canon[i]!r} (I/1 or O/0 keyed for the other)"
+    left = ~twin
+    if search:
+        # a postcode somewhere inside longer text: only such values are read one by one
+        holds = upper[left].str.contains(_LOOSE, regex=True).fillna(False).to_numpy(dtype=bool)
+        for j in np.flatnonzero(left)[holds]:
+            i, said = rest[j], written[j]
+            hits = sorted({m.group(1) + " " + m.group(2) for m in _IN_TEXT.finditer(said.upper())})
+            if len(hits) == 1:
+                canon[i] = hits[0]
+                notes[i] = f"postcode {canon[i]!r} found in {said!r}"
+            elif hits:
+                notes[i] = f"{said!r} holds several postcodes ({', '.join(hits)})"
+        left[np.flatnonzero(left)[holds]] = False
+    tidy = upper[left].str.strip().str.replace(r"[ \t]+", " ", regex=True)
+    parts = pc.extract_regex(pa.array(tidy), _PARTIAL_RE2)
+    outward = parts.field("district").to_numpy(zero_copy_only=False)
+    digit = parts.field("digit").to_numpy(zero_copy_only=False)
+    rows = rest[left]
+    has = parts.is_valid().to_numpy(zero_copy_only=False) & pd.notna(outward)
+    district[rows[has]] = outward[has]
+    with_digit = has & pd.notna(digit) & (digit != "")
+    sector[rows[with_digit]] = [
+        f"{o} {d}" for o, d in zip(outward[with_digit], digit[with_digit], strict=True)
+    ]
 
 
 def _sparse(values: np.ndarray, index: pd.Index) -> pd.Series:
