@@ -10,6 +10,7 @@ leaves one reading (see :func:`parse`), and every correction is reported.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -122,46 +123,52 @@ _SHAPES: Final = (
 _INWARD_SLOTS: Final = (_DIGIT, "ABD-HJLNP-UW-Z", "ABD-HJLNP-UW-Z")
 
 
-def _allows(slot: str, ch: str) -> bool:
-    return re.fullmatch(f"[{slot}]", ch) is not None
+def _byte_set(chars: str) -> np.ndarray:
+    """A 256-entry table: True for the bytes of the characters a slot allows."""
+    table = np.zeros(256, dtype=bool)
+    for ch in re.findall(r".-.|.", chars):
+        lo, hi = (ch[0], ch[-1])
+        table[ord(lo) : ord(hi) + 1] = True
+    return table
 
 
-def _tolerant(slot: str) -> str:
-    """The slot's characters, plus the twin keyed for any of them (O for 0, 1 for I…)."""
-    twins = "".join(
-        t for c, t in (("0", "O"), ("1", "I"), ("O", "0"), ("I", "1")) if _allows(slot, c)
-    )
-    return f"[{slot}{twins}]"
+_TO_DIGIT = np.arange(256, dtype=np.uint8)
+_TO_DIGIT[[ord("O"), ord("I")]] = [ord("0"), ord("1")]
+_TO_LETTER = np.arange(256, dtype=np.uint8)
+_TO_LETTER[[ord("0"), ord("1")]] = [ord("O"), ord("I")]
 
 
-def _twin_fixes(compact: pd.Series) -> pd.Series:
+def _twin_fixes(compact: Sequence[str]) -> list[str | None]:
     """Invalid compact postcodes read again with O/0 and I/1 swapped where the format wants.
 
-    A value is fixed only when exactly one shape of postcode can take it once the swaps are
-    made; otherwise (no shape, or several) it stays missing. Vectorised in Arrow.
+    A value is read again only when exactly one shape of postcode takes it once the swaps are
+    made (none, or several: it is left alone). Vectorised over the bytes of the values.
     """
-    text = pa.array(compact.astype("str"))
-    found = pa.nulls(len(text), pa.large_string())
-    count = np.zeros(len(text), dtype=np.int8)
-    for shape in _SHAPES:
-        slots = (*shape, *_INWARD_SLOTS)
-        fits = pc.match_substring_regex(text, "^" + "".join(_tolerant(s) for s in slots) + "$")
-        fits = pc.fill_null(fits, False)
-        if not pc.any(fits).as_py():
-            continue
-        pieces = []
-        for at, slot in enumerate(slots):
-            ch = pc.utf8_slice_codeunits(text, at, at + 1)
-            if _allows(slot, "0"):  # a digit slot: letters keyed for digits
-                ch = pc.replace_substring(pc.replace_substring(ch, "O", "0"), "I", "1")
-            else:
-                ch = pc.replace_substring(pc.replace_substring(ch, "0", "O"), "1", "I")
-            pieces.append(ch)
-        fixed = pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
-        count += fits.to_numpy(zero_copy_only=False).astype(np.int8)
-        found = pc.if_else(fits, fixed, found)
-    out = pd.Series(pd.array(found, dtype="str"), index=compact.index)
-    return out.where(count == 1)
+    out: list[str | None] = [None] * len(compact)
+    by_length: dict[int, list[int]] = {}
+    for at, value in enumerate(compact):
+        if 5 <= len(value) <= 7 and value.isascii():
+            by_length.setdefault(len(value), []).append(at)
+    for length, rows in by_length.items():
+        raw = np.array([compact[r] for r in rows], dtype=f"S{length}")
+        chars = raw.view(np.uint8).reshape(len(rows), length)
+        fixed = np.zeros_like(chars)
+        count = np.zeros(len(rows), dtype=np.int8)
+        for shape in _SHAPES:
+            slots = (*shape, *_INWARD_SLOTS)
+            if len(slots) != length:
+                continue
+            fits = np.ones(len(rows), dtype=bool)
+            reading = np.empty_like(chars)
+            for k, slot in enumerate(slots):
+                digit = slot == _DIGIT
+                reading[:, k] = (_TO_DIGIT if digit else _TO_LETTER)[chars[:, k]]
+                fits &= _byte_set(slot)[reading[:, k]]
+            fixed[fits] = reading[fits]
+            count += fits
+        for j in np.flatnonzero(count == 1):
+            out[rows[j]] = fixed[j].tobytes().decode("ascii")
+    return out
 
 
 def _with_space(c: pd.Series) -> pd.Series:
@@ -314,11 +321,11 @@ def _slow_lane(
     """Values that are not postcodes even without punctuation: keying twins, postcodes inside
     text, partial postcodes. ``rest`` gives the rows of ``upper`` and ``written`` (aligned
     with each other); fills ``canon``, ``notes``, ``sector`` and ``district`` in place."""
-    cs = upper.str.replace(r"[^0-9A-Z]", "", regex=True)
-    fixes = _twin_fixes(cs.where(cs.str.len().between(5, 7).fillna(False)))
-    twin = fixes.notna().to_numpy()
-    for j, fix in zip(np.flatnonzero(twin), fixes[twin], strict=True):
-        i = rest[j]
+    cs = upper.str.replace(r"[^0-9A-Z]", "", regex=True).fillna("").tolist()
+    fixes = _twin_fixes(cs)
+    twin = np.array([f is not None for f in fixes], dtype=bool)
+    for j in np.flatnonzero(twin):
+        i, fix = rest[j], str(fixes[j])
         canon[i] = fix[:-3] + " " + fix[-3:]
         notes[i] = f"postcode {written[j]!r} read as {canon[i]!r} (I/1 or O/0 keyed for the other)"
     left = ~twin
@@ -348,9 +355,6 @@ def _slow_lane(
 
 
 def _sparse(values: np.ndarray, index: pd.Index) -> pd.Series:
-    """A text Series from an object array that is mostly None (fast where it is)."""
-    out = pd.Series(pd.array(pa.nulls(len(values), pa.large_string()), dtype="str"), index=index)
-    at = np.flatnonzero(pd.notna(values))
-    if len(at):
-        out.iloc[at] = values[at]
-    return out
+    """A text Series from an object array of text and None."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return _pandas(arr, index)
