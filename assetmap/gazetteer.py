@@ -20,6 +20,7 @@ coarser levels included (a Dutch PC6 postcode's PC4, say): the geocoder never as
 from __future__ import annotations
 
 import csv
+import itertools
 import logging
 import os
 import re
@@ -283,12 +284,13 @@ def _empty_lookup(n: int) -> Lookup:
     )
 
 
-def _fill(out: Lookup, mask: np.ndarray, table: _Table, keys: pd.Index, exact: bool) -> None:
+def _fill(out: Lookup, rows: np.ndarray, table: _Table, keys: pd.Index, exact: bool) -> None:
+    """Fill ``out`` at ``rows`` (positions) with the table's answers for ``keys``."""
     pos = table.index.get_indexer(keys)
     found = pos >= 0
     if len(table.lon):
         found &= np.isfinite(table.lon[np.where(found, pos, 0)])
-    rows = np.flatnonzero(mask)[found]
+    rows = rows[found]
     at = pos[found]
     out.lon[rows], out.lat[rows] = table.lon[at], table.lat[at]
     out.precision_m[rows], out.found[rows] = table.precision[at], True
@@ -357,21 +359,26 @@ class TableGazetteer:
             raise ValueError(f"{self.name} has no level {level!r}; it has {list(self.levels)}")
         keys = keys.astype("str")
         out = _empty_lookup(len(keys))
-        codes = self.encode(keys)
+        codes = self.encode(keys).to_numpy()
         if self.partition is None:
             group = np.where(keys.notna().to_numpy(), 0, -1)
             names = {0: ""}
         else:
-            group = self.partition(codes.to_numpy())
+            group = self.partition(codes)
             present = np.flatnonzero(np.bincount(group[group >= 0]))
             names = {int(g): self.part_name(int(g)) for g in present}
         self.preload(list(names.values()))
+        # rows in order of their part (a stable radix sort of small numbers), then part by part
+        order = np.argsort(group.astype(np.int16), kind="stable")
+        bounds = np.searchsorted(group[order], [*names, max(names, default=0) + 1])
+        edges = dict(zip(names, itertools.pairwise(bounds), strict=True))
+        sorted_codes = codes[order]
         for g, name in sorted(names.items(), key=lambda item: item[1]):
-            mask = group == g
+            lo, hi = edges[g]
             table = self.part(name)
             if level is not None:
                 table = table.level(level, self.levels[level], self.encode)
-            _fill(out, mask, table, codes[mask], exact=level is None)
+            _fill(out, order[lo:hi], table, pd.Index(sorted_codes[lo:hi]), exact=level is None)
         return out
 
 

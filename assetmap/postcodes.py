@@ -45,6 +45,7 @@ POSTCODE_PATTERN: Final = rf"(?:GIR0AA|{DISTRICT_PATTERN}{_INWARD})"
 # A postcode written inside longer text (an address): a space or none between its halves.
 _IN_TEXT: Final = re.compile(rf"(?<![A-Z0-9])(GIR|{DISTRICT_PATTERN}) ?({_INWARD}|0AA)(?![A-Z0-9])")
 _FULL: Final = re.compile(POSTCODE_PATTERN)
+_AS_WRITTEN: Final = rf"^(?:GIR ?0AA|{DISTRICT_PATTERN} ?{_INWARD})$"
 _PARTIAL_RE2: Final = rf"^(?P<district>{DISTRICT_PATTERN})(?: ?(?P<digit>[0-9]))?$"
 # something shaped like a postcode (any letters): worth searching the text for one
 _LOOSE: Final = r"[A-Z][A-Z0-9]{1,3} ?[0-9][A-Z]{2}"
@@ -251,37 +252,42 @@ def _parse(
     text = _arrow(values)
     n = len(text)
     upper = pc.ascii_upper(text)  # non-ASCII letters can never be part of a postcode
-    c = pc.replace_substring(upper, " ", "")
-    ok = _true(pc.match_substring_regex(c, f"^{POSTCODE_PATTERN}$"))
+    # as most are written: canonical ("B16 8HJ"), or without the space ("B168HJ")
+    ok = _true(pc.match_substring_regex(upper, _AS_WRITTEN))
+    spaced = pc.match_substring(upper, " ")
+    postcode = pc.if_else(
+        pa.array(ok), pc.if_else(spaced, upper, pc.utf8_replace_slice(upper, -3, -3, " ")), None
+    )
     given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    # punctuation, tabs and other white space: cleaned too, and noted
+    notes = np.full(n, None, dtype=object)
+    # the rest: without punctuation, tabs and other white space, noted where more than the
+    # spaces around and between the halves changed
     messy = np.flatnonzero(given & ~ok)
     if len(messy):
-        cleaned = pc.replace_substring_regex(upper.take(messy), r"[^0-9A-Z]", "")
+        written = upper.take(messy)
+        cleaned = pc.replace_substring_regex(written, r"[^0-9A-Z]", "")
         good = _true(pc.match_substring_regex(cleaned, f"^{POSTCODE_PATTERN}$"))
         if good.any():
+            keep = pa.array(good)
+            canonical = pc.utf8_replace_slice(cleaned.filter(keep), -3, -3, " ")
             mask = np.zeros(n, dtype=bool)
             mask[messy[good]] = True
-            c = pc.replace_with_mask(c, pa.array(mask), cleaned.filter(pa.array(good)))
+            postcode = pc.replace_with_mask(postcode, pa.array(mask), canonical)
             ok |= mask
-    postcode = pc.if_else(pa.array(ok), pc.utf8_replace_slice(c, -3, -3, " "), None)
-    # a note where more than case, or spaces around and between the halves, changed
-    same = _true(pc.or_kleene(pc.equal(upper, postcode), pc.equal(upper, c)))
-    look = np.flatnonzero(ok & ~same)
-    notes = np.full(n, None, dtype=object)
-    if len(look):
-        tidy = pc.replace_substring_regex(pc.utf8_trim_whitespace(upper.take(look)), r"[ \t]+", " ")
-        wanted = postcode.take(look)
-        differs = ~_true(pc.or_kleene(pc.equal(tidy, wanted), pc.equal(tidy, c.take(look))))
-        noted = look[differs]
-        notes[noted] = [
-            f"postcode {w!r} read as {p!r}"
-            for w, p in zip(
-                text.take(noted).to_pylist(),
-                wanted.filter(pa.array(differs)).to_pylist(),
-                strict=True,
+            tidy = pc.replace_substring_regex(
+                pc.utf8_trim_whitespace(written.filter(keep)), r"[ \t]+", " "
             )
-        ]
+            same = pc.or_kleene(pc.equal(tidy, canonical), pc.equal(tidy, cleaned.filter(keep)))
+            differs = ~_true(same)
+            noted = messy[good][differs]
+            notes[noted] = [
+                f"postcode {w!r} read as {p!r}"
+                for w, p in zip(
+                    text.take(noted).to_pylist(),
+                    canonical.filter(pa.array(differs)).to_pylist(),
+                    strict=True,
+                )
+            ]
     canon = np.full(n, None, dtype=object)
     sector = np.full(n, None, dtype=object)
     district = np.full(n, None, dtype=object)
