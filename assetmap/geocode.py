@@ -465,7 +465,10 @@ def _farthest_m(footprints: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def geocode_summary(assets: pd.DataFrame) -> pd.DataFrame:
-    """Count geocoded rows per method, with the median precision of each.
+    """Count geocoded rows per method: how many, how precise, and how many have a note.
+
+    Rows with a note were read differently from what was written, placed by a fallback, or
+    not placed: the ones to look at.
 
     Examples
     --------
@@ -473,11 +476,14 @@ def geocode_summary(assets: pd.DataFrame) -> pd.DataFrame:
     >>> s = geocode_summary(geocode(read_assets(datasets.sample_register_path())))
     >>> int(s["assets"].sum()) == len(read_assets(datasets.sample_register_path()))
     True
+    >>> list(s.columns)
+    ['assets', 'median_precision_m', 'with_note']
     """
     grouped = assets.groupby("geocode_method", sort=True)
     return pd.DataFrame(
         {
             "assets": grouped.size(),
             "median_precision_m": grouped["geocode_precision_m"].median(),
+            "with_note": grouped["geocode_note"].count(),
         }
     ).rename_axis("geocode_method")

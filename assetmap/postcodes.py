@@ -348,7 +348,7 @@ def _slow_lane(
                 notes[i] = f"{said!r} holds several postcodes ({', '.join(hits)})"
         left[np.flatnonzero(left)[holds]] = False
     tidy = upper[left].str.strip().str.replace(r"[ \t]+", " ", regex=True)
-    parts = pc.extract_regex(pa.array(tidy), _PARTIAL_RE2)
+    parts = pc.extract_regex(_arrow(tidy), _PARTIAL_RE2)
     outward = parts.field("district").to_numpy(zero_copy_only=False)
     digit = parts.field("digit").to_numpy(zero_copy_only=False)
     rows = rest[left]

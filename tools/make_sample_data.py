@@ -563,7 +563,19 @@ MESSY = {
     38: "spaces",
     45: "dot",
     52: "lower",
+    # field data the geocoder has to work for (issue 3)
+    35: "twin",  # I keyed for 1, or O for 0, where the format allows only one
+    47: "address",  # the postcode written at the end of the address instead
+    55: "district",  # only the district was written down
 }
+
+
+def _twin(pc: str) -> str:
+    """The postcode as keyed with a letter for a digit (I for 1, O for 0)."""
+    if pc[1] == "1":
+        return pc[:1] + "I" + pc[2:]
+    digit = pc[-3]
+    return pc[:-3] + {"0": "O", "1": "I"}.get(digit, digit) + pc[-2:]
 
 RELATIONSHIPS = [
     ("micro-learning-works", "macro-mmuh", "partners", 3, "skills-matching partnership"),
@@ -677,11 +689,16 @@ def main() -> None:
         k += 1
     for pos, how in MESSY.items():
         pc = rows[pos]["postcode"]
+        if how == "address":
+            rows[pos]["address"] = f"Unit 4, Icknield Street, Birmingham {pc}"
         rows[pos]["postcode"] = {
             "lower": pc.lower(),
             "nospace": pc.replace(" ", ""),
             "spaces": f" {pc.replace(' ', '  ')} ",
             "dot": f"{pc}.",
+            "twin": _twin(pc),
+            "address": None,
+            "district": pc.split(" ")[0],
         }[how]
     # two groups recorded with a phone's GPS instead of a postcode
     for pos in (40, 60):
@@ -692,9 +709,7 @@ def main() -> None:
         rows[pos]["longitude"] = round(float(hit.lon.iloc[0]) - 0.0003, 5)
         rows[pos]["source"] = f"GPS reading by community researcher ({rid})"
 
-    columns = [
-        c for c in ("asset_id", *ASSET_COLUMNS) if c not in ("address", "easting", "northing")
-    ]
+    columns = [c for c in ("asset_id", *ASSET_COLUMNS) if c not in ("easting", "northing")]
     sample = ROOT / "data" / "sample"
     sample.mkdir(parents=True, exist_ok=True)
     with open(sample / "greater_icknield_register.csv", "w", newline="", encoding="utf-8") as f:
