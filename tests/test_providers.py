@@ -324,3 +324,15 @@ def test_nominatim_retries_a_rate_limit_and_caches(service: FakeService) -> None
     assert [r["fault"] for r in service.log] == ["429", "500", "ok"]
     again = provider.geocode(["1 Grove Lane, Smethwick"])
     assert again.requests == 0
+
+
+def test_progress_bar_only_when_asked_or_in_a_terminal(
+    service: FakeService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service.known = {"B1 1AA": (-1.9, 52.48), "B1 1AB": (-1.9, 52.48)}
+    with settings.option_context(progress=True):
+        _fast(service, cache=False).geocode(["B1 1AA", "B1 1AB"])
+    assert "postcodes.io" in capsys.readouterr().err
+    with settings.option_context(progress=None):  # pytest's stderr is not a terminal
+        _fast(service, cache=False).geocode(["B1 1AA"])
+    assert capsys.readouterr().err == ""
