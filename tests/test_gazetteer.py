@@ -13,6 +13,7 @@ import pytest
 from assetmap.crs import to_lonlat
 from assetmap.errors import GeocodingWarning, SchemaError
 from assetmap.gazetteer import gazetteer_from_frame, ons_postcode_directory, read_postcode_file
+from tests.registers import register
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -92,23 +93,23 @@ def test_bring_your_own_gazetteer_in_a_projected_crs() -> None:
 def _geocode_each(postcodes: pd.Series, gazetteer: object) -> pd.DataFrame:
     """Geocode a register holding each postcode once, through the whole geocoder."""
     from assetmap import geocode
-    from assetmap.schema import validate_assets
 
-    register = validate_assets(
-        pd.DataFrame(
-            {
-                "asset_id": [f"p{i}" for i in range(len(postcodes))],
-                "name": [f"n{i}" for i in range(len(postcodes))],
-                "kind": "micro",
-                "category": "association",
-                "privacy": "public",
-                "postcode": postcodes.to_numpy(),
-            }
-        )
-    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeocodingWarning)
-        return geocode(register, gazetteer=gazetteer, study_area=None)  # type: ignore[arg-type]
+        return geocode(
+            register(postcode=postcodes.tolist()),
+            gazetteer=gazetteer,  # type: ignore[arg-type]
+            study_area=None,
+        )
+
+
+def _on_their_points(
+    out: pd.DataFrame, where: np.ndarray, lon: np.ndarray, lat: np.ndarray
+) -> None:
+    """The rows ``where`` were placed by their postcode, within 0.5 m of the points given."""
+    assert (out["geocode_method"].to_numpy()[where] == "postcode").all()
+    gap = _metres(out.geometry.x.to_numpy()[where], out.geometry.y.to_numpy()[where], lon, lat)
+    assert gap.max() < 0.5
 
 
 def test_nspl_latlon_file_places_each_postcode_on_its_published_point(shared_data: Path) -> None:
@@ -117,14 +118,12 @@ def test_nspl_latlon_file_places_each_postcode_on_its_published_point(shared_dat
     published = pd.read_csv(path)
     out = _geocode_each(published["Postcode"], g)
     with_point = published["lat"].notna().to_numpy()
-    assert (out["geocode_method"].to_numpy()[with_point] == "postcode").all()
-    gap = _metres(
-        out.geometry.x.to_numpy()[with_point],
-        out.geometry.y.to_numpy()[with_point],
+    _on_their_points(
+        out,
+        with_point,
         published["long"].to_numpy()[with_point],
         published["lat"].to_numpy()[with_point],
     )
-    assert gap.max() < 0.5
     # no grid reference (empty lat, long 0): not placed by the postcode, nor put at 0, 0
     missing = out[~with_point]
     assert len(missing) == 11
@@ -139,12 +138,10 @@ def test_codepoint_open_places_each_postcode_on_its_grid_reference(shared_data: 
     published = pd.read_csv(folder / "b.csv", header=None, names=names.split(","))
     assert len(published) == 13612
     out = _geocode_each(published["Postcode"], g)
-    assert (out["geocode_method"] == "postcode").all()
     lon, lat = to_lonlat(
         published["Eastings"].to_numpy(float), published["Northings"].to_numpy(float), "EPSG:27700"
     )
-    gap = _metres(out.geometry.x.to_numpy(), out.geometry.y.to_numpy(), lon, lat)
-    assert gap.max() < 0.5
+    _on_their_points(out, np.ones(len(out), dtype=bool), lon, lat)
     # the area codes Code-Point holds come through
     assert out["la_code"].iloc[0] == published["Admin_district_code"].iloc[0]
     assert out["ward_code"].iloc[0] == published["Admin_ward_code"].iloc[0]
@@ -158,14 +155,12 @@ def test_ons_directory_subset_file_places_each_postcode(shared_data: Path) -> No
     published = pd.read_csv(path)
     out = _geocode_each(published["pcd"], g)
     gridded = published["oseast1m"].notna().to_numpy()
-    assert (out["geocode_method"].to_numpy()[gridded] == "postcode").all()
     lon, lat = to_lonlat(
         published["oseast1m"].to_numpy()[gridded],
         published["osnrth1m"].to_numpy()[gridded],
         "EPSG:27700",
     )
-    gap = _metres(out.geometry.x.to_numpy()[gridded], out.geometry.y.to_numpy()[gridded], lon, lat)
-    assert gap.max() < 0.5
+    _on_their_points(out, gridded, lon, lat)
     assert (out["geocode_method"].to_numpy()[~gridded] != "postcode").all()
 
 
@@ -193,17 +188,25 @@ def test_onspd_layouts_quality_termination_and_codes(tmp_path: Path, header: str
         ("east1m", "north1m", "gridind") if new else ("oseast1m", "osnrth1m", "osgrdind")
     )
     lsoa, ward, la = ("lsoa21cd", "wd25cd", "lad25cd") if new else ("lsoa21", "osward", "oslaua")
+    pos = {"B66 2QT": ("405815", "287430"), "B1 1AA": ("406649", "286530"),
+           "B1 1BA": ("406600", "286450"), "B1 1BB": ("406672", "286966")}  # fmt: skip
+
+    def row(pc: str, quality: str, lat: str = "", long: str = "", **more: str) -> dict[str, str]:
+        e, n = pos.get(pc, ("", ""))
+        return {"pcds": pc, "lat": lat, "long": long, east: e, north: n, grid: quality, **more}
+
     rows = [
         # live, placed by lat/long
-        dict(pcds="B66 2QT", lat="52.491250", long="-1.949940", **{east: "405815", north: "287430", grid: "1", lsoa: "E01010046", ward: "E05001272", la: "E08000028"}),
+        row("B66 2QT", "1", "52.491250", "-1.949940",
+            **{lsoa: "E01010046", ward: "E05001272", la: "E08000028"}),
         # terminated in June 2019: still placed, with a note
-        dict(pcds="B1 1AA", doterm="201906", lat="52.476670", long="-1.903530", **{east: "406649", north: "286530", grid: "1", la: "E08000025"}),
+        row("B1 1AA", "1", "52.476670", "-1.903530", doterm="201906", **{la: "E08000025"}),
         # no grid reference: ONS writes lat 99.999999, long 0
-        dict(pcds="B1 1ZZ", lat="99.999999", long="0.000000", **{grid: "9"}),
+        row("B1 1ZZ", "9", "99.999999", "0.000000"),
         # imputed position (5): placed, less precise
-        dict(pcds="B1 1BA", lat="52.476000", long="-1.904000", **{east: "406600", north: "286450", grid: "5"}),
+        row("B1 1BA", "5", "52.476000", "-1.904000"),
         # grid reference only (no lat/long written)
-        dict(pcds="B1 1BB", **{east: "406672", north: "286966", grid: "1"}),
+        row("B1 1BB", "1"),
     ]  # fmt: skip
     for r in rows:
         r.setdefault("pcd7" if new else "pcd", r["pcds"])

@@ -9,24 +9,11 @@ import shapely
 from assetmap import geocode, geocode_summary
 from assetmap.errors import GeocodingWarning
 from assetmap.gazetteer import gazetteer_from_frame
-from assetmap.schema import validate_assets
-
-
-def _register(**columns: list[object]) -> gpd.GeoDataFrame:
-    n = len(next(iter(columns.values())))
-    base: dict[str, object] = {
-        "asset_id": [f"a{i}" for i in range(n)],
-        "name": [f"N{i}" for i in range(n)],
-        "kind": "micro",
-        "category": "association",
-        "privacy": "public",
-    }
-    base.update(columns)
-    return validate_assets(pd.DataFrame(base))
+from tests.registers import register
 
 
 def test_tiers_and_provenance() -> None:
-    assets = _register(
+    assets = register(
         postcode=[
             "b66 2qt",
             "B662QT",
@@ -85,7 +72,7 @@ def test_tiers_and_provenance() -> None:
 
 
 def test_zero_zero_is_not_a_place() -> None:
-    assets = _register(latitude=[0.0], longitude=[0.0], postcode=["B66 2QT"])
+    assets = register(latitude=[0.0], longitude=[0.0], postcode=["B66 2QT"])
     out = geocode(assets)
     assert out.loc["a0", "geocode_method"] == "postcode"
     assert "0, 0 is not a place" in out.loc["a0", "geocode_note"]
@@ -93,7 +80,7 @@ def test_zero_zero_is_not_a_place() -> None:
 
 def test_footprint_point_lies_inside_and_precision_reaches_its_corners() -> None:
     box = shapely.box(-1.9522, 52.4899, -1.9472, 52.4926)
-    assets = _register(footprint=[box.wkt], postcode=["B18 7QH"])
+    assets = register(footprint=[box.wkt], postcode=["B18 7QH"])
     out = geocode(assets)
     assert out.loc["a0", "geocode_method"] == "footprint"
     assert box.contains(out.loc["a0"].geometry)
@@ -102,7 +89,7 @@ def test_footprint_point_lies_inside_and_precision_reaches_its_corners() -> None
 
 
 def test_study_area_flag_and_none() -> None:
-    assets = _register(latitude=[52.4913, 51.5], longitude=[-1.9498, -0.12])
+    assets = register(latitude=[52.4913, 51.5], longitude=[-1.9498, -0.12])
     out = geocode(assets)
     assert out["in_study_area"].tolist() == [True, False]
     out = geocode(assets, study_area=shapely.box(-1, 51, 0, 52))
@@ -114,14 +101,14 @@ def test_study_area_flag_and_none() -> None:
 def test_own_gazetteer_anywhere() -> None:
     table = pd.DataFrame({"code": ["3011AB"], "lon": [4.4777], "lat": [51.9244]})
     g = gazetteer_from_frame(table, key="code", x="lon", y="lat", name="pc6", precision_m=30)
-    assets = _register(postcode=["3011ab"])
+    assets = register(postcode=["3011ab"])
     out = geocode(assets, gazetteer=g, study_area=None)
     assert out.loc["a0", "geocode_method"] == "pc6"
     assert out.loc["a0", "geocode_precision_m"] == 30
 
 
 def test_input_untouched_and_idempotent() -> None:
-    assets = _register(postcode=["B66 2QT", "B18 7QH"])
+    assets = register(postcode=["B66 2QT", "B18 7QH"])
     before = assets.copy()
     once = geocode(assets)
     twice = geocode(once)
@@ -139,7 +126,7 @@ def test_sample_register_all_placed_inside(sample_geocoded: gpd.GeoDataFrame) ->
 
 
 def test_swapped_and_impossible_coordinates() -> None:
-    assets = _register(
+    assets = register(
         latitude=[-1.9498, 103.8, 52.4913, 95.0, 0.0, 52.4913],
         longitude=[52.4913, 1.35, -1.9498, 200.0, 0.0, -1.9498],
         postcode=[None, None, None, "B66 2QT", "B66 2QT", None],
@@ -168,7 +155,7 @@ def test_swapped_and_impossible_coordinates() -> None:
 
 
 def test_points_written_as_wkt_are_coordinates() -> None:
-    assets = _register(
+    assets = register(
         footprint=["POINT (-1.9498 52.4913)", "POINT (406000 286000)", None],
         latitude=[None, None, 52.48],
         longitude=[None, None, -1.93],
@@ -181,14 +168,14 @@ def test_points_written_as_wkt_are_coordinates() -> None:
 
 
 def test_easting_outside_its_crs_is_noted() -> None:
-    assets = _register(easting=[9e12], northing=[9e12], postcode=["B16 8HJ"])
+    assets = register(easting=[9e12], northing=[9e12], postcode=["B16 8HJ"])
     out = geocode(assets)
     assert out.loc["a0", "geocode_method"] == "postcode"
     assert "is outside EPSG:27700" in out.loc["a0", "geocode_note"]
 
 
 def test_no_fallback_leaves_unknown_postcodes_unplaced() -> None:
-    assets = _register(postcode=["B16 0ZZ"])
+    assets = register(postcode=["B16 0ZZ"])
     with pytest.warns(GeocodingWarning):
         out = geocode(assets, fallback=False)
     assert out.loc["a0", "geocode_method"] == "none"

@@ -5,6 +5,7 @@ The servers speak the postcodes.io and Nominatim JSON APIs. No test reaches the 
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -16,13 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import pandas as pd
 import pytest
 
 from assetmap import geocode, settings
 from assetmap.errors import ConfigurationError, GeocodingWarning
 from assetmap.providers import Nominatim, PostcodesIO
-from assetmap.schema import validate_assets
+from tests.registers import register
 
 
 class FakeService(ThreadingHTTPServer):
@@ -106,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self._faulty(self._record(body)):
             return
@@ -120,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
             result.append({"query": q, "result": found})
         self._send(200, {"status": 200, "result": result})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self._faulty(self._record(b"")):
             return
         url = urlparse(self.path)
@@ -243,21 +243,6 @@ def test_a_killed_run_resumes_from_the_cache(service: FakeService) -> None:
     assert sorted(sent) == sorted(set(queries) - set(first.found))
 
 
-def _register(**columns: list[object]) -> pd.DataFrame:
-    n = len(next(iter(columns.values())))
-    base: dict[str, object] = {
-        "asset_id": [f"a{i}" for i in range(n)],
-        "name": [f"Secret Name {i}" for i in range(n)],
-        "kind": "micro",
-        "category": "individual",
-        "description": [f"private circumstances {i}" for i in range(n)],
-        "offers": "nursing",
-        "privacy": "private",
-    }
-    base.update(columns)
-    return validate_assets(pd.DataFrame(base))
-
-
 def test_geocode_asks_online_only_what_it_lacks_and_only_addresses_and_postcodes(
     service: FakeService,
 ) -> None:
@@ -266,7 +251,12 @@ def test_geocode_asks_online_only_what_it_lacks_and_only_addresses_and_postcodes
         "7 Ladywood Middleway, Birmingham": (-1.925, 52.478, 0.0003),  # a building
         "Birmingham": (-1.89, 52.48, 0.15),  # a whole city: vaguer than the postcode sector
     }
-    assets = _register(
+    assets = register(
+        name=[f"Secret Name {i}" for i in range(6)],
+        category="individual",
+        description=[f"private circumstances {i}" for i in range(6)],
+        offers="nursing",
+        privacy="private",
         postcode=["B66 2QT", "B15 9ZZ", None, "B16 0ZZ", None, None],
         address=[None, None, "7 Ladywood Middleway, Birmingham", "Birmingham", "Nowhere Lane",
                  None],
@@ -294,7 +284,7 @@ def test_geocode_asks_online_only_what_it_lacks_and_only_addresses_and_postcodes
     assert params["countrycodes"] == ["gb"] and "viewbox" in params
     assert all(r["agent"].startswith("assetmap-tests") for r in searches)
     # one request a (set) interval, never faster
-    gaps = [b["t"] - a["t"] for a, b in zip(searches, searches[1:])]
+    gaps = [b["t"] - a["t"] for a, b in itertools.pairwise(searches)]
     assert min(gaps) >= 0.29
     # nothing personal left the machine
     sent = " ".join(r["path"] + r["body"] for r in service.log)

@@ -577,6 +577,7 @@ def _twin(pc: str) -> str:
     digit = pc[-3]
     return pc[:-3] + {"0": "O", "1": "I"}.get(digit, digit) + pc[-2:]
 
+
 RELATIONSHIPS = [
     ("micro-learning-works", "macro-mmuh", "partners", 3, "skills-matching partnership"),
     ("micro-learning-works", "micro-ohp-network", "trains", 2, "IELTS/OET preparation"),
