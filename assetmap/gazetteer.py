@@ -660,9 +660,15 @@ _CODEPOINT_HEADERS = [
 ]
 
 
-def _first_line(path: Path) -> str:
+def _encoding(path: Path) -> str:
+    """UTF-8 for a file that starts with a byte-order mark; else Latin-1, as OS and ONS write."""
     with path.open("rb") as f:
-        return f.readline().decode("latin-1").strip()
+        return "utf-8-sig" if f.read(3) == b"\xef\xbb\xbf" else "latin-1"
+
+
+def _first_line(path: Path) -> str:
+    with path.open("r", encoding=_encoding(path)) as f:
+        return f.readline().strip()
 
 
 def _codepoint_headers(path: Path, headers: str | PathLike[str] | None) -> list[str]:
@@ -793,23 +799,38 @@ def _read_one(
     path: Path, layout: Layout | None, headers: str | PathLike[str] | None
 ) -> pd.DataFrame:
     layout = layout or _detect(path)
-    if layout == "codepoint":
-        names = _codepoint_headers(path, headers)
-        raw = pd.read_csv(
-            path, header=None, names=names, dtype="str", encoding="latin-1", keep_default_na=False
-        )
-    else:
-        raw = pd.read_csv(path, dtype="str", encoding="latin-1", keep_default_na=False)
-    cols = {what: _pick(list(raw.columns), names) for what, names in _COLUMNS.items()}
+    codepoint = layout == "codepoint"
+    header = (
+        _codepoint_headers(path, headers)
+        if codepoint
+        else next(csv.reader([_first_line(path)]), [])
+    )
+    cols = {what: _pick(header, names) for what, names in _COLUMNS.items()}
+    lower = {c.strip().lower(): c for c in header}
+    code_cols = {
+        name: next((lower[c] for c in lower if re.fullmatch(pattern, c)), None)
+        for name, pattern in _CODE_COLUMNS.items()
+    }
     problems = []
     if cols["postcode"] is None:
-        problems.append(_problem(f"no postcode column among {list(raw.columns)[:12]}"))
+        problems.append(_problem(f"no postcode column among {header[:12]}"))
     has_ll = cols["lat"] is not None and cols["lon"] is not None
     has_en = cols["east"] is not None and cols["north"] is not None
     if not (has_ll or has_en):
         problems.append(_problem("no latitude/longitude or easting/northing columns"))
     if problems:
         raise SchemaError(str(path), problems)
+    # only the columns used: a full ONSPD has 2.7 million rows of some fifty columns
+    wanted = [c for c in (*cols.values(), *code_cols.values()) if c is not None]
+    raw = pd.read_csv(
+        path,
+        header=None if codepoint else 0,
+        names=header if codepoint else None,
+        usecols=wanted,
+        dtype="str",
+        encoding=_encoding(path),
+        keep_default_na=False,
+    )
     key = postcodes.normalise(raw[cols["postcode"]])
 
     def number(col: str | None) -> np.ndarray:
@@ -852,9 +873,7 @@ def _read_one(
             .where(ended.str.fullmatch(r"\d{6}").fillna(False).astype(bool))
             .astype(object)
         )
-    lower = {c.strip().lower(): c for c in raw.columns}
-    for name, pattern in _CODE_COLUMNS.items():
-        found = next((lower[c] for c in lower if re.fullmatch(pattern, c)), None)
+    for name, found in code_cols.items():
         if found is not None:
             frame[name] = _blank_to_na(raw[found])
     return frame

@@ -168,7 +168,7 @@ def geocode(
             continue
         todo = (work.method == "none") & has_key
         _ask(provider, keys.key, todo, work)
-    fallbacks = _fallbacks(table, keys, work, fallback) if fallback else None
+    fallbacks = _fallbacks(table, keys, work) if fallback else None
     address = assets["address"].astype("str").str.strip()
     for provider in online:
         if provider.field != "address":
@@ -312,15 +312,23 @@ def _metres(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarr
     return np.asarray(2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1))), dtype="float64")
 
 
-def _fallbacks(
-    table: Gazetteer, keys: Keys, work: _Placing, fallback: bool
-) -> dict[str, tuple[Lookup, pd.Series]]:
-    """The coarser levels' answers for the rows not yet placed, finest level first."""
+def _fallbacks(table: Gazetteer, keys: Keys, work: _Placing) -> dict[str, tuple[Lookup, pd.Series]]:
+    """The coarser levels' answers (full length) for the rows not yet placed, finest first."""
     out: dict[str, tuple[Lookup, pd.Series]] = {}
-    todo = work.method == "none"
+    rows = np.flatnonzero(work.method == "none")
+    n = len(work.method)
     for level, level_keys in keys.levels.items():
-        wanted = level_keys.where(todo)
-        out[level] = (table.lookup(wanted, level), wanted)
+        hit = table.lookup(level_keys.iloc[rows], level)  # only the rows that need it
+        full = Lookup(
+            lon=np.full(n, np.nan),
+            lat=np.full(n, np.nan),
+            precision_m=np.full(n, np.nan),
+            found=np.zeros(n, dtype=bool),
+            notes=np.full(n, None, dtype=object),
+        )
+        full.lon[rows], full.lat[rows], full.found[rows] = hit.lon, hit.lat, hit.found
+        full.precision_m[rows] = hit.precision_m
+        out[level] = (full, level_keys)
     return out
 
 
@@ -352,16 +360,17 @@ def _ask(
         if answer.note:
             notes[int(i)] = f"{q!r} {answer.note}"
     if better_than:
-        for hit, _ in better_than.values():
-            vaguer = hit.found & (prec > hit.precision_m)
-            for i in np.flatnonzero(vaguer & np.isfinite(prec)):
-                work.notes[i].append(
-                    f"{provider.name} placed {str(asked[i])!r} only to within "
-                    f"{prec[i]:,.0f} m; the postcode does better"
-                )
-            prec[vaguer] = np.nan
-            x[vaguer] = np.nan
-            break
+        # the precision of the finest level that will place the row otherwise
+        fallback = np.full(n, np.nan)
+        for hit, _ in reversed(better_than.values()):
+            fallback = np.where(hit.found, hit.precision_m, fallback)
+        vaguer = np.isfinite(fallback) & (prec > fallback)
+        for i in np.flatnonzero(vaguer):
+            work.notes[i].append(
+                f"{provider.name} placed {str(asked[i])!r} only to within "
+                f"{prec[i]:,.0f} m; the postcode does better"
+            )
+        x[vaguer] = np.nan
     placed = work.place(todo, x, y, prec, provider.name)
     for row, note in notes.items():
         if placed[row]:

@@ -262,3 +262,12 @@ def test_sector_precision_holds_most_of_its_postcodes() -> None:
     assert 0.88 <= share <= 0.95
     district = g.lookup(pd.Series(["B16"]), "district")
     assert district.precision_m[0] > sector.precision_m[0]
+
+
+def test_postcode_file_with_a_byte_order_mark_and_quoted_header(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b'\xef\xbb\xbf"Postcode","Latitude","Longitude"\r\n"B66 2QT",52.49125,-1.94994\r\n'
+    )
+    hit = read_postcode_file(path).lookup(pd.Series(["B66 2QT"]))
+    assert hit.found.tolist() == [True] and hit.lat[0] == pytest.approx(52.49125)
