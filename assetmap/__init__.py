@@ -7,7 +7,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import datasets, errors, settings
 from .geocode import geocode, geocode_summary
+from .graph import graph_from_assets, graph_to_gdfs, save_graph
 from .io import read_assets, read_relationships, save_assets
+from .links import find_links
 from .maps import build_map, save_map
 from .pipeline import demo
 
@@ -24,11 +26,15 @@ __all__ = [
     "datasets",
     "demo",
     "errors",
+    "find_links",
     "geocode",
     "geocode_summary",
+    "graph_from_assets",
+    "graph_to_gdfs",
     "read_assets",
     "read_relationships",
     "save_assets",
+    "save_graph",
     "save_map",
     "settings",
 ]

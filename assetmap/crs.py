@@ -6,6 +6,8 @@ Great Britain, the local UTM zone elsewhere. Data at rest is in EPSG:4326.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -23,24 +25,48 @@ BRITISH_NATIONAL_GRID = "EPSG:27700"
 _GB_BOUNDS = (-8.82, 49.79, 1.92, 60.94)
 
 
-@lru_cache(maxsize=32)
-def _transformer(src: str, dst: str) -> pyproj.Transformer:
+@lru_cache(maxsize=64)
+def _transformer(src: str, dst: str, thread: int) -> pyproj.Transformer:
+    """One transformer per thread (PROJ objects are not shared between threads)."""
     try:
         return pyproj.Transformer.from_crs(src, dst, always_xy=True)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(f"cannot transform from {src!r} to {dst!r}: {exc}") from exc
 
 
+#: Above this many points, transforms run in two threads (PROJ releases the GIL).
+_SPLIT_AT = 100_000
+
+
+def _transform(src: str, dst: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a = np.asarray(a, dtype="float64")
+    b = np.asarray(b, dtype="float64")
+
+    def part(sl: slice) -> tuple[np.ndarray, np.ndarray]:
+        out = _transformer(src, dst, threading.get_ident()).transform(a[sl], b[sl])
+        return np.asarray(out[0], dtype="float64"), np.asarray(out[1], dtype="float64")
+
+    if a.size < _SPLIT_AT:
+        return part(slice(None))
+    half = a.size // 2
+    (x0, y0), (x1, y1) = _pool().map(part, (slice(0, half), slice(half, None)))
+    return np.concatenate([x0, x1]), np.concatenate([y0, y1])
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    """Two long-lived threads, so that each keeps its transformers."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="assetmap-proj")
+
+
 def to_lonlat(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Longitude and latitude (EPSG:4326) of points given as x, y in ``crs``."""
-    lon, lat = _transformer(str(crs), WGS84).transform(np.asarray(x), np.asarray(y))
-    return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+    return _transform(str(crs), WGS84, x, y)
 
 
 def from_lonlat(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """x, y in ``crs`` of points given as longitude, latitude (EPSG:4326)."""
-    x, y = _transformer(WGS84, str(crs)).transform(np.asarray(lon), np.asarray(lat))
-    return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    return _transform(WGS84, str(crs), lon, lat)
 
 
 def metric_crs(bounds: tuple[float, float, float, float]) -> str:

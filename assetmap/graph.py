@@ -1,0 +1,267 @@
+"""Assets, links and declared relationships as one networkx graph, and back to GeoDataFrames.
+
+The graph is a ``networkx.MultiGraph``: a node per asset (its id), carrying the register's
+fields (JSON-safe: text, numbers, lists of tags, booleans, or None) and ``x``/``y`` in the metric
+CRS in ``G.graph["crs"]``; an edge per link or relationship, with ``kind`` = ``proximity``,
+``opportunity`` or the relationship's type.
+
+Building networkx objects is the slow part at scale (about two seconds a million edges here,
+against a fraction of that for the spatial query that finds them): build the graph from the
+links an analysis needs (opportunity links, or proximity links within a short distance), not
+from every pair in a city.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import SchemaError
+from .links import Projected, _problem, projected
+
+__all__ = ["graph_from_assets", "graph_from_gdfs", "graph_to_gdfs", "save_graph"]
+
+log = logging.getLogger(__name__)
+
+# register fields never copied onto nodes (geometry is x/y; provenance stays in the table)
+_NOT_ON_NODES = ("geometry",)
+_EDGE_FIELDS = ("kind", "distance_m", "matched", "met", "match", "proximity", "weight", "score",
+                "reason")  # fmt: skip
+
+
+def _safe(value: Any) -> Any:
+    """A JSON-safe copy of one field's value (None for missing)."""
+    if value is None:
+        return None
+    if isinstance(value, shapely.Geometry):
+        return None if value.is_empty else value.wkt
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _safe(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _present(record: dict[str, Any]) -> dict[str, Any]:
+    """An edge's attributes: JSON-safe, and only those that have a value."""
+    safe = {c: _safe(v) for c, v in record.items()}
+    return {c: v for c, v in safe.items() if v is not None}
+
+
+def _nodes(assets: pd.DataFrame, p: Projected) -> Iterator[tuple[str, dict[str, Any]]]:
+    columns = [c for c in assets.columns if c not in _NOT_ON_NODES]
+    records = assets[columns].to_dict("records")
+    for k, (asset_id, record) in enumerate(zip(assets.index, records, strict=True)):
+        attrs = {c: _safe(v) for c, v in record.items()}
+        placed = bool(p.placed[k])
+        attrs["x"] = float(p.x[k]) if placed else None
+        attrs["y"] = float(p.y[k]) if placed else None
+        yield str(asset_id), attrs
+
+
+def graph_from_assets(
+    assets: pd.DataFrame,
+    *,
+    links: pd.DataFrame | None = None,
+    relationships: pd.DataFrame | None = None,
+    crs: str | None = None,
+) -> nx.MultiGraph:
+    """One graph of the assets, their links and their declared relationships.
+
+    Parameters
+    ----------
+    assets
+        A geocoded register: every row becomes a node, placed or not.
+    links
+        Links from :func:`assetmap.find_links` (any kinds); each becomes an edge.
+    relationships
+        Declared relationships (:func:`assetmap.read_relationships`): ``source``, ``target``,
+        ``type`` (the edge's ``kind``), ``weight``, ``note``.
+    crs
+        The metric CRS of node ``x``/``y``: the links' CRS when links are given, else one chosen
+        for the assets.
+
+    Returns
+    -------
+    networkx.MultiGraph
+        ``G.graph`` holds ``crs`` and what built it (``links`` parameters, counts).
+
+    Raises
+    ------
+    SchemaError
+        When a link or relationship names an asset that is not in ``assets``.
+
+    Examples
+    --------
+    >>> from assetmap import datasets, find_links, geocode
+    >>> assets = geocode(datasets.sample_register())
+    >>> G = graph_from_assets(assets, links=find_links(assets),
+    ...                       relationships=datasets.sample_relationships())
+    >>> G.number_of_nodes() == len(assets), G.graph["crs"]
+    (True, 'EPSG:27700')
+    """
+    if crs is None and links is not None:
+        crs = links.attrs.get("crs")
+    p = projected(assets, crs)
+    G = nx.MultiGraph()
+    G.graph["crs"] = p.crs
+    G.graph["links"] = json.dumps(_safe(dict(links.attrs)) if links is not None else None)
+    G.add_nodes_from(_nodes(assets, p))
+    known = set(G.nodes)
+    problems = []
+    edges: list[tuple[str, str, dict[str, Any]]] = []
+    if links is not None:
+        ends = pd.concat([links["source"].astype("str"), links["target"].astype("str")])
+        for unknown in sorted(set(ends) - known):
+            problems.append(_problem(f"a link names {unknown!r}, which is not among the assets"))
+        fields = [c for c in _EDGE_FIELDS if c in links.columns]
+        records = links[fields].astype({"kind": "str"}).to_dict("records")
+        for s, t, record in zip(
+            links["source"].astype("str"), links["target"].astype("str"), records, strict=True
+        ):
+            attrs = _present(record)
+            attrs["source"], attrs["target"] = s, t  # which way an opportunity runs
+            edges.append((s, t, attrs))
+    if relationships is not None:
+        for unknown in sorted(set(relationships["source"]) | set(relationships["target"]) - known):
+            if unknown not in known:
+                problems.append(
+                    _problem(f"a relationship names {unknown!r}, which is not among the assets")
+                )
+        for record in relationships.to_dict("records"):
+            s, t = str(record["source"]), str(record["target"])
+            attrs = _present({c: v for c, v in record.items() if c != "type"})
+            attrs["kind"] = str(record["type"])
+            edges.append((s, t, attrs))
+    if problems:
+        raise SchemaError("graph", problems)
+    G.add_edges_from(edges)
+    G.graph["edges_by_kind"] = json.dumps(
+        dict(sorted(pd.Series([e[2]["kind"] for e in edges], dtype=object).value_counts().items()))
+    )
+    log.info("built a graph of %d assets and %d edges", G.number_of_nodes(), G.number_of_edges())
+    return G
+
+
+def graph_to_gdfs(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Nodes and edges as GeoDataFrames in the graph's CRS (edges as straight LineStrings).
+
+    ``graph_from_gdfs`` turns them back into an equal graph.
+    """
+    crs = G.graph.get("crs")
+    ids = list(G.nodes)
+    nodes = pd.DataFrame.from_records(
+        [dict(G.nodes[n]) for n in ids], index=pd.Index(ids, name="asset_id")
+    )
+    x = pd.to_numeric(
+        nodes.get("x", pd.Series(np.nan, index=nodes.index)), errors="coerce"
+    ).to_numpy(dtype=float)
+    y = pd.to_numeric(
+        nodes.get("y", pd.Series(np.nan, index=nodes.index)), errors="coerce"
+    ).to_numpy(dtype=float)
+    placed = np.isfinite(x) & np.isfinite(y)
+    points = np.where(placed, shapely.points(np.where(placed, x, 0), np.where(placed, y, 0)), None)
+    node_gdf = gpd.GeoDataFrame(nodes, geometry=points, crs=crs)
+    rows, lines = [], []
+    where = dict(zip(ids, range(len(ids)), strict=True))
+    for u, v, key, data in G.edges(keys=True, data=True):
+        rows.append({"u": u, "v": v, "key": key, **data})
+        a, b = where[u], where[v]
+        lines.append(
+            shapely.linestrings([[x[a], y[a]], [x[b], y[b]]]) if placed[a] and placed[b] else None
+        )
+    edges = pd.DataFrame.from_records(rows, columns=None if rows else ["u", "v", "key"])
+    edge_gdf = gpd.GeoDataFrame(edges, geometry=np.array(lines, dtype=object), crs=crs)
+    edge_gdf = edge_gdf.set_index(["u", "v", "key"])
+    return node_gdf, edge_gdf
+
+
+def graph_from_gdfs(
+    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, *, graph_attrs: dict[str, Any] | None = None
+) -> nx.MultiGraph:
+    """The graph back from :func:`graph_to_gdfs`' nodes and edges."""
+    G = nx.MultiGraph()
+    G.graph.update(graph_attrs or {"crs": str(nodes.crs) if nodes.crs else None})
+    for asset_id, record in nodes.drop(columns=nodes.geometry.name).to_dict("index").items():
+        G.add_node(asset_id, **{c: _safe(v) for c, v in record.items()})
+    flat = edges.drop(columns=edges.geometry.name).reset_index()
+    for record in flat.to_dict("records"):
+        u, v, key = record.pop("u"), record.pop("v"), record.pop("key")
+        G.add_edge(u, v, key=key, **{c: _safe(val) for c, val in record.items() if _kept(val)})
+    return G
+
+
+def _kept(value: Any) -> bool:
+    """False for the gaps a DataFrame puts where an edge had no such attribute."""
+    return not (value is None or (isinstance(value, float) and np.isnan(value)))
+
+
+def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Attributes as GraphML/GEXF hold them: lists as JSON text, no missing values."""
+    return {
+        k: json.dumps(v) if isinstance(v, list) else v for k, v in attrs.items() if v is not None
+    }
+
+
+#: Fields of non-public assets that leave in no file (the privacy issue adds audiences).
+_PRIVATE_FIELDS = (
+    "name", "description", "address", "postcode", "latitude", "longitude", "easting",
+    "northing", "footprint", "x", "y", "source", "geocode_note",
+)  # fmt: skip
+
+
+def _shareable(G: nx.MultiGraph) -> nx.MultiGraph:
+    """A copy without the names, words and places of assets that are not public."""
+    H = G.copy()
+    for _, data in H.nodes(data=True):
+        if data.get("privacy") != "public":
+            for field in _PRIVATE_FIELDS:
+                data.pop(field, None)
+    return H
+
+
+def save_graph(G: nx.MultiGraph, path: str | PathLike[str]) -> Path:
+    """Write the graph to GraphML (Gephi, yEd), GEXF or a GeoPackage of nodes and edges.
+
+    Assets that are not ``public`` leave without their name, words or place: only their kind,
+    category and tags travel.
+    """
+    path = Path(path)
+    H = _shareable(G)
+    suffix = path.suffix.lower()
+    if suffix in (".graphml", ".gexf"):
+        F = nx.MultiGraph()
+        F.graph.update(_flat(dict(H.graph)))
+        F.add_nodes_from((n, _flat(d)) for n, d in H.nodes(data=True))
+        F.add_edges_from((u, v, k, _flat(d)) for u, v, k, d in H.edges(keys=True, data=True))
+        (nx.write_graphml if suffix == ".graphml" else nx.write_gexf)(F, path)
+    elif suffix == ".gpkg":
+        nodes, edges = graph_to_gdfs(H)
+        for frame, layer in ((nodes.reset_index(), "nodes"), (edges.reset_index(), "edges")):
+            flat = frame.copy()
+            for col in flat.columns:
+                if col != flat.geometry.name and flat[col].map(lambda v: isinstance(v, list)).any():
+                    flat[col] = flat[col].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
+            flat.to_file(path, layer=layer, driver="GPKG")
+    else:
+        raise SchemaError(str(path), [_problem("save_graph writes .graphml, .gexf or .gpkg files")])
+    log.info("wrote %s", path)
+    return path
