@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -60,9 +60,9 @@ def _safe(value: Any) -> Any:
     return str(value)
 
 
-def _present(record: dict[str, Any]) -> dict[str, Any]:
+def _present(record: Mapping[Hashable, Any]) -> dict[str, Any]:
     """An edge's attributes: JSON-safe, and only those that have a value."""
-    safe = {c: _safe(v) for c, v in record.items()}
+    safe = {str(c): _safe(v) for c, v in record.items()}
     return {c: v for c, v in safe.items() if v is not None}
 
 
@@ -70,7 +70,7 @@ def _nodes(assets: pd.DataFrame, p: Projected) -> Iterator[tuple[str, dict[str, 
     columns = [c for c in assets.columns if c not in _NOT_ON_NODES]
     records = assets[columns].to_dict("records")
     for k, (asset_id, record) in enumerate(zip(assets.index, records, strict=True)):
-        attrs = {c: _safe(v) for c, v in record.items()}
+        attrs = {str(c): _safe(v) for c, v in record.items()}
         placed = bool(p.placed[k])
         attrs["x"] = float(p.x[k]) if placed else None
         attrs["y"] = float(p.y[k]) if placed else None
@@ -141,11 +141,11 @@ def graph_from_assets(
             attrs["source"], attrs["target"] = s, t  # which way an opportunity runs
             edges.append((s, t, attrs))
     if relationships is not None:
-        for unknown in sorted(set(relationships["source"]) | set(relationships["target"]) - known):
-            if unknown not in known:
-                problems.append(
-                    _problem(f"a relationship names {unknown!r}, which is not among the assets")
-                )
+        named = set(relationships["source"]) | set(relationships["target"])
+        for unknown in sorted(named - known):
+            problems.append(
+                _problem(f"a relationship names {unknown!r}, which is not among the assets")
+            )
         for record in relationships.to_dict("records"):
             s, t = str(record["source"]), str(record["target"])
             attrs = _present({c: v for c, v in record.items() if c != "type"})

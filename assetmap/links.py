@@ -134,7 +134,9 @@ def _select(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
     )
 
 
-def _unordered(i: np.ndarray, j: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
+def _unordered(
+    i: np.ndarray, j: np.ndarray, d: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs as (smaller, larger) position, without self pairs or repeats."""
     a, b = np.minimum(i, j), np.maximum(i, j)
     keep = a != b
@@ -219,9 +221,9 @@ def _vocabulary(vocabulary: pd.DataFrame | Mapping[str, str] | None) -> dict[str
             raise ConfigurationError(
                 f"a vocabulary table needs two columns (tag, canonical tag); it has {cols}"
             )
-        pairs = zip(vocabulary[cols[0]], vocabulary[cols[1]], strict=True)
+        pairs = list(zip(vocabulary[cols[0]], vocabulary[cols[1]], strict=True))
     else:
-        pairs = iter(vocabulary.items())
+        pairs = list(vocabulary.items())
     out: dict[str, str] = {}
     for synonym, canonical in pairs:
         s, c = normalise_tags([synonym]), normalise_tags([canonical])
@@ -430,6 +432,10 @@ def find_links(
         raise ConfigurationError(f"k must be 1 or more, {k!r} was given")
     if kind not in ("opportunity", "proximity"):
         raise ConfigurationError(f"kind must be 'opportunity' or 'proximity', not {kind!r}")
+    if decay not in ("threshold", "linear", "exponential"):
+        raise ConfigurationError(
+            f"decay must be 'threshold', 'linear' or 'exponential', not {decay!r}"
+        )
     p = projected(assets, crs)
     a, b = (None, None) if between is None else between
     group_a, group_b = _select(assets, a), _select(assets, b)

@@ -1,0 +1,171 @@
+"""Analyses: brokers, communities, gaps and capacity matching, on graphs checked by hand, and
+the partners' questions 1, 2, 4 and 5 (CONTEXT.md) answered on the bundled register."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+import pytest
+
+from assetmap import analysis, datasets, find_links, geocode, graph_from_assets
+
+
+def _graph(edges: list[tuple[str, str, str]], kinds: dict[str, str]) -> nx.MultiGraph:
+    G = nx.MultiGraph()
+    G.add_nodes_from((n, {"kind": k}) for n, k in kinds.items())
+    G.add_edges_from((u, v, {"kind": kind}) for u, v, kind in edges)
+    return G
+
+
+def test_brokers_and_what_falls_apart_without_them() -> None:
+    # residents R1, R2 and group G reach the hospital M only through broker L;
+    # R3 also reaches M directly; P is a pair on its own; proximity connects nobody
+    G = _graph(
+        [("R1", "L", "refers"), ("R2", "L", "refers"), ("G", "L", "refers"), ("L", "M", "partners"),
+         ("R3", "L", "refers"), ("R3", "M", "opportunity"), ("P1", "P2", "member_of"),
+         ("P1", "M", "proximity")],
+        {"M": "macro", "L": "micro", "R1": "micro", "R2": "micro", "R3": "micro", "G": "micro",
+         "P1": "micro", "P2": "micro"},
+    )  # fmt: skip
+    out = analysis.brokers(G)
+    assert out.index[0] == "L"
+    assert out.loc["L", "stranded"] == ("G", "R1", "R2")  # R3 keeps its own path
+    assert out.loc["L", "articulation_point"] and out.loc["L", "n_stranded"] == 3
+    assert not out.loc["M", "articulation_point"]  # removing M leaves L's star intact
+    assert out.loc["L", "betweenness"] > out.loc["M", "betweenness"]
+    assert out.loc["P1", "n_stranded"] == 0  # P1-P2 never reached M: nothing to lose
+    assert list(analysis.isolated(G)) == []
+    assert list(analysis.isolated(G, kinds=("partners",))) == ["G", "P1", "P2", "R1", "R2", "R3"]
+
+
+def test_communities_are_the_same_every_run() -> None:
+    G = _graph(
+        [("a", "b", "refers"), ("b", "c", "refers"), ("a", "c", "refers"), ("x", "y", "refers"),
+         ("y", "z", "refers"), ("x", "z", "refers"), ("c", "x", "refers")],
+        dict.fromkeys("abcxyz", "micro"),
+    )  # fmt: skip
+    first = analysis.communities(G)
+    assert first.equals(analysis.communities(G))
+    assert first["a"] == first["b"] == first["c"] != first["x"] == first["y"] == first["z"]
+
+
+def test_capacity_matching_worked_by_hand() -> None:
+    # A supplies 3, B supplies 2; X needs 2, Y needs 4.
+    # Best: A→X 2 (2 × 0.9), A→Y 1 (0.5), B→Y 2 (2 × 0.8) = 3.9; Y is short of 1, no supply left.
+    # (B→X 2 and A→Y 3 would give only 1.4 + 1.5 = 2.9.)
+    assets = pd.DataFrame({"capacity": [3, 2, 2, 4]}, index=["A", "B", "X", "Y"])
+    links = pd.DataFrame(
+        {
+            "source": ["A", "A", "B", "B"],
+            "target": ["X", "Y", "Y", "X"],
+            "kind": "opportunity",
+            "score": [0.9, 0.5, 0.8, 0.7],
+        }
+    )
+    result = analysis.match_capacity(assets, links)
+    got = {(r.source, r.target): r.units for r in result.assignments.itertuples()}
+    assert got == {("A", "X"): 2, ("A", "Y"): 1, ("B", "Y"): 2}
+    assert result.assignments["total_score"].sum() == pytest.approx(3.9)
+    assert result.unmet_need.to_dict("index") == {
+        "X": {"capacity": 2, "assigned": 2, "unmet": 0},
+        "Y": {"capacity": 4, "assigned": 3, "unmet": 1},
+    }
+    assert result.unused_supply["unused"].to_dict() == {"A": 0, "B": 0}
+    # more supply than need: what no link can use stays unused
+    more = analysis.match_capacity(assets.assign(capacity=[9, 2, 2, 4]), links)
+    assert more.unused_supply.loc["A", "unused"] == 9 + 2 - 6
+    assert more.unmet_need["unmet"].sum() == 0
+
+
+# --- the partners' questions on the bundled register --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def placed() -> gpd.GeoDataFrame:
+    return geocode(datasets.sample_register())
+
+
+def test_question_1_assets_within_reach_of_the_hospital_that_meet_its_needs(
+    placed: gpd.GeoDataFrame,
+) -> None:
+    # straight-line 1,200 m (a 15-minute walk) until the walking-network issue lands
+    links = find_links(placed, between=("micro", "macro"), max_distance_m=1200)
+    q1 = links[links["target"] == "macro-mmuh"]
+    assert sorted(q1["source"].astype(str)) == [
+        "micro-ladywood-stories", "micro-porters-guild", "micro-resident-02",
+        "micro-resident-03", "micro-resident-06", "micro-resident-07", "micro-resident-12",
+        "micro-resident-18", "micro-resident-24", "micro-soho-translators",
+    ]  # fmt: skip
+    # the same answer worked out another way: geopandas distances to the hospital's footprint
+    bng = placed.to_crs(27700)
+    site = gpd.GeoSeries([placed.loc["macro-mmuh", "footprint"]], crs=4326).to_crs(27700).iloc[0]
+    needs = set(placed.loc["macro-mmuh", "needs"])
+    near = bng[(bng["kind"] == "micro") & (bng.distance(site) <= 1200)]
+    expected = sorted(i for i in near.index if needs & set(placed.loc[i, "offers"]))
+    assert sorted(q1["source"].astype(str)) == expected
+    for row in q1.itertuples():
+        assert row.distance_m == pytest.approx(bng.loc[row.source].geometry.distance(site), abs=0.1)
+
+
+def test_question_2_residents_skills_barriers_and_income(placed: gpd.GeoDataFrame) -> None:
+    links = find_links(placed, between=("individual", "anchor_institution"), max_distance_m=1200)
+    pay = {"nursing": 31_000.0, "healthcare assistant": 24_000.0, "cleaning": 23_000.0,
+           "catering": 23_000.0, "portering": 23_000.0, "interpreting": 25_000.0}  # fmt: skip
+    matches = analysis.skills_matches(placed, links, pay=pay)
+    rows = {(r.source, r.target): (r.skills, r.barriers) for r in matches.itertuples()}
+    assert rows[("micro-resident-02", "macro-mmuh")] == (
+        ("nursing",), ("oet preparation", "nmc registration"),
+    )  # fmt: skip
+    assert rows[("micro-resident-06", "macro-mmuh")] == (
+        ("catering", "interpreting"),
+        ("childcare",),
+    )
+    assert rows[("micro-resident-07", "macro-city-hospital")] == (("cleaning",), ())
+    assert len(matches) == 8
+    # income: each resident matched once, to the best-scoring job, within the vacancies
+    people_to_jobs = links[links["source"].isin(matches["source"])]
+    jobs = analysis.match_capacity(placed, people_to_jobs).assignments
+    assert len(jobs) == 7 and jobs["source"].is_unique
+    paid = matches.set_index(["source", "target"])["annual_pay"]
+    income = sum(paid[(r.source, r.target)] * r.units for r in jobs.itertuples())
+    assert income == 31_000 + 24_000 + 25_000 + 23_000 * 3 + 25_000
+
+
+def test_question_4_brokers(placed: gpd.GeoDataFrame) -> None:
+    G = graph_from_assets(placed, relationships=datasets.sample_relationships())
+    out = analysis.brokers(G)
+    assert out.index[0] == "micro-learning-works"
+    assert out.loc["micro-learning-works", "stranded"] == (
+        "micro-ladywood-somali-assoc", "micro-nhs-returners", "micro-ohp-network",
+        "micro-soho-womens-network", "micro-words-work-cic",
+    )  # fmt: skip
+    assert out.loc["micro-ohp-network", "stranded"] == ("micro-words-work-cic",)
+    assert out.loc["macro-mmuh", "stranded"] == ("micro-clean-sweep-coop", "micro-spice-route-cic")
+    assert out["n_stranded"].sum() == 5 + 1 + 2
+
+
+def test_question_5_spaces_near_groups_that_need_space(placed: gpd.GeoDataFrame) -> None:
+    links = find_links(placed, between=("physical", "association"), max_distance_m=800)
+    spaces = links[links["source"].isin(placed.index[placed["category"] == "physical"])]
+    got = {(r.source, r.target): r.matched for r in spaces.itertuples()}
+    assert got == {
+        ("micro-ladywood-community-room", "micro-smethwick-polish-club"): ("meeting space",),
+        ("micro-church-coworking", "micro-st-mark-mosque-youth"): ("meeting space",),
+        ("micro-church-coworking", "micro-jq-makers-collective"): ("co-working space",),
+        ("micro-empty-shop-unit", "micro-st-mark-mosque-youth"): ("meeting space",),
+        ("micro-winson-green-hall", "micro-soho-womens-network"): ("meeting space",),
+    }
+    # the ones no group nearby asks for
+    unused = analysis.unused_offers(placed, links, kinds=("physical",))
+    assert unused.loc["micro-settlement-field", "n_unused"] == len(
+        placed.loc["micro-settlement-field", "offers"]
+    )
+
+
+def test_uncovered_needs_of_the_anchors(placed: gpd.GeoDataFrame) -> None:
+    links = find_links(placed, between=("micro", "macro"), max_distance_m=1200)
+    out = analysis.uncovered_needs(placed, links)
+    assert list(out.index) == ["macro-mmuh", "macro-city-hospital", "macro-port-loop"]
+    assert out.loc["macro-city-hospital", "uncovered"] == ("security",)
+    assert out["n_uncovered"].to_dict()["macro-mmuh"] == 0

@@ -1,0 +1,123 @@
+"""The graph of assets, links and relationships: contents, round trips, files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from assetmap import find_links, geocode, graph_from_assets, graph_to_gdfs, save_graph
+from assetmap.errors import GeocodingWarning, SchemaError
+from assetmap.graph import graph_from_gdfs
+from tests.registers import register
+
+
+@pytest.fixture
+def assets() -> pd.DataFrame:
+    with pytest.warns(GeocodingWarning, match="1 of 5"):  # U has no place
+        return _assets()
+
+
+def _assets() -> pd.DataFrame:
+    return geocode(
+        register(
+            asset_id=["M", "L", "R", "G", "U"],
+            name=["Hospital", "Broker", "Rana (pseudonym)", "Group", "Nowhere"],
+            kind=["macro", "micro", "micro", "micro", "micro"],
+            category=[
+                "anchor_institution",
+                "institution",
+                "individual",
+                "association",
+                "association",
+            ],
+            offers=["jobs", "careers advice", "nursing", "catering", None],
+            needs=["nursing; catering", None, "jobs; careers advice", "jobs", None],
+            easting=[406000, 406300, 406500, 405800, None],
+            northing=[286000, 286000, 286100, 286200, None],
+            privacy=["public", "public", "private", "public", "public"],
+        ),
+        study_area=None,
+    )
+
+
+@pytest.fixture
+def relationships() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["L", "G"],
+            "target": ["M", "L"],
+            "type": ["partners", "refers"],
+            "weight": [3, None],
+            "note": ["skills matching", None],
+        }
+    )
+
+
+def test_nodes_edges_and_attributes(assets: pd.DataFrame, relationships: pd.DataFrame) -> None:
+    links = find_links(assets, max_distance_m=1000)
+    G = graph_from_assets(assets, links=links, relationships=relationships)
+    assert isinstance(G, nx.MultiGraph)
+    assert sorted(G.nodes) == ["G", "L", "M", "R", "U"]  # the unplaced asset too
+    assert G.graph["crs"] == "EPSG:27700"
+    assert G.nodes["L"]["x"] == pytest.approx(406300, abs=0.05)
+    assert G.nodes["U"]["x"] is None and G.nodes["U"]["offers"] == []
+    assert G.nodes["M"]["needs"] == ["nursing", "catering"]
+    kinds = sorted(k for _, _, k in G.edges(data="kind"))
+    assert kinds.count("opportunity") == len(links)
+    assert kinds.count("partners") == 1 and kinds.count("refers") == 1
+    rel = next(d for _, _, d in G.edges(data=True) if d["kind"] == "refers")
+    assert "weight" not in rel  # missing values are not stored
+    opp = [d for _, _, d in G.edges(data=True) if d["kind"] == "opportunity"]
+    assert all({"source", "target", "score", "reason", "matched"} <= set(d) for d in opp)
+
+
+def test_round_trip_through_geodataframes(
+    assets: pd.DataFrame, relationships: pd.DataFrame
+) -> None:
+    G = graph_from_assets(assets, links=find_links(assets, max_distance_m=1000),
+                          relationships=relationships)  # fmt: skip
+    nodes, edges = graph_to_gdfs(G)
+    assert len(nodes) == 5 and len(edges) == G.number_of_edges()
+    assert nodes.crs.to_epsg() == 27700 and edges.geometry.geom_type.dropna().eq("LineString").all()
+    assert nodes.loc["U"].geometry is None
+    H = graph_from_gdfs(nodes, edges, graph_attrs=dict(G.graph))
+    assert nx.utils.graphs_equal(G, H)
+
+
+def test_unknown_ids_are_one_error(assets: pd.DataFrame, relationships: pd.DataFrame) -> None:
+    bad = pd.concat([relationships, pd.DataFrame({"source": ["X"], "target": ["Y"],
+                                                   "type": ["refers"]})])  # fmt: skip
+    with pytest.raises(SchemaError, match="2 problems") as info:
+        graph_from_assets(assets, relationships=bad)
+    assert "'X'" in str(info.value) and "'Y'" in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf", ".gpkg"])
+def test_files_open_and_keep_private_records_private(
+    assets: pd.DataFrame, relationships: pd.DataFrame, tmp_path: Path, suffix: str
+) -> None:
+    G = graph_from_assets(assets, links=find_links(assets, max_distance_m=1000),
+                          relationships=relationships)  # fmt: skip
+    path = save_graph(G, tmp_path / f"g{suffix}")
+    text = path.read_bytes()
+    assert b"Rana" not in text and b"Hospital" in text
+    if suffix == ".graphml":
+        back = nx.read_graphml(path, force_multigraph=True)
+        assert back.number_of_nodes() == 5 and back.number_of_edges() == G.number_of_edges()
+        assert back.nodes["M"]["needs"] == '["nursing", "catering"]'
+        assert "x" not in back.nodes["R"]  # a private resident's place does not leave
+    elif suffix == ".gexf":
+        assert nx.read_gexf(path).number_of_nodes() == 5
+    else:
+        import geopandas as gpd
+
+        assert len(gpd.read_file(path, layer="nodes")) == 5
+        assert len(gpd.read_file(path, layer="edges")) == G.number_of_edges()
+
+
+def test_unknown_file_type(assets: pd.DataFrame, tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match=r"\.graphml, \.gexf or \.gpkg"):
+        save_graph(graph_from_assets(assets), tmp_path / "g.json")

@@ -1,0 +1,140 @@
+"""Links on hand-sized registers whose answers can be checked on paper."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from assetmap import find_links, geocode
+from assetmap.crs import to_lonlat
+from assetmap.errors import ConfigurationError, SchemaError
+from assetmap.links import LINK_COLUMNS
+from tests.registers import register
+
+E0, N0 = 406000.0, 286000.0  # British National Grid, in Birmingham
+
+
+def _footprint(x0: float, y0: float, x1: float, y1: float) -> str:
+    """A rectangle given in British National Grid metres, as lon/lat WKT."""
+    xs, ys = np.array([x0, x1, x1, x0, x0]) + E0, np.array([y0, y0, y1, y1, y0]) + N0
+    lon, lat = to_lonlat(xs, ys, "EPSG:27700")
+    return shapely.Polygon(np.column_stack([lon, lat])).wkt
+
+
+@pytest.fixture
+def grid() -> pd.DataFrame:
+    """A, B, C on a line 100 m apart; D 300 m north of A; F a 100 m site 200 m east of C."""
+    assets = register(
+        asset_id=["A", "B", "C", "D", "F"],
+        kind=["micro", "macro", "micro", "micro", "macro"],
+        category=["individual", "anchor_institution", "individual", "association",
+                  "capital_development"],
+        offers=["registered nurse", "jobs", "soc:2231", "meeting space", "jobs"],
+        needs=["jobs", "nursing; cleaning; soc:22", "jobs", "jobs", "cleaning"],
+        easting=[E0, E0 + 100, E0 + 200, E0, None],
+        northing=[N0, N0, N0, N0 + 300, None],
+        footprint=[None, None, None, None, _footprint(400, 0, 500, 100)],
+        privacy="public",
+    )  # fmt: skip
+    return geocode(assets, study_area=None)
+
+
+def test_proximity_pairs_and_distances(grid: pd.DataFrame) -> None:
+    links = find_links(grid, kind="proximity", max_distance_m=150)
+    assert list(links.columns) == list(LINK_COLUMNS)
+    got = {(s, t): d for s, t, d in zip(links.source, links.target, links.distance_m, strict=True)}
+    assert got.keys() == {("A", "B"), ("B", "C")}
+    assert all(d == pytest.approx(100, abs=0.05) for d in got.values())
+    wider = find_links(grid, kind="proximity", max_distance_m=250)
+    pairs = {(s, t) for s, t in zip(wider.source, wider.target, strict=True)}
+    # C to the site's footprint is 200 m (its centre is 255 m away); D to B is 316 m
+    assert pairs == {("A", "B"), ("B", "C"), ("A", "C"), ("C", "F")}
+    assert wider.set_index(["source", "target"]).loc[("C", "F"), "distance_m"] == pytest.approx(
+        200, abs=0.05
+    )
+    assert set(wider["reason"].astype(str)) >= {"100 m apart", "200 m apart"}
+    assert wider.attrs["crs"] == "EPSG:27700"
+
+
+def test_k_nearest_and_between(grid: pd.DataFrame) -> None:
+    nearest = find_links(grid, kind="proximity", k=1, max_distance_m=1000)
+    pairs = {(s, t) for s, t in zip(nearest.source, nearest.target, strict=True)}
+    # A↔B, B's nearest is A (tie with C broken by order), C↔B, D→A, F→C
+    assert pairs == {("A", "B"), ("B", "C"), ("A", "D"), ("C", "F")}
+    between = find_links(grid, kind="proximity", max_distance_m=250, between=("micro", "macro"))
+    assert {(s, t) for s, t in zip(between.source, between.target, strict=True)} == {
+        ("A", "B"), ("B", "C"), ("C", "F"),
+    }  # fmt: skip
+
+
+def test_opportunities_both_ways_with_vocabulary_and_codes(grid: pd.DataFrame) -> None:
+    links = find_links(
+        grid, max_distance_m=250, vocabulary={"registered nurse": "nursing"}, decay="linear"
+    )
+    table = links.set_index(["source", "target"])
+    # A offers nursing (its "registered nurse"), one of B's three needs, 100 m away
+    ab = table.loc[("A", "B")]
+    assert ab["matched"] == ("nursing",) and ab["met"] == ("nursing",)
+    assert ab["match"] == pytest.approx(1 / 3, abs=1e-6)
+    assert ab["proximity"] == pytest.approx(1 - 100 / 250, abs=1e-4)
+    assert ab["score"] == pytest.approx(0.2, abs=1e-4)
+    assert ab["reason"] == "offers nursing; 100 m"
+    # the other way round: B's jobs meet A's only need
+    assert table.loc[("B", "A"), "score"] == pytest.approx(0.6, abs=1e-4)
+    # a need for soc:22 is met by an offer of soc:2231
+    assert table.loc[("C", "B"), "met"] == ("soc:22",)
+    # F's jobs reach C (200 m to its footprint) but not A (400 m)
+    assert ("F", "C") in table.index and ("F", "A") not in table.index
+    assert links["score"].is_monotonic_decreasing
+    assert set(links["kind"].astype(str)) == {"opportunity"}
+    # nothing but offers meeting needs: D offers meeting space nobody needs
+    assert "D" not in set(links["source"].astype(str))
+
+
+def test_decay_and_weights(grid: pd.DataFrame) -> None:
+    weights = pd.Series({"A": 2.0}, name="deprivation weight")
+    links = find_links(grid, max_distance_m=250, decay="exponential", weights=weights)
+    ba = links.set_index(["source", "target"]).loc[("B", "A")]
+    assert ba["proximity"] == pytest.approx(math.exp(-100 / 125), abs=1e-4)
+    assert ba["weight"] == 2.0
+    assert ba["score"] == pytest.approx(2 * math.exp(-100 / 125), abs=1e-4)
+    assert ba["reason"] == "offers jobs; 100 m; deprivation weight ×2"
+    flat = find_links(grid, max_distance_m=250, decay="threshold")
+    assert (flat["proximity"] == 1).all()
+    by_area = find_links(
+        grid.assign(area=["x", "x", "y", "y", "y"]),
+        max_distance_m=250,
+        weights=pd.Series({"x": 3.0}),
+        weight_on="area",
+    )
+    assert by_area.set_index(["source", "target"]).loc[("B", "A"), "weight"] == 9.0
+
+
+def test_every_asset_kept_unplaced_ones_have_no_links(grid: pd.DataFrame) -> None:
+    unplaced = grid.copy()
+    unplaced.loc["A", "geometry"] = None
+    links = find_links(unplaced, kind="proximity", max_distance_m=250)
+    assert "A" not in set(links["source"].astype(str)) | set(links["target"].astype(str))
+    assert list(links["source"].cat.categories) == list(grid.index)  # every id is a category
+
+
+def test_same_inputs_same_links(grid: pd.DataFrame) -> None:
+    a = find_links(grid, max_distance_m=250)
+    b = find_links(grid.copy(), max_distance_m=250)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_clear_errors() -> None:
+    with pytest.raises(SchemaError, match="geocode them first"):
+        find_links(register(name=["x"]).drop(columns="geometry"))
+    assets = geocode(register(latitude=[52.48], longitude=[-1.93]), study_area=None)
+    with pytest.raises(ConfigurationError, match="neither kinds nor categories"):
+        find_links(assets, between=("micro", "hospitals"))
+    with pytest.raises(ConfigurationError, match="max_distance_m must be positive"):
+        find_links(assets, max_distance_m=0)
+    with pytest.raises(ConfigurationError, match="decay must be"):
+        find_links(assets, decay="cubic")  # type: ignore[arg-type]
