@@ -12,8 +12,10 @@ and a ``reason`` a partner can read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -53,15 +55,16 @@ class Projected:
     """Assets placed in a metric CRS: points (x, y), footprints, and which are placed."""
 
     crs: str
-    ids: np.ndarray  # asset ids, object
+    index: pd.Index  # the asset ids, in the register's order
     x: np.ndarray
     y: np.ndarray
     footprint: np.ndarray  # shapely polygons in the metric CRS, or None
     placed: np.ndarray  # bool
 
+    @cached_property
     def id_dtype(self) -> pd.CategoricalDtype:
         """The asset ids as the categories of link ends (in the register's order)."""
-        return pd.CategoricalDtype(pd.Index(self.ids, dtype="str"))
+        return pd.CategoricalDtype(self.index.astype("str"))
 
     @property
     def has_footprint(self) -> np.ndarray:
@@ -104,7 +107,7 @@ def projected(assets: pd.DataFrame, crs: str | None = None) -> Projected:
             )
     return Projected(
         crs=crs,
-        ids=np.asarray(assets.index.to_numpy(), dtype=object),
+        index=assets.index,
         x=x,
         y=y,
         footprint=footprint,
@@ -147,6 +150,45 @@ def _unordered(
     return a[first], b[first], d[first]
 
 
+def _tree(x: np.ndarray, y: np.ndarray) -> cKDTree:
+    """A KD-tree built for one query (unbalanced, uncompacted: twice as fast to build)."""
+    return cKDTree(np.column_stack([x, y]), balanced_tree=False, compact_nodes=False)
+
+
+#: Above this many points, close pairs are found in two halves at once (the KD-tree releases
+#: the GIL), each half with a margin as wide as the distance so that no pair is lost.
+_SPLIT_PAIRS_AT = 200_000
+
+
+def _close_pairs(
+    x: np.ndarray, y: np.ndarray, r: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of points within ``r`` (positions, each pair once), with its distance."""
+
+    def pairs(
+        keep: np.ndarray, mine: Callable[[np.ndarray], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        where = np.flatnonzero(keep)
+        xs, ys = x[where], y[where]
+        found = _tree(xs, ys).query_pairs(r, output_type="ndarray")
+        a, b = found[:, 0], found[:, 1]
+        own = mine(np.minimum(xs[a], xs[b]))
+        a, b = a[own], b[own]
+        return where[a], where[b], np.hypot(xs[a] - xs[b], ys[a] - ys[b])
+
+    if len(x) < _SPLIT_PAIRS_AT:
+        return pairs(np.ones(len(x), dtype=bool), lambda west: np.ones(len(west), dtype=bool))
+    mid = float(np.median(x))
+    # a pair belongs to the half that holds its western point: found there, and only there
+    halves = (
+        (x < mid + r, lambda west: west < mid),
+        (x >= mid - r, lambda west: west >= mid),
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        (i1, j1, d1), (i2, j2, d2) = pool.map(lambda h: pairs(*h), halves)
+    return np.r_[i1, i2], np.r_[j1, j2], np.r_[d1, d2]
+
+
 def _pairs_within(
     p: Projected, r: float, group_a: np.ndarray, group_b: np.ndarray, same: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -156,13 +198,14 @@ def _pairs_within(
     b_pts = np.flatnonzero(group_b & p.placed & ~has_fp)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if len(a_pts) and len(b_pts):
-        ta = cKDTree(np.column_stack([p.x[a_pts], p.y[a_pts]]))
         if same:
-            found = ta.query_pairs(r, output_type="ndarray")
-            i, j = a_pts[found[:, 0]], a_pts[found[:, 1]]
-            parts.append((i, j, np.hypot(p.x[i] - p.x[j], p.y[i] - p.y[j])))
+            i, j, d = _close_pairs(p.x[a_pts], p.y[a_pts], r)
+            if len(a_pts) < len(p.x):
+                i, j = a_pts[i], a_pts[j]
+            parts.append((i, j, d))
         else:
-            tb = cKDTree(np.column_stack([p.x[b_pts], p.y[b_pts]]))
+            ta = _tree(p.x[a_pts], p.y[a_pts])
+            tb = _tree(p.x[b_pts], p.y[b_pts])
             m = ta.sparse_distance_matrix(tb, r, output_type="ndarray")
             parts.append((a_pts[m["i"]], b_pts[m["j"]], m["v"]))
     fps = np.flatnonzero((group_a | group_b) & p.placed & has_fp)
@@ -195,7 +238,7 @@ def _pairs_nearest(
     if not len(a) or not len(b):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0)
-    tree = cKDTree(np.column_stack([p.x[b], p.y[b]]))
+    tree = _tree(p.x[b], p.y[b])
     kk = min(k + 1, len(b))  # one more: an asset in both groups finds itself first
     _, idx = tree.query(np.column_stack([p.x[a], p.y[a]]), k=kk)
     idx = idx.reshape(len(a), kk)
@@ -489,7 +532,7 @@ def _proximity_table(
     n = len(i)
     d = np.round(d, 2)
     prox = np.round(_decayed(d, decay, max_distance_m, decay_m), 6)
-    w = np.round(weight[i] * weight[j], 6)
+    w = np.round(weight[i] * weight[j], 6) if (weight != 1).any() else np.ones(n)
     metres = np.round(d).astype(np.int64)
     top = int(metres.max(initial=0)) + 1
     reason = pd.Categorical.from_codes(
@@ -497,7 +540,7 @@ def _proximity_table(
     )
     matched = np.empty(n, dtype=object)
     matched.fill(())
-    ids = p.id_dtype()
+    ids = p.id_dtype
     return pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(i, dtype=ids, validate=False),
@@ -511,7 +554,8 @@ def _proximity_table(
             "weight": w,
             "score": np.round(prox * w, 6),
             "reason": reason,
-        }
+        },
+        copy=False,  # millions of rows: no copy into one block
     )
 
 
@@ -555,7 +599,7 @@ def _opportunity_table(
         for m, x, ww in zip(named, dd, w, strict=True)
     ]
     matched, met = _objects(named), _objects(needed)
-    ids = p.id_dtype()
+    ids = p.id_dtype
     out = pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(o, dtype=ids, validate=False),

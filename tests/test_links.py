@@ -138,3 +138,18 @@ def test_clear_errors() -> None:
         find_links(assets, max_distance_m=0)
     with pytest.raises(ConfigurationError, match="decay must be"):
         find_links(assets, decay="cubic")  # type: ignore[arg-type]
+
+
+def test_large_sets_split_in_two_lose_no_pair() -> None:
+    from scipy.spatial import cKDTree
+
+    from assetmap.links import _SPLIT_PAIRS_AT, _close_pairs
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 20_000, (_SPLIT_PAIRS_AT + 1000, 2))
+    i, j, d = _close_pairs(xy[:, 0], xy[:, 1], 60.0)
+    expected = cKDTree(xy).query_pairs(60.0, output_type="ndarray")
+    assert len(i) == len(expected) > 10_000
+    got = set(zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), strict=True))
+    assert got == set(map(tuple, np.sort(expected, axis=1).tolist()))
+    assert np.allclose(d, np.hypot(*(xy[i] - xy[j]).T))
