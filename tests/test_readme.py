@@ -13,6 +13,10 @@ from assetmap.errors import SchemaError
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
 def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code = re.search(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert code is not None
@@ -29,6 +33,16 @@ def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert (tmp_path / "assets.html").stat().st_size > 100_000
     back = assetmap.read_assets(tmp_path / "assets.gpkg")
     assert len(back) == 68
+
+
+def test_readme_links_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = _python_blocks()
+    assert len(blocks) == 2
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[1], "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert "micro-learning-works" in printed  # the broker comes first
+    assert "offers" in printed  # reasons are shown
 
 
 def test_the_two_setup_commands_are_there() -> None:
