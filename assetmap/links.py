@@ -479,6 +479,17 @@ def find_links(
         raise ConfigurationError(
             f"decay must be 'threshold', 'linear' or 'exponential', not {decay!r}"
         )
+    needed = ["kind", "category"] if between is not None else []
+    needed += ["offers", "needs"] if kind == "opportunity" else []
+    missing = [c for c in needed if c not in assets.columns]
+    if missing:
+        raise SchemaError(
+            "links",
+            [
+                _problem(f"the assets have no {c!r} column (read them with read_assets)")
+                for c in missing
+            ],
+        )
     p = projected(assets, crs)
     a, b = (None, None) if between is None else between
     group_a, group_b = _select(assets, a), _select(assets, b)

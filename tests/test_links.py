@@ -153,3 +153,9 @@ def test_large_sets_split_in_two_lose_no_pair() -> None:
     got = set(zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), strict=True))
     assert got == set(map(tuple, np.sort(expected, axis=1).tolist()))
     assert np.allclose(d, np.hypot(*(xy[i] - xy[j]).T))
+
+
+def test_missing_columns_are_named(grid: pd.DataFrame) -> None:
+    with pytest.raises(SchemaError, match="no 'offers' column"):
+        find_links(grid.drop(columns=["offers"]))
+    assert len(find_links(grid.drop(columns=["offers", "needs"]), kind="proximity")) > 0
