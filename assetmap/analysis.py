@@ -9,9 +9,11 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from .errors import ConfigurationError
 from .links import _vocabulary
@@ -19,11 +21,15 @@ from .links import _vocabulary
 __all__ = [
     "DEFAULT_BARRIERS",
     "Matching",
+    "anchor_deserts",
+    "area_summary",
     "brokers",
     "communities",
     "isolated",
+    "link_deserts",
     "match_capacity",
     "skills_matches",
+    "skills_mismatch",
     "uncovered_needs",
     "unused_offers",
 ]
@@ -359,3 +365,243 @@ def skills_matches(
         )
     columns = ["source", "target", "skills", "distance_m", "score", "barriers", "annual_pay"]
     return pd.DataFrame(rows, columns=columns)
+
+
+# --- areas ------------------------------------------------------------------------------------
+
+
+def _level_codes(assets: pd.DataFrame, level: str) -> pd.Series:
+    column = f"{level}_code"
+    if column not in assets.columns:
+        raise ConfigurationError(
+            f"the assets have no {column!r} column: assign them first "
+            f"(assetmap.areas.assign_areas with {level} boundaries)"
+        )
+    return assets[column]
+
+
+def _with_imd(table: pd.DataFrame, imd: pd.DataFrame | None) -> pd.DataFrame:
+    """Join IMD rank and decile by area code (an IoD2019 table indexed by the same codes)."""
+    if imd is None:
+        return table
+    wanted = [c for c in ("imd_rank", "imd_decile") if c in imd.columns]
+    return table.join(imd[wanted], how="left")
+
+
+def _linked(links: pd.DataFrame | None) -> set[str]:
+    if links is None:
+        return set()
+    opp = links[links["kind"].astype("str") == "opportunity"]
+    return set(opp["source"].astype("str")) | set(opp["target"].astype("str"))
+
+
+def area_summary(
+    assets: pd.DataFrame,
+    links: pd.DataFrame | None = None,
+    *,
+    level: str,
+    imd: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Assets, links and deprivation per area.
+
+    Parameters
+    ----------
+    assets
+        Assets with ``<level>_code`` (:func:`assetmap.areas.assign_areas`).
+    links
+        Opportunity links (:func:`assetmap.find_links`), optional.
+    level
+        Which areas (``lsoa11``, ``ward20`` …).
+    imd
+        Deprivation by the same codes (:func:`assetmap.areas.read_imd` for LSOA 2011;
+        :func:`assetmap.areas.imd_for_lsoa21` for LSOA 2021).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area holding assets: ``assets``, ``micro``, ``macro``, a count per category,
+        ``links`` (opportunity links with an end in the area), ``linked_share`` (the share of
+        the area's assets with at least one), and ``imd_rank``/``imd_decile`` when given.
+    """
+    codes = _level_codes(assets, level)
+    frame = pd.DataFrame({"area": codes, "kind": assets["kind"], "category": assets["category"]})
+    frame = frame[frame["area"].notna()]
+    table = pd.crosstab(frame["area"], frame["kind"]).reindex(
+        columns=["micro", "macro"], fill_value=0
+    )
+    table.insert(0, "assets", table.sum(axis=1))
+    categories = pd.crosstab(frame["area"], frame["category"]).add_prefix("category_")
+    table = table.join(categories)
+    linked = _linked(links)
+    has_link = pd.Series(assets.index.astype("str").isin(linked), index=assets.index)
+    table["linked_share"] = (
+        has_link[frame.index].groupby(frame["area"]).mean().round(6).reindex(table.index)
+    )
+    if links is not None:
+        opp = links[links["kind"].astype("str") == "opportunity"]
+        where = codes.astype("str")
+        where.index = where.index.astype("str")
+        ends = (
+            pd.concat(
+                [
+                    pd.DataFrame(
+                        {
+                            "link": np.arange(len(opp)),
+                            "area": where.reindex(opp["source"].astype("str")).to_numpy(),
+                        }
+                    ),
+                    pd.DataFrame(
+                        {
+                            "link": np.arange(len(opp)),
+                            "area": where.reindex(opp["target"].astype("str")).to_numpy(),
+                        }
+                    ),
+                ]
+            )
+            .dropna()
+            .drop_duplicates()
+        )
+        table["links"] = (
+            ends.groupby("area")["link"].nunique().reindex(table.index).fillna(0).astype(int)
+        )
+    table.index.name = f"{level}_code"
+    return _with_imd(table, imd).sort_index()
+
+
+def link_deserts(
+    assets: pd.DataFrame,
+    links: pd.DataFrame,
+    *,
+    level: str,
+    imd: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Areas that hold micro-assets but no opportunity link to any macro-asset, most deprived first.
+
+    ``links`` are opportunity links found within the distance that matters
+    (:func:`assetmap.find_links`); an area is a desert when none of them joins one of its
+    micro-assets to a macro-asset, either way round.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per desert: ``micro`` (its micro-assets), ``people`` (the capacity of its
+        individuals, where the register counts people; else how many there are), the area's
+        name where known, and ``imd_rank``/``imd_decile`` when ``imd`` is given; ranked by
+        decile, then rank, then code.
+    """
+    codes = _level_codes(assets, level)
+    kinds = assets["kind"].astype("str")
+    opp = links[links["kind"].astype("str") == "opportunity"]
+    macro = set(assets.index[kinds == "macro"].astype("str"))
+    src, tgt = opp["source"].astype("str"), opp["target"].astype("str")
+    reaching = set(src[tgt.isin(macro)]) | set(tgt[src.isin(macro)])
+    micro = assets[(kinds == "micro") & codes.notna()]
+    ids = micro.index.astype("str")
+    individual = micro["category"] == "individual"
+    people = pd.Series(
+        np.where(individual, pd.to_numeric(micro["capacity"], errors="coerce").fillna(1), 0),
+        index=micro.index,
+    )
+    table = pd.DataFrame(
+        {
+            "micro": micro.groupby(codes[micro.index]).size(),
+            "people": people.groupby(codes[micro.index]).sum(),
+            "reaching": pd.Series(ids.isin(reaching), index=micro.index)
+            .groupby(codes[micro.index])
+            .sum(),
+        }
+    )
+    name_column = f"{level}_name"
+    if name_column in assets.columns:
+        table.insert(0, "name", micro[name_column].groupby(codes[micro.index]).first())
+    table = table[table["reaching"] == 0].drop(columns="reaching")
+    table.index.name = f"{level}_code"
+    table = _with_imd(table, imd)
+    order = ["imd_decile", "imd_rank"] if imd is not None else []
+    return (
+        table.reset_index()
+        .sort_values([*order, f"{level}_code"], na_position="last")
+        .set_index(f"{level}_code")
+    )
+
+
+def anchor_deserts(assets: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Macro-assets whose surroundings hold nothing that meets their needs (the reverse of
+    :func:`link_deserts`): no opportunity link leads to them within the links' distance."""
+    kinds = assets["kind"].astype("str")
+    opp = links[links["kind"].astype("str") == "opportunity"]
+    reached = set(opp["target"].astype("str"))
+    macro = assets[(kinds == "macro") & assets["needs"].map(len).gt(0)]
+    out = pd.DataFrame(
+        {"name": macro["name"], "needs": macro["needs"].map(tuple)},
+        index=pd.Index(macro.index.astype("str"), name="asset_id"),
+    )
+    return out[~out.index.isin(reached)]
+
+
+def skills_mismatch(
+    assets: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    reach_m: float = 1200.0,
+    vocabulary: pd.DataFrame | Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Local supply of each skill against what the anchors within reach need, area by area.
+
+    Parameters
+    ----------
+    assets
+        Geocoded assets with ``<level>_code`` for the areas' level (assigned here if missing).
+    areas
+        Boundaries (:func:`assetmap.areas.read_boundaries`).
+    reach_m
+        How far, in metres, from a macro-asset (its footprint where it has one) an area may lie
+        for its needs to count there.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and tag with supply or demand: ``supply`` (micro-assets in the area
+        offering the tag; an individual counts as its ``capacity`` people where given),
+        ``demand`` (the ``capacity`` — vacancies — of macro-assets within reach that need it; 1
+        where none is given), ``gap`` (demand − supply) and ``shortfall`` (the gap where
+        positive).
+    """
+    from .areas import assign_areas
+    from .links import projected
+
+    level = areas.attrs.get("level", "area")
+    if f"{level}_code" not in assets.columns:
+        assets = assign_areas(assets, areas)
+    synonyms = _vocabulary(vocabulary)
+    codes = assets[f"{level}_code"]
+    kinds = assets["kind"].astype("str")
+    count = pd.to_numeric(assets["capacity"], errors="coerce")
+    rows = []
+    micro = assets[(kinds == "micro") & codes.notna()]
+    for asset_id, tags in zip(micro.index, micro["offers"], strict=True):
+        people = count[asset_id] if micro.loc[asset_id, "category"] == "individual" else np.nan
+        weight = float(people) if np.isfinite(people) else 1.0
+        for tag in dict.fromkeys(synonyms.get(t, t) for t in tags):
+            rows.append((codes[asset_id], tag, weight, 0.0))
+    p = projected(assets)
+    has_fp = p.has_footprint
+    site = np.where(has_fp, p.footprint, shapely.points(p.x, p.y))
+    from .crs import from_lonlat
+
+    polygons = shapely.transform(
+        areas.to_crs(4326).geometry.to_numpy(),
+        lambda c: np.column_stack(from_lonlat(c[:, 0], c[:, 1], p.crs)),
+    )
+    tree = shapely.STRtree(polygons)
+    area_codes = np.asarray(areas.index.astype("str"), dtype=object)
+    for k in np.flatnonzero((kinds == "macro").to_numpy() & p.placed):
+        near = tree.query(site[k], predicate="dwithin", distance=reach_m)
+        vacancies = float(count.iloc[k]) if np.isfinite(count.iloc[k]) else 1.0
+        for tag in dict.fromkeys(synonyms.get(t, t) for t in assets["needs"].iloc[k]):
+            rows.extend((area_codes[a], tag, 0.0, vacancies) for a in near)
+    frame = pd.DataFrame(rows, columns=[f"{level}_code", "tag", "supply", "demand"])
+    table = frame.groupby([f"{level}_code", "tag"], sort=True)[["supply", "demand"]].sum()
+    table["gap"] = table["demand"] - table["supply"]
+    table["shortfall"] = table["gap"].clip(lower=0)
+    return table

@@ -43,6 +43,23 @@ def _parser() -> argparse.ArgumentParser:
         "'partners' also names records shared with partners (default: public)",
     )
     d.add_argument(
+        "--boundaries",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an ONS boundary file (GeoJSON, GeoJSONL, GeoPackage, Shapefile), e.g. LSOA 2011 "
+        "or wards from the ONS Open Geography Portal; give it more than once for several "
+        "levels. Each asset gets the code and name of its area; the areas are drawn",
+    )
+    d.add_argument(
+        "--imd",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an English Indices of Deprivation 2019 CSV from gov.uk (File 1, or File 2 for "
+        "the domains); LSOA 2011 areas are then filled by IMD decile",
+    )
+    d.add_argument(
         "--cdn",
         action="store_true",
         help="load Leaflet from a CDN instead of inlining it (smaller file, "
@@ -57,7 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
     try:
         if args.command == "demo":
-            path = demo(args.out, audience=args.audience, self_contained=not args.cdn)
+            path = demo(
+                args.out,
+                audience=args.audience,
+                self_contained=not args.cdn,
+                boundaries=args.boundaries,
+                imd=args.imd,
+            )
             print(f"wrote {path}")
     except AssetmapError as exc:
         if args.debug:

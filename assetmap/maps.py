@@ -161,6 +161,8 @@ def _precision_text(method: str, precision: float) -> str:
         "coordinates": "from coordinates",
         "footprint": "the site's footprint",
         "postcode": "by postcode",
+        "sector": "at the centre of its postcode sector",
+        "district": "at the centre of its postcode district",
     }.get(method, f"by {method}")
     return (
         f"placed {how}, to within about {precision:,.0f} m"
@@ -214,6 +216,8 @@ def build_map(
     ),
     tiles: str | xyzservices.TileProvider | None = "Esri.WorldGrayCanvas",
     title: str = "Assets",
+    areas: gpd.GeoDataFrame | None = None,
+    area_colour: str = "imd_decile",
 ) -> folium.Map:
     """Draw a geocoded register: study boundary, macro sites, micro assets by category, legend.
 
@@ -235,6 +239,11 @@ def build_map(
         (OpenStreetMap's own tiles refuse them; CARTO's now need a key).
     title
         The legend's heading.
+    areas
+        Areas to draw under the assets (:func:`assetmap.areas.read_boundaries`), each named,
+        and filled by ``area_colour`` where they have it.
+    area_colour
+        The areas' column of IMD-style deciles (1 = most deprived) to fill them by.
 
     Returns
     -------
@@ -276,6 +285,8 @@ def build_map(
         m.add_child(tile_layer)
 
     legend: list[str] = []
+    if areas is not None and len(areas):
+        legend.extend(_area_layer(areas, area_colour).add_to_map(m))
     if polygon is not None:
         _DataLayer(
             [
@@ -406,6 +417,72 @@ def build_map(
         m.fit_bounds([[y0, x0], [y1, x1]])
     _number_elements(m.get_root())
     return m
+
+
+#: Deciles 1 (most deprived, red) to 10 (least, blue): ColorBrewer RdYlBu, 10 classes.
+DECILE_COLOURS = ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090",
+                  "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695")  # fmt: skip
+
+
+class _AreaLayer:
+    """Areas as a choropleth of deciles, with their legend lines."""
+
+    def __init__(self, features: list[dict[str, Any]], label: str, counts: dict[int, int]) -> None:
+        self.features, self.label, self.counts = features, label, counts
+
+    def add_to_map(self, m: folium.Map) -> list[str]:
+        _DataLayer(
+            self.features,
+            name=f"{self.label} ({len(self.features)})",
+            opts={
+                "style": {
+                    "color": "#555",
+                    "weight": 1,
+                    "fillOpacity": 0.35,
+                    "className": "assetmap-area",
+                }
+            },
+        ).add_to(m)
+        lines = [
+            f'<li><span class="assetmap-swatch" style="background:{DECILE_COLOURS[d - 1]}">'
+            f"</span>{_escape_html(self.label)} {d}{' (most deprived)' if d == 1 else ''}"
+            f" ({n})</li>"
+            for d, n in sorted(self.counts.items())
+        ]
+        return lines or [f"<li>{_escape_html(self.label)}</li>"]
+
+
+def _area_layer(areas: gpd.GeoDataFrame, colour: str) -> _AreaLayer:
+    shown = areas.to_crs(4326) if areas.crs is not None else areas
+    level = str(areas.attrs.get("level", "area"))
+    has = colour in shown.columns
+    label = {"imd_decile": "IMD 2019 decile"}.get(colour, _label(colour))
+    features: list[dict[str, Any]] = []
+    counts: dict[int, int] = {}
+    for code, row in shown.iterrows():
+        value = pd.to_numeric(pd.Series([row[colour]]), errors="coerce").iloc[0] if has else np.nan
+        decile = int(value) if np.isfinite(value) and 1 <= value <= 10 else None
+        rows = [["Code", str(code)]]
+        style: dict[str, Any] = {"fill": False}
+        if decile is not None:
+            rows.append([label, str(decile)])
+            style = {"fillColor": DECILE_COLOURS[decile - 1]}
+            counts[decile] = counts.get(decile, 0) + 1
+        name = row.get("area_name")
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{level}:{code}",
+                "geometry": _rounded(row.geometry),
+                "properties": {
+                    "title": str(name) if pd.notna(name) else str(code),
+                    "subtitle": level,
+                    "rows": rows,
+                    "style": style,
+                },
+            }
+        )
+    return _AreaLayer(features, label if counts else "Areas", counts)
 
 
 def _walk(element: Element) -> Iterator[Element]:

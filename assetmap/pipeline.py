@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
 
 from . import datasets
-from .geocode import geocode
+from .areas import assign_areas, read_boundaries, read_imd
+from .geocode import geocode, study_polygon
 from .maps import Audience, build_map, save_map
 
 __all__ = ["demo"]
@@ -20,6 +22,8 @@ def demo(
     *,
     audience: Audience = "public",
     self_contained: bool = True,
+    boundaries: Sequence[str | PathLike[str]] = (),
+    imd: Sequence[str | PathLike[str]] = (),
 ) -> Path:
     """Geocode the bundled Greater Icknield register and save its map.
 
@@ -31,6 +35,11 @@ def demo(
         ``"public"`` or ``"partners"``; see :func:`assetmap.build_map`.
     self_contained
         Inline every script and stylesheet so the file opens with no network.
+    boundaries
+        ONS boundary files: each asset gets its area's code and name (in the map's data), and
+        the areas that touch the study area are drawn.
+    imd
+        IoD2019 CSVs: areas whose codes they hold (LSOA 2011) are filled by IMD decile.
 
     Returns
     -------
@@ -38,7 +47,26 @@ def demo(
         The map written.
     """
     assets = geocode(datasets.sample_register())
-    m = build_map(assets, audience=audience, title="Greater Icknield assets (sample data)")
+    levels = [read_boundaries(p) for p in boundaries]
+    deprivation = read_imd(list(imd)) if imd else None
+    drawn = None
+    if levels:
+        assets = assign_areas(assets, levels)
+        study = study_polygon("greater-icknield")
+        for areas in levels:
+            if deprivation is not None:
+                known = deprivation[["imd_rank", "imd_decile"]].reindex(areas.index)
+                if known["imd_decile"].notna().any():
+                    areas = areas.join(known)
+            near = areas[areas.intersects(study)]
+            if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
+                drawn = near
+    m = build_map(
+        assets,
+        audience=audience,
+        title="Greater Icknield assets (sample data)",
+        areas=drawn,
+    )
     path = save_map(m, out, self_contained=self_contained)
     log.info("wrote the Greater Icknield demo map to %s", path)
     return path

@@ -40,3 +40,20 @@ def test_bad_option_exit_code() -> None:
     )
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_demo_takes_boundaries_and_imd(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "gi.html"
+    lsoa = shared_data / "boundaries/lsoa_2011_bgc_martinjc/lsoa11_bgc_bbox.geojson"
+    wards = shared_data / "boundaries/wards_2020_bgc_geography-bits/WD20CD_bbox.geojsonl"
+    imd = shared_data / "imd/iod2019_energy_flex/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    argv = ["demo", "--out", str(out), "--boundaries", str(lsoa), "--boundaries", str(wards),
+            "--imd", str(imd)]  # fmt: skip
+    assert main(argv) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "IMD 2019 decile 1 (most deprived)" in page
+    assert "Birmingham 053D" in page  # an LSOA the hospital campus lies in, by name
+    bad = main(["demo", "--out", str(out), "--boundaries", str(imd)])
+    assert bad == 1 and "cannot read it as a boundary file" in capsys.readouterr().err

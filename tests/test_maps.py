@@ -186,3 +186,45 @@ def test_unknown_audience_is_refused(sample_geocoded: gpd.GeoDataFrame, audience
 
     with pytest.raises(ConfigurationError, match="audience"):
         build_map(sample_geocoded, audience=audience)  # type: ignore[arg-type]
+
+
+def test_areas_drawn_by_decile_with_names_escaped(
+    sample_geocoded: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    import shapely
+
+    from assetmap.maps import DECILE_COLOURS
+
+    areas = gpd.GeoDataFrame(
+        {"area_name": ["<b>Ladywood</b>", "Soho"], "imd_decile": [1, None]},
+        index=pd.Index(["E01000001", "E01000002"], name="area_code"),
+        geometry=[shapely.box(-1.95, 52.47, -1.93, 52.49), shapely.box(-1.93, 52.47, -1.91, 52.49)],
+        crs=4326,
+    )
+    areas.attrs["level"] = "lsoa11"
+    page = _page(build_map(sample_geocoded, areas=areas), tmp_path)
+    assert "IMD 2019 decile (2)" in page  # the layer, both areas
+    assert "IMD 2019 decile 1 (most deprived) (1)" in page  # the legend counts
+    assert DECILE_COLOURS[0] in page
+    assert "<b>Ladywood</b>" not in page  # register-like text travels as escaped JSON
+
+
+def test_areas_layer_in_chromium(
+    browser: Any, sample_geocoded: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    import shapely
+
+    areas = gpd.GeoDataFrame(
+        {"area_name": ["A", "B"], "imd_decile": [1, 10]},
+        index=pd.Index(["E1", "E2"], name="area_code"),
+        geometry=[shapely.box(-1.95, 52.47, -1.93, 52.49), shapely.box(-1.93, 52.47, -1.91, 52.49)],
+        crs=4326,
+    )
+    path = save_map(
+        build_map(sample_geocoded, areas=areas), tmp_path / "areas.html", self_contained=True
+    )
+    _open(browser, path)
+    assert (
+        browser.execute_script("return document.querySelectorAll('path.assetmap-area').length") == 2
+    )
+    assert _console_errors(browser) == []

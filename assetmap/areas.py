@@ -1,0 +1,338 @@
+"""Areas: official boundaries and deprivation, and which area each asset lies in.
+
+Nothing official is bundled: users download ONS boundaries (Open Geography Portal) and the
+English Indices of Deprivation 2019 (gov.uk) and read them here, unchanged as published.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import Problem, SchemaError
+
+__all__ = [
+    "assign_areas",
+    "imd_for_lsoa21",
+    "read_boundaries",
+    "read_imd",
+    "read_lsoa_lookup",
+]
+
+log = logging.getLogger(__name__)
+
+# Published code/name columns: WD20CD/WD20NM, LSOA11CD, lsoa21_code, ward22_name, LAD24CD…
+_CODE = re.compile(r"^(?P<level>[a-z]+?)(?P<year>\d\d)(?:cd|_code)$")
+_NAME = re.compile(r"^(?P<level>[a-z]+?)(?P<year>\d\d)(?:nm|_name)$")
+_LEVELS = {"wd": "ward", "ward": "ward", "lsoa": "lsoa", "msoa": "msoa", "oa": "oa",
+           "lad": "la", "ltla": "la", "utla": "ula", "cty": "county", "rgn": "region"}  # fmt: skip
+
+
+def _problem(message: str) -> Problem:
+    return Problem(row=None, where=None, column=None, message=message)
+
+
+def _read_geo(path: Path) -> gpd.GeoDataFrame:
+    try:
+        if path.suffix.lower() in (".geojsonl", ".geojsons", ".jsonl", ".ndjson"):
+            raw = gpd.read_file(path, driver="GeoJSONSeq")
+        else:
+            raw = gpd.read_file(path)
+    except Exception as exc:  # pyogrio's errors vary by driver: one clear message instead
+        raise SchemaError(
+            str(path), [_problem(f"cannot read it as a boundary file: {exc}")]
+        ) from exc
+    if not isinstance(raw, gpd.GeoDataFrame) or raw.geometry.isna().all():
+        # a table with no shapes (a CSV, say)
+        raise SchemaError(
+            str(path), [_problem("cannot read it as a boundary file: it holds no shapes")]
+        )
+    return raw
+
+
+def read_boundaries(
+    path: str | PathLike[str],
+    *,
+    level: str | None = None,
+    code: str | None = None,
+    name: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read an ONS boundary file (GeoJSON, GeoJSONL, GeoPackage, Shapefile) as it is published.
+
+    Parameters
+    ----------
+    path
+        The file.
+    level
+        What the areas are, for the columns assets get (``lsoa11`` → ``lsoa11_code``); taken from
+        the code column's name (``LSOA11CD`` → ``lsoa11``, ``WD20CD`` → ``ward20``) when None.
+    code, name
+        The columns holding each area's code and name, for layouts not recognised (the published
+        ``…CD``/``…NM`` columns and their renamed forms such as ``lsoa21_code`` are).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Index ``area_code`` (unique), ``area_name``, geometry in EPSG:4326; ``attrs["level"]``.
+
+    Raises
+    ------
+    SchemaError
+        When no code column can be found (it lists the columns), or codes repeat.
+    """
+    path = Path(path)
+    raw = _read_geo(path)
+    columns = [c for c in raw.columns if c != raw.geometry.name]
+    lower = {c.lower(): c for c in columns}
+    problems = []
+    if code is None:
+        found = [(c, _CODE.match(c.lower())) for c in columns]
+        hits = [(c, m) for c, m in found if m and m.group("level") in _LEVELS]
+        if len(hits) != 1:
+            problems.append(
+                _problem(
+                    f"cannot tell which column holds the area codes among {columns}: "
+                    "give code= (and name=)"
+                )
+            )
+        else:
+            code = hits[0][0]
+    elif code not in raw.columns:
+        problems.append(_problem(f"no column {code!r}; it has {columns}"))
+    if problems:
+        raise SchemaError(str(path), problems)
+    assert code is not None
+    m = _CODE.match(code.lower())
+    if level is None:
+        level = f"{_LEVELS[m.group('level')]}{m.group('year')}" if m else "area"
+    if name is None and m:
+        candidates = [
+            f"{m.group('level')}{m.group('year')}nm",
+            f"{m.group('level')}{m.group('year')}_name",
+        ]
+        name = next((lower[c] for c in candidates if c in lower), None)
+    codes = raw[code].astype("str").str.strip()
+    dupes = sorted(set(codes[codes.duplicated()]))
+    if dupes:
+        raise SchemaError(str(path), [_problem(f"area codes repeat: {dupes[:10]}")])
+    geometry = raw.geometry if raw.crs is not None else raw.set_crs(4326).geometry
+    geometry = geometry.to_crs(4326)
+    fixed = shapely.make_valid(geometry.to_numpy())
+    out = gpd.GeoDataFrame(
+        {
+            "area_name": (
+                raw[name].astype("str") if name else pd.Series(pd.NA, index=raw.index, dtype="str")
+            ).to_numpy(),
+        },
+        index=pd.Index(codes.to_numpy(), name="area_code", dtype="str"),
+        geometry=fixed,
+        crs=4326,
+    )
+    out.attrs["level"] = level
+    log.info("read %d %s areas from %s", len(out), level, path)
+    return out.sort_index()
+
+
+# IoD2019 headers, as published (File 1, File 2, File 6), → short column names.
+_IMD_HEADERS: dict[str, str] = {
+    r"lsoa code \(2011\)": "lsoa11_code",
+    r"lsoa name \(2011\)": "lsoa11_name",
+    r"local authority district code \(2019\)": "la_code",
+    r"local authority district name \(2019\)": "la_name",
+    r"index of multiple deprivation \(imd\) rank.*": "imd_rank",
+    r"index of multiple deprivation \(imd\) decile.*": "imd_decile",
+    r"income rank.*": "income_rank",
+    r"income decile.*": "income_decile",
+    r"employment rank.*": "employment_rank",
+    r"employment decile.*": "employment_decile",
+    r"education, skills and training rank.*": "education_rank",
+    r"education, skills and training decile.*": "education_decile",
+    r"health deprivation and disability rank.*": "health_rank",
+    r"health deprivation and disability decile.*": "health_decile",
+    r"crime rank.*": "crime_rank",
+    r"crime decile.*": "crime_decile",
+    r"barriers to housing and services rank.*": "housing_rank",
+    r"barriers to housing and services decile.*": "housing_decile",
+    r"living environment rank.*": "environment_rank",
+    r"living environment decile.*": "environment_decile",
+    r"total population: mid 2015.*": "population",
+    r"dependent children aged 0-15: mid 2015.*": "children",
+    r"population aged 16-59: mid 2015.*": "population_16_59",
+    r"older population aged 60 and over: mid 2015.*": "population_60_plus",
+    r"working age population 18-59/64.*": "working_age",
+}
+
+
+def read_imd(path: str | PathLike[str] | Sequence[str | PathLike[str]]) -> pd.DataFrame:
+    """Read English Indices of Deprivation 2019 CSVs with their published headers.
+
+    Parameters
+    ----------
+    path
+        One file or several (File 1: IMD rank and decile; File 2: the domains; File 6:
+        population denominators), joined on the LSOA 2011 code. Thousands separators ("3,924")
+        are read as numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``lsoa11_code``; ``lsoa11_name``, ``la_code``, ``la_name`` and whichever of
+        ``imd_rank``, ``imd_decile`` (1 = most deprived 10 %), the domains' ``*_rank`` /
+        ``*_decile`` and the populations the files hold.
+    """
+    paths = [path] if isinstance(path, str | PathLike) else list(path)
+    frames = []
+    for p in map(Path, paths):
+        raw = pd.read_csv(p, dtype="str", encoding="utf-8-sig", keep_default_na=False)
+        names: dict[str, str] = {}
+        for column in raw.columns:
+            key = " ".join(column.lower().split())
+            hit = next(
+                (short for pattern, short in _IMD_HEADERS.items() if re.fullmatch(pattern, key)),
+                None,
+            )
+            if hit:
+                names[column] = hit
+        if "lsoa11_code" not in names.values():
+            raise SchemaError(
+                str(p),
+                [
+                    _problem(
+                        "no 'LSOA code (2011)' column: not an IoD2019 file? "
+                        f"It has {list(raw.columns)[:6]}"
+                    )
+                ],
+            )
+        frame = raw[list(names)].rename(columns=names).set_index("lsoa11_code")
+        for column in frame.columns:
+            if column.endswith(("_rank", "_decile")) or column.startswith(
+                ("population", "children", "working")
+            ):
+                frame[column] = pd.to_numeric(
+                    frame[column].str.replace(",", ""), errors="coerce"
+                ).astype("Int64")
+        frames.append(frame)
+    out = frames[0]
+    for frame in frames[1:]:
+        out = (
+            out.combine_first(frame)
+            if set(frame.columns) <= set(out.columns)
+            else out.join(frame[[c for c in frame.columns if c not in out.columns]], how="outer")
+        )
+    log.info("read deprivation for %d LSOAs", len(out))
+    return out.sort_index()
+
+
+def read_lsoa_lookup(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read a lookup between LSOA 2011 and LSOA 2021 (ONS ``LSOA11CD,LSOA21CD,CHGIND`` or the
+    renamed ``lsoa11_code,lsoa21_code,change_code``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa11_code``, ``lsoa21_code``, ``change`` (U unchanged, S split, M merged, X
+        redrawn), one row per pair.
+    """
+    raw = pd.read_csv(path, dtype="str", encoding="utf-8-sig", keep_default_na=False)
+    lower = {c.lower(): c for c in raw.columns}
+    pick = {
+        "lsoa11_code": ("lsoa11cd", "lsoa11_code"),
+        "lsoa21_code": ("lsoa21cd", "lsoa21_code"),
+        "change": ("chgind", "change_code"),
+    }
+    chosen = {k: next((lower[n] for n in names if n in lower), None) for k, names in pick.items()}
+    missing = [k for k, v in chosen.items() if v is None and k != "change"]
+    if missing:
+        raise SchemaError(
+            str(path), [_problem(f"no {m} column; it has {list(raw.columns)}") for m in missing]
+        )
+    out = pd.DataFrame({k: raw[v] if v else pd.NA for k, v in chosen.items()})
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def imd_for_lsoa21(imd: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """IMD 2019 (published for LSOA 2011) carried to LSOA 2021 through a lookup.
+
+    An LSOA 2021 that was unchanged or split from one LSOA 2011 takes its values; one merged
+    from several takes the most deprived (lowest rank and decile), so that no deprived part is
+    hidden. ``imd_from`` lists the LSOA 2011 codes behind each row.
+    """
+    joined = lookup.merge(imd, left_on="lsoa11_code", right_index=True, how="inner")
+    numeric = [c for c in imd.columns if c.endswith(("_rank", "_decile"))]
+    grouped = joined.groupby("lsoa21_code", sort=True)
+    out = grouped[numeric].min()
+    out["imd_from"] = grouped["lsoa11_code"].agg(lambda s: ";".join(sorted(s)))
+    out.index.name = "lsoa21_code"
+    return out
+
+
+def assign_areas(
+    assets: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | Sequence[gpd.GeoDataFrame] | Mapping[str, gpd.GeoDataFrame],
+) -> gpd.GeoDataFrame:
+    """The code and name of the area each asset lies in, for one level or several.
+
+    Parameters
+    ----------
+    assets
+        Geocoded assets (every row comes back, same index and order).
+    areas
+        Boundaries from :func:`read_boundaries` (their ``attrs["level"]`` names the columns), a
+        list of them, or a mapping level → boundaries.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The assets with ``<level>_code`` and ``<level>_name`` for each level; an asset on the
+        edge between two areas goes to the one whose code sorts first (the same every run); one
+        outside every area (or not placed) gets none, and ``area_note`` says so.
+    """
+    if isinstance(areas, gpd.GeoDataFrame):
+        levels = {areas.attrs.get("level", "area"): areas}
+    elif isinstance(areas, Mapping):
+        levels = dict(areas)
+    else:
+        levels = {a.attrs.get("level", f"area{k}"): a for k, a in enumerate(areas)}
+    out = assets.copy()
+    points = assets.geometry.to_numpy()
+    placed = ~shapely.is_missing(points) & ~shapely.is_empty(points)
+    notes: list[list[str]] = [[] for _ in range(len(assets))]
+    for level, polygons in levels.items():
+        polygons = polygons.to_crs(4326) if polygons.crs is not None else polygons
+        codes = np.asarray(polygons.index.astype("str"), dtype=object)
+        names = (
+            polygons["area_name"].to_numpy(dtype=object)
+            if "area_name" in polygons
+            else np.full(len(polygons), None)
+        )
+        tree = shapely.STRtree(polygons.geometry.to_numpy())
+        where = np.flatnonzero(placed)
+        p, a = tree.query(points[where], predicate="intersects")
+        chosen = pd.DataFrame({"point": where[p], "code": codes[a], "at": a})
+        chosen = chosen.sort_values(["point", "code"]).drop_duplicates("point")
+        code_col = np.full(len(assets), None, dtype=object)
+        name_col = np.full(len(assets), None, dtype=object)
+        code_col[chosen["point"].to_numpy()] = chosen["code"].to_numpy()
+        name_col[chosen["point"].to_numpy()] = names[chosen["at"].to_numpy()]
+        out[f"{level}_code"] = pd.Series(code_col, index=assets.index, dtype="str")
+        out[f"{level}_name"] = pd.Series(name_col, index=assets.index, dtype="str")
+        for i in np.flatnonzero(pd.isna(code_col)):
+            notes[i].append(
+                f"outside every {level} area" if placed[i] else f"not placed: no {level}"
+            )
+    out["area_note"] = pd.Series(
+        ["; ".join(n) if n else None for n in notes], index=assets.index, dtype="str"
+    )
+    missed = sum(bool(n) for n in notes)
+    log.info(
+        "assigned %d assets to %s; %d outside or unplaced", len(assets), ", ".join(levels), missed
+    )
+    return out

@@ -1,0 +1,191 @@
+"""Official boundaries and deprivation: the real ONS and IoD2019 files load unchanged, assets land
+in the right areas, and question 3 (link deserts) is answered on the bundled register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from assetmap import analysis, datasets, find_links, geocode
+from assetmap.areas import assign_areas, imd_for_lsoa21, read_boundaries, read_imd, read_lsoa_lookup
+from assetmap.errors import GeocodingWarning, SchemaError
+from tests.registers import register
+
+BOUNDARIES = "boundaries"
+FILES = {
+    "wards_2020_bgc_geography-bits/WD20CD_bbox.geojson": ("ward20", 38, "Abbey"),
+    "wards_2020_bgc_geography-bits/WD20CD_bbox.geojsonl": ("ward20", 38, "Abbey"),
+    "lsoa_2011_bgc_martinjc/lsoa11_bgc_bbox.geojson": ("lsoa11", 350, None),
+    "geographr_bsc/boundaries_lsoa11_bbox.geojson": ("lsoa11", 346, None),
+    "geographr_bsc/boundaries_lsoa21_bbox.geojson": ("lsoa21", 364, None),
+    "geographr_bsc/boundaries_wards22_bbox.geojson": ("ward22", 50, None),
+    "geographr_bsc/boundaries_ltla24_bbox.geojson": ("la24", 3, "Birmingham"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_every_real_boundary_file_loads_unchanged(shared_data: Path, name: str) -> None:
+    level, count, first = FILES[name]
+    areas = read_boundaries(shared_data / BOUNDARIES / name)
+    assert areas.attrs["level"] == level and len(areas) == count
+    assert areas.index.is_unique and areas.index.name == "area_code"
+    assert areas.crs.to_epsg() == 4326 and areas.geometry.is_valid.all()
+    assert areas["area_name"].notna().all()
+    if first is not None:
+        assert first in set(areas["area_name"])
+
+
+def test_hospitals_land_in_their_wards(shared_data: Path) -> None:
+    wards = read_boundaries(
+        shared_data / BOUNDARIES / "wards_2020_bgc_geography-bits/WD20CD_bbox.geojson"
+    )
+    placed = geocode(
+        register(asset_id=["mmuh", "city"], postcode=["B66 2QT", "B18 7QH"]), study_area=None
+    )
+    out = assign_areas(placed, wards)
+    assert out["ward20_name"].tolist() == ["Soho and Victoria", "Soho & Jewellery Quarter"]
+    assert out["area_note"].isna().all()
+
+
+def test_every_lsoa_of_birmingham_and_sandwell_finds_its_imd_decile(shared_data: Path) -> None:
+    lsoa = read_boundaries(
+        shared_data / BOUNDARIES / "lsoa_2011_bgc_martinjc/lsoa11_bgc_bbox.geojson"
+    )
+    imd = read_imd(sorted((shared_data / "imd/iod2019_energy_flex").glob("File_*.csv")))
+    assert len(imd) == 833
+    ours = lsoa[lsoa["area_name"].str.match(r"^(Birmingham|Sandwell) ")]
+    joined = ours.join(imd[["imd_decile", "imd_rank"]])
+    assert len(ours) > 300 and joined["imd_decile"].between(1, 10).all()
+    # the published numbers, thousands separators and all: Birmingham 067A, rank "3,924", decile 2
+    assert imd.loc["E01008881", ["imd_rank", "imd_decile"]].tolist() == [3924, 2]
+    assert imd.loc["E01008881", "income_decile"] == 2 and imd.loc["E01008881", "population"] == 1642
+
+
+def test_lsoa_2011_to_2021(shared_data: Path) -> None:
+    folder = shared_data / BOUNDARIES / "geographr_bsc"
+    lookup = read_lsoa_lookup(folder / "lookup_lsoa11_lsoa21_ltla22_bham_dudley_sandwell.csv")
+    assert set(lookup["change"]) <= {"U", "S", "M", "X"}
+    imd = read_imd(
+        shared_data / "imd/iod2019_energy_flex/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    )
+    carried = imd_for_lsoa21(imd, lookup)
+    lsoa21 = read_boundaries(folder / "boundaries_lsoa21_bbox.geojson")
+    inside = lsoa21[lsoa21["area_name"].str.match(r"^(Birmingham|Sandwell) ")]
+    assert inside.join(carried["imd_decile"])["imd_decile"].notna().all()
+    merged = lookup[lookup["change"] == "M"]["lsoa21_code"].iloc[0]
+    parts = lookup.loc[lookup["lsoa21_code"] == merged, "lsoa11_code"]
+    assert carried.loc[merged, "imd_rank"] == imd.loc[parts, "imd_rank"].min()  # most deprived
+
+
+def test_edges_outside_and_unplaced(tmp_path: Path) -> None:
+    # two squares sharing the edge x = 1; the code that sorts first takes a point on the edge
+    areas = gpd.GeoDataFrame(
+        {"WD99CD": ["E05000002", "E05000001"], "WD99NM": ["East", "West"]},
+        geometry=[shapely.box(1, 51, 2, 52), shapely.box(0, 51, 1, 52)],
+        crs=4326,
+    )
+    path = tmp_path / "wards.gpkg"
+    areas.to_file(path)
+    wards = read_boundaries(path)
+    with pytest.warns(GeocodingWarning, match="1 of 5"):
+        assets = geocode(
+            register(latitude=[51.5, 51.5, 51.5, 40.0, None], longitude=[0.5, 1.0, 1.5, 0.5, None]),
+            study_area=None,
+        )
+    out = assign_areas(assets, wards)
+    assert out["ward99_name"].tolist()[:3] == ["West", "West", "East"]
+    assert list(out.index) == list(assets.index)
+    assert (
+        pd.isna(out.loc["a3", "ward99_code"])
+        and "outside every ward99 area" in out.loc["a3", "area_note"]
+    )
+    assert "not placed" in out.loc["a4", "area_note"]
+
+
+def test_unknown_layouts_say_what_to_give(tmp_path: Path) -> None:
+    path = tmp_path / "zones.geojson"
+    gpd.GeoDataFrame({"zone": ["z1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(path)
+    with pytest.raises(SchemaError, match="give code="):
+        read_boundaries(path)
+    zones = read_boundaries(path, code="zone", level="zone")
+    assert zones.attrs["level"] == "zone" and list(zones.index) == ["z1"]
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="not an IoD2019 file"):
+        read_imd(other)
+
+
+def test_question_3_link_deserts_on_the_real_lsoas(shared_data: Path) -> None:
+    lsoa = read_boundaries(
+        shared_data / BOUNDARIES / "lsoa_2011_bgc_martinjc/lsoa11_bgc_bbox.geojson"
+    )
+    imd = read_imd(
+        shared_data / "imd/iod2019_energy_flex/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    )
+    placed = assign_areas(geocode(datasets.sample_register()), lsoa)
+    links = find_links(placed, between=("micro", "macro"), max_distance_m=1200)
+    deserts = analysis.link_deserts(placed, links, level="lsoa11", imd=imd)
+    # worked by hand: LSOAs holding micro assets, minus those where one of them has a link to
+    # a macro asset; most deprived first
+    micro = placed[placed["kind"] == "micro"]
+    linked = set(links["source"].astype(str)) | set(links["target"].astype(str))
+    with_assets = set(micro["lsoa11_code"])
+    reached = set(micro.loc[micro.index.isin(linked), "lsoa11_code"])
+    assert set(deserts.index) == with_assets - reached
+    assert list(deserts.index) == [
+        "E01010054", "E01010063", "E01009345", "E01009153", "E01009346", "E01010046",
+        "E01009348", "E01010055", "E01033564",
+    ]  # fmt: skip
+    assert deserts["imd_decile"].tolist() == [1, 1, 1, 1, 2, 2, 2, 3, 4]
+    assert deserts.loc["E01010054", "name"] == "Sandwell 028A"
+    summary = analysis.area_summary(placed, links, level="lsoa11", imd=imd)
+    assert summary["assets"].sum() == len(placed)
+    assert (summary.loc[list(deserts.index), "linked_share"] < 1).all()
+    assert summary.loc["E01009143", "micro"] == 14
+
+
+def test_skills_mismatch_and_anchor_deserts_by_hand(tmp_path: Path) -> None:
+    # two 1 km squares in British National Grid, West and East; a hospital needing 5 nurses and
+    # 2 cleaners sits in West; West has 3 nurses (one resident counting 2 people), East has one
+    # cleaner; a depot needing drivers has nobody near it
+    from assetmap.crs import to_lonlat
+
+    def square(x0: float) -> shapely.Polygon:
+        xs = [x0, x0 + 1000, x0 + 1000, x0, x0]
+        ys = [286000, 286000, 287000, 287000, 286000]
+        lon, lat = to_lonlat(xs, ys, "EPSG:27700")
+        return shapely.Polygon(zip(lon, lat, strict=True))
+
+    path = tmp_path / "areas.geojson"
+    gpd.GeoDataFrame(
+        {"WD99CD": ["W", "E"], "WD99NM": ["West", "East"]},
+        geometry=[square(400000), square(401000)],
+        crs=4326,
+    ).to_file(path)
+    areas = read_boundaries(path)
+    assets = geocode(
+        register(
+            asset_id=["hospital", "nurse-a", "nurse-b", "nurses", "cleaner", "depot"],
+            kind=["macro", "micro", "micro", "micro", "micro", "macro"],
+            category=["anchor_institution", "individual", "individual", "individual",
+                      "economic", "anchor_institution"],
+            offers=["jobs", "nursing", "nursing", "nursing", "cleaning", "jobs"],
+            needs=["nursing; cleaning", None, None, None, None, "drivers"],
+            capacity=[5, 1, None, 2, 10, 3],
+            easting=[400500, 400200, 400800, 400400, 401500, 410000],
+            northing=[286500] * 6,
+        ),
+        study_area=None,
+    )  # fmt: skip
+    table = analysis.skills_mismatch(assets, areas, reach_m=1200)
+    # the hospital reaches both squares (East's nearest edge is 500 m away); the depot neither
+    assert table.loc[("W", "nursing")].tolist() == [4.0, 5.0, 1.0, 1.0]  # 1 + 1 + 2 people
+    assert table.loc[("W", "cleaning")].tolist() == [0.0, 5.0, 5.0, 5.0]
+    assert table.loc[("E", "cleaning")].tolist() == [1.0, 5.0, 4.0, 4.0]  # a firm counts once
+    assert ("W", "drivers") not in table.index
+    links = find_links(assets, between=("micro", "macro"), max_distance_m=1200)
+    assert list(analysis.anchor_deserts(assets, links).index) == ["depot"]
