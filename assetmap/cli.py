@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         "the domains); LSOA 2011 areas are then filled by IMD decile",
     )
     d.add_argument(
+        "--streets",
+        metavar="FILE",
+        help="a street graph for the area (GraphML as osmnx saves it, or an OpenStreetMap "
+        ".osm file with osmnx installed); the hospital's and other sites' 5-, 10- and "
+        "15-minute walks are drawn",
+    )
+    d.add_argument(
         "--cdn",
         action="store_true",
         help="load Leaflet from a CDN instead of inlining it (smaller file, "
@@ -80,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 self_contained=not args.cdn,
                 boundaries=args.boundaries,
                 imd=args.imd,
+                streets=args.streets,
             )
             print(f"wrote {path}")
     except AssetmapError as exc:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ from scipy.spatial import cKDTree
 from .crs import from_lonlat, metric_crs
 from .errors import ConfigurationError, Problem, SchemaError
 from .schema import CATEGORIES, KINDS, normalise_tags
+
+if TYPE_CHECKING:
+    from .network import StreetGraph
 
 __all__ = ["LINK_COLUMNS", "find_links", "projected"]
 
@@ -412,6 +415,7 @@ def find_links(
     weights: str | pd.Series | None = None,
     weight_on: str | None = None,
     crs: str | None = None,
+    streets: StreetGraph | None = None,
 ) -> pd.DataFrame:
     """Links between geocoded assets: close pairs, or offers that meet needs close enough.
 
@@ -451,6 +455,11 @@ def find_links(
     crs
         The metric CRS for distances; chosen for the assets (British National Grid in Great
         Britain, UTM elsewhere) when None.
+    streets
+        A street graph (:mod:`assetmap.network`): links with a macro-asset at one end are then
+        measured on foot, from the site's nearest entrance, in ``walk_m``; they count only
+        within ``max_distance_m`` walked, and the ``proximity`` factor uses the walk. Links
+        between two micro-assets keep the straight line.
 
     Returns
     -------
@@ -503,14 +512,20 @@ def find_links(
             i, j, d = _unordered(np.r_[i, i2], np.r_[j, j2], np.r_[d, d2])
         near = d <= max_distance_m
         i, j, d = i[near], j[near], d[near]
+    walk = None
+    if streets is not None:
+        walk = _walks(assets, i, j, streets, max_distance_m)
+        # a pair with a macro-asset at one end is close only if it is close on foot
+        reachable = np.isfinite(walk) | ~_macro_end(assets, i, j)
+        i, j, d, walk = i[reachable], j[reachable], d[reachable], walk[reachable]
     weight, label = _weights(assets, weights, weight_on)
     decay_at = decay_m if decay_m is not None else max_distance_m / 2
     if kind == "proximity":
-        out = _proximity_table(p, i, j, d, weight, decay, max_distance_m, decay_at)
+        out = _proximity_table(p, i, j, d, weight, decay, max_distance_m, decay_at, walk)
     else:
         out = _opportunity_table(
             assets, p, i, j, d, weight, label, _vocabulary(vocabulary), decay, max_distance_m,
-            decay_at,
+            decay_at, walk,
         )  # fmt: skip
     out.attrs = {
         "crs": p.crs,
@@ -525,6 +540,30 @@ def find_links(
     return out
 
 
+def _macro_end(assets: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    macro = (assets["kind"].astype("str") == "macro").to_numpy()
+    return np.asarray(macro[i] | macro[j], dtype=bool)
+
+
+def _walks(
+    assets: pd.DataFrame, i: np.ndarray, j: np.ndarray, streets: StreetGraph, max_m: float
+) -> np.ndarray:
+    """Walking distance of each pair with a macro-asset at one end (NaN for the others, and for
+    pairs further apart on foot than ``max_m``)."""
+    from .network import walk_distances
+
+    walks = walk_distances(assets, streets, max_m=max_m)
+    n = len(assets)
+    at = pd.Index(assets.index.astype("str"))
+    s = at.get_indexer(walks["source"].astype("str"))
+    t = at.get_indexer(walks["target"].astype("str"))
+    known = pd.Series(walks["walk_m"].to_numpy(float), index=pd.Index(s.astype(np.int64) * n + t))
+    known = known[~known.index.duplicated()]
+    forward = known.reindex(i.astype(np.int64) * n + j).to_numpy()
+    backward = known.reindex(j.astype(np.int64) * n + i).to_numpy()
+    return np.asarray(np.where(np.isfinite(forward), forward, backward), dtype="float64")
+
+
 def _proximity_table(
     p: Projected,
     i: np.ndarray,
@@ -534,6 +573,7 @@ def _proximity_table(
     decay: Decay,
     max_distance_m: float,
     decay_m: float,
+    walk: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Proximity links in the order the spatial index gives them (the same order every run).
 
@@ -542,12 +582,15 @@ def _proximity_table(
     """
     n = len(i)
     d = np.round(d, 2)
-    prox = np.round(_decayed(d, decay, max_distance_m, decay_m), 6)
+    apart = d if walk is None else np.where(np.isfinite(walk), walk, d)
+    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
     w = np.round(weight[i] * weight[j], 6) if (weight != 1).any() else np.ones(n)
-    metres = np.round(d).astype(np.int64)
+    metres = np.round(apart).astype(np.int64)
     top = int(metres.max(initial=0)) + 1
+    on_foot = np.zeros(n, dtype=bool) if walk is None else np.isfinite(walk)
+    words = [f"{m:,} m apart" for m in range(top)] + [f"{m:,} m walk" for m in range(top)]
     reason = pd.Categorical.from_codes(
-        metres, dtype=pd.CategoricalDtype([f"{m:,} m apart" for m in range(top)]), validate=False
+        metres + on_foot * top, dtype=pd.CategoricalDtype(words), validate=False
     )
     matched = np.empty(n, dtype=object)
     matched.fill(())
@@ -558,6 +601,7 @@ def _proximity_table(
             "target": pd.Categorical.from_codes(j, dtype=ids, validate=False),
             "kind": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=_KINDS),
             "distance_m": d,
+            **({"walk_m": np.round(walk, 2)} if walk is not None else {}),
             "matched": matched,
             "met": matched,
             "match": np.full(n, np.nan),
@@ -593,21 +637,26 @@ def _opportunity_table(
     decay: Decay,
     max_distance_m: float,
     decay_m: float,
+    walk: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Opportunity links, both ways round each close pair, best score first."""
     tags = _tags(assets, vocabulary)
     offerer = np.r_[i, j]
     needer = np.r_[j, i]
     dist = np.r_[d, d]
+    walked = np.r_[walk, walk] if walk is not None else np.full(len(dist), np.nan)
     which, share, named, needed = _matches(tags, offerer, needer)
     o, n_, dd = offerer[which], needer[which], np.round(dist[which], 2)
-    prox = np.round(_decayed(dd, decay, max_distance_m, decay_m), 6)
+    ww_ = np.round(walked[which], 2)
+    apart = np.where(np.isfinite(ww_), ww_, dd)
+    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
     w = np.round(weight[o] * weight[n_], 6)
     match = np.round(share, 6)
     score = np.round(match * prox * w, 6)
     reasons = [
-        f"offers {', '.join(m)}; {x:,.0f} m" + (f"; {label} ×{ww:g}" if label else "")
-        for m, x, ww in zip(named, dd, w, strict=True)
+        f"offers {', '.join(m)}; {x:,.0f} m{' walk' if foot else ''}"
+        + (f"; {label} ×{ww:g}" if label else "")
+        for m, x, foot, ww in zip(named, apart, np.isfinite(ww_), w, strict=True)
     ]
     matched, met = _objects(named), _objects(needed)
     ids = p.id_dtype
@@ -617,6 +666,7 @@ def _opportunity_table(
             "target": pd.Categorical.from_codes(n_, dtype=ids, validate=False),
             "kind": pd.Categorical.from_codes(np.ones(len(o), dtype=np.int8), dtype=_KINDS),
             "distance_m": dd,
+            **({"walk_m": ww_} if walk is not None else {}),
             "matched": matched,
             "met": met,
             "match": match,

@@ -218,6 +218,7 @@ def build_map(
     title: str = "Assets",
     areas: gpd.GeoDataFrame | None = None,
     area_colour: str = "imd_decile",
+    catchments: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Draw a geocoded register: study boundary, macro sites, micro assets by category, legend.
 
@@ -244,6 +245,8 @@ def build_map(
         and filled by ``area_colour`` where they have it.
     area_colour
         The areas' column of IMD-style deciles (1 = most deprived) to fill them by.
+    catchments
+        Walking catchments (:func:`assetmap.network.catchments`), drawn as bands of minutes.
 
     Returns
     -------
@@ -287,6 +290,8 @@ def build_map(
     legend: list[str] = []
     if areas is not None and len(areas):
         legend.extend(_area_layer(areas, area_colour).add_to_map(m))
+    if catchments is not None and len(catchments):
+        legend.extend(_catchment_layer(catchments, m))
     if polygon is not None:
         _DataLayer(
             [
@@ -483,6 +488,40 @@ def _area_layer(areas: gpd.GeoDataFrame, colour: str) -> _AreaLayer:
             }
         )
     return _AreaLayer(features, label if counts else "Areas", counts)
+
+
+#: Walking bands, nearest first: the darker, the closer.
+CATCHMENT_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
+
+
+def _catchment_layer(catchments: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
+    """Walking catchments, the longest walk drawn first so that nearer bands lie on top."""
+    shown = catchments.to_crs(4326).sort_values(["minutes", "asset_id"], ascending=[False, True])
+    bands = sorted(set(shown["minutes"]))
+    colour = {b: CATCHMENT_COLOURS[min(k, len(CATCHMENT_COLOURS) - 1)] for k, b in enumerate(bands)}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": _rounded(row.geometry),
+            "properties": {
+                "title": f"{row['minutes']:g}-minute walk",
+                "subtitle": str(row["asset_id"]),
+                "rows": [["Walk", f"up to {row['walk_m']:,.0f} m"]],
+                "style": {"fillColor": colour[row["minutes"]], "color": colour[row["minutes"]]},
+            },
+        }
+        for _, row in shown.iterrows()
+    ]
+    _DataLayer(
+        features,
+        name=f"Walking catchments ({len(bands)} bands)",
+        opts={"style": {"weight": 1, "fillOpacity": 0.25, "className": "assetmap-catchment"}},
+    ).add_to(m)
+    return [
+        f'<li><span class="assetmap-swatch" style="background:{colour[b]}"></span>'
+        f"{b:g}-minute walk</li>"
+        for b in bands
+    ]
 
 
 def _walk(element: Element) -> Iterator[Element]:

@@ -11,6 +11,7 @@ from . import datasets
 from .areas import assign_areas, read_boundaries, read_imd
 from .geocode import geocode, study_polygon
 from .maps import Audience, build_map, save_map
+from .network import catchments, read_street_graph
 
 __all__ = ["demo"]
 
@@ -24,6 +25,7 @@ def demo(
     self_contained: bool = True,
     boundaries: Sequence[str | PathLike[str]] = (),
     imd: Sequence[str | PathLike[str]] = (),
+    streets: str | PathLike[str] | None = None,
 ) -> Path:
     """Geocode the bundled Greater Icknield register and save its map.
 
@@ -40,6 +42,9 @@ def demo(
         the areas that touch the study area are drawn.
     imd
         IoD2019 CSVs: areas whose codes they hold (LSOA 2011) are filled by IMD decile.
+    streets
+        A street graph (GraphML as osmnx saves it, or OpenStreetMap XML with osmnx): the macro
+        sites' 5-, 10- and 15-minute walking catchments are drawn.
 
     Returns
     -------
@@ -61,11 +66,13 @@ def demo(
             near = areas[areas.intersects(study)]
             if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
                 drawn = near
+    walking = catchments(assets, read_street_graph(streets)) if streets is not None else None
     m = build_map(
         assets,
         audience=audience,
         title="Greater Icknield assets (sample data)",
         areas=drawn,
+        catchments=walking,
     )
     path = save_map(m, out, self_contained=self_contained)
     log.info("wrote the Greater Icknield demo map to %s", path)
