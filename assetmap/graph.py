@@ -31,6 +31,7 @@ import shapely
 
 from .errors import SchemaError
 from .links import Projected, _problem, projected
+from .privacy import Audience, Published, publish, write_audit
 
 __all__ = ["graph_from_assets", "graph_from_gdfs", "graph_to_gdfs", "save_graph"]
 
@@ -294,31 +295,62 @@ def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Fields of non-public assets that leave in no file (the privacy issue adds audiences).
-_PRIVATE_FIELDS = (
-    "name", "description", "address", "postcode", "latitude", "longitude", "easting",
-    "northing", "footprint", "x", "y", "source", "geocode_note",
-)  # fmt: skip
+def _shareable(G: nx.MultiGraph, audience: Audience, k: int) -> tuple[nx.MultiGraph, Published]:
+    """The graph as an audience may see it (see :func:`assetmap.privacy.publish`).
+
+    Records shown exactly keep the allowed fields and their place; records shown coarsely
+    become ``<category>-<n>`` nodes at their coarse point with only their kind and category;
+    private records and their edges are left out; edges to a coarse record lose their tags and
+    reasons.
+    """
+    crs = G.graph.get("crs")
+    nodes, edges = graph_to_gdfs(G)
+    frame = nodes.to_crs(4326) if crs else nodes.set_crs(4326, allow_override=True)
+    frame = frame.drop(columns=[c for c in ("x", "y") if c in frame.columns])
+    if "privacy" not in frame.columns:
+        frame["privacy"] = "private"  # nothing says it may be shown: it is not
+    links = edges.reset_index()
+    # an opportunity's direction (its "source"/"target" attributes) becomes the row's order
+    directed = links["source"].notna() if "source" in links else pd.Series(False, index=links.index)
+    if directed.any():
+        flip = directed & (links["source"].astype("str") != links["u"].astype("str"))
+        links.loc[flip, ["u", "v"]] = links.loc[flip, ["v", "u"]].to_numpy()
+    links = links.drop(columns=[c for c in ("source", "target") if c in links.columns])
+    links = links.rename(columns={"u": "source", "v": "target"})
+    links["directed"] = directed.to_numpy()
+    shown = publish(frame, audience=audience, k=k, links=links)
+    H = nx.MultiGraph()
+    H.graph.update({"crs": crs, "audience": audience})
+    metric = shown.assets.to_crs(crs) if crs else shown.assets
+    for published_id, row in shown.assets.drop(columns="geometry").iterrows():
+        attrs = {c: _safe(v) for c, v in row.items() if _kept(v) or isinstance(v, list)}
+        point = metric.geometry.loc[published_id]
+        if point is not None and not point.is_empty:
+            attrs["x"], attrs["y"] = float(point.x), float(point.y)
+        H.add_node(str(published_id), **attrs)
+    if shown.links is not None:
+        for record in shown.links.drop(columns=["geometry"], errors="ignore").to_dict("records"):
+            u, v, key = record.pop("source"), record.pop("target"), record.pop("key", None)
+            directed = bool(record.pop("directed", False))
+            attrs = {c: _safe(val) for c, val in record.items() if _kept(val)}
+            attrs = {c: val for c, val in attrs.items() if val is not None and val != []}
+            if directed:
+                attrs["source"], attrs["target"] = u, v
+            H.add_edge(u, v, key=key, **attrs)
+    return H, shown
 
 
-def _shareable(G: nx.MultiGraph) -> nx.MultiGraph:
-    """A copy without the names, words and places of assets that are not public."""
-    H = G.copy()
-    for _, data in H.nodes(data=True):
-        if data.get("privacy") != "public":
-            for field in _PRIVATE_FIELDS:
-                data.pop(field, None)
-    return H
+def save_graph(
+    G: nx.MultiGraph, path: str | PathLike[str], *, audience: Audience = "public", k: int = 5
+) -> Path:
+    """Write the graph for an audience: GraphML (Gephi, yEd), GEXF, or a GeoPackage of nodes
+    and edges, with its audit beside it.
 
-
-def save_graph(G: nx.MultiGraph, path: str | PathLike[str]) -> Path:
-    """Write the graph to GraphML (Gephi, yEd), GEXF or a GeoPackage of nodes and edges.
-
-    Assets that are not ``public`` leave without their name, words or place: only their kind,
-    category and tags travel.
+    Only what :func:`assetmap.privacy.publish` lets the audience see is written: private
+    records never, records shown coarsely as their category at a coarse point.
     """
     path = Path(path)
-    H = _shareable(G)
+    H, shown = _shareable(G, audience, k)
     suffix = path.suffix.lower()
     if suffix in (".graphml", ".gexf"):
         F = nx.MultiGraph()
@@ -336,5 +368,6 @@ def save_graph(G: nx.MultiGraph, path: str | PathLike[str]) -> Path:
             flat.to_file(path, layer=layer, driver="GPKG")
     else:
         raise SchemaError(str(path), [_problem("save_graph writes .graphml, .gexf or .gpkg files")])
+    write_audit(shown, path)
     log.info("wrote %s", path)
     return path

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from .errors import Problem, SchemaError
+from .privacy import Audience, publish, write_audit
 from .schema import (
     ALIASES,
     ASSET_COLUMNS,
@@ -302,8 +303,16 @@ def _to_text_frame(assets: gpd.GeoDataFrame) -> pd.DataFrame:
     """Lists as JSON text and footprints as WKT, for formats with one geometry and no lists."""
     out = pd.DataFrame(assets.drop(columns=[assets.geometry.name]))
     for col in TAG_COLUMNS:
-        out[col] = out[col].map(lambda tags: json.dumps(list(tags), ensure_ascii=False))
-    out["footprint"] = _wkt(assets["footprint"])
+        if col in out:
+            out[col] = out[col].map(
+                lambda tags: (
+                    json.dumps(list(tags), ensure_ascii=False)
+                    if isinstance(tags, list | tuple | np.ndarray)
+                    else tags
+                )
+            )
+    if "footprint" in out:
+        out["footprint"] = _wkt(assets["footprint"])
     return out
 
 
@@ -317,7 +326,9 @@ def save_assets(
     assets: pd.DataFrame,
     path: str | PathLike[str],
     *,
-    driver: Literal["csv", "geojson", "gpkg", "parquet"] | None = None,
+    driver: Literal["csv", "geojson", "gpkg", "parquet", "xlsx"] | None = None,
+    audience: Audience | None = None,
+    k: int = 5,
 ) -> Path:
     """Write a register so that :func:`read_assets` reads back an equal frame.
 
@@ -328,7 +339,13 @@ def save_assets(
     path
         Where to write; the format follows the suffix unless ``driver`` is given.
     driver
-        ``"csv"``, ``"geojson"``, ``"gpkg"`` or ``"parquet"`` (GeoParquet).
+        ``"csv"``, ``"geojson"``, ``"gpkg"``, ``"parquet"`` (GeoParquet) or ``"xlsx"``.
+    audience
+        Write only what this audience may see (``"public"`` or ``"partners"``, see
+        :func:`assetmap.privacy.publish`), with an audit file beside it; the whole register
+        when None (for the analyst's own use: it holds personal data).
+    k
+        With ``audience``: counts below this are suppressed in the audit.
 
     Returns
     -------
@@ -342,8 +359,16 @@ def save_assets(
         if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets
         else assets
     )
+    published = None
+    if audience is not None:
+        published = publish(gdf, audience=audience, k=k)
+        gdf = published.assets
     gdf = gdf.reset_index()
-    if fmt == "parquet":
+    if fmt == "xlsx":
+        sheet = _to_text_frame(gdf)
+        sheet["geometry"] = _wkt(gdf.geometry)
+        sheet.to_excel(path, index=False, sheet_name="assets")
+    elif fmt == "parquet":
         gdf.to_parquet(path, index=False)
     elif fmt == "csv":
         text = _to_text_frame(gdf)
@@ -356,6 +381,10 @@ def save_assets(
         else:
             text.to_file(path, driver="GPKG", layer="assets")
     else:
-        raise _file_error(path, f"cannot write format {fmt!r}; use csv, geojson, gpkg or parquet")
+        raise _file_error(
+            path, f"cannot write format {fmt!r}; use csv, geojson, gpkg, parquet or xlsx"
+        )
+    if published is not None:
+        write_audit(published, path)
     log.info("saved %d assets to %s", len(gdf), path)
     return path

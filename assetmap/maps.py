@@ -31,6 +31,7 @@ from jinja2 import Template
 
 from .errors import ConfigurationError
 from .geocode import study_polygon
+from .privacy import SHOWN_EXACTLY, Audience, Published, publish, write_audit
 from .schema import CATEGORIES
 
 __all__ = ["CATEGORY_COLOURS", "build_map", "save_map"]
@@ -53,11 +54,6 @@ CATEGORY_COLOURS: dict[str, str] = {
     "economic": "#0072B2",
     "cultural": "#D55E00",
 }
-#: How coarsely records that may not be shown exactly are placed (grid cell side, metres).
-COARSE_CELL_M = 500.0
-
-Audience = Literal["public", "partners"]
-_SHOWN_EXACTLY: dict[str, set[str]] = {"public": {"public"}, "partners": {"public", "partners"}}
 
 
 def _json_for_script(value: Any) -> str:
@@ -191,15 +187,6 @@ def _exact_card(row: pd.Series) -> dict[str, Any]:
     return {"title": str(row["name"]), "subtitle": sub, "rows": rows}
 
 
-def _coarse_points(points: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Snap points to the centres of a fixed grid (deterministic; no random jitter)."""
-    crs = points.estimate_utm_crs() if points.crs.is_geographic else points.crs
-    metric = points.to_crs(crs)
-    x = (np.floor(metric.x / COARSE_CELL_M) + 0.5) * COARSE_CELL_M
-    y = (np.floor(metric.y / COARSE_CELL_M) + 0.5) * COARSE_CELL_M
-    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=points.index, crs=crs).to_crs(4326)
-
-
 def _tiles(tiles: str | xyzservices.TileProvider | None) -> folium.TileLayer | None:
     if tiles is None:
         return None
@@ -230,7 +217,9 @@ def build_map(
         Who will see the map. ``"public"``: only ``public`` records are named and placed
         exactly. ``"partners"``: ``partners`` records too. Others with privacy ``area`` (or
         ``partners`` on a public map) are shown unnamed, as their category, at the centre of
-        a 500 m grid cell; ``private`` records are never drawn, only counted in the legend.
+        their area (when ``areas`` are given) or postcode sector (see
+        :func:`assetmap.privacy.publish`); ``private`` records are never drawn, only counted
+        in the legend. The map's audit is written beside it by :func:`save_map`.
     study_area
         Drawn as a dashed outline: the bundled Greater Icknield polygon by default, any
         polygon (EPSG:4326) or GeoDataFrame, or None.
@@ -261,13 +250,14 @@ def build_map(
     """
     if "geocode_method" not in assets.columns:
         raise ConfigurationError("build_map draws geocoded assets; call assetmap.geocode first")
-    if audience not in _SHOWN_EXACTLY:
+    if audience not in SHOWN_EXACTLY:
         raise ConfigurationError(f"audience must be 'public' or 'partners', {audience!r} given")
+    # only what the audience may see reaches the page: publish() decides, once
+    published = publish(assets, audience=audience, areas=areas)
     placed = assets[assets.geometry.notna() & ~assets.geometry.is_empty]
-    exact = placed[placed["privacy"].isin(_SHOWN_EXACTLY[audience])]
-    coarse = placed[
-        ~placed["privacy"].isin(_SHOWN_EXACTLY[audience]) & (placed["privacy"] != "private")
-    ]
+    drawn = published.assets[~published.assets.geometry.isna()]
+    exact = drawn[drawn["shown"] == "exact"]
+    coarse = drawn[drawn["shown"] == "coarse"]
     hidden = int((assets["privacy"] == "private").sum())
 
     polygon = study_polygon(study_area)
@@ -357,7 +347,6 @@ def build_map(
         )
 
     micro = exact[exact["kind"] == "micro"]
-    coarse_points = _coarse_points(coarse.geometry) if len(coarse) else coarse.geometry
     for category in CATEGORIES["micro"]:
         rows = micro[micro["category"] == category]
         shown = coarse[coarse["category"] == category]
@@ -376,15 +365,15 @@ def build_map(
         feats += [
             {
                 "type": "Feature",
-                "geometry": _rounded(pt),
+                "geometry": _rounded(row.geometry),
                 "properties": {
                     "title": _label(category),
-                    "subtitle": f"Location approximate (within a {COARSE_CELL_M:.0f} m "
-                    "square); details withheld to protect privacy",
+                    "subtitle": f"Location approximate (within about {row['precision_m']:,.0f} "
+                    "m); details withheld to protect privacy",
                     "style": {"dashArray": "3 3", "fillOpacity": 0.35},
                 },
             }
-            for pt in coarse_points[shown.index]
+            for _, row in shown.iterrows()
         ]
         n = len(feats)
         _DataLayer(
@@ -421,6 +410,7 @@ def build_map(
     if bounds_of:
         m.fit_bounds([[y0, x0], [y1, x1]])
     _number_elements(m.get_root())
+    setattr(m, "_assetmap_published", published)  # noqa: B010 - save_map writes the audit
     return m
 
 
@@ -623,4 +613,7 @@ def save_map(m: folium.Map, path: str | PathLike[str], *, self_contained: bool =
         )
     out = Path(path)
     out.write_bytes(page.encode("utf-8"))
+    published = getattr(m, "_assetmap_published", None)
+    if isinstance(published, Published):
+        write_audit(published, out)
     return out

@@ -10,8 +10,9 @@ from pathlib import Path
 from . import datasets
 from .areas import assign_areas, read_boundaries, read_imd
 from .geocode import geocode, study_polygon
-from .maps import Audience, build_map, save_map
+from .maps import build_map, save_map
 from .network import catchments, read_street_graph
+from .privacy import Audience
 
 __all__ = ["demo"]
 
