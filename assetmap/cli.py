@@ -37,10 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.add_argument(
         "--audience",
-        choices=["public", "partners"],
-        default="public",
-        help="who will see the map: 'public' names only public records; "
-        "'partners' also names records shared with partners (default: public)",
+        choices=["public", "partners", "both"],
+        default="both",
+        help="who will see the map: 'public' names only public records; 'partners' also "
+        "names records shared with partners; 'both' writes the public map to --out and the "
+        "partners' map beside it as NAME.partners.html (default: both)",
     )
     d.add_argument(
         "--boundaries",
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
     try:
         if args.command == "demo":
-            path = demo(
+            paths = demo(
                 args.out,
                 audience=args.audience,
                 self_contained=not args.cdn,
@@ -89,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 imd=args.imd,
                 streets=args.streets,
             )
-            print(f"wrote {path}")
+            for path in paths:
+                print(f"wrote {path}")
     except AssetmapError as exc:
         if args.debug:
             raise

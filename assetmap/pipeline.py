@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
+from typing import Literal
 
 from . import datasets
 from .areas import assign_areas, read_boundaries, read_imd
@@ -22,20 +23,22 @@ log = logging.getLogger(__name__)
 def demo(
     out: str | PathLike[str] = "greater-icknield.html",
     *,
-    audience: Audience = "public",
+    audience: Audience | Literal["both"] = "both",
     self_contained: bool = True,
     boundaries: Sequence[str | PathLike[str]] = (),
     imd: Sequence[str | PathLike[str]] = (),
     streets: str | PathLike[str] | None = None,
-) -> Path:
-    """Geocode the bundled Greater Icknield register and save its map.
+) -> list[Path]:
+    """Geocode the bundled Greater Icknield register and save its maps.
 
     Parameters
     ----------
     out
-        Where to write the HTML map.
+        Where to write the HTML map (the public one, with ``"both"``).
     audience
-        ``"public"`` or ``"partners"``; see :func:`assetmap.build_map`.
+        ``"public"``, ``"partners"`` (see :func:`assetmap.build_map`), or ``"both"``: the
+        public map at ``out`` and the partners' map beside it (``<name>.partners.html``), from
+        the same register. Each map gets its audit file beside it.
     self_contained
         Inline every script and stylesheet so the file opens with no network.
     boundaries
@@ -49,8 +52,8 @@ def demo(
 
     Returns
     -------
-    pathlib.Path
-        The map written.
+    list of pathlib.Path
+        The maps written.
     """
     assets = geocode(datasets.sample_register())
     levels = [read_boundaries(p) for p in boundaries]
@@ -68,13 +71,21 @@ def demo(
             if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
                 drawn = near
     walking = catchments(assets, read_street_graph(streets)) if streets is not None else None
-    m = build_map(
-        assets,
-        audience=audience,
-        title="Greater Icknield assets (sample data)",
-        areas=drawn,
-        catchments=walking,
+    out = Path(out)
+    targets: list[tuple[Audience, Path]] = (
+        [("public", out), ("partners", out.with_name(f"{out.stem}.partners{out.suffix}"))]
+        if audience == "both"
+        else [(audience, out)]
     )
-    path = save_map(m, out, self_contained=self_contained)
-    log.info("wrote the Greater Icknield demo map to %s", path)
-    return path
+    written = []
+    for who, where in targets:
+        m = build_map(
+            assets,
+            audience=who,
+            title="Greater Icknield assets (sample data)",
+            areas=drawn,
+            catchments=walking,
+        )
+        written.append(save_map(m, where, self_contained=self_contained))
+        log.info("wrote the Greater Icknield demo map for %s to %s", who, where)
+    return written

@@ -57,3 +57,23 @@ def test_demo_takes_boundaries_and_imd(
     assert "Birmingham 053D" in page  # an LSOA the hospital campus lies in, by name
     bad = main(["demo", "--out", str(out), "--boundaries", str(imd)])
     assert bad == 1 and "cannot read it as a boundary file" in capsys.readouterr().err
+
+
+def test_demo_builds_a_public_and_a_partners_map(tmp_path: Path) -> None:
+    import assetmap
+
+    out = tmp_path / "gi.html"
+    assert main(["demo", "--out", str(out)]) == 0
+    partners = tmp_path / "gi.partners.html"
+    register = assetmap.datasets.sample_register()
+    shared = register.loc[register["privacy"] == "partners", "name"].tolist()
+    residents = register.loc[register["category"] == "individual", "name"].tolist()
+    public_page, partner_page = (
+        out.read_text(encoding="utf-8"),
+        partners.read_text(encoding="utf-8"),
+    )
+    assert shared and all(name in partner_page for name in shared)
+    assert not any(name in public_page for name in shared)
+    assert not any(name in page for name in residents for page in (public_page, partner_page))
+    for page in (out, partners):
+        assert page.with_name(page.name + ".audit.json").exists()
