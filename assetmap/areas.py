@@ -274,6 +274,23 @@ def imd_for_lsoa21(imd: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def area_of(points: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
+    """For each point (shapely, EPSG:4326), the position in ``areas`` of the area it lies in.
+
+    -1 where none (or no point). A point on an edge between areas goes to the one whose code
+    sorts first, the same every run.
+    """
+    shapes = (areas.to_crs(4326) if areas.crs is not None else areas).geometry.to_numpy()
+    codes = np.asarray(areas.index.astype("str"), dtype=object)
+    placed = np.flatnonzero(~shapely.is_missing(points) & ~shapely.is_empty(points))
+    p, a = shapely.STRtree(shapes).query(points[placed], predicate="intersects")
+    found = pd.DataFrame({"point": placed[p], "code": codes[a], "at": a})
+    found = found.sort_values(["point", "code"]).drop_duplicates("point")
+    out = np.full(len(points), -1, dtype=np.int64)
+    out[found["point"].to_numpy()] = found["at"].to_numpy()
+    return out
+
+
 def assign_areas(
     assets: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame | Sequence[gpd.GeoDataFrame] | Mapping[str, gpd.GeoDataFrame],
@@ -306,22 +323,18 @@ def assign_areas(
     placed = ~shapely.is_missing(points) & ~shapely.is_empty(points)
     notes: list[list[str]] = [[] for _ in range(len(assets))]
     for level, polygons in levels.items():
-        polygons = polygons.to_crs(4326) if polygons.crs is not None else polygons
         codes = np.asarray(polygons.index.astype("str"), dtype=object)
         names = (
             polygons["area_name"].to_numpy(dtype=object)
             if "area_name" in polygons
             else np.full(len(polygons), None)
         )
-        tree = shapely.STRtree(polygons.geometry.to_numpy())
-        where = np.flatnonzero(placed)
-        p, a = tree.query(points[where], predicate="intersects")
-        chosen = pd.DataFrame({"point": where[p], "code": codes[a], "at": a})
-        chosen = chosen.sort_values(["point", "code"]).drop_duplicates("point")
+        at = area_of(points, polygons)
+        found = at >= 0
         code_col = np.full(len(assets), None, dtype=object)
         name_col = np.full(len(assets), None, dtype=object)
-        code_col[chosen["point"].to_numpy()] = chosen["code"].to_numpy()
-        name_col[chosen["point"].to_numpy()] = names[chosen["at"].to_numpy()]
+        code_col[found] = codes[at[found]]
+        name_col[found] = names[at[found]]
         out[f"{level}_code"] = pd.Series(code_col, index=assets.index, dtype="str")
         out[f"{level}_name"] = pd.Series(name_col, index=assets.index, dtype="str")
         for i in np.flatnonzero(pd.isna(code_col)):

@@ -162,12 +162,13 @@ def _coarse_points(
     how = ["" for _ in range(n)]
     x, y = rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()
     if areas is not None and len(areas):
+        from .areas import area_of
+
         shapes = areas.to_crs(4326).geometry.to_numpy()
-        tree = shapely.STRtree(shapes)
-        p, a = tree.query(shapely.points(x, y), predicate="intersects")
-        first = pd.DataFrame({"p": p, "a": a}).sort_values(["p", "a"]).drop_duplicates("p")
+        at = area_of(shapely.points(x, y), areas)
         centres = shapely.point_on_surface(shapes)
-        for i, k in zip(first["p"], first["a"], strict=True):
+        for i in np.flatnonzero(at >= 0):
+            k = at[i]
             c = centres[k]
             lon[i], lat[i] = c.x, c.y
             corners = shapely.get_coordinates(shapes[k])
@@ -206,21 +207,15 @@ def _metres_to(lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray) -> np
 def _area_of(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None) -> pd.Series:
     """The area each record lies in (its code), for counts; postcode sector without areas."""
     if areas is not None and len(areas):
-        shapes = areas.to_crs(4326).geometry.to_numpy()
-        tree = shapely.STRtree(shapes)
-        pts = rows.geometry.to_numpy()
-        ok = ~shapely.is_missing(pts) & ~shapely.is_empty(pts)
-        p, a = tree.query(pts[ok], predicate="intersects")
-        first = (
-            pd.DataFrame({"p": np.flatnonzero(ok)[p], "a": a})
-            .sort_values(["p", "a"])
-            .drop_duplicates("p")
+        from .areas import area_of
+
+        at = area_of(rows.geometry.to_numpy(), areas)
+        codes = np.asarray(areas.index.astype("str"), dtype=object)
+        return pd.Series(
+            np.where(at >= 0, codes[np.maximum(at, 0)], "outside the areas"),
+            index=rows.index,
+            dtype="str",
         )
-        out = pd.Series("outside the areas", index=rows.index, dtype="str")
-        out.iloc[first["p"].to_numpy()] = np.asarray(areas.index.astype("str"))[
-            first["a"].to_numpy()
-        ]
-        return out
     if "postcode" in rows:
         from .postcodes import parse
 

@@ -12,24 +12,13 @@ Target: under 2 s.
 from __future__ import annotations
 
 import argparse
-import gc
-import time
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from _timing import timed
 
 from assetmap.areas import assign_areas, read_boundaries
-
-
-def timed(f, repeat: int = 5):  # type: ignore[no-untyped-def]
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        result = f()
-        best = min(best, time.perf_counter() - t)
-    return best, result
 
 
 def main() -> None:
@@ -50,9 +39,10 @@ def main() -> None:
         ),
         repeat=1,
     )
-    ours_s, ours = timed(lambda: assign_areas(points, lsoa))
+    ours_s, ours = timed(lambda: assign_areas(points, lsoa), repeat=5)
     sjoin_s, joined = timed(
-        lambda: gpd.sjoin(points, lsoa[["geometry"]].reset_index(), predicate="within", how="left")
+        lambda: gpd.sjoin(points, lsoa[["geometry"]].reset_index(), predicate="within", how="left"),
+        repeat=5,
     )
     theirs = joined[~joined.index.duplicated()]["area_code"]
     agree = (ours["lsoa11_code"].fillna("") == theirs.reindex(ours.index).fillna("")).mean()

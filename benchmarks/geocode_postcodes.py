@@ -18,13 +18,12 @@ junk, blanks. Prints, side by side:
 from __future__ import annotations
 
 import argparse
-import gc
 import string
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
+from _timing import Timed, timed
 
 from assetmap import gazetteer
 
@@ -52,24 +51,6 @@ def damaged(keys: np.ndarray, n: int, seed: int) -> pd.Series:
     return out
 
 
-def timed(f, repeat: int = 5):  # type: ignore[no-untyped-def]
-    """The best of ``repeat`` runs (as timeit does: the others measure the machine's noise).
-
-    Returns wall seconds and the result; the CPU seconds of the best run are kept in
-    ``timed.cpu`` (on a shared machine they vary less than wall time).
-    """
-    best, result, cpu = float("inf"), None, float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t, c = time.perf_counter(), time.process_time()
-        result = f()
-        wall = time.perf_counter() - t
-        if wall < best:
-            best, cpu = wall, time.process_time() - c
-    timed.cpu = cpu  # type: ignore[attr-defined]
-    return best, result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -93,8 +74,8 @@ def main() -> None:
         return found
 
     ours(), ours()  # warm: coarse levels are computed on first use, as in any session
-    ours_s, found = timed(ours)
-    ours_cpu = timed.cpu  # type: ignore[attr-defined]
+    best = Timed(ours, repeat=5)
+    ours_s, found, ours_cpu = best.wall, best.result, best.cpu
 
     directory = pd.DataFrame(
         {
@@ -110,8 +91,8 @@ def main() -> None:
         joined = frame.merge(directory[["key", "lon", "lat"]], on="key", how="left")
         return joined["lat"].notna().to_numpy()
 
-    merge_s, merge_found = timed(merge)
-    merge_cpu = timed.cpu  # type: ignore[attr-defined]
+    best = Timed(merge, repeat=5)
+    merge_s, merge_found, merge_cpu = best.wall, best.result, best.cpu
 
     lookup = dict(zip(directory["key"], zip(directory["lon"], directory["lat"], strict=True),
                       strict=True))  # fmt: skip
@@ -124,7 +105,7 @@ def main() -> None:
                 hits += 1
         return hits
 
-    loop_s, _ = timed(loop)
+    loop_s, _ = timed(loop, repeat=5)
     loop_s *= 10
 
     n = args.rows

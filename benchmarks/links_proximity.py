@@ -22,13 +22,12 @@ Best of three for assetmap and bare; one run for libpysal and the graph.
 from __future__ import annotations
 
 import argparse
-import gc
-import time
 import warnings
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from _timing import timed
 from scipy.spatial import cKDTree
 
 from assetmap import find_links, graph_from_assets
@@ -36,16 +35,6 @@ from assetmap.crs import to_lonlat
 
 RADIUS = 100.0
 DEGREE = 10
-
-
-def timed(f, repeat: int = 3):  # type: ignore[no-untyped-def]
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        result = f()
-        best = min(best, time.perf_counter() - t)
-    return best, result
 
 
 def points(n: int, seed: int = 7) -> np.ndarray:
