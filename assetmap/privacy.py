@@ -67,6 +67,10 @@ COARSE_FIELDS = ("kind", "category", "privacy")
 #: The grid used when a coarse record has neither an area nor a postcode sector.
 COARSE_CELL_M = 500.0
 
+#: A coarse point must stand for at least this much ground (its precision, metres): a postcode
+#: sector smaller than this gives way to its district.
+MIN_COARSE_M = 250.0
+
 
 @dataclass(frozen=True)
 class Published:
@@ -184,11 +188,14 @@ def _coarse_points(
 
         g = ons_postcode_directory()
         keys = g.parse(rows["postcode"].iloc[todo].astype("str"))
-        hit = g.lookup(keys.levels["sector"], "sector")
-        for j, i in enumerate(todo):
-            if hit.found[j]:
-                lon[i], lat[i], precision[i] = hit.lon[j], hit.lat[j], hit.precision_m[j]
-                how[i] = f"centre of postcode sector {keys.levels['sector'].iloc[j]}"
+        for level in ("sector", "district"):
+            hit = g.lookup(keys.levels[level], level)
+            # a sector of a handful of postcodes would point at a street: not coarse enough
+            for j, i in enumerate(todo):
+                wide = hit.found[j] and hit.precision_m[j] >= MIN_COARSE_M
+                if wide and not np.isfinite(lon[i]):
+                    lon[i], lat[i], precision[i] = hit.lon[j], hit.lat[j], hit.precision_m[j]
+                    how[i] = f"centre of postcode {level} {keys.levels[level].iloc[j]}"
     rest = np.flatnonzero(~np.isfinite(lon))
     if len(rest):
         glon, glat, gp = _coarse_grid(x[rest], y[rest])

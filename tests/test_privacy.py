@@ -214,3 +214,27 @@ def test_audit_beside_the_map(register: gpd.GeoDataFrame, tmp_path: Path) -> Non
     assert audit["policy"]["audience"] == "partners" and audit["export"] == "m.html"
     assert {r["shown"] for r in audit["records"]} == {"exact", "coarse", "counted"}
     assert "written" in audit
+
+
+def test_a_tiny_postcode_district_is_not_coarse_enough() -> None:
+    # B99 is a district of one postcode: its centre would point at a doorstep
+    assets = geocode(
+        validate_assets(
+            pd.DataFrame(
+                {
+                    "asset_id": ["r"],
+                    "name": ["Someone"],
+                    "category": ["individual"],
+                    "kind": ["micro"],
+                    "privacy": ["area"],
+                    "postcode": ["B99 9ZZ"],
+                    "latitude": [52.48],
+                    "longitude": [-1.93],
+                }
+            )  # fmt: skip
+        ),
+        study_area=None,
+    )
+    audit = publish(assets).audit
+    assert audit.loc[0, "placed_at"] == "centre of a 500 m grid cell"
+    assert audit.loc[0, "precision_m"] >= 250
