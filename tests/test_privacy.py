@@ -231,7 +231,7 @@ def test_a_tiny_postcode_district_is_not_coarse_enough() -> None:
                     "latitude": [52.48],
                     "longitude": [-1.93],
                 }
-            )  # fmt: skip
+            )
         ),
         study_area=None,
     )
