@@ -22,6 +22,7 @@ from .errors import Problem, SchemaError
 __all__ = [
     "assign_areas",
     "imd_for_lsoa21",
+    "read_area_lookup",
     "read_boundaries",
     "read_imd",
     "read_lsoa_lookup",
@@ -255,6 +256,34 @@ def read_lsoa_lookup(path: str | PathLike[str]) -> pd.DataFrame:
             str(path), [_problem(f"no {m} column; it has {list(raw.columns)}") for m in missing]
         )
     out = pd.DataFrame({k: raw[v] if v else pd.NA for k, v in chosen.items()})
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def read_area_lookup(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read an ONS lookup between levels (``LSOA21CD,WD24CD,LAD24CD…`` and their names, or the
+    renamed ``lsoa21_code,ward24_code,ltla24_code``) as ``<level>_code``/``<level>_name``
+    columns named like the columns :func:`assign_areas` adds (``lsoa21_code``, ``ward24_code``,
+    ``la24_code``).
+
+    Raises
+    ------
+    SchemaError
+        When the file holds fewer than two code columns.
+    """
+    raw = pd.read_csv(path, dtype="str", encoding="utf-8-sig", keep_default_na=False)
+    out = pd.DataFrame(index=raw.index)
+    for column in raw.columns:
+        for pattern, kind in ((_CODE, "code"), (_NAME, "name")):
+            m = pattern.match(column.lower())
+            if m and m.group("level") in _LEVELS:
+                out[f"{_LEVELS[m.group('level')]}{m.group('year')}_{kind}"] = raw[
+                    column
+                ].str.strip()
+    if sum(c.endswith("_code") for c in out.columns) < 2:
+        raise SchemaError(
+            str(path),
+            [_problem(f"not a lookup between areas: its columns are {list(raw.columns)}")],
+        )
     return out.drop_duplicates().reset_index(drop=True)
 
 

@@ -189,3 +189,32 @@ def test_skills_mismatch_and_anchor_deserts_by_hand(tmp_path: Path) -> None:
     assert ("W", "drivers") not in table.index
     links = find_links(assets, between=("micro", "macro"), max_distance_m=1200)
     assert list(analysis.anchor_deserts(assets, links).index) == ["depot"]
+
+
+def test_lookup_from_lsoa21_to_wards_and_authorities(shared_data: Path) -> None:
+    from assetmap.areas import read_area_lookup
+
+    folder = shared_data / BOUNDARIES / "geographr_bsc"
+    lookup = read_area_lookup(folder / "lookup_lsoa21_ward24_ltla24_bham_dudley_sandwell.csv")
+    assert list(lookup.columns) == [
+        "lsoa21_name", "lsoa21_code", "ward24_name", "ward24_code", "la24_name", "la24_code",
+    ]  # fmt: skip
+    assert lookup["lsoa21_code"].is_unique and len(lookup) > 1000
+    # the hospital's LSOA 2021 lies in Sandwell's Soho and Victoria ward
+    lsoa21 = read_boundaries(folder / "boundaries_lsoa21_bbox.geojson")
+    placed = assign_areas(geocode(register(postcode=["B66 2QT"]), study_area=None), lsoa21)
+    row = lookup.set_index("lsoa21_code").loc[placed["lsoa21_code"].iloc[0]]
+    assert (row["ward24_name"], row["la24_name"]) == ("Soho and Victoria", "Sandwell")
+    older = read_area_lookup(folder / "lookup_lsoa11_lsoa21_ltla22_bham_dudley_sandwell.csv")
+    assert {"lsoa11_code", "lsoa21_code", "la22_code"} <= set(older.columns)
+
+
+def test_shapefiles_read_too(tmp_path: Path) -> None:
+    path = tmp_path / "wards.shp"
+    gpd.GeoDataFrame(
+        {"WD23CD": ["E05000001"], "WD23NM": ["Somewhere"]},
+        geometry=[shapely.box(-1.95, 52.47, -1.93, 52.49)],
+        crs=4326,
+    ).to_file(path)
+    wards = read_boundaries(path)
+    assert wards.attrs["level"] == "ward23" and wards.loc["E05000001", "area_name"] == "Somewhere"
