@@ -37,10 +37,6 @@ _LEVELS = {"wd": "ward", "ward": "ward", "lsoa": "lsoa", "msoa": "msoa", "oa": "
            "lad": "la", "ltla": "la", "utla": "ula", "cty": "county", "rgn": "region"}  # fmt: skip
 
 
-def _problem(message: str) -> Problem:
-    return Problem(row=None, where=None, column=None, message=message)
-
-
 def _read_geo(path: Path) -> gpd.GeoDataFrame:
     try:
         if path.suffix.lower() in (".geojsonl", ".geojsons", ".jsonl", ".ndjson"):
@@ -49,12 +45,12 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
             raw = gpd.read_file(path)
     except Exception as exc:  # pyogrio's errors vary by driver: one clear message instead
         raise SchemaError(
-            str(path), [_problem(f"cannot read it as a boundary file: {exc}")]
+            str(path), [Problem.of_table(f"cannot read it as a boundary file: {exc}")]
         ) from exc
     if not isinstance(raw, gpd.GeoDataFrame) or raw.geometry.isna().all():
         # a table with no shapes (a CSV, say)
         raise SchemaError(
-            str(path), [_problem("cannot read it as a boundary file: it holds no shapes")]
+            str(path), [Problem.of_table("cannot read it as a boundary file: it holds no shapes")]
         )
     return raw
 
@@ -99,7 +95,7 @@ def read_boundaries(
         hits = [(c, m) for c, m in found if m and m.group("level") in _LEVELS]
         if len(hits) != 1:
             problems.append(
-                _problem(
+                Problem.of_table(
                     f"cannot tell which column holds the area codes among {columns}: "
                     "give code= (and name=)"
                 )
@@ -107,7 +103,7 @@ def read_boundaries(
         else:
             code = hits[0][0]
     elif code not in raw.columns:
-        problems.append(_problem(f"no column {code!r}; it has {columns}"))
+        problems.append(Problem.of_table(f"no column {code!r}; it has {columns}"))
     if problems:
         raise SchemaError(str(path), problems)
     assert code is not None
@@ -123,7 +119,7 @@ def read_boundaries(
     codes = raw[code].astype("str").str.strip()
     dupes = sorted(set(codes[codes.duplicated()]))
     if dupes:
-        raise SchemaError(str(path), [_problem(f"area codes repeat: {dupes[:10]}")])
+        raise SchemaError(str(path), [Problem.of_table(f"area codes repeat: {dupes[:10]}")])
     geometry = raw.geometry if raw.crs is not None else raw.set_crs(4326).geometry
     geometry = geometry.to_crs(4326)
     fixed = shapely.make_valid(geometry.to_numpy())
@@ -206,7 +202,7 @@ def read_imd(path: str | PathLike[str] | Sequence[str | PathLike[str]]) -> pd.Da
             raise SchemaError(
                 str(p),
                 [
-                    _problem(
+                    Problem.of_table(
                         "no 'LSOA code (2011)' column: not an IoD2019 file? "
                         f"It has {list(raw.columns)[:6]}"
                     )
@@ -253,7 +249,8 @@ def read_lsoa_lookup(path: str | PathLike[str]) -> pd.DataFrame:
     missing = [k for k, v in chosen.items() if v is None and k != "change"]
     if missing:
         raise SchemaError(
-            str(path), [_problem(f"no {m} column; it has {list(raw.columns)}") for m in missing]
+            str(path),
+            [Problem.of_table(f"no {m} column; it has {list(raw.columns)}") for m in missing],
         )
     out = pd.DataFrame({k: raw[v] if v else pd.NA for k, v in chosen.items()})
     return out.drop_duplicates().reset_index(drop=True)
@@ -282,7 +279,7 @@ def read_area_lookup(path: str | PathLike[str]) -> pd.DataFrame:
     if sum(c.endswith("_code") for c in out.columns) < 2:
         raise SchemaError(
             str(path),
-            [_problem(f"not a lookup between areas: its columns are {list(raw.columns)}")],
+            [Problem.of_table(f"not a lookup between areas: its columns are {list(raw.columns)}")],
         )
     return out.drop_duplicates().reset_index(drop=True)
 

@@ -50,6 +50,11 @@ class Problem:
     column: str | None
     message: str
 
+    @classmethod
+    def of_table(cls, message: str) -> Problem:
+        """A problem of a whole table or file (no row, no column)."""
+        return cls(row=None, where=None, column=None, message=message)
+
     def __str__(self) -> str:
         parts = [p for p in (self.where, f"id {self.row!r}" if self.row else None) if p]
         head = ", ".join(parts) if parts else "table"

@@ -536,7 +536,7 @@ def gazetteer_from_frame(
     if missing:
         raise SchemaError(
             "gazetteer table",
-            [_problem(f"no column {c!r}; it has {list(frame.columns)}") for c in missing],
+            [Problem.of_table(f"no column {c!r}; it has {list(frame.columns)}") for c in missing],
         )
     coarsen = {
         level: _prefix(fn) if isinstance(fn, int) else fn for level, fn in (levels or {}).items()
@@ -564,10 +564,6 @@ def _blank_to_na(text: pd.Series) -> pd.Series:
     """Text stripped, with empty cells missing."""
     stripped = text.astype("str").str.strip()
     return stripped.where(stripped != "")
-
-
-def _problem(message: str) -> Problem:
-    return Problem(row=None, where=None, column=None, message=message)
 
 
 @lru_cache(maxsize=32)
@@ -706,7 +702,7 @@ def _detect(path: Path) -> Layout:
         raise SchemaError(
             str(path),
             [
-                _problem(
+                Problem.of_table(
                     "not a postcode file this reader knows: no postcode column in its header "
                     f"{cells[:8]} (give layout= or use gazetteer_from_frame)"
                 )
@@ -813,11 +809,11 @@ def _read_one(
     }
     problems = []
     if cols["postcode"] is None:
-        problems.append(_problem(f"no postcode column among {header[:12]}"))
+        problems.append(Problem.of_table(f"no postcode column among {header[:12]}"))
     has_ll = cols["lat"] is not None and cols["lon"] is not None
     has_en = cols["east"] is not None and cols["north"] is not None
     if not (has_ll or has_en):
-        problems.append(_problem("no latitude/longitude or easting/northing columns"))
+        problems.append(Problem.of_table("no latitude/longitude or easting/northing columns"))
     if problems:
         raise SchemaError(str(path), problems)
     # only the columns used: a full ONSPD has 2.7 million rows of some fifty columns

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import SchemaError
-from .links import Projected, _problem, projected
+from .errors import Problem, SchemaError
+from .links import Projected, projected
 from .privacy import Audience, Published, publish, write_audit
 
 __all__ = ["graph_from_assets", "graph_from_gdfs", "graph_to_gdfs", "save_graph"]
@@ -115,7 +115,7 @@ def _link_edges(links: pd.DataFrame) -> list[tuple[str, str, dict[str, Any]]]:
     gappy = [k for k, c in enumerate(columns) if None in c and any(v is not None for v in c)]
     names = [fields[k] for k in full]
     if full[:2] != [0, 1]:
-        raise SchemaError("links", [_problem("every link needs a source and a target")])
+        raise SchemaError("links", [Problem.of_table("every link needs a source and a target")])
     rows = zip(*(columns[k] for k in full), strict=True)
     edges = [(values[0], values[1], dict(zip(names, values, strict=True))) for values in rows]
     for k in gappy:
@@ -210,7 +210,9 @@ def graph_from_assets(
     if links is not None:
         ends = {str(v) for c in ("source", "target") for v in pd.unique(links[c].dropna())}
         for unknown in sorted(ends - known):
-            problems.append(_problem(f"a link names {unknown!r}, which is not among the assets"))
+            problems.append(
+                Problem.of_table(f"a link names {unknown!r}, which is not among the assets")
+            )
         # "source" and "target" stay on each edge: which way an opportunity runs
         with _no_gc():
             edges.extend(_link_edges(links))
@@ -218,7 +220,7 @@ def graph_from_assets(
         named = set(relationships["source"]) | set(relationships["target"])
         for unknown in sorted(named - known):
             problems.append(
-                _problem(f"a relationship names {unknown!r}, which is not among the assets")
+                Problem.of_table(f"a relationship names {unknown!r}, which is not among the assets")
             )
         for record in relationships.to_dict("records"):
             s, t = str(record["source"]), str(record["target"])
@@ -367,7 +369,9 @@ def save_graph(
                     flat[col] = flat[col].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
             flat.to_file(path, layer=layer, driver="GPKG")
     else:
-        raise SchemaError(str(path), [_problem("save_graph writes .graphml, .gexf or .gpkg files")])
+        raise SchemaError(
+            str(path), [Problem.of_table("save_graph writes .graphml, .gexf or .gpkg files")]
+        )
     write_audit(shown, path)
     log.info("wrote %s", path)
     return path

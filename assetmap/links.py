@@ -79,7 +79,11 @@ def projected(assets: pd.DataFrame, crs: str | None = None) -> Projected:
     if "geometry" not in assets.columns:
         raise SchemaError(
             "links",
-            [_problem("the assets have no geometry: geocode them first (assetmap.geocode)")],
+            [
+                Problem.of_table(
+                    "the assets have no geometry: geocode them first (assetmap.geocode)"
+                )
+            ],
         )
     geom = assets.geometry.to_numpy()
     placed = ~shapely.is_missing(geom) & ~shapely.is_empty(geom)
@@ -116,10 +120,6 @@ def projected(assets: pd.DataFrame, crs: str | None = None) -> Projected:
         footprint=footprint,
         placed=placed,
     )
-
-
-def _problem(message: str) -> Problem:
-    return Problem(row=None, where=None, column=None, message=message)
 
 
 def _select(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
@@ -495,7 +495,7 @@ def find_links(
         raise SchemaError(
             "links",
             [
-                _problem(f"the assets have no {c!r} column (read them with read_assets)")
+                Problem.of_table(f"the assets have no {c!r} column (read them with read_assets)")
                 for c in missing
             ],
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from .crs import WGS84, from_lonlat, metric_crs, to_lonlat
-from .errors import ConfigurationError, SchemaError
-from .links import _problem, projected
+from .errors import ConfigurationError, Problem, SchemaError
+from .links import projected
 
 __all__ = [
     "WALKING_SPEED_KMH",
@@ -77,6 +78,11 @@ class StreetGraph:
     y: np.ndarray
     lengths: csr_matrix
 
+    @cached_property
+    def tree(self) -> cKDTree:
+        """A KD-tree of the nodes, built once, for snapping."""
+        return cKDTree(np.column_stack([self.x, self.y]))
+
     @property
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each street segment once: (from, to) positions and length in metres."""
@@ -122,7 +128,7 @@ def street_graph_from_networkx(
     if len(bad):
         raise SchemaError(
             "street graph",
-            [_problem(f"node {nodes[i]!r} has no x/y position") for i in bad[:20]],
+            [Problem.of_table(f"node {nodes[i]!r} has no x/y position") for i in bad[:20]],
         )
     if crs.lower() in ("epsg:4326", "wgs84", "crs84"):
         lon, lat = x, y
@@ -199,7 +205,9 @@ def read_street_graph(path: str | PathLike[str]) -> StreetGraph:
     try:
         G = nx.read_graphml(path, node_type=str, force_multigraph=True)
     except Exception as exc:  # networkx raises several kinds for a file that is not GraphML
-        raise SchemaError(str(path), [_problem(f"cannot read it as GraphML: {exc}")]) from exc
+        raise SchemaError(
+            str(path), [Problem.of_table(f"cannot read it as GraphML: {exc}")]
+        ) from exc
     return street_graph_from_networkx(_typed(G))
 
 
@@ -225,7 +233,7 @@ class _Snap:
 
 
 def _snap(streets: StreetGraph, x: np.ndarray, y: np.ndarray) -> _Snap:
-    tree = cKDTree(np.column_stack([streets.x, streets.y]))
+    tree = streets.tree
     ok = np.isfinite(x) & np.isfinite(y)
     node = np.full(len(x), -1)
     metres = np.full(len(x), np.nan)
@@ -245,7 +253,7 @@ def _sources(
     """
     p = projected(assets, streets.crs)
     n = len(streets.nodes)
-    tree = cKDTree(np.column_stack([streets.x, streets.y]))
+    tree = streets.tree
     rows, cols, data, virtual = [], [], [], []
     snapped = np.full(len(assets), np.nan)
     for k, i in enumerate(np.flatnonzero(which & p.placed)):
