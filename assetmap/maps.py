@@ -206,6 +206,8 @@ def build_map(
     areas: gpd.GeoDataFrame | None = None,
     area_colour: str = "imd_decile",
     catchments: gpd.GeoDataFrame | None = None,
+    links: pd.DataFrame | None = None,
+    m: folium.Map | None = None,
 ) -> folium.Map:
     """Draw a geocoded register: study boundary, macro sites, micro assets by category, legend.
 
@@ -236,6 +238,13 @@ def build_map(
         The areas' column of IMD-style deciles (1 = most deprived) to fill them by.
     catchments
         Walking catchments (:func:`assetmap.network.catchments`), drawn as bands of minutes.
+    links
+        Link opportunities (:func:`assetmap.find_links`): lines whose width and colour follow
+        the score, each with a popup that explains it, and the same links as a sortable table
+        under the map (the list view). A link to a record shown coarsely goes to its coarse
+        point and names only its category.
+    m
+        A folium map to add the layers to (as geopandas' ``explore(m=)``); a new one when None.
 
     Returns
     -------
@@ -253,7 +262,7 @@ def build_map(
     if audience not in SHOWN_EXACTLY:
         raise ConfigurationError(f"audience must be 'public' or 'partners', {audience!r} given")
     # only what the audience may see reaches the page: publish() decides, once
-    published = publish(assets, audience=audience, areas=areas)
+    published = publish(assets, audience=audience, areas=areas, links=links)
     placed = assets[assets.geometry.notna() & ~assets.geometry.is_empty]
     drawn = published.assets[~published.assets.geometry.isna()]
     exact = drawn[drawn["shown"] == "exact"]
@@ -267,15 +276,23 @@ def build_map(
         if bounds_of
         else (-180.0, -60.0, 180.0, 75.0)
     )
-    m = folium.Map(
-        location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None, control_scale=True
-    )
-    m.default_js = [("leaflet", f"{_CDN}/leaflet.js")]
-    m.default_css = [("leaflet_css", f"{_CDN}/leaflet.css")]
-    m.add_child(_Runtime(), name="assetmap_runtime")
-    tile_layer = _tiles(tiles)
-    if tile_layer is not None:
-        m.add_child(tile_layer)
+    many = len(drawn) > CANVAS_ABOVE
+    if m is None:
+        m = folium.Map(
+            location=[(y0 + y1) / 2, (x0 + x1) / 2],
+            zoom_start=14,
+            tiles=None,
+            control_scale=True,
+            prefer_canvas=many,
+            height="72%" if links is not None and len(links) else "100%",
+        )
+        m.default_js = [("leaflet", f"{_CDN}/leaflet.js")]
+        m.default_css = [("leaflet_css", f"{_CDN}/leaflet.css")]
+        tile_layer = _tiles(tiles)
+        if tile_layer is not None:
+            m.add_child(tile_layer)
+    if "assetmap_runtime" not in m._children:
+        m.add_child(_Runtime(), name="assetmap_runtime")
 
     legend: list[str] = []
     if areas is not None and len(areas):
@@ -305,6 +322,9 @@ def build_map(
         ).add_to(m)
         legend.append('<li><span class="assetmap-swatch assetmap-boundary"></span>Study area</li>')
 
+    if published.links is not None and len(published.links):
+        legend.extend(_link_layer(published.links, drawn, m))
+
     macro = exact[exact["kind"] == "macro"]
     if len(macro):
         feats = []
@@ -333,6 +353,7 @@ def build_map(
             name=f"Macro sites ({len(macro)})",
             opts={
                 "marker": "site",
+                "group": "Macro sites",
                 "style": {
                     "className": "assetmap-footprint",
                     "color": "#1b1b1b",
@@ -387,7 +408,9 @@ def build_map(
                     "fillColor": colour,
                     "fillOpacity": 0.9,
                     "className": f"assetmap-micro assetmap-{category}",
-                }
+                },
+                "group": _label(category),
+                "canvas": many,
             },
         ).add_to(m)
         legend.append(
@@ -406,12 +429,131 @@ def build_map(
         f"<p>{_escape_html(n)}</p>" for n in notes
     )
     m.add_child(_Legend(body))
+    groups = ["Macro sites", *(_label(c) for c in CATEGORIES["micro"])]
+    m.add_child(_Controls(groups))
     folium.LayerControl(collapsed=False).add_to(m)
     if bounds_of:
         m.fit_bounds([[y0, x0], [y1, x1]])
     _number_elements(m.get_root())
     setattr(m, "_assetmap_published", published)  # noqa: B010 - save_map writes the audit
     return m
+
+
+#: Above this many points, markers are drawn on one canvas (fast for 10^5), without tooltips.
+CANVAS_ABOVE = 2000
+
+#: Link scores by class: (lowest score, colour, line width). ColorBrewer Purples.
+LINK_CLASSES = ((0.75, "#3f007d", 5.0), (0.5, "#6a51a3", 3.5), (0.25, "#9e9ac8", 2.5),
+                (0.0, "#cbc9e2", 1.5))  # fmt: skip
+
+
+class _Controls(MacroElement):
+    """Search by name, a category filter and a full-screen button (assetmap's runtime)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "assetmap.search({{ this._parent.get_name() }}, {{ this.groups }});"
+        "assetmap.fullscreen({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, groups: list[str]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "controls"
+        self.groups = _json_for_script(groups)
+
+
+class _LinksTable(MacroElement):
+    """The list view: link opportunities as an accessible table, filled by the runtime."""
+
+    _template = Template(
+        "{% macro html(this, kwargs) %}"
+        '<section class="assetmap-links-table" aria-label="Link opportunities">'
+        '<table id="{{ this.get_name() }}"><caption>Link opportunities ({{ this.count }}), '
+        "best first. Select a heading to sort.</caption><thead><tr>"
+        '{% for h in this.headings %}<th scope="col"><button type="button">{{ h }}'
+        "</button></th>{% endfor %}</tr></thead><tbody></tbody></table></section>"
+        "{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        'assetmap.table("{{ this.get_name() }}", {{ this.rows }}, {{ this.columns }});'
+        "{% endmacro %}"
+    )
+
+    def __init__(self, rows: list[dict[str, Any]], headings: dict[str, str]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "links_table"
+        self.count = len(rows)
+        self.headings = [_escape_html(h) for h in headings.values()]
+        self.columns = _json_for_script(list(headings))
+        self.rows = _json_for_script(rows)
+
+
+def _link_layer(links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
+    """Links as lines (width and colour by score) with explaining popups, and the list view."""
+    where = drawn.geometry
+    titles = {
+        str(i): (
+            str(r["name"])
+            if r["shown"] == "exact" and pd.notna(r.get("name"))
+            else _label(str(r["category"]))
+        )
+        for i, r in drawn.iterrows()
+    }
+    feats, rows = [], []
+    for k, link in enumerate(links.itertuples(index=False)):
+        s, t = str(link.source), str(link.target)
+        if s not in where.index or t not in where.index:
+            continue
+        score = float(getattr(link, "score"))  # noqa: B009 - itertuples rows are untyped
+        colour, width = next((c, w) for low, c, w in LINK_CLASSES if score >= low)
+        walk = float(getattr(link, "walk_m", float("nan")))
+        straight = float(getattr(link, "distance_m"))  # noqa: B009 - itertuples rows are untyped
+        apart = (
+            f"{walk:,.0f} m walk"
+            if np.isfinite(walk)
+            else f"{straight:,.0f} m"
+            if np.isfinite(straight)
+            else "not shown (approximate place)"
+        )
+        met = ", ".join(getattr(link, "met", ()) or ())
+        card_rows = [["Why", str(link.reason)]]
+        if met:
+            card_rows.append(["Meets", met])
+        card_rows += [["Apart", apart]]
+        for factor in ("match", "proximity", "weight", "score"):
+            value = getattr(link, factor, float("nan"))
+            if pd.notna(value):
+                card_rows.append([_label(factor), f"{float(value):.3f}"])
+        feats.append(
+            {
+                "type": "Feature",
+                "id": f"link-{k}",
+                "geometry": _rounded(shapely.LineString([where[s], where[t]])),
+                "properties": {
+                    "title": f"{titles[s]} → {titles[t]}",
+                    "subtitle": f"{_label(str(link.kind))} link",
+                    "rows": card_rows,
+                    "style": {"color": colour, "weight": width},
+                },
+            }
+        )
+        rows.append({"from": titles[s], "to": titles[t], "why": str(link.reason), "apart": apart,
+                     "score": round(score, 3)})  # fmt: skip
+    _DataLayer(
+        feats,
+        name=f"Link opportunities ({len(feats)})",
+        opts={"style": {"opacity": 0.85, "className": "assetmap-link"}, "searchable": False},
+    ).add_to(m)
+    m.get_root().add_child(
+        _LinksTable(
+            rows, {"from": "From", "to": "To", "why": "Why", "apart": "Apart", "score": "Score"}
+        )
+    )
+    return [
+        f'<li><span class="assetmap-swatch assetmap-line" style="border-top: {w}px solid {c};'
+        f'width: 16px"></span>Link score {low:g}+</li>'
+        for low, c, w in LINK_CLASSES
+    ]
 
 
 #: Deciles 1 (most deprived, red) to 10 (least, blue): ColorBrewer RdYlBu, 10 classes.

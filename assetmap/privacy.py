@@ -327,7 +327,14 @@ def publish(
         out_links["target"] = tgt[keep].map(renamed).to_numpy()
         coarse_ends = set(opaque)
         private_end = out_links["source"].isin(coarse_ends) | out_links["target"].isin(coarse_ends)
-        # a link to a record shown coarsely says only what the record is, not what it offers
+        # a link to a record shown coarsely says only what the record is, not what it offers,
+        # nor how far it lies from the other end (an exact distance, or a proximity factor
+        # made from one, would place it again); its score is kept to one decimal, to rank by
+        for column in ("distance_m", "walk_m", "proximity", "match", "weight"):
+            if column in out_links:
+                out_links[column] = out_links[column].where(~private_end)
+        if "score" in out_links:
+            out_links["score"] = out_links["score"].where(~private_end, out_links["score"].round(1))
         for column in ("matched", "met"):
             if column in out_links:
                 out_links[column] = [

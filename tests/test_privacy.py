@@ -238,3 +238,15 @@ def test_a_tiny_postcode_district_is_not_coarse_enough() -> None:
     audit = publish(assets).audit
     assert audit.loc[0, "placed_at"] == "centre of a 500 m grid cell"
     assert audit.loc[0, "precision_m"] >= 250
+
+
+def test_links_to_coarse_records_do_not_say_how_far(register: gpd.GeoDataFrame) -> None:
+    links = find_links(register, max_distance_m=3000, decay="linear")
+    shown = publish(register, audience="public", links=links).links
+    assert shown is not None
+    coarse = shown["source"].str.contains("-") & ~shown["source"].str.startswith("pub-")
+    coarse |= shown["target"].str.contains("-") & ~shown["target"].str.startswith("pub-")
+    coarse &= ~(shown["source"].str.startswith("pub-") & shown["target"].str.startswith("pub-"))
+    assert coarse.any()
+    assert shown.loc[coarse, ["distance_m", "proximity", "match", "weight"]].isna().all().all()
+    assert (shown.loc[coarse, "score"] == shown.loc[coarse, "score"].round(1)).all()

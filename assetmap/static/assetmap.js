@@ -24,8 +24,12 @@ window.assetmap = window.assetmap || (function () {
     }
     return box;
   }
+  // every feature drawn, for search and the category filter: {title, group, layer, fill}
+  var index = [];
+  var renderer = null;
   function layer(data, opts) {
-    return L.geoJSON(data, {
+    if (opts.canvas && !renderer) { renderer = L.canvas({padding: 0.5}); }
+    var group = L.geoJSON(data, {
       interactive: opts.interactive !== false,
       style: function (f) { return L.extend({}, opts.style, f.properties.style || {}); },
       pointToLayer: function (f, latlng) {
@@ -37,14 +41,109 @@ window.assetmap = window.assetmap || (function () {
             keyboard: true, title: f.properties.title, alt: f.properties.title
           });
         }
+        if (opts.canvas) { style.renderer = renderer; }
         return L.circleMarker(latlng, style);
       },
       onEachFeature: function (f, lyr) {
         if (opts.interactive === false) { return; }
         lyr.bindPopup(function () { return card(f.properties); }, {maxWidth: 320});
-        lyr.bindTooltip(text("span", f.properties.title));
+        if (!opts.canvas) { lyr.bindTooltip(text("span", f.properties.title)); }
+        if (opts.searchable !== false) {
+          index.push({title: String(f.properties.title || ""), group: opts.group || "",
+                      layer: lyr, fill: lyr.options ? lyr.options.fillOpacity : undefined});
+        }
       }
     });
+    return group;
+  }
+  function filter(map, query, group) {
+    var q = (query || "").toLowerCase();
+    var shown = 0;
+    index.forEach(function (e) {
+      var ok = (!q || e.title.toLowerCase().indexOf(q) >= 0) && (!group || e.group === group);
+      var el = e.layer.getElement ? e.layer.getElement() : null;
+      if (e.layer.setStyle) {
+        e.layer.setStyle({opacity: ok ? 1 : 0, fillOpacity: ok ? e.fill : 0});
+      } else if (el) {
+        el.style.display = ok ? "" : "none";
+      }
+      if (ok) { shown += 1; }
+    });
+    return shown;
+  }
+  function search(map, groups) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "assetmap-search");
+      var label = text("label", "Search by name");
+      var input = document.createElement("input");
+      input.type = "search"; input.className = "assetmap-search-input";
+      input.setAttribute("aria-label", "Search by name");
+      label.appendChild(input);
+      var select = document.createElement("select");
+      select.className = "assetmap-filter"; select.setAttribute("aria-label", "Show category");
+      select.appendChild(text("option", "All categories"));
+      select.options[0].value = "";
+      groups.forEach(function (g) { var o = text("option", g); o.value = g; select.appendChild(o); });
+      var status = text("div", "", "assetmap-search-status");
+      status.setAttribute("aria-live", "polite");
+      function run() {
+        var n = filter(map, input.value, select.value);
+        status.textContent = (input.value || select.value) ? n + " shown" : "";
+      }
+      input.addEventListener("input", run);
+      select.addEventListener("change", run);
+      box.appendChild(label); box.appendChild(select); box.appendChild(status);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    return control;
+  }
+  function fullscreen(map) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var b = L.DomUtil.create("button", "assetmap-fullscreen");
+      b.type = "button"; b.title = "Full screen"; b.textContent = "Full screen";
+      L.DomEvent.on(b, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        var c = map.getContainer();
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else if (c.requestFullscreen) { c.requestFullscreen(); }
+      });
+      return b;
+    };
+    control.addTo(map);
+  }
+  function table(id, rows, columns) {
+    // the list view: the same links as an accessible, sortable table (text only)
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var body = el.querySelector("tbody");
+    function fill(list) {
+      while (body.firstChild) { body.removeChild(body.firstChild); }
+      list.forEach(function (r) {
+        var tr = document.createElement("tr");
+        columns.forEach(function (c, k) { tr.appendChild(text(k === 0 ? "th" : "td", r[c])); });
+        if (tr.firstChild) { tr.firstChild.setAttribute("scope", "row"); }
+        body.appendChild(tr);
+      });
+    }
+    el.querySelectorAll("thead button").forEach(function (button, k) {
+      button.addEventListener("click", function () {
+        var th = button.parentNode;
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        el.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var c = columns[k];
+        fill(rows.slice().sort(function (a, b) {
+          var x = a[c], y = b[c];
+          var cmp = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y));
+          return up ? cmp : -cmp;
+        }));
+      });
+    });
+    fill(rows);
   }
   function legend(map, id, position) {
     var control = L.control({position: position});
@@ -58,5 +157,6 @@ window.assetmap = window.assetmap || (function () {
     control.addTo(map);
     return control;
   }
-  return {text: text, card: card, layer: layer, legend: legend};
+  return {text: text, card: card, layer: layer, legend: legend, search: search,
+          fullscreen: fullscreen, table: table, filter: filter, index: index};
 }());
