@@ -11,6 +11,7 @@ from typing import Literal
 from . import datasets
 from .areas import assign_areas, read_boundaries, read_imd
 from .geocode import geocode, study_polygon
+from .links import find_links
 from .maps import build_map, save_map
 from .network import catchments, read_street_graph
 from .privacy import Audience
@@ -70,7 +71,12 @@ def demo(
             near = areas[areas.intersects(study)]
             if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
                 drawn = near
-    walking = catchments(assets, read_street_graph(streets)) if streets is not None else None
+    street_graph = read_street_graph(streets) if streets is not None else None
+    walking = catchments(assets, street_graph) if street_graph is not None else None
+    # where an offer of one side meets a need of the other within a 15-minute walk
+    links = find_links(
+        assets, between=("micro", "macro"), max_distance_m=1200, streets=street_graph
+    )
     out = Path(out)
     targets: list[tuple[Audience, Path]] = (
         [("public", out), ("partners", out.with_name(f"{out.stem}.partners{out.suffix}"))]
@@ -85,6 +91,7 @@ def demo(
             title="Greater Icknield assets (sample data)",
             areas=drawn,
             catchments=walking,
+            links=links,
         )
         written.append(save_map(m, where, self_contained=self_contained))
         log.info("wrote the Greater Icknield demo map for %s to %s", who, where)

@@ -20,6 +20,21 @@ PAYLOADS = [
     "javascript:window.__pwned=1",
     "{{constructor.constructor('window.__pwned=1')()}}",
     "\u202eevil\u202c ✊🏽 emoji",
+    '<iframe src="javascript:parent.__pwned=1"></iframe>',
+    '<a href="javascript:window.__pwned=1">click</a>',
+    "<body onload=window.__pwned=1>",
+    "<details open ontoggle=window.__pwned=1>",
+    "'; window.__pwned=1; '",
+    '"); window.__pwned=1; ("',
+    "${window.__pwned=1}",
+    "{% raw %}{{ 7*7 }}{% endraw %}",
+    "<style>*{display:none}</style>",
+    "<!-- --><script>window.__pwned=1</script>",
+    "&lt;script&gt;window.__pwned=1&lt;/script&gt;",
+    "\u2028\u2029 line separators",
+    "<math><mtext><img src=x onerror=window.__pwned=1></mtext></math>",
+    "x\u0000y null byte",
+    "مرحبا ‏RTL‏ עברית",
 ]
 
 
@@ -113,7 +128,12 @@ def _console_errors(browser: Any) -> list[str]:
 def test_demo_map_runs_offline_in_chromium(
     browser: Any, sample_geocoded: gpd.GeoDataFrame, tmp_path: Path
 ) -> None:
-    path = save_map(build_map(sample_geocoded), tmp_path / "demo.html", self_contained=True)
+    from assetmap import find_links
+
+    links = find_links(sample_geocoded, between=("micro", "macro"), max_distance_m=1200)
+    path = save_map(
+        build_map(sample_geocoded, links=links), tmp_path / "demo.html", self_contained=True
+    )
     browser.get_log("browser")
     _open(browser, path)
     q = browser.execute_script
@@ -128,8 +148,9 @@ def test_demo_map_runs_offline_in_chromium(
         "return Array.from(document.querySelectorAll('.assetmap-legend li'))"
         ".map(e => e.textContent)"
     )
-    assert legend[:2] == ["Study area", "Macro sites (3)"]
-    assert {item.split(" (")[0] for item in legend[2:]} == {
+    assert legend[:6] == ["Study area", "Link score 0.75+", "Link score 0.5+", "Link score 0.25+",
+                          "Link score 0+", "Macro sites (3)"]  # fmt: skip
+    assert {item.split(" (")[0] for item in legend[6:]} == {
         "Individual",
         "Association",
         "Institution",
@@ -143,12 +164,46 @@ def test_demo_map_runs_offline_in_chromium(
     time.sleep(0.2)
     title = q("return document.querySelector('.leaflet-popup-content .assetmap-title').textContent")
     assert title in set(sample_geocoded.loc[sample_geocoded["kind"] == "macro", "name"])
+    # one line per link the audience may see, the same links in the list view
+    shown = len(links[links["source"].isin(public.index) & links["target"].isin(public.index)])
+    n_lines = q("return document.querySelectorAll('path.assetmap-link').length")
+    assert (
+        n_lines
+        == shown
+        == q("return document.querySelectorAll('.assetmap-links-table tbody tr').length")
+    )
+    # clicking a link opens its explanation
+    q("Object.values(window).forEach(v => { if (v instanceof L.GeoJSON) v.eachLayer("
+      "l => { if (l.feature && l.feature.id === 'link-0') l.openPopup(); }); });")  # fmt: skip
+    time.sleep(0.2)
+    card = q("return document.querySelector('.leaflet-popup-content').textContent")
+    assert "Why" in card and "Score" in card and "offers" in card
+    # sorting the list view by score, lowest first
+    q("document.querySelectorAll('.assetmap-links-table thead button')[4].click()")
+    scores = q("return Array.from(document.querySelectorAll('.assetmap-links-table tbody tr'))"
+               ".map(r => parseFloat(r.lastChild.textContent))")  # fmt: skip
+    assert scores == sorted(scores)
+    # search by name and the category filter
+    q("var s = document.querySelector('.assetmap-filter'); s.value = 'Physical';"
+      "s.dispatchEvent(new Event('change'));")  # fmt: skip
+    physical = int((sample_geocoded.loc[public.index, "category"] == "physical").sum())
+    assert q("return document.querySelector('.assetmap-search-status').textContent") == (
+        f"{physical} shown"
+    )
+    assert q("return document.querySelectorAll('.assetmap-fullscreen').length") == 1
     assert _console_errors(browser) == []
 
 
 def test_payloads_do_not_run_in_chromium(browser: Any, tmp_path: Path) -> None:
+    from assetmap import find_links
+
+    hostile = _hostile_register()
+    # every record offers what the next needs: links, their popups and the list view carry them
+    hostile["needs"] = [hostile["offers"].iloc[(i + 1) % len(hostile)] for i in range(len(hostile))]
+    links = find_links(hostile, max_distance_m=5000)
+    assert len(links) >= len(PAYLOADS)
     path = save_map(
-        build_map(_hostile_register(), study_area=None, tiles=None),
+        build_map(hostile, study_area=None, tiles=None, links=links, title=PAYLOADS[0]),
         tmp_path / "hostile.html",
         self_contained=True,
     )
@@ -168,12 +223,22 @@ def test_payloads_do_not_run_in_chromium(browser: Any, tmp_path: Path) -> None:
                 ".assetmap-title'); return all[all.length - 1].textContent"
             )
         )
-    assert shown == PAYLOADS
+    # as the register holds them (validation trims white space at the edges)
+    assert shown == list(hostile["name"])
+    # the list view shows them as text too, and searching for one finds it literally
+    cells = q("return Array.from(document.querySelectorAll('.assetmap-links-table tbody tr'))"
+              ".map(r => r.textContent).join('\\n')")  # fmt: skip
+    for payload in PAYLOADS[:8]:
+        assert payload in cells
+    q("var i = document.querySelector('.assetmap-search-input'); i.value = '<img';"
+      "i.dispatchEvent(new Event('input'));")  # fmt: skip
+    assert q("return document.querySelector('.assetmap-search-status').textContent") == "2 shown"
     assert q("return window.__pwned") is None
     assert (
         q(
-            "return document.querySelectorAll('.leaflet-popup-content img, "
-            ".leaflet-popup-content svg, .leaflet-popup-content script').length"
+            "return document.querySelectorAll('.leaflet-popup-content img, .leaflet-popup-content "
+            "svg, .leaflet-popup-content script, .leaflet-popup-content iframe, "
+            ".assetmap-links-table img, .assetmap-links-table script').length"
         )
         == 0
     )
