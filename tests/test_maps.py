@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -293,3 +294,37 @@ def test_areas_layer_in_chromium(
         browser.execute_script("return document.querySelectorAll('path.assetmap-area').length") == 2
     )
     assert _console_errors(browser) == []
+
+
+def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: Path) -> None:
+    from assetmap.maps import CANVAS_ABOVE
+
+    n = CANVAS_ABOVE + 500
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            "asset_id": [f"g{i}" for i in range(n)],
+            "name": [PAYLOADS[i % len(PAYLOADS)] + f" {i}" for i in range(n)],
+            "kind": "micro",
+            "category": "association",
+            "privacy": "public",
+            "latitude": rng.uniform(52.47, 52.50, n).round(6),
+            "longitude": rng.uniform(-1.96, -1.92, n).round(6),
+        }
+    )
+    assets = geocode(validate_assets(frame), study_area=None)
+    page = _page(build_map(assets, study_area=None, tiles=None), tmp_path)
+    assert '"strings":[' in page and page.count('"type":"Feature"') < 10  # packed, not GeoJSON
+    path = save_map(build_map(assets, study_area=None, tiles=None), tmp_path / "big.html",
+                    self_contained=True)  # fmt: skip
+    _open(browser, path)
+    q = browser.execute_script
+    assert q("return assetmap.index.length") == n
+    assert q("return document.querySelectorAll('canvas').length") >= 1
+    # one popup serves every marker: clicking one opens its card
+    q("assetmap.index.forEach(e => { if (e.layer.feature.id === 'g7') "
+      "e.layer.fire('click', {latlng: e.layer.getLatLng()}, true); });")  # fmt: skip
+    time.sleep(0.1)
+    title = q("return document.querySelector('.leaflet-popup-content .assetmap-title').textContent")
+    assert title == assets.loc["g7", "name"]
+    assert q("return window.__pwned") is None

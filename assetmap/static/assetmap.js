@@ -27,7 +27,27 @@ window.assetmap = window.assetmap || (function () {
   // every feature drawn, for search and the category filter: {title, group, layer, fill}
   var index = [];
   var renderer = null;
+  function packed(data, opts) {
+    // many points: markers straight from the packed numbers onto one canvas, one popup for all
+    if (!renderer) { renderer = L.canvas({padding: 0.5}); }
+    var s = data.strings;
+    var group = L.featureGroup();
+    data.points.forEach(function (p) {
+      var rows = [];
+      for (var k = 0; k < p[5].length; k += 2) { rows.push([s[p[5][k]], s[p[5][k + 1]]]); }
+      var props = {title: s[p[3]], subtitle: s[p[4]], rows: rows};
+      var style = L.extend({renderer: renderer}, opts.style, p[6] || {});
+      var marker = L.circleMarker([p[1], p[0]], style);
+      marker.feature = {type: "Feature", id: s[p[2]], properties: props};
+      group.addLayer(marker);
+      index.push({title: props.title, group: opts.group || "", layer: marker,
+                  fill: style.fillOpacity});
+    });
+    group.bindPopup(function (m) { return card(m.feature.properties); }, {maxWidth: 320});
+    return group;
+  }
   function layer(data, opts) {
+    if (data.points) { return packed(data, opts); }
     if (opts.canvas && !renderer) { renderer = L.canvas({padding: 0.5}); }
     var group = L.geoJSON(data, {
       interactive: opts.interactive !== false,
