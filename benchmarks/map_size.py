@@ -87,8 +87,8 @@ def main() -> None:
     build_s = time.perf_counter() - t
     t = time.perf_counter()
     plain = folium.Map(location=[52.485, -1.94], zoom_start=14, tiles=None, prefer_canvas=True)
-    for (aid, row), point in zip(assets.iterrows(), assets.geometry, strict=True):
-        folium.CircleMarker([point.y, point.x], radius=5, popup=str(row["name"])).add_to(plain)
+    for name, point in zip(assets["name"], assets.geometry, strict=True):
+        folium.CircleMarker([point.y, point.x], radius=5, popup=str(name)).add_to(plain)
     plain.save(out / "folium.html")
     folium_s = time.perf_counter() - t
     driver = browser()
@@ -98,7 +98,8 @@ def main() -> None:
         theirs_open = open_time(
             driver,
             out / "folium.html",
-            "var n = 0; for (var k in window) { if (k.startsWith('circle_marker_')) n++; } return n;",
+            "var n = 0; for (var k in window) { if (k.startsWith('circle_marker_')) n++; }"
+            " return n;",
             args.assets,
         )
     finally:
