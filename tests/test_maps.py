@@ -81,9 +81,23 @@ def test_layers_legend_and_privacy(sample_geocoded: gpd.GeoDataFrame, tmp_path: 
 
 
 def test_same_inputs_same_bytes(sample_geocoded: gpd.GeoDataFrame, tmp_path: Path) -> None:
-    one = _page(build_map(sample_geocoded), tmp_path, "a.html", self_contained=True)
-    two = _page(build_map(sample_geocoded), tmp_path, "b.html", self_contained=True)
+    from assetmap import find_links
+
+    links = find_links(sample_geocoded, between=("micro", "macro"))
+    one = _page(build_map(sample_geocoded, links=links), tmp_path, "a.html", self_contained=True)
+    two = _page(build_map(sample_geocoded, links=links), tmp_path, "b.html", self_contained=True)
     assert one == two
+
+
+def test_layers_added_to_your_own_map(sample_geocoded: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    import folium
+
+    mine = folium.Map(location=[52.49, -1.94], zoom_start=13, tiles=None)
+    folium.Marker([52.49, -1.94], tooltip="my own marker").add_to(mine)
+    out = build_map(sample_geocoded, m=mine)
+    assert out is mine
+    page = _page(out, tmp_path)
+    assert "my own marker" in page and "Macro sites (3)" in page and "assetmap.layer(" in page
 
 
 def test_self_contained_loads_nothing(sample_geocoded: gpd.GeoDataFrame, tmp_path: Path) -> None:
