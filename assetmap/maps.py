@@ -153,7 +153,7 @@ class _Legend(MacroElement):
         "{% endmacro %}"
         "{% macro script(this, kwargs) %}"
         'assetmap.legend({{ this._parent.get_name() }}, "{{ this.get_name() }}", '
-        '"bottomright");'
+        '"bottomleft");'
         "{% endmacro %}"
     )
 
