@@ -6,9 +6,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .errors import AssetmapError
+from .errors import AssetmapError, ConfigurationError
 from .pipeline import demo
 
 __all__ = ["main"]
@@ -23,7 +25,83 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks and detailed logging"
     )
+    parser.epilog = (
+        "Exit codes: 0 done; 1 the data or an option could not be used (one message says "
+        "why); 2 the command line itself was wrong."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    g = sub.add_parser(
+        "geocode",
+        help="place every row of a register and write it with how each was placed",
+        description="Read a register (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet), place every "
+        "row as well as its data allows (coordinates, site footprint, postcode, postcode "
+        "sector or district), and write it with geocode_method, geocode_precision_m, "
+        "geocode_note and in_study_area. The file written keeps every field: it is the "
+        "analyst's copy, not one to share.",
+    )
+    g.add_argument("register", help="the register to read")
+    g.add_argument("out", help="where to write the placed register (format from the suffix)")
+    g.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="HEADING=FIELD",
+        help="a heading of your file and the field it holds, e.g. 'Post Code=postcode'; give "
+        "it once per heading (recognised headings need none)",
+    )
+    g.add_argument("--sheet", help="the Excel sheet to read (the first by default)")
+    g.add_argument(
+        "--online",
+        action="store_true",
+        help="ask postcodes.io for postcodes missing from the offline directory (sends "
+        "postcodes only; answers are cached)",
+    )
+    g.add_argument(
+        "--no-fallback",
+        action="store_true",
+        help="do not place rows at the centre of their postcode sector or district",
+    )
+    lk = sub.add_parser(
+        "links",
+        help="find where offers meet needs close enough to matter, and write the links",
+        description="Read a register (placed or not: it is placed first), find the link "
+        "opportunities (or close pairs) and write them as CSV or XLSX, best first, each with "
+        "its reason and score factors.",
+    )
+    lk.add_argument("register", help="the register to read")
+    lk.add_argument("out", help="where to write the links (.csv or .xlsx)")
+    lk.add_argument(
+        "--kind",
+        choices=["opportunity", "proximity"],
+        default="opportunity",
+        help="offers meeting needs, or plain close pairs (default: opportunity)",
+    )
+    lk.add_argument(
+        "--max-distance",
+        type=float,
+        default=1200.0,
+        metavar="METRES",
+        help="how far apart two assets may be, in metres (default: 1200, a 15-minute walk)",
+    )
+    lk.add_argument(
+        "--between",
+        nargs=2,
+        metavar=("SIDE", "SIDE"),
+        help="only pairs with one asset of each side: kinds or categories, e.g. micro macro",
+    )
+    lk.add_argument(
+        "--streets",
+        metavar="FILE",
+        help="a street graph (GraphML as osmnx saves it): links to macro-assets on foot",
+    )
+    lk.add_argument(
+        "--audience",
+        choices=["public", "partners", "analyst"],
+        default="public",
+        help="who will read the file: 'public' and 'partners' get only what their map would "
+        "show (records that may not be named appear as their category, with an audit file "
+        "beside); 'analyst' gets every id (default: public)",
+    )
     d = sub.add_parser(
         "demo",
         help="build the Greater Icknield demo map from bundled data",
@@ -76,12 +154,83 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _columns(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        heading, sep, field = pair.partition("=")
+        if not sep or not heading.strip() or not field.strip():
+            raise ConfigurationError(f"--column wants HEADING=FIELD, {pair!r} was given")
+        out[heading.strip()] = field.strip()
+    return out
+
+
+def _placed(path: str, columns: Sequence[str] = (), sheet: str | None = None) -> Any:
+    """A register read and placed (as it was, when it was placed already)."""
+    from .geocode import geocode
+    from .io import read_assets
+
+    assets = read_assets(path, columns=_columns(columns) or None, sheet=sheet)
+    return assets if "geocode_method" in assets.columns else geocode(assets)
+
+
+def _geocode(args: argparse.Namespace) -> None:
+    from .geocode import geocode, geocode_summary
+    from .io import read_assets, save_assets
+    from .providers import PostcodesIO
+
+    assets = read_assets(args.register, columns=_columns(args.column) or None, sheet=args.sheet)
+    placed = geocode(
+        assets, online=[PostcodesIO()] if args.online else [], fallback=not args.no_fallback
+    )
+    path = save_assets(placed, args.out)
+    print(geocode_summary(placed).to_string())
+    print(f"wrote {path}")
+
+
+def _links(args: argparse.Namespace) -> None:
+    from .links import find_links
+    from .network import read_street_graph
+    from .privacy import publish, write_audit
+
+    assets = _placed(args.register)
+    streets = read_street_graph(args.streets) if args.streets else None
+    links = find_links(
+        assets,
+        kind=args.kind,
+        max_distance_m=args.max_distance,
+        between=tuple(args.between) if args.between else None,
+        streets=streets,
+    )
+    published = None
+    if args.audience != "analyst":
+        published = publish(assets, audience=args.audience, links=links)
+        assert published.links is not None
+        links = published.links
+    table = links.copy()
+    for column in ("matched", "met"):
+        table[column] = table[column].map("; ".join)
+    out = Path(args.out)
+    if out.suffix.lower() == ".xlsx":
+        table.to_excel(out, index=False, sheet_name="links")
+    elif out.suffix.lower() == ".csv":
+        table.to_csv(out, index=False, lineterminator="\n")
+    else:
+        raise ConfigurationError(f"links are written as .csv or .xlsx, not {out.suffix!r}")
+    if published is not None:
+        write_audit(published, out)
+    print(f"{len(links)} {args.kind} links; wrote {out}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 data or option error)."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
     try:
-        if args.command == "demo":
+        if args.command == "geocode":
+            _geocode(args)
+        elif args.command == "links":
+            _links(args)
+        elif args.command == "demo":
             paths = demo(
                 args.out,
                 audience=args.audience,

@@ -77,3 +77,32 @@ def test_demo_builds_a_public_and_a_partners_map(tmp_path: Path) -> None:
     assert not any(name in page for name in residents for page in (public_page, partner_page))
     for page in (out, partners):
         assert page.with_name(page.name + ".audit.json").exists()
+
+
+def test_geocode_and_links_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    import assetmap
+
+    sample = assetmap.datasets.sample_register_path()
+    text = sample.read_text(encoding="utf-8").replace("postcode", "Post Code", 1)
+    register = tmp_path / "register.csv"
+    register.write_text(text, encoding="utf-8")
+    placed = tmp_path / "placed.gpkg"
+    assert main(["geocode", str(register), str(placed), "--column", "Post Code=postcode"]) == 0
+    said = capsys.readouterr().out
+    assert "geocode_method" in said and f"wrote {placed}" in said
+    assert len(assetmap.read_assets(placed)) == 68
+    out = tmp_path / "links.csv"
+    assert main(["links", str(placed), str(out), "--between", "micro", "macro"]) == 0
+    links = pd.read_csv(out)
+    assert len(links) > 0 and {"source", "target", "reason", "score"} <= set(links.columns)
+    residents = assetmap.datasets.sample_register().query("category == 'individual'").index
+    assert not set(links["source"]) & set(residents)  # the public get no resident's id
+    assert out.with_name("links.csv.audit.json").exists()
+    own = tmp_path / "own.xlsx"
+    assert main(["links", str(placed), str(own), "--audience", "analyst"]) == 0
+    assert set(pd.read_excel(own)["source"]) & set(residents)
+    assert main(["links", str(placed), str(tmp_path / "x.json")]) == 1
+    assert "written as .csv or .xlsx" in capsys.readouterr().err
+    assert main(["geocode", str(register), str(placed), "--column", "nonsense"]) == 1
