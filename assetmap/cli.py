@@ -102,6 +102,33 @@ def _parser() -> argparse.ArgumentParser:
         "show (records that may not be named appear as their category, with an audit file "
         "beside); 'analyst' gets every id (default: public)",
     )
+    mp = sub.add_parser(
+        "map",
+        help="draw a register as one HTML map a partner can open from an e-mail",
+        description="Read a register (placed or not: it is placed first) and write its map: "
+        "macro sites, micro assets by category, link opportunities with the list view, and "
+        "optionally areas by IMD decile and walking catchments. Only what the audience may "
+        "see reaches the page; an audit file is written beside it.",
+    )
+    mp.add_argument("register", help="the register to read")
+    mp.add_argument("out", help="the HTML file to write")
+    mp.add_argument(
+        "--audience",
+        choices=["public", "partners"],
+        default="public",
+        help="who will see the map (default: public)",
+    )
+    mp.add_argument(
+        "--no-links", action="store_true", help="draw no link opportunities (and no list view)"
+    )
+    mp.add_argument(
+        "--max-distance",
+        type=float,
+        default=1200.0,
+        metavar="METRES",
+        help="how far apart an offer and a need may be, in metres (default: 1200)",
+    )
+    mp.add_argument("--title", default="Assets", help="the legend's heading")
     d = sub.add_parser(
         "demo",
         help="build the Greater Icknield demo map from bundled data",
@@ -121,36 +148,37 @@ def _parser() -> argparse.ArgumentParser:
         "names records shared with partners; 'both' writes the public map to --out and the "
         "partners' map beside it as NAME.partners.html (default: both)",
     )
-    d.add_argument(
-        "--boundaries",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="an ONS boundary file (GeoJSON, GeoJSONL, GeoPackage, Shapefile), e.g. LSOA 2011 "
-        "or wards from the ONS Open Geography Portal; give it more than once for several "
-        "levels. Each asset gets the code and name of its area; the areas are drawn",
-    )
-    d.add_argument(
-        "--imd",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="an English Indices of Deprivation 2019 CSV from gov.uk (File 1, or File 2 for "
-        "the domains); LSOA 2011 areas are then filled by IMD decile",
-    )
-    d.add_argument(
-        "--streets",
-        metavar="FILE",
-        help="a street graph for the area (GraphML as osmnx saves it, or an OpenStreetMap "
-        ".osm file with osmnx installed); the hospital's and other sites' 5-, 10- and "
-        "15-minute walks are drawn",
-    )
-    d.add_argument(
-        "--cdn",
-        action="store_true",
-        help="load Leaflet from a CDN instead of inlining it (smaller file, "
-        "needs internet to open)",
-    )
+    for parser_ in (d, mp):
+        parser_.add_argument(
+            "--boundaries",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="an ONS boundary file (GeoJSON, GeoJSONL, GeoPackage, Shapefile), e.g. LSOA 2011 "
+            "or wards from the ONS Open Geography Portal; give it more than once for several "
+            "levels. Each asset gets the code and name of its area; the areas are drawn",
+        )
+        parser_.add_argument(
+            "--imd",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="an English Indices of Deprivation 2019 CSV from gov.uk (File 1, or File 2 for "
+            "the domains); LSOA 2011 areas are then filled by IMD decile",
+        )
+        parser_.add_argument(
+            "--streets",
+            metavar="FILE",
+            help="a street graph for the area (GraphML as osmnx saves it, or an OpenStreetMap "
+            ".osm file with osmnx installed); the macro sites' 5-, 10- and 15-minute walks "
+            "are drawn, and links to them are measured on foot",
+        )
+        parser_.add_argument(
+            "--cdn",
+            action="store_true",
+            help="load Leaflet from a CDN instead of inlining it (smaller file, "
+            "needs internet to open)",
+        )
     return parser
 
 
@@ -221,6 +249,37 @@ def _links(args: argparse.Namespace) -> None:
     print(f"{len(links)} {args.kind} links; wrote {out}")
 
 
+def _map(args: argparse.Namespace) -> None:
+    from .areas import assign_areas, read_boundaries, read_imd
+    from .links import find_links
+    from .maps import build_map, save_map
+    from .network import catchments, read_street_graph
+
+    assets = _placed(args.register)
+    levels = [read_boundaries(p) for p in args.boundaries]
+    areas = None
+    if levels:
+        assets = assign_areas(assets, levels)
+        areas = levels[0]
+        if args.imd:
+            deprivation = read_imd(list(args.imd))
+            areas = areas.join(deprivation[["imd_rank", "imd_decile"]].reindex(areas.index))
+    streets = read_street_graph(args.streets) if args.streets else None
+    links = None
+    if not args.no_links:
+        links = find_links(assets, max_distance_m=args.max_distance, streets=streets)
+    m = build_map(
+        assets,
+        audience=args.audience,
+        title=args.title,
+        study_area=None,
+        areas=areas,
+        catchments=catchments(assets, streets) if streets is not None else None,
+        links=links,
+    )
+    print(f"wrote {save_map(m, args.out, self_contained=not args.cdn)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 data or option error)."""
     args = _parser().parse_args(argv)
@@ -230,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _geocode(args)
         elif args.command == "links":
             _links(args)
+        elif args.command == "map":
+            _map(args)
         elif args.command == "demo":
             paths = demo(
                 args.out,

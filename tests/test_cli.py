@@ -106,3 +106,18 @@ def test_geocode_and_links_commands(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["links", str(placed), str(tmp_path / "x.json")]) == 1
     assert "written as .csv or .xlsx" in capsys.readouterr().err
     assert main(["geocode", str(register), str(placed), "--column", "nonsense"]) == 1
+
+
+def test_map_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import assetmap
+
+    out = tmp_path / "assets.html"
+    register = str(assetmap.datasets.sample_register_path())
+    assert main(["map", register, str(out), "--audience", "partners", "--title", "Ours"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Link opportunities (" in page and "Ours" in page and "<script src=" not in page
+    assert out.with_name("assets.html.audit.json").exists()
+    assert f"wrote {out}" in capsys.readouterr().out
+    assert main(["map", register, str(tmp_path / "plain.html"), "--no-links", "--cdn"]) == 0
+    plain = (tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert "Link opportunities" not in plain and "integrity=" in plain
