@@ -16,6 +16,20 @@ from .pipeline import demo
 __all__ = ["main"]
 
 
+def _register_and_distance(parser: argparse.ArgumentParser, out: str) -> None:
+    """The arguments every command on a register shares."""
+    parser.add_argument("register", help="the register to read (placed or not)")
+    parser.add_argument("out", help=out)
+    parser.add_argument(
+        "--max-distance",
+        type=float,
+        default=1200.0,
+        metavar="METRES",
+        help="how far apart an offer and a need may be, in metres (default: 1200, about a "
+        "15-minute walk)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assetmap",
@@ -68,20 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         "opportunities (or close pairs) and write them as CSV or XLSX, best first, each with "
         "its reason and score factors.",
     )
-    lk.add_argument("register", help="the register to read")
-    lk.add_argument("out", help="where to write the links (.csv or .xlsx)")
+    _register_and_distance(lk, "where to write the links (.csv or .xlsx)")
     lk.add_argument(
         "--kind",
         choices=["opportunity", "proximity"],
         default="opportunity",
         help="offers meeting needs, or plain close pairs (default: opportunity)",
-    )
-    lk.add_argument(
-        "--max-distance",
-        type=float,
-        default=1200.0,
-        metavar="METRES",
-        help="how far apart two assets may be, in metres (default: 1200, a 15-minute walk)",
     )
     lk.add_argument(
         "--between",
@@ -110,8 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         "optionally areas by IMD decile and walking catchments. Only what the audience may "
         "see reaches the page; an audit file is written beside it.",
     )
-    mp.add_argument("register", help="the register to read")
-    mp.add_argument("out", help="the HTML file to write")
+    _register_and_distance(mp, "the HTML file to write")
     mp.add_argument(
         "--audience",
         choices=["public", "partners"],
@@ -120,13 +125,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     mp.add_argument(
         "--no-links", action="store_true", help="draw no link opportunities (and no list view)"
-    )
-    mp.add_argument(
-        "--max-distance",
-        type=float,
-        default=1200.0,
-        metavar="METRES",
-        help="how far apart an offer and a need may be, in metres (default: 1200)",
     )
     mp.add_argument("--title", default="Assets", help="the legend's heading")
     d = sub.add_parser(
