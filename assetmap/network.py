@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 
 from .crs import WGS84, from_lonlat, metric_crs, to_lonlat
 from .errors import ConfigurationError, Problem, SchemaError
-from .links import projected
+from .links import Projected, projected
 
 __all__ = [
     "WALKING_SPEED_KMH",
@@ -243,19 +243,15 @@ def _snap(streets: StreetGraph, x: np.ndarray, y: np.ndarray) -> _Snap:
     return _Snap(node, metres)
 
 
-def _sources(
-    streets: StreetGraph, assets: pd.DataFrame, which: np.ndarray
-) -> tuple[csr_matrix, list[int], np.ndarray]:
+def _sources(streets: StreetGraph, p: Projected, which: np.ndarray) -> tuple[csr_matrix, list[int]]:
     """The street matrix with one extra node per source asset, joined to its entrances.
 
     A site with a footprint enters the streets at every node within ``ENTRANCE_M`` of it (or its
     nearest node), each at its distance from the footprint; a point at its nearest node.
     """
-    p = projected(assets, streets.crs)
     n = len(streets.nodes)
     tree = streets.tree
     rows, cols, data, virtual = [], [], [], []
-    snapped = np.full(len(assets), np.nan)
     for k, i in enumerate(np.flatnonzero(which & p.placed)):
         site = p.footprint[i] if p.footprint[i] is not None else shapely.Point(p.x[i], p.y[i])
         d0, nearest = tree.query([p.x[i], p.y[i]])
@@ -267,7 +263,6 @@ def _sources(
         offsets = shapely.distance(site, shapely.points(streets.x[doors], streets.y[doors]))
         me = n + k
         virtual.append(int(i))
-        snapped[i] = best
         for door, off in zip(doors, offsets, strict=True):
             rows += [me, door]
             cols += [door, me]
@@ -284,7 +279,7 @@ def _sources(
         ),
         shape=(n + extra, n + extra),
     )
-    return full, virtual, snapped
+    return full, virtual
 
 
 def _reach(site: shapely.Geometry) -> float:
@@ -327,8 +322,8 @@ def walk_distances(
     """
     names = [sources] if isinstance(sources, str) else list(sources)
     which = (assets["kind"].isin(names) | assets["category"].isin(names)).to_numpy()
-    matrix, virtual, _ = _sources(streets, assets, which)
     p = projected(assets, streets.crs)
+    matrix, virtual = _sources(streets, p, which)
     snap = _snap(streets, p.x, p.y)
     if not virtual:
         return pd.DataFrame(columns=["source", "target", "walk_m", "snap_m"])
@@ -386,7 +381,7 @@ def catchments(
         raise ConfigurationError("walking speed and minutes must be positive")
     names = [sources] if isinstance(sources, str) else list(sources)
     which = (assets["kind"].isin(names) | assets["category"].isin(names)).to_numpy()
-    matrix, virtual, _ = _sources(streets, assets, which)
+    matrix, virtual = _sources(streets, projected(assets, streets.crs), which)
     budgets = sorted(m * speed_kmh * 1000 / 60 for m in minutes)
     n = len(streets.nodes)
     rows = []
