@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -127,6 +126,17 @@ def _parser() -> argparse.ArgumentParser:
         "--no-links", action="store_true", help="draw no link opportunities (and no list view)"
     )
     mp.add_argument("--title", default="Assets", help="the legend's heading")
+    b = sub.add_parser(
+        "build",
+        help="run a project file: maps, tables, graph files and reports, reproducibly",
+        description="Read a project file (TOML) that names the inputs, the column mapping, the "
+        "parameters and the outputs, and write, per audience, the map, the links, the graph "
+        "files and the report (HTML to print, XLSX, CSV), plus build.json recording the "
+        "inputs' checksums, the parameters, the versions and the data sources' licences. The "
+        "same project file and inputs give the same bytes. See examples/greater-icknield.toml.",
+    )
+    b.add_argument("project", help="the project file (.toml)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar, even in a terminal")
     d = sub.add_parser(
         "demo",
         help="build the Greater Icknield demo map from bundled data",
@@ -214,9 +224,9 @@ def _geocode(args: argparse.Namespace) -> None:
 
 
 def _links(args: argparse.Namespace) -> None:
+    from .io import save_links
     from .links import find_links
     from .network import read_street_graph
-    from .privacy import publish, write_audit
 
     assets = _placed(args.register)
     streets = read_street_graph(args.streets) if args.streets else None
@@ -227,23 +237,9 @@ def _links(args: argparse.Namespace) -> None:
         between=tuple(args.between) if args.between else None,
         streets=streets,
     )
-    published = None
-    if args.audience != "analyst":
-        published = publish(assets, audience=args.audience, links=links)
-        assert published.links is not None
-        links = published.links
-    table = links.copy()
-    for column in ("matched", "met"):
-        table[column] = table[column].map("; ".join)
-    out = Path(args.out)
-    if out.suffix.lower() == ".xlsx":
-        table.to_excel(out, index=False, sheet_name="links")
-    elif out.suffix.lower() == ".csv":
-        table.to_csv(out, index=False, lineterminator="\n")
-    else:
-        raise ConfigurationError(f"links are written as .csv or .xlsx, not {out.suffix!r}")
-    if published is not None:
-        write_audit(published, out)
+    out = save_links(
+        assets, links, args.out, audience=None if args.audience == "analyst" else args.audience
+    )
     print(f"{len(links)} {args.kind} links; wrote {out}")
 
 
@@ -282,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 data or option error)."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
+    logging.getLogger("pyogrio").setLevel(logging.DEBUG if args.debug else logging.WARNING)
     try:
         if args.command == "geocode":
             _geocode(args)
@@ -289,6 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _links(args)
         elif args.command == "map":
             _map(args)
+        elif args.command == "build":
+            from .build import build
+
+            written = build(args.project, progress=False if args.no_progress else None)
+            print(f"wrote {len(written)} files; the record is {written[-1]}")
         elif args.command == "demo":
             paths = demo(
                 args.out,

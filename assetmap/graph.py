@@ -361,6 +361,7 @@ def save_graph(
         F.add_edges_from((u, v, k, _flat(d)) for u, v, k, d in H.edges(keys=True, data=True))
         (nx.write_graphml if suffix == ".graphml" else nx.write_gexf)(F, path)
     elif suffix == ".gpkg":
+        path.unlink(missing_ok=True)  # a new file, not layers replaced inside an old one
         nodes, edges = graph_to_gdfs(H)
         for frame, layer in ((nodes.reset_index(), "nodes"), (edges.reset_index(), "edges")):
             flat = frame.copy()

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import Problem, SchemaError
+from ._reproducible import stable_xlsx
+from .errors import ConfigurationError, Problem, SchemaError
 from .privacy import Audience, publish, write_audit
 from .schema import (
     ALIASES,
@@ -31,7 +32,7 @@ from .schema import (
     validate_relationships,
 )
 
-__all__ = ["read_assets", "read_relationships", "save_assets"]
+__all__ = ["read_assets", "read_relationships", "save_assets", "save_links"]
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +369,7 @@ def save_assets(
         sheet = _to_text_frame(gdf)
         sheet["geometry"] = _wkt(gdf.geometry)
         sheet.to_excel(path, index=False, sheet_name="assets")
+        stable_xlsx(path)
     elif fmt == "parquet":
         gdf.to_parquet(path, index=False)
     elif fmt == "csv":
@@ -379,6 +381,7 @@ def save_assets(
         if fmt == "geojson":  # all 17 significant digits, so coordinates read back equal
             text.to_file(path, driver="GeoJSON", SIGNIFICANT_FIGURES=17)
         else:
+            path.unlink(missing_ok=True)  # a new file, not a layer replaced inside an old one
             text.to_file(path, driver="GPKG", layer="assets")
     else:
         raise _file_error(
@@ -387,4 +390,58 @@ def save_assets(
     if published is not None:
         write_audit(published, path)
     log.info("saved %d assets to %s", len(gdf), path)
+    return path
+
+
+def save_links(
+    assets: pd.DataFrame,
+    links: pd.DataFrame,
+    path: str | PathLike[str],
+    *,
+    audience: Audience | None = "public",
+    k: int = 5,
+) -> Path:
+    """Write links as CSV or XLSX, tags joined by "; ".
+
+    Parameters
+    ----------
+    assets
+        The geocoded register the links were found in.
+    links
+        From :func:`assetmap.find_links`.
+    path
+        A ``.csv`` or ``.xlsx`` file.
+    audience
+        ``"public"`` or ``"partners"``: only the links this audience's map would show (ends
+        that may not be named appear as their category, without distances), with an audit
+        file beside; None writes every link with every id (for the analyst).
+    k
+        With ``audience``: counts below this are suppressed in the audit.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    published = None
+    if audience is not None:
+        published = publish(assets, audience=audience, links=links, k=k)
+        assert published.links is not None
+        links = published.links
+    table = links.copy()
+    for column in ("matched", "met"):
+        if column in table:
+            table[column] = table[column].map("; ".join)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        table.to_excel(path, index=False, sheet_name="links")
+        stable_xlsx(path)
+    elif suffix == ".csv":
+        table.to_csv(path, index=False, lineterminator="\n")
+    else:
+        raise ConfigurationError(f"links are written as .csv or .xlsx, not {path.suffix!r}")
+    if published is not None:
+        write_audit(published, path)
+    log.info("saved %d links to %s", len(table), path)
     return path

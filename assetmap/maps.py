@@ -232,6 +232,7 @@ def build_map(
     catchments: gpd.GeoDataFrame | None = None,
     links: pd.DataFrame | None = None,
     m: folium.Map | None = None,
+    k: int = 5,
 ) -> folium.Map:
     """Draw a geocoded register: study boundary, macro sites, micro assets by category, legend.
 
@@ -269,6 +270,9 @@ def build_map(
         point and names only its category.
     m
         A folium map to add the layers to (as geopandas' ``explore(m=)``); a new one when None.
+    k
+        Counts of records not shown on their own below this are suppressed (see
+        :func:`assetmap.privacy.publish`).
 
     Returns
     -------
@@ -286,7 +290,7 @@ def build_map(
     if audience not in SHOWN_EXACTLY:
         raise ConfigurationError(f"audience must be 'public' or 'partners', {audience!r} given")
     # only what the audience may see reaches the page: publish() decides, once
-    published = publish(assets, audience=audience, areas=areas, links=links)
+    published = publish(assets, audience=audience, areas=areas, links=links, k=k)
     placed = assets[assets.geometry.notna() & ~assets.geometry.is_empty]
     drawn = published.assets[~published.assets.geometry.isna()]
     exact = drawn[drawn["shown"] == "exact"]

@@ -10,6 +10,7 @@ from typing import Literal
 
 from . import datasets
 from .areas import assign_areas, read_boundaries, read_imd
+from .build import drawn_areas
 from .geocode import geocode, study_polygon
 from .links import find_links
 from .maps import build_map, save_map
@@ -62,15 +63,7 @@ def demo(
     drawn = None
     if levels:
         assets = assign_areas(assets, levels)
-        study = study_polygon("greater-icknield")
-        for areas in levels:
-            if deprivation is not None:
-                known = deprivation[["imd_rank", "imd_decile"]].reindex(areas.index)
-                if known["imd_decile"].notna().any():
-                    areas = areas.join(known)
-            near = areas[areas.intersects(study)]
-            if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
-                drawn = near
+        drawn = drawn_areas(levels, deprivation, study_polygon("greater-icknield"))
     street_graph = read_street_graph(streets) if streets is not None else None
     walking = catchments(assets, street_graph) if street_graph is not None else None
     # where an offer of one side meets a need of the other within a 15-minute walk

@@ -16,7 +16,6 @@ Every writer (maps, graph files, registers saved for an audience) goes through
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import logging
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._reproducible import written_at
 from .crs import from_lonlat, metric_crs, to_lonlat
 from .errors import ConfigurationError
 
@@ -89,6 +89,10 @@ class Published:
     audit
         One row per record published (id, how shown, precision, fields) and one for those kept
         back; ``attrs`` holds the policy.
+    policy
+        The rules applied (audience, k, fields, where coarse records go).
+    ids
+        Asset id → published id, for every record shown (exact or coarse); never written out.
     """
 
     assets: gpd.GeoDataFrame
@@ -96,6 +100,7 @@ class Published:
     links: pd.DataFrame | None
     audit: pd.DataFrame
     policy: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
 
 
 def suppress(counts: pd.DataFrame, k: int = 5) -> pd.DataFrame:
@@ -393,21 +398,24 @@ def publish(
         int(coarse.sum()),
         int(hidden.sum()),
     )
-    return Published(assets=shown, counts=counts, links=out_links, audit=audit, policy=policy)
+    return Published(
+        assets=shown, counts=counts, links=out_links, audit=audit, policy=policy, ids=renamed
+    )
 
 
 def write_audit(published: Published, export: str | PathLike[str]) -> Path:
     """Write the audit of an export beside it (``<export>.audit.json``).
 
     It says which records were published, how and with which fields, under which policy, and
-    when; it names no record that was not published.
+    when (left out in a build, whose ``build.json`` says what went in); it names no record that
+    was not published.
     """
     export = Path(export)
     path = export.with_name(export.name + ".audit.json")
     records = published.audit.astype(object).where(published.audit.notna(), None).to_dict("records")
     body = {
         "export": export.name,
-        "written": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "written": written_at(),
         "policy": published.policy,
         "records": records,
         "counts": {

@@ -1,0 +1,152 @@
+"""Reports: every table passes publish(); counts suppressed; CSV, XLSX and HTML written."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from assetmap import datasets, find_links, geocode
+from assetmap.areas import read_boundaries, read_imd
+from assetmap.errors import ConfigurationError
+from assetmap.report import COLUMNS, build_report, save_report
+
+BOUNDARIES = "boundaries"
+COUNTS = ("assets", "micro", "people", "supply", "links", "total")
+
+
+@pytest.fixture(scope="module")
+def placed() -> Any:
+    return geocode(datasets.sample_register())
+
+
+@pytest.fixture(scope="module")
+def links(placed: Any) -> pd.DataFrame:
+    return find_links(placed, between=("micro", "macro"))
+
+
+def _hidden_ids(placed: Any, audience: str) -> set[str]:
+    shown = {"public": {"public"}, "partners": {"public", "partners"}}[audience]
+    return set(placed.index[~placed["privacy"].isin(shown)].astype(str))
+
+
+@pytest.mark.parametrize("audience", ["public", "partners"])
+def test_no_hidden_record_leaves_and_small_counts_are_suppressed(
+    placed: Any, links: pd.DataFrame, audience: str, tmp_path: Path
+) -> None:
+    report = build_report(
+        placed, links, audience=audience, relationships=datasets.sample_relationships()
+    )
+    hidden = _hidden_ids(placed, audience)
+    hidden_names = set(placed.loc[list(hidden), "name"])
+    assert hidden and hidden_names
+    written = save_report(report, tmp_path)
+    assert {p.name for p in written} >= {"report.html", "report.xlsx", "report.html.audit.json"}
+    for path in written:
+        text = path.read_text(encoding="utf-8") if path.suffix != ".xlsx" else ""
+        if path.suffix == ".xlsx":
+            book = openpyxl.load_workbook(path)
+            text = " ".join(
+                str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row
+            )
+        for secret in hidden | hidden_names:
+            assert secret not in text, (path.name, secret)
+    for name, table in report.tables.items():
+        if name == "geocoding":  # counts per method over the whole register place nobody
+            continue
+        for column in table.columns:
+            assert column in COLUMNS or name in ("areas", "macro_catchments"), (name, column)
+            if column in COUNTS or (
+                name in ("areas", "macro_catchments") and column not in COLUMNS
+            ):
+                values = pd.to_numeric(table[column], errors="coerce").dropna()
+                small = values[(values > 0) & (values < report.k)]
+                assert small.empty, (name, column, small.tolist())
+
+
+def test_macro_tables_worked_by_hand(placed: Any, links: pd.DataFrame) -> None:
+    report = build_report(placed, links, audience="partners", charts=False)
+    ranked = report.tables["macro_links"]
+    mmuh = ranked[ranked["macro_id"] == "macro-mmuh"]
+    assert mmuh["rank"].tolist() == list(range(1, len(mmuh) + 1))
+    # the same links, best first by their true scores
+    mine = links[(links["source"] == "macro-mmuh") | (links["target"] == "macro-mmuh")]
+    other = mine["source"].where(mine["target"] == "macro-mmuh", mine["target"]).astype(str)
+    private = set(placed.index[placed["privacy"] == "private"])
+    mine = mine[~other.isin(private).to_numpy()]
+    assert len(mmuh) == len(mine)  # links to private records are left out, the rest kept
+    assert mmuh["score"].round(1).tolist() == mine["score"].round(1).tolist()
+    top = mmuh.iloc[0]
+    assert top["partner_id"] == "micro-winson-green-tenants"
+    assert top["direction"] == "offers" and top["distance_m"] == 540
+    assert top["reason"] == "offers meeting space; 540 m"
+    needs = report.tables["macro_needs"].set_index("macro_id")
+    assert needs.loc["macro-city-hospital", "uncovered"] == "security"
+    assert needs.loc["macro-mmuh", "n_uncovered"] == 0
+    bands = report.tables["macro_catchments"]
+    assert set(bands["within_m"]) == {400, 800, 1200}
+    assert set(bands["measured"]) == {"straight"}
+    # nested bands never shrink
+    mmuh_total = bands[bands["macro_id"] == "macro-mmuh"]["total"].dropna().tolist()
+    assert mmuh_total == sorted(mmuh_total)
+    geocoding = report.tables["geocoding"].set_index("geocode_method")
+    assert geocoding["assets"].sum() == len(placed)
+    attention = report.tables["attention"]
+    assert "micro-winson-green-hall" in set(attention["asset_id"])  # placed by district only
+
+
+def test_untrusted_text_is_escaped_in_the_html(placed: Any, tmp_path: Path) -> None:
+    evil = placed.copy()
+    evil.loc["macro-mmuh", "name"] = "<script>alert('x')</script> & co"
+    report = build_report(evil, find_links(evil, between=("micro", "macro")))
+    save_report(report, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert html.escape("<script>alert('x')</script> & co") in page
+    assert page.count("data:image/png;base64,") == 3
+
+
+def test_workbook_has_a_sheet_per_table_and_describes_every_column(
+    placed: Any, links: pd.DataFrame, tmp_path: Path
+) -> None:
+    report = build_report(placed, links, charts=False)
+    save_report(report, tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert book.sheetnames == ["about", "columns", *report.tables]
+    described = {(r[0], r[1]) for r in book["columns"].iter_rows(min_row=2, values_only=True)}
+    for name, table in report.tables.items():
+        assert {(name, c) for c in table.columns} <= described
+        assert len(pd.read_csv(tmp_path / "tables" / f"{name}.csv")) == len(table)
+
+
+def test_areas_with_real_lsoas_and_imd(placed: Any, links: pd.DataFrame, shared_data: Path) -> None:
+    lsoa = read_boundaries(
+        shared_data / BOUNDARIES / "lsoa_2011_bgc_martinjc/lsoa11_bgc_bbox.geojson"
+    )
+    imd = read_imd(
+        shared_data / "imd/iod2019_energy_flex/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    )
+    report = build_report(placed, links, areas=lsoa, imd=imd, charts=False)
+    areas = report.tables["areas"].set_index("area_code")
+    deserts = report.tables["deserts"]
+    # the nine link deserts of question 3, most deprived first
+    assert deserts["area_code"].tolist()[:2] == ["E01010054", "E01010063"]
+    assert len(deserts) == 9
+    assert areas.loc[deserts["area_code"], "link_desert"].all()
+    assert areas.loc["E01010054", "imd_decile"] == 1
+    assert areas.loc["E01009143", "assets"] >= 14
+    mismatch = report.tables["mismatch"]
+    # areas within reach of an anchor count its demand even where no asset lies
+    assert set(areas.index) < set(mismatch["area_code"]) <= set(lsoa.index)
+    empty = mismatch[~mismatch["area_code"].isin(areas.index)]
+    assert (empty["supply"] == 0).all() and (empty["demand"] > 0).all()
+    assert "top_shortfall" in areas.columns
+
+
+def test_reports_are_for_public_or_partners(placed: Any, links: pd.DataFrame) -> None:
+    with pytest.raises(ConfigurationError, match="public"):
+        build_report(placed, links, audience="analyst")  # type: ignore[arg-type]
