@@ -338,6 +338,10 @@ def assign_areas(
         edge between two areas goes to the one whose code sorts first (the same every run); one
         outside every area (or not placed) gets none, and ``area_note`` says so.
     """
+    from .scale import assign_areas_dask, is_dask
+
+    if is_dask(assets):  # partition by partition (see assetmap.scale)
+        return assign_areas_dask(assets, areas)
     if isinstance(areas, gpd.GeoDataFrame):
         levels = {areas.attrs.get("level", "area"): areas}
     elif isinstance(areas, Mapping):

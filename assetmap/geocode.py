@@ -125,6 +125,13 @@ def geocode(
     >>> placed.loc["macro-city-hospital", "geocode_method"]
     'postcode'
     """
+    from .scale import geocode_dask, is_dask
+
+    if is_dask(assets):  # partition by partition (see assetmap.scale)
+        return geocode_dask(
+            assets, gazetteer=gazetteer, online=online, fallback=fallback,
+            coordinate_crs=coordinate_crs, study_area=study_area,
+        )  # fmt: skip
     if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets.columns:
         assets = validate_assets(assets)
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()

@@ -232,6 +232,31 @@ def _pairs_within(
     return i, j, d
 
 
+def _nearest_by_position(tree: cKDTree, points: np.ndarray, kk: int) -> np.ndarray:
+    """The ``kk`` nearest tree points of each point (rows of tree positions), ties at equal
+    distance broken by position (the register's order), so the answer does not depend on how
+    the tree was built: the same on any subset holding the neighbours (the dask path)."""
+    n = len(tree.data)
+    kq = min(kk + 1, n)
+    dist, idx = tree.query(points, k=kq)
+    dist, idx = dist.reshape(len(points), kq), idx.reshape(len(points), kq)
+    if kq > kk:
+        # where the next one out is as near as the last one in, take every point at that
+        # distance and choose among them by position
+        tied = np.flatnonzero(dist[:, kk] == dist[:, kk - 1])
+        if len(tied):
+            reach = dist[tied, kk - 1] * (1 + 1e-9) + 1e-9  # rounding must not lose one
+            balls = tree.query_ball_point(points[tied], r=reach)
+            for row, ball in zip(tied, balls, strict=True):
+                cand = np.asarray(ball, dtype=np.int64)
+                d = np.sqrt(((tree.data[cand] - points[row]) ** 2).sum(axis=1))
+                pick = np.lexsort((cand, d))[:kk]
+                idx[row, :kk], dist[row, :kk] = cand[pick], d[pick]
+        dist, idx = dist[:, :kk], idx[:, :kk]
+    order = np.lexsort((idx, dist), axis=-1)
+    return np.take_along_axis(idx, order, axis=-1)
+
+
 def _pairs_nearest(
     p: Projected, k: int, group_a: np.ndarray, group_b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -243,8 +268,7 @@ def _pairs_nearest(
         return empty, empty, np.empty(0)
     tree = _tree(p.x[b], p.y[b])
     kk = min(k + 1, len(b))  # one more: an asset in both groups finds itself first
-    _, idx = tree.query(np.column_stack([p.x[a], p.y[a]]), k=kk)
-    idx = idx.reshape(len(a), kk)
+    idx = _nearest_by_position(tree, np.column_stack([p.x[a], p.y[a]]), kk)
     i = np.repeat(a, kk)
     j = b[idx.ravel()]
     keep = i != j
@@ -480,6 +504,14 @@ def find_links(
     """
     if max_distance_m <= 0:
         raise ConfigurationError(f"max_distance_m must be positive, {max_distance_m!r} was given")
+    from .scale import find_links_dask, is_dask
+
+    if is_dask(assets):
+        return find_links_dask(  # type: ignore[no-any-return]
+            assets, kind=kind, max_distance_m=max_distance_m, k=k, between=between,
+            vocabulary=vocabulary, decay=decay, decay_m=decay_m, weights=weights,
+            weight_on=weight_on, crs=crs, streets=streets,
+        )  # fmt: skip
     if k is not None and k < 1:
         raise ConfigurationError(f"k must be 1 or more, {k!r} was given")
     if kind not in ("opportunity", "proximity"):

@@ -3,6 +3,7 @@
 Kept as code so that a change to a notebook is a readable diff; the tests execute them.
 """
 
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -140,6 +141,8 @@ def main() -> None:
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{i}"
         nbformat.write(nb, HERE / name)
+    # the house style holds in notebooks too (ruff checks them in CI)
+    subprocess.run(["ruff", "format", "-q", str(HERE)], check=True)
 
 
 if __name__ == "__main__":
