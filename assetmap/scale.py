@@ -191,7 +191,7 @@ def find_links_dask(assets: Any, **kwargs: Any) -> Any:
     numbered_parts = [
         dask.delayed(numbered)(p, int(s)) for p, s in zip(assets.to_delayed(), starts, strict=True)
     ]
-    if assets.spatial_partitions is None and assets.npartitions > 1:
+    if getattr(assets, "spatial_partitions", None) is None and assets.npartitions > 1:
         numbered_parts = _regions(numbered_parts, assets.npartitions, crs)
     boxes = dask.compute(*[dask.delayed(_bounds)(p, crs) for p in numbered_parts])
     tasks = []
