@@ -14,7 +14,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -165,6 +165,8 @@ class _Legend(MacroElement):
 
 def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
     """GeoJSON geometry with coordinates rounded to 6 decimals (~0.1 m)."""
+    if isinstance(geom, shapely.Point):  # the many: straight to the numbers
+        return {"type": "Point", "coordinates": [round(geom.x, 6), round(geom.y, 6)]}
     mapping: dict[str, Any] = shapely.geometry.mapping(shapely.set_precision(geom, 1e-6))
     rounded: dict[str, Any] = json.loads(
         json.dumps(mapping), parse_float=lambda s: round(float(s), 6)
@@ -191,7 +193,7 @@ def _precision_text(method: str, precision: float) -> str:
     )
 
 
-def _exact_card(row: pd.Series) -> dict[str, Any]:
+def _exact_card(row: Mapping[str, Any]) -> dict[str, Any]:
     rows: list[list[str]] = []
     for label, col in (("Offers", "offers"), ("Needs", "needs")):
         if len(row[col]):
@@ -406,15 +408,15 @@ def build_map(
             {
                 "type": "Feature",
                 "id": str(aid),
-                "geometry": _rounded(row.geometry),
+                "geometry": _rounded(row["geometry"]),
                 "properties": _exact_card(row),
             }
-            for aid, row in rows.iterrows()
+            for aid, row in zip(rows.index, rows.to_dict("records"), strict=True)
         ]
         feats += [
             {
                 "type": "Feature",
-                "geometry": _rounded(row.geometry),
+                "geometry": _rounded(row["geometry"]),
                 "properties": {
                     "title": _label(category),
                     "subtitle": f"Location approximate (within about {row['precision_m']:,.0f} "
@@ -422,7 +424,7 @@ def build_map(
                     "style": {"dashArray": "3 3", "fillOpacity": 0.35},
                 },
             }
-            for _, row in shown.iterrows()
+            for row in shown.to_dict("records")
         ]
         n = len(feats)
         _DataLayer(
@@ -518,19 +520,19 @@ class _LinksTable(MacroElement):
 
 def _link_layer(links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     """Links as lines (width and colour by score) with explaining popups, and the list view."""
-    where = drawn.geometry
-    titles = {
-        str(i): (
-            str(r["name"])
-            if r["shown"] == "exact" and pd.notna(r.get("name"))
-            else _label(str(r["category"]))
-        )
-        for i, r in drawn.iterrows()
-    }
+    ids = drawn.index.astype("str")
+    where = dict(zip(ids, zip(drawn.geometry.x.round(6), drawn.geometry.y.round(6), strict=True),
+                     strict=True))  # fmt: skip
+    names = drawn["name"] if "name" in drawn.columns else pd.Series(pd.NA, index=drawn.index)
+    named = (drawn["shown"] == "exact") & names.notna()
+    titles = dict(
+        zip(ids, np.where(named, names.astype("str"), drawn["category"].astype("str").map(_label)),
+            strict=True)
+    )  # fmt: skip
     feats, rows = [], []
     for k, link in enumerate(links.itertuples(index=False)):
         s, t = str(link.source), str(link.target)
-        if s not in where.index or t not in where.index:
+        if s not in where or t not in where:
             continue
         score = float(getattr(link, "score"))  # noqa: B009 - itertuples rows are untyped
         colour, width = next((c, w) for low, c, w in LINK_CLASSES if score >= low)
@@ -556,7 +558,7 @@ def _link_layer(links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map) -> 
             {
                 "type": "Feature",
                 "id": f"link-{k}",
-                "geometry": _rounded(shapely.LineString([where[s], where[t]])),
+                "geometry": {"type": "LineString", "coordinates": [where[s], where[t]]},
                 "properties": {
                     "title": f"{titles[s]} → {titles[t]}",
                     "subtitle": f"{_label(str(link.kind))} link",

@@ -183,17 +183,32 @@ def parse_tags(value: Any) -> list[str]:
     return normalise_tags(_TAG_SPLIT.split(text))
 
 
+def _tags(series: pd.Series) -> pd.Series:
+    """:func:`parse_tags` of every cell, each distinct text parsed once (registers repeat)."""
+    cache: dict[Any, list[str]] = {}
+    out = []
+    for value in series.astype(object).to_numpy():
+        try:
+            hit = cache.get(value)
+        except TypeError:  # a list (GeoParquet): not hashable
+            out.append(parse_tags(value))
+            continue
+        if hit is None:
+            hit = cache[value] = parse_tags(value)
+        out.append(list(hit))  # a list of its own per row
+    return pd.Series(out, index=series.index, dtype=object)
+
+
 def _blank(series: pd.Series) -> pd.Series:
     """True where a cell holds nothing (missing, or only white space)."""
-    s = series.astype(object)
-    return s.isna() | s.map(lambda v: isinstance(v, str) and not v.strip())
+    text = series.astype("str")
+    return pd.Series(text.isna() | (text.str.strip() == ""), index=series.index, dtype=bool)
 
 
 def _clean_text(series: pd.Series) -> pd.Series:
     """Text with edges trimmed, blanks as missing, as pandas' string dtype."""
-    s = series.astype(object).where(~_blank(series), None)
-    s = s.map(lambda v: v if v is None else str(v).strip())
-    return s.astype("str")
+    text = series.astype("str").str.strip()
+    return text.where(text != "")
 
 
 def _vocab_key(series: pd.Series) -> pd.Series:
@@ -461,7 +476,7 @@ def validate_assets(
 
     for col in TAG_COLUMNS:
         out[col] = (
-            frame[col].map(parse_tags)
+            _tags(frame[col])
             if col in frame
             else pd.Series([[] for _ in range(n)], index=frame.index, dtype=object)
         )
