@@ -215,6 +215,16 @@ def read_project(path: str | PathLike[str]) -> dict[str, Any]:
     ConfigurationError
         Listing every problem: unreadable TOML, unknown sections or settings, wrong types, no
         register, input files that do not exist.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> project = pathlib.Path(tempfile.mkdtemp()) / "project.toml"
+    >>> lines = ["[inputs]", "sample = true", "[links]", "max_distance_m = 800"]
+    >>> _ = project.write_text(chr(10).join(lines))
+    >>> config = read_project(project)
+    >>> config["links"]["max_distance_m"], config["privacy"]["audiences"]
+    (800, ['public', 'partners'])
     """
     path = Path(path)
     try:

@@ -38,7 +38,13 @@ _POSITION = "_assetmap_position"
 
 
 def is_dask(frame: Any) -> bool:
-    """Whether ``frame`` is a dask collection (dask or dask-geopandas DataFrame)."""
+    """Whether ``frame`` is a dask collection (dask or dask-geopandas DataFrame).
+
+    Examples
+    --------
+    >>> is_dask(pd.DataFrame({"a": [1]}))
+    False
+    """
     return type(frame).__module__.split(".")[0] in ("dask", "dask_geopandas") and hasattr(
         frame, "npartitions"
     )
