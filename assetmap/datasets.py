@@ -102,9 +102,10 @@ def synthetic_register(
 ) -> pd.DataFrame:
     """An invented register of ``n`` assets over real geography, for trying assetmap at scale.
 
-    Postcodes are real, live ones from the ONS directory, clustered as towns are: town centres
-    are drawn at random postcodes, towns are sized by a Zipf law, assets scatter around their
-    town (wider for bigger towns) and take the postcode nearest to where they fall. Offers and
+    Postcodes are real, live ones from the ONS directory, clustered as towns are: a town per
+    thousand assets, centred on a random postcode, sized by a Zipf law; each asset takes a
+    postcode drawn from those within its town's radius (which grows with the square root of
+    its size, so towns have about the same density), and crowd where postcodes do. Offers and
     needs come from :data:`SYNTHETIC_TAGS`; about ``macro_share`` of the assets are anchors
     with vacancies. Individuals are private; the rest public, partners-only or area-only.
     Same ``n`` and ``seed``, same register.
@@ -142,15 +143,23 @@ def synthetic_register(
         lat.append(t.lat[live])
     key = np.concatenate(keys)
     x, y = from_lonlat(np.concatenate(lon), np.concatenate(lat), BRITISH_NATIONAL_GRID)
-    n_towns = towns or max(3, int(np.sqrt(n) / 4))
+    n_towns = towns or max(3, n // 1000)  # a town per thousand assets: 1,000 at a million
     centres = rng.choice(len(key), n_towns, replace=False)
     weight = 1 / np.arange(1, n_towns + 1)
     weight /= weight.sum()
     town = rng.choice(n_towns, n, p=weight)
-    spread = 600 + 6000 * np.sqrt(weight / weight[0])  # metres: a city spreads wider
-    px = x[centres][town] + rng.normal(0, spread[town])
-    py = y[centres][town] + rng.normal(0, spread[town])
-    _, nearest = cKDTree(np.column_stack([x, y])).query(np.column_stack([px, py]), workers=2)
+    # metres: a bigger town covers more ground, at about the same density (a town of 100
+    # assets spans ~1.4 km, one of 100,000 ~35 km)
+    spread = 300 + 110 * np.sqrt(n * weight)
+    tree = cKDTree(np.column_stack([x, y]))
+    nearest = np.empty(n, dtype=np.int64)
+    for town_no in range(n_towns):  # each asset takes a postcode of its town, at random
+        mine = np.flatnonzero(town == town_no)
+        if not len(mine):
+            continue
+        centre = [x[centres[town_no]], y[centres[town_no]]]
+        inside = np.asarray(tree.query_ball_point(centre, spread[town_no]), dtype=np.int64)
+        nearest[mine] = rng.choice(inside, len(mine))
     macro = rng.random(n) < macro_share
     names, shares = list(_MICRO), list(_MICRO.values())
     category = np.where(
