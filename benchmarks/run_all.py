@@ -346,7 +346,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         ratio = (
-            f"{r['alt_wall_s'] / r['wall_s']:.1f}×"
+            f"{r['alt_wall_s'] / r['wall_s']:.2g}×"
             if r.get("alt_wall_s") and r.get("wall_s")
             else ""
         )
