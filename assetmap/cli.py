@@ -245,6 +245,7 @@ def _links(args: argparse.Namespace) -> None:
 
 def _map(args: argparse.Namespace) -> None:
     from .areas import assign_areas, read_boundaries, read_imd
+    from .build import drawn_areas
     from .links import find_links
     from .maps import build_map, save_map
     from .network import catchments, read_street_graph
@@ -254,10 +255,8 @@ def _map(args: argparse.Namespace) -> None:
     areas = None
     if levels:
         assets = assign_areas(assets, levels)
-        areas = levels[0]
-        if args.imd:
-            deprivation = read_imd(list(args.imd))
-            areas = areas.join(deprivation[["imd_rank", "imd_decile"]].reindex(areas.index))
+        # the level the IMD files fill (as the demo and builds choose), all of it
+        areas = drawn_areas(levels, read_imd(list(args.imd)) if args.imd else None, None)
     streets = read_street_graph(args.streets) if args.streets else None
     links = None
     if not args.no_links:
