@@ -11,12 +11,14 @@ import re
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from ._dispatch import dask_aware
 from .errors import Problem, SchemaError
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "read_boundaries",
     "read_imd",
     "read_lsoa_lookup",
+    "study_polygon",
 ]
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,41 @@ _CODE = re.compile(r"^(?P<level>[a-z]+?)(?P<year>\d\d)(?:cd|_code)$")
 _NAME = re.compile(r"^(?P<level>[a-z]+?)(?P<year>\d\d)(?:nm|_name)$")
 _LEVELS = {"wd": "ward", "ward": "ward", "lsoa": "lsoa", "msoa": "msoa", "oa": "oa",
            "lad": "la", "ltla": "la", "utla": "ula", "cty": "county", "rgn": "region"}  # fmt: skip
+
+
+#: A study area: a polygon (EPSG:4326), a GeoDataFrame or GeoSeries, or a boundary file's path.
+StudyArea: TypeAlias = shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | str | PathLike[str]
+
+
+def study_polygon(study_area: StudyArea | None) -> shapely.Geometry | None:
+    """The study area as one polygon (EPSG:4326), or None when none is given.
+
+    Examples
+    --------
+    >>> study_polygon(shapely.box(0, 51, 1, 52)).bounds
+    (0.0, 51.0, 1.0, 52.0)
+    >>> study_polygon(None) is None
+    True
+    """
+    if study_area is None:
+        return None
+    if isinstance(study_area, str | PathLike):
+        path = Path(study_area)
+        if not path.is_file():
+            raise SchemaError(
+                str(path),
+                [
+                    Problem.of_table(
+                        "no study-area file there; give a boundary file, a polygon or a "
+                        "GeoDataFrame (the bundled Greater Icknield area is "
+                        "assetmap.datasets.study_area())"
+                    )
+                ],
+            )
+        study_area = _read_geo(path)
+    if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
+        return study_area.to_crs("EPSG:4326").union_all()
+    return study_area
 
 
 def _read_geo(path: Path) -> gpd.GeoDataFrame:
@@ -317,6 +355,7 @@ def area_of(points: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
+@dask_aware
 def assign_areas(
     assets: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame | Sequence[gpd.GeoDataFrame] | Mapping[str, gpd.GeoDataFrame],
@@ -338,10 +377,6 @@ def assign_areas(
         edge between two areas goes to the one whose code sorts first (the same every run); one
         outside every area (or not placed) gets none, and ``area_note`` says so.
     """
-    from .scale import assign_areas_dask, is_dask
-
-    if is_dask(assets):  # partition by partition (see assetmap.scale)
-        return assign_areas_dask(assets, areas)
     if isinstance(areas, gpd.GeoDataFrame):
         levels = {areas.attrs.get("level", "area"): areas}
     elif isinstance(areas, Mapping):

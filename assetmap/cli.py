@@ -6,11 +6,19 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import __version__
+from .areas import assign_areas, read_boundaries, read_imd
 from .errors import AssetmapError, ConfigurationError
-from .pipeline import demo
+from .export import save_assets, save_links
+from .geocoding import geocode, geocode_summary
+from .geocoding.providers import PostcodesIO
+from .io import read_assets
+from .links import find_links
+from .maps import build_map, drawn_areas, save_map
+from .network import catchments, read_street_graph
+from .project import demo, run_project
 
 __all__ = ["main"]
 
@@ -29,12 +37,19 @@ def _register_and_distance(parser: argparse.ArgumentParser, out: str) -> None:
     )
 
 
+def _version() -> str:
+    try:
+        return version("assetmap")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assetmap",
         description="Map a place's assets and find where they can help each other.",
     )
-    parser.add_argument("--version", action="version", version=f"assetmap {__version__}")
+    parser.add_argument("--version", action="version", version=f"assetmap {_version()}")
     parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks and detailed logging"
     )
@@ -202,17 +217,12 @@ def _columns(pairs: Sequence[str]) -> dict[str, str]:
 
 def _placed(path: str, columns: Sequence[str] = (), sheet: str | None = None) -> Any:
     """A register read and placed (as it was, when it was placed already)."""
-    from .geocode import geocode
-    from .io import read_assets
 
     assets = read_assets(path, columns=_columns(columns) or None, sheet=sheet)
     return assets if "geocode_method" in assets.columns else geocode(assets)
 
 
 def _geocode(args: argparse.Namespace) -> None:
-    from .geocode import geocode, geocode_summary
-    from .io import read_assets, save_assets
-    from .providers import PostcodesIO
 
     assets = read_assets(args.register, columns=_columns(args.column) or None, sheet=args.sheet)
     placed = geocode(
@@ -224,9 +234,6 @@ def _geocode(args: argparse.Namespace) -> None:
 
 
 def _links(args: argparse.Namespace) -> None:
-    from .io import save_links
-    from .links import find_links
-    from .network import read_street_graph
 
     assets = _placed(args.register)
     streets = read_street_graph(args.streets) if args.streets else None
@@ -244,11 +251,6 @@ def _links(args: argparse.Namespace) -> None:
 
 
 def _map(args: argparse.Namespace) -> None:
-    from .areas import assign_areas, read_boundaries, read_imd
-    from .build import drawn_areas
-    from .links import find_links
-    from .maps import build_map, save_map
-    from .network import catchments, read_street_graph
 
     assets = _placed(args.register)
     levels = [read_boundaries(p) for p in args.boundaries]
@@ -286,9 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "map":
             _map(args)
         elif args.command == "build":
-            from .build import build
-
-            written = build(args.project, progress=False if args.no_progress else None)
+            written = run_project(args.project, progress=False if args.no_progress else None)
             print(f"wrote {len(written)} files; the record is {written[-1]}")
         elif args.command == "demo":
             paths = demo(

@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
+import pandas as pd
 import pyproj
+import shapely
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
-from .errors import CRSError
+from .errors import CRSError, Problem, SchemaError
 
-__all__ = ["BRITISH_NATIONAL_GRID", "WGS84", "from_lonlat", "metric_crs", "to_lonlat"]
+__all__ = [
+    "BRITISH_NATIONAL_GRID",
+    "WGS84",
+    "Projected",
+    "from_lonlat",
+    "metric_crs",
+    "projected",
+    "to_lonlat",
+]
 
 WGS84 = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
@@ -101,3 +112,72 @@ def metric_crs(bounds: tuple[float, float, float, float]) -> str:
     if not infos:
         raise CRSError(f"no UTM zone covers longitude {cx:.3f}, latitude {cy:.3f}")
     return f"{infos[0].auth_name}:{infos[0].code}"
+
+
+@dataclass(frozen=True)
+class Projected:
+    """Assets placed in a metric CRS: points (x, y), footprints, and which are placed."""
+
+    crs: str
+    index: pd.Index  # the asset ids, in the register's order
+    x: np.ndarray
+    y: np.ndarray
+    footprint: np.ndarray  # shapely polygons in the metric CRS, or None
+    placed: np.ndarray  # bool
+
+    @cached_property
+    def id_dtype(self) -> pd.CategoricalDtype:
+        """The asset ids as the categories of link ends (in the register's order)."""
+        return pd.CategoricalDtype(self.index.astype("str"))
+
+    @property
+    def has_footprint(self) -> np.ndarray:
+        return np.asarray(~shapely.is_missing(self.footprint), dtype=bool)
+
+
+def projected(assets: pd.DataFrame, crs: str | None = None) -> Projected:
+    """The geocoded assets' points and footprints in metres (``crs``, or one chosen for them)."""
+    if "geometry" not in assets.columns:
+        raise SchemaError(
+            "links",
+            [
+                Problem.of_table(
+                    "the assets have no geometry: geocode them first (assetmap.geocode)"
+                )
+            ],
+        )
+    geom = assets.geometry.to_numpy()
+    placed = ~shapely.is_missing(geom) & ~shapely.is_empty(geom)
+    lon = np.where(placed, shapely.get_x(geom), np.nan)
+    lat = np.where(placed, shapely.get_y(geom), np.nan)
+    if crs is None:
+        bounds = (
+            (
+                float(np.nanmin(lon)),
+                float(np.nanmin(lat)),
+                float(np.nanmax(lon)),
+                float(np.nanmax(lat)),
+            )
+            if placed.any()
+            else (0.0, 51.0, 0.0, 51.0)
+        )
+        crs = metric_crs(bounds)
+    x, y = np.full(len(geom), np.nan), np.full(len(geom), np.nan)
+    if placed.any():
+        x[placed], y[placed] = from_lonlat(lon[placed], lat[placed], crs)
+    footprint = np.full(len(geom), None, dtype=object)
+    if "footprint" in assets.columns:
+        fp = assets["footprint"].to_numpy()
+        has = ~shapely.is_missing(fp) & ~shapely.is_empty(fp) & placed
+        if has.any():
+            footprint[has] = shapely.transform(
+                fp[has], lambda c: np.column_stack(from_lonlat(c[:, 0], c[:, 1], crs))
+            )
+    return Projected(
+        crs=crs,
+        index=assets.index,
+        x=x,
+        y=y,
+        footprint=footprint,
+        placed=placed,
+    )

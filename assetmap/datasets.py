@@ -12,6 +12,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from .crs import BRITISH_NATIONAL_GRID, from_lonlat
+from .geocoding.gazetteer import ons_postcode_directory
+from .io import read_assets, read_relationships
+
 __all__ = [
     "data_folder",
     "sample_register",
@@ -72,14 +76,12 @@ def sample_register() -> gpd.GeoDataFrame:
     >>> bool((assets["kind"] == "micro").sum() >= 60)
     True
     """
-    from .io import read_assets
 
     return read_assets(sample_register_path())
 
 
 def sample_relationships() -> pd.DataFrame:
     """The sample register's declared relationships, checked against the register."""
-    from .io import read_relationships
 
     return read_relationships(sample_relationships_path(), assets=sample_register())
 
@@ -124,9 +126,6 @@ def synthetic_register(
     """
     import numpy as np
     from scipy.spatial import cKDTree
-
-    from .crs import BRITISH_NATIONAL_GRID, from_lonlat
-    from .gazetteer import ons_postcode_directory
 
     rng = np.random.default_rng(seed)
     g = ons_postcode_directory()

@@ -19,8 +19,6 @@ import json
 import logging
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
-from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -29,11 +27,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .crs import Projected, projected
 from .errors import Problem, SchemaError
-from .links import Projected, projected
-from .privacy import Audience, Published, publish, write_audit
 
-__all__ = ["graph_from_assets", "graph_from_gdfs", "graph_to_gdfs", "save_graph"]
+__all__ = ["graph_from_assets", "graph_from_gdfs", "graph_to_gdfs", "has_value", "json_safe"]
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +40,16 @@ _EDGE_FIELDS = ("kind", "distance_m", "matched", "met", "match", "proximity", "w
                 "reason")  # fmt: skip
 
 
-def _safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """A JSON-safe copy of one field's value (None for missing)."""
     if value is None:
         return None
     if isinstance(value, shapely.Geometry):
         return None if value.is_empty else value.wkt
     if isinstance(value, list | tuple | np.ndarray):
-        return [_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
@@ -66,7 +63,7 @@ def _safe(value: Any) -> Any:
 
 def _present(record: Mapping[Hashable, Any]) -> dict[str, Any]:
     """An edge's attributes: JSON-safe, and only those that have a value."""
-    safe = {str(c): _safe(v) for c, v in record.items()}
+    safe = {str(c): json_safe(v) for c, v in record.items()}
     return {c: v for c, v in safe.items() if v is not None}
 
 
@@ -86,8 +83,8 @@ def _column(values: pd.Series) -> list[Any]:
             out[k] = None
         return out
     if values.dtype == object:
-        return [(list(v) or None) if isinstance(v, tuple | list) else _safe(v) for v in values]
-    return list(map(_safe, values.tolist()))
+        return [(list(v) or None) if isinstance(v, tuple | list) else json_safe(v) for v in values]
+    return list(map(json_safe, values.tolist()))
 
 
 @contextmanager
@@ -148,7 +145,7 @@ def _nodes(assets: pd.DataFrame, p: Projected) -> Iterator[tuple[str, dict[str, 
     columns = [c for c in assets.columns if c not in _NOT_ON_NODES]
     records = assets[columns].to_dict("records")
     for k, (asset_id, record) in enumerate(zip(assets.index, records, strict=True)):
-        attrs = {str(c): _safe(v) for c, v in record.items()}
+        attrs = {str(c): json_safe(v) for c, v in record.items()}
         placed = bool(p.placed[k])
         attrs["x"] = float(p.x[k]) if placed else None
         attrs["y"] = float(p.y[k]) if placed else None
@@ -201,7 +198,7 @@ def graph_from_assets(
     p = projected(assets, crs)
     G = nx.MultiGraph()
     G.graph["crs"] = p.crs
-    G.graph["links"] = json.dumps(_safe(dict(links.attrs)) if links is not None else None)
+    G.graph["links"] = json.dumps(json_safe(dict(links.attrs)) if links is not None else None)
     with _no_gc():
         G.add_nodes_from(_nodes(assets, p))
     known = set(G.nodes)
@@ -277,102 +274,16 @@ def graph_from_gdfs(
     G = nx.MultiGraph()
     G.graph.update(graph_attrs or {"crs": str(nodes.crs) if nodes.crs else None})
     for asset_id, record in nodes.drop(columns=nodes.geometry.name).to_dict("index").items():
-        G.add_node(asset_id, **{c: _safe(v) for c, v in record.items()})
+        G.add_node(asset_id, **{c: json_safe(v) for c, v in record.items()})
     flat = edges.drop(columns=edges.geometry.name).reset_index()
     for record in flat.to_dict("records"):
         u, v, key = record.pop("u"), record.pop("v"), record.pop("key")
-        G.add_edge(u, v, key=key, **{c: _safe(val) for c, val in record.items() if _kept(val)})
+        G.add_edge(
+            u, v, key=key, **{c: json_safe(val) for c, val in record.items() if has_value(val)}
+        )
     return G
 
 
-def _kept(value: Any) -> bool:
+def has_value(value: Any) -> bool:
     """False for the gaps a DataFrame puts where an edge had no such attribute."""
     return not (value is None or (isinstance(value, float) and np.isnan(value)))
-
-
-def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
-    """Attributes as GraphML/GEXF hold them: lists as JSON text, no missing values."""
-    return {
-        k: json.dumps(v) if isinstance(v, list) else v for k, v in attrs.items() if v is not None
-    }
-
-
-def _shareable(G: nx.MultiGraph, audience: Audience, k: int) -> tuple[nx.MultiGraph, Published]:
-    """The graph as an audience may see it (see :func:`assetmap.privacy.publish`).
-
-    Records shown exactly keep the allowed fields and their place; records shown coarsely
-    become ``<category>-<n>`` nodes at their coarse point with only their kind and category;
-    private records and their edges are left out; edges to a coarse record lose their tags and
-    reasons.
-    """
-    crs = G.graph.get("crs")
-    nodes, edges = graph_to_gdfs(G)
-    frame = nodes.to_crs(4326) if crs else nodes.set_crs(4326, allow_override=True)
-    frame = frame.drop(columns=[c for c in ("x", "y") if c in frame.columns])
-    if "privacy" not in frame.columns:
-        frame["privacy"] = "private"  # nothing says it may be shown: it is not
-    links = edges.reset_index()
-    # an opportunity's direction (its "source"/"target" attributes) becomes the row's order
-    directed = links["source"].notna() if "source" in links else pd.Series(False, index=links.index)
-    if directed.any():
-        flip = directed & (links["source"].astype("str") != links["u"].astype("str"))
-        links.loc[flip, ["u", "v"]] = links.loc[flip, ["v", "u"]].to_numpy()
-    links = links.drop(columns=[c for c in ("source", "target") if c in links.columns])
-    links = links.rename(columns={"u": "source", "v": "target"})
-    links["directed"] = directed.to_numpy()
-    shown = publish(frame, audience=audience, k=k, links=links)
-    H = nx.MultiGraph()
-    H.graph.update({"crs": crs, "audience": audience})
-    metric = shown.assets.to_crs(crs) if crs else shown.assets
-    for published_id, row in shown.assets.drop(columns="geometry").iterrows():
-        attrs = {c: _safe(v) for c, v in row.items() if _kept(v) or isinstance(v, list)}
-        point = metric.geometry.loc[published_id]
-        if point is not None and not point.is_empty:
-            attrs["x"], attrs["y"] = float(point.x), float(point.y)
-        H.add_node(str(published_id), **attrs)
-    if shown.links is not None:
-        for record in shown.links.drop(columns=["geometry"], errors="ignore").to_dict("records"):
-            u, v, key = record.pop("source"), record.pop("target"), record.pop("key", None)
-            directed = bool(record.pop("directed", False))
-            attrs = {c: _safe(val) for c, val in record.items() if _kept(val)}
-            attrs = {c: val for c, val in attrs.items() if val is not None and val != []}
-            if directed:
-                attrs["source"], attrs["target"] = u, v
-            H.add_edge(u, v, key=key, **attrs)
-    return H, shown
-
-
-def save_graph(
-    G: nx.MultiGraph, path: str | PathLike[str], *, audience: Audience = "public", k: int = 5
-) -> Path:
-    """Write the graph for an audience: GraphML (Gephi, yEd), GEXF, or a GeoPackage of nodes
-    and edges, with its audit beside it.
-
-    Only what :func:`assetmap.privacy.publish` lets the audience see is written: private
-    records never, records shown coarsely as their category at a coarse point.
-    """
-    path = Path(path)
-    H, shown = _shareable(G, audience, k)
-    suffix = path.suffix.lower()
-    if suffix in (".graphml", ".gexf"):
-        F = nx.MultiGraph()
-        F.graph.update(_flat(dict(H.graph)))
-        F.add_nodes_from((n, _flat(d)) for n, d in H.nodes(data=True))
-        F.add_edges_from((u, v, k, _flat(d)) for u, v, k, d in H.edges(keys=True, data=True))
-        (nx.write_graphml if suffix == ".graphml" else nx.write_gexf)(F, path)
-    elif suffix == ".gpkg":
-        path.unlink(missing_ok=True)  # a new file, not layers replaced inside an old one
-        nodes, edges = graph_to_gdfs(H)
-        for frame, layer in ((nodes.reset_index(), "nodes"), (edges.reset_index(), "edges")):
-            flat = frame.copy()
-            for col in flat.columns:
-                if col != flat.geometry.name and flat[col].map(lambda v: isinstance(v, list)).any():
-                    flat[col] = flat[col].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
-            flat.to_file(path, layer=layer, driver="GPKG")
-    else:
-        raise SchemaError(
-            str(path), [Problem.of_table("save_graph writes .graphml, .gexf or .gpkg files")]
-        )
-    write_audit(shown, path)
-    log.info("wrote %s", path)
-    return path

@@ -7,32 +7,27 @@ Formats: CSV (UTF-8 with or without a byte-order mark, or cp1252 as Excel writes
 from __future__ import annotations
 
 import io as _io
-import json
 import logging
 import re
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ._reproducible import stable_xlsx
-from .errors import ConfigurationError, Problem, SchemaError
-from .privacy import Audience, publish, write_audit
+from .errors import Problem, SchemaError
 from .schema import (
     ALIASES,
     ASSET_COLUMNS,
     GEOCODE_COLUMNS,
-    TAG_COLUMNS,
     validate_assets,
     validate_relationships,
 )
 
-__all__ = ["read_assets", "read_relationships", "save_assets", "save_links"]
+__all__ = ["format_of", "read_assets", "read_relationships"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +51,7 @@ def _file_error(path: Path, message: str) -> SchemaError:
     return SchemaError(str(path), [Problem(None, None, None, message)])
 
 
-def _format_of(path: Path) -> str:
+def format_of(path: Path) -> str:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise _file_error(
@@ -243,7 +238,7 @@ def read_assets(
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"no register at {path}")
-        fmt = _format_of(path)
+        fmt = format_of(path)
         frame, where = _read_table(path, fmt, sheet=sheet, layer=layer, text_columns=columns)
         what = str(path)
     frame = _from_geometry(frame)
@@ -280,7 +275,7 @@ def read_relationships(
         frame, where = source.copy(), None
     else:
         path = Path(source)
-        fmt = _format_of(path)
+        fmt = format_of(path)
         if fmt == "csv":
             frame = pd.read_csv(
                 _io.StringIO(_decode(path.read_bytes())),
@@ -298,150 +293,3 @@ def read_relationships(
         frame = frame.rename(columns=dict(columns))
     ids = assets.index if assets is not None else None
     return validate_relationships(frame, ids, where=where)
-
-
-def _to_text_frame(assets: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Lists as JSON text and footprints as WKT, for formats with one geometry and no lists."""
-    out = pd.DataFrame(assets.drop(columns=[assets.geometry.name]))
-    for col in TAG_COLUMNS:
-        if col in out:
-            out[col] = out[col].map(
-                lambda tags: (
-                    json.dumps(list(tags), ensure_ascii=False)
-                    if isinstance(tags, list | tuple | np.ndarray)
-                    else tags
-                )
-            )
-    if "footprint" in out:
-        out["footprint"] = _wkt(assets["footprint"])
-    return out
-
-
-def _wkt(geoms: Any) -> pd.Series:
-    values = np.asarray(geoms, dtype=object)
-    text = shapely.to_wkt(values, rounding_precision=-1)
-    return pd.Series(text, index=geoms.index, dtype=object).astype("str")
-
-
-def save_assets(
-    assets: pd.DataFrame,
-    path: str | PathLike[str],
-    *,
-    driver: Literal["csv", "geojson", "gpkg", "parquet", "xlsx"] | None = None,
-    audience: Audience | None = None,
-    k: int = 5,
-) -> Path:
-    """Write a register so that :func:`read_assets` reads back an equal frame.
-
-    Parameters
-    ----------
-    assets
-        A register as :func:`read_assets` or :func:`assetmap.geocode` returns it.
-    path
-        Where to write; the format follows the suffix unless ``driver`` is given.
-    driver
-        ``"csv"``, ``"geojson"``, ``"gpkg"``, ``"parquet"`` (GeoParquet) or ``"xlsx"``.
-    audience
-        Write only what this audience may see (``"public"`` or ``"partners"``, see
-        :func:`assetmap.privacy.publish`), with an audit file beside it; the whole register
-        when None (for the analyst's own use: it holds personal data).
-    k
-        With ``audience``: counts below this are suppressed in the audit.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-    """
-    path = Path(path)
-    fmt = driver or _format_of(path)
-    gdf = (
-        validate_assets(assets, what="register to save")
-        if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets
-        else assets
-    )
-    published = None
-    if audience is not None:
-        published = publish(gdf, audience=audience, k=k)
-        gdf = published.assets
-    gdf = gdf.reset_index()
-    if fmt == "xlsx":
-        sheet = _to_text_frame(gdf)
-        sheet["geometry"] = _wkt(gdf.geometry)
-        sheet.to_excel(path, index=False, sheet_name="assets")
-        stable_xlsx(path)
-    elif fmt == "parquet":
-        gdf.to_parquet(path, index=False)
-    elif fmt == "csv":
-        text = _to_text_frame(gdf)
-        text.insert(len(text.columns), "geometry", _wkt(gdf.geometry))
-        text.to_csv(path, index=False, lineterminator="\n")
-    elif fmt in ("geojson", "gpkg"):
-        text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
-        if fmt == "geojson":  # all 17 significant digits, so coordinates read back equal
-            text.to_file(path, driver="GeoJSON", SIGNIFICANT_FIGURES=17)
-        else:
-            path.unlink(missing_ok=True)  # a new file, not a layer replaced inside an old one
-            text.to_file(path, driver="GPKG", layer="assets")
-    else:
-        raise _file_error(
-            path, f"cannot write format {fmt!r}; use csv, geojson, gpkg, parquet or xlsx"
-        )
-    if published is not None:
-        write_audit(published, path)
-    log.info("saved %d assets to %s", len(gdf), path)
-    return path
-
-
-def save_links(
-    assets: pd.DataFrame,
-    links: pd.DataFrame,
-    path: str | PathLike[str],
-    *,
-    audience: Audience | None = "public",
-    k: int = 5,
-) -> Path:
-    """Write links as CSV or XLSX, tags joined by "; ".
-
-    Parameters
-    ----------
-    assets
-        The geocoded register the links were found in.
-    links
-        From :func:`assetmap.find_links`.
-    path
-        A ``.csv`` or ``.xlsx`` file.
-    audience
-        ``"public"`` or ``"partners"``: only the links this audience's map would show (ends
-        that may not be named appear as their category, without distances), with an audit
-        file beside; None writes every link with every id (for the analyst).
-    k
-        With ``audience``: counts below this are suppressed in the audit.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-    """
-    path = Path(path)
-    published = None
-    if audience is not None:
-        published = publish(assets, audience=audience, links=links, k=k)
-        assert published.links is not None
-        links = published.links
-    table = links.copy()
-    for column in ("matched", "met"):
-        if column in table:
-            table[column] = table[column].map("; ".join)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        table.to_excel(path, index=False, sheet_name="links")
-        stable_xlsx(path)
-    elif suffix == ".csv":
-        table.to_csv(path, index=False, lineterminator="\n")
-    else:
-        raise ConfigurationError(f"links are written as .csv or .xlsx, not {path.suffix!r}")
-    if published is not None:
-        write_audit(published, path)
-    log.info("saved %d links to %s", len(table), path)
-    return path

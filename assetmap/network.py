@@ -27,9 +27,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from .crs import WGS84, from_lonlat, metric_crs, to_lonlat
+from .crs import WGS84, Projected, from_lonlat, metric_crs, projected, to_lonlat
 from .errors import ConfigurationError, Problem, SchemaError
-from .links import Projected, projected
 
 __all__ = [
     "WALKING_SPEED_KMH",

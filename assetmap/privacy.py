@@ -30,8 +30,11 @@ import pandas as pd
 import shapely
 
 from ._reproducible import written_at
+from .areas import area_of
 from .crs import from_lonlat, metric_crs, to_lonlat
 from .errors import ConfigurationError
+from .geocoding.gazetteer import ons_postcode_directory
+from .geocoding.postcodes import parse
 
 __all__ = [
     "COARSE_CELL_M",
@@ -171,8 +174,6 @@ def _coarse_points(
     how = ["" for _ in range(n)]
     x, y = rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()
     if areas is not None and len(areas):
-        from .areas import area_of
-
         shapes = areas.to_crs(4326).geometry.to_numpy()
         at = area_of(shapely.points(x, y), areas)
         centres = shapely.point_on_surface(shapes)
@@ -189,8 +190,6 @@ def _coarse_points(
         else np.array([], dtype=int)
     )
     if len(todo):
-        from .gazetteer import ons_postcode_directory
-
         g = ons_postcode_directory()
         keys = g.parse(rows["postcode"].iloc[todo].astype("str"))
         for level in ("sector", "district"):
@@ -219,8 +218,6 @@ def _metres_to(lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray) -> np
 def _area_of(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None) -> pd.Series:
     """The area each record lies in (its code), for counts; postcode sector without areas."""
     if areas is not None and len(areas):
-        from .areas import area_of
-
         at = area_of(rows.geometry.to_numpy(), areas)
         codes = np.asarray(areas.index.astype("str"), dtype=object)
         return pd.Series(
@@ -229,8 +226,6 @@ def _area_of(rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None) -> pd.Serie
             dtype="str",
         )
     if "postcode" in rows:
-        from .postcodes import parse
-
         sector = parse(rows["postcode"])["sector"]
         return sector.fillna("no postcode").astype("str")
     return pd.Series("all", index=rows.index, dtype="str")

@@ -23,31 +23,27 @@ that client for every ``.compute()``.
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from ._dispatch import is_dask, register_twin
+from .areas import assign_areas
+from .crs import metric_crs, projected
 from .errors import ConfigurationError
+from .geocoding import geocode
+from .links import find_links
 
 __all__ = ["is_dask"]
 
+P = ParamSpec("P")
+
 _POSITION = "_assetmap_position"
-
-
-def is_dask(frame: Any) -> bool:
-    """Whether ``frame`` is a dask collection (dask or dask-geopandas DataFrame).
-
-    Examples
-    --------
-    >>> is_dask(pd.DataFrame({"a": [1]}))
-    False
-    """
-    return type(frame).__module__.split(".")[0] in ("dask", "dask_geopandas") and hasattr(
-        frame, "npartitions"
-    )
 
 
 def _needs_dask() -> Any:
@@ -68,48 +64,40 @@ def _meta_of(frame: Any, f: Any) -> Any:
     return f(head).iloc[:0]
 
 
-def geocode_dask(assets: Any, **kwargs: Any) -> Any:
-    """:func:`assetmap.geocode` partition by partition (every row is placed on its own)."""
-    _needs_dask()
-    from .geocode import geocode
+def _partitionwise(
+    stage: Callable[Concatenate[gpd.GeoDataFrame, P], gpd.GeoDataFrame],
+) -> Callable[Concatenate[Any, P], Any]:
+    """``stage`` partition by partition (every row is placed on its own)."""
 
-    def run(part: pd.DataFrame) -> gpd.GeoDataFrame:
-        return geocode(part, **kwargs)
+    def twin(assets: Any, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        _needs_dask()
 
-    meta = _meta_of(assets, run)
+        def run(part: pd.DataFrame) -> gpd.GeoDataFrame:
+            return stage(part, *args, **kwargs)
 
-    def same_columns(part: pd.DataFrame) -> gpd.GeoDataFrame:
-        # area-code columns come with the postcodes a partition holds: every partition gets
-        # those of the first (missing where its postcodes have none)
-        out = run(part)
-        extra = [c for c in out.columns if c not in meta.columns]
-        if extra:
-            raise ConfigurationError(
-                f"a partition gave columns {extra} that the first did not: put rows with "
-                "postcodes first, or geocode in memory"
-            )
-        for column in meta.columns.difference(out.columns):
-            out[column] = pd.Series(None, index=out.index, dtype=meta[column].dtype)
-        return out[meta.columns]
+        meta = _meta_of(assets, run)
 
-    return assets.map_partitions(same_columns, meta=meta)
+        def same_columns(part: pd.DataFrame) -> gpd.GeoDataFrame:
+            # area-code columns come with the postcodes a partition holds: every partition
+            # gets those of the first (missing where its postcodes have none)
+            out = run(part)
+            extra = [c for c in out.columns if c not in meta.columns]
+            if extra:
+                raise ConfigurationError(
+                    f"a partition gave columns {extra} that the first did not: put rows with "
+                    "postcodes first, or geocode in memory"
+                )
+            for column in meta.columns.difference(out.columns):
+                out[column] = pd.Series(None, index=out.index, dtype=meta[column].dtype)
+            return out[meta.columns]
 
+        return assets.map_partitions(same_columns, meta=meta)
 
-def assign_areas_dask(assets: Any, areas: Any) -> Any:
-    """:func:`assetmap.areas.assign_areas` partition by partition."""
-    _needs_dask()
-    from .areas import assign_areas
-
-    def run(part: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        return assign_areas(part, areas)
-
-    return assets.map_partitions(run, meta=_meta_of(assets, run))
+    return twin
 
 
 def _extents(part: gpd.GeoDataFrame, crs: str) -> pd.DataFrame:
     """Each row's extent in the metric CRS: its footprint's bounds, else its point."""
-    from .links import projected
-
     p = projected(part, crs)
     box = np.column_stack([p.x, p.y, p.x, p.y])
     has = p.has_footprint
@@ -142,8 +130,6 @@ def _links_of(
     core: gpd.GeoDataFrame, halo: list[gpd.GeoDataFrame], kwargs: dict[str, Any]
 ) -> pd.DataFrame:
     """The links whose source lies in ``core``, found among the core and its halo."""
-    from .links import find_links
-
     both = pd.concat([core, *halo]) if halo else core
     both = both.sort_values(_POSITION, kind="stable")  # the register's order: same ties
     links = find_links(both.drop(columns=_POSITION), **kwargs)
@@ -154,15 +140,26 @@ def _links_of(
     return out
 
 
-def find_links_dask(assets: Any, **kwargs: Any) -> Any:
-    """:func:`assetmap.find_links` on a dask-geopandas GeoDataFrame, with a halo per partition."""
+def _with_halo(
+    stage: Callable[Concatenate[gpd.GeoDataFrame, P], pd.DataFrame],
+) -> Callable[Concatenate[Any, P], Any]:
+    """``stage`` (:func:`assetmap.find_links`) on a dask-geopandas GeoDataFrame, with a halo
+    per partition."""
+
+    def twin(assets: Any, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        bound = inspect.signature(stage).bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        first = next(iter(bound.arguments))
+        return _links_on_dask(assets, {k: v for k, v in bound.arguments.items() if k != first})
+
+    return twin
+
+
+def _links_on_dask(assets: Any, kwargs: dict[str, Any]) -> Any:
     import dask
     import dask.dataframe as dd
 
     _needs_dask()
-    from .crs import metric_crs
-    from .links import find_links
-
     if kwargs.get("streets") is not None:
         raise ConfigurationError(
             "walking distances need the whole street graph in memory: compute the assets first "
@@ -288,3 +285,8 @@ def _within(a: np.ndarray, b: np.ndarray, margin: float) -> bool:
         and b[3] >= a[1] - margin
         and b[1] <= a[3] + margin
     )
+
+
+register_twin(geocode, _partitionwise(geocode))
+register_twin(assign_areas, _partitionwise(assign_areas))
+register_twin(find_links, _with_halo(find_links))

@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
 import geopandas as gpd
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import Problem, SchemaError, SchemaWarning
+from .errors import ConfigurationError, Problem, SchemaError, SchemaWarning
 
 __all__ = [
     "ALIASES",
@@ -32,6 +32,7 @@ __all__ = [
     "RELATIONSHIP_TYPES",
     "normalise_tags",
     "parse_tags",
+    "synonym_map",
     "validate_assets",
     "validate_relationships",
 ]
@@ -150,6 +151,27 @@ def normalise_tags(tags: Iterable[Any]) -> list[str]:
         t = _SPACES.sub(" ", t).strip(" .;:,-_'\"")
         if t and t not in out:
             out.append(t)
+    return out
+
+
+def synonym_map(vocabulary: pd.DataFrame | Mapping[str, str] | None) -> dict[str, str]:
+    """Synonym → canonical tag, both normalised (a two-column table or a mapping)."""
+    if vocabulary is None:
+        return {}
+    if isinstance(vocabulary, pd.DataFrame):
+        cols = list(vocabulary.columns)
+        if len(cols) < 2:
+            raise ConfigurationError(
+                f"a vocabulary table needs two columns (tag, canonical tag); it has {cols}"
+            )
+        pairs = list(zip(vocabulary[cols[0]], vocabulary[cols[1]], strict=True))
+    else:
+        pairs = list(vocabulary.items())
+    out: dict[str, str] = {}
+    for synonym, canonical in pairs:
+        s, c = normalise_tags([synonym]), normalise_tags([canonical])
+        if s and c:
+            out[s[0]] = c[0]
     return out
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from _timing import Timed, timed
 
-from assetmap import gazetteer
+from assetmap.geocoding import gazetteer
 
 
 def damaged(keys: np.ndarray, n: int, seed: int) -> pd.Series:

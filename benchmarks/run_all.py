@@ -127,7 +127,7 @@ def one(n: int) -> list[dict[str, Any]]:
     )
 
     # the pandas way: normalise the text and merge with the directory's table
-    from assetmap.gazetteer import ons_postcode_directory
+    from assetmap.geocoding.gazetteer import ons_postcode_directory
 
     g = ons_postcode_directory()
     letters = sorted({p[0] for p in register["postcode"]})

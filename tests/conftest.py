@@ -75,4 +75,5 @@ def browser() -> Iterator[Any]:
 def sample_geocoded() -> Any:
     import assetmap
 
-    return assetmap.geocode(assetmap.datasets.sample_register())
+    datasets = assetmap.datasets
+    return assetmap.geocode(datasets.sample_register(), study_area=datasets.study_area())

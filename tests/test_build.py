@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from assetmap import datasets
-from assetmap.build import build, read_project
 from assetmap.cli import main
 from assetmap.errors import ConfigurationError
+from assetmap.project import read_project, run_project
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "greater-icknield.toml"
@@ -29,7 +29,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 def test_the_demo_project_builds_the_same_bytes_twice(tmp_path: Path) -> None:
     project = tmp_path / "greater-icknield.toml"
     shutil.copy(DEMO, project)
-    written = build(project)
+    written = run_project(project)
     out = tmp_path / "build"
     first = _hashes(out)
     for who in ("public", "partners"):
@@ -52,7 +52,7 @@ def test_the_demo_project_builds_the_same_bytes_twice(tmp_path: Path) -> None:
     assert {k: v for k, v in first.items() if k != "build.json"} == record["outputs"]
     audit = json.loads((out / "public/map.html.audit.json").read_text(encoding="utf-8"))
     assert audit["written"] is None  # no clock in a build
-    build(project)
+    run_project(project)
     assert _hashes(out) == first
 
 
@@ -62,7 +62,7 @@ def test_source_date_epoch_stamps_the_audits(
     project = tmp_path / "p.toml"
     project.write_text("[inputs]\nsample = true\n[outputs]\ngraph = []\nreport = false\n")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    build(project)
+    run_project(project)
     audit = json.loads((tmp_path / "build/public/links.csv.audit.json").read_text())
     assert audit["written"] == "2023-11-14T22:13:20+00:00"
     assert not (tmp_path / "build/public/report.html").exists()
@@ -107,7 +107,7 @@ def test_a_build_with_real_boundaries_and_imd(tmp_path: Path, shared_data: Path)
         f"imd = [{json.dumps(str(imd))}]\n[privacy]\naudiences = ['partners']\n"
         "[outputs]\ngraph = []\nanalyst = true\n"
     )
-    build(project)
+    run_project(project)
     out = tmp_path / "build"
     record = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert set(record["sources"]) >= {"postcodes", "boundaries", "imd", "basemap"}

@@ -12,7 +12,11 @@ import pytest
 
 from assetmap.crs import to_lonlat
 from assetmap.errors import GeocodingWarning, SchemaError
-from assetmap.gazetteer import gazetteer_from_frame, ons_postcode_directory, read_postcode_file
+from assetmap.geocoding.gazetteer import (
+    gazetteer_from_frame,
+    ons_postcode_directory,
+    read_postcode_file,
+)
 from tests.registers import register
 
 GEOD = pyproj.Geod(ellps="WGS84")

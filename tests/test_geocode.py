@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from assetmap import geocode, geocode_summary
+from assetmap import datasets, geocode, geocode_summary
 from assetmap.errors import GeocodingWarning
-from assetmap.gazetteer import gazetteer_from_frame
+from assetmap.geocoding.gazetteer import gazetteer_from_frame
 from tests.registers import register
 
 
@@ -90,7 +90,8 @@ def test_footprint_point_lies_inside_and_precision_reaches_its_corners() -> None
 
 def test_study_area_flag_and_none() -> None:
     assets = register(latitude=[52.4913, 51.5], longitude=[-1.9498, -0.12])
-    out = geocode(assets)
+    assert geocode(assets)["in_study_area"].isna().all()  # none unless given
+    out = geocode(assets, study_area=datasets.study_area())
     assert out["in_study_area"].tolist() == [True, False]
     out = geocode(assets, study_area=shapely.box(-1, 51, 0, 52))
     assert out["in_study_area"].tolist() == [False, True]
@@ -133,7 +134,7 @@ def test_swapped_and_impossible_coordinates() -> None:
     )
     # a sixth row far from its postcode whose swap lies on it
     assets.loc["a5", ["latitude", "longitude", "postcode"]] = [-1.9499, 52.4912, "B66 2QT"]
-    out = geocode(assets)
+    out = geocode(assets, study_area=datasets.study_area())
     note = out["geocode_note"]
     # in range both ways, but only the swap lies in the study area
     assert out.loc["a0", "geocode_method"] == "coordinates"

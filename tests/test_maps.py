@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assetmap import build_map, geocode, save_map
+from assetmap import build_map, datasets, geocode, save_map
 from assetmap.schema import validate_assets
 
 PAYLOADS = [
@@ -63,7 +63,7 @@ def _page(m: Any, tmp_path: Path, name: str = "map.html", **kw: Any) -> str:
 
 
 def test_layers_legend_and_privacy(sample_geocoded: gpd.GeoDataFrame, tmp_path: Path) -> None:
-    page = _page(build_map(sample_geocoded), tmp_path)
+    page = _page(build_map(sample_geocoded, study_area=datasets.study_area()), tmp_path)
     for layer in ("Study area", "Macro sites (3)", "Association (", "Economic ("):
         assert layer in page
     assert "private records are not shown" in page
@@ -147,7 +147,9 @@ def test_demo_map_runs_offline_in_chromium(
 
     links = find_links(sample_geocoded, between=("micro", "macro"), max_distance_m=1200)
     path = save_map(
-        build_map(sample_geocoded, links=links), tmp_path / "demo.html", self_contained=True
+        build_map(sample_geocoded, links=links, study_area=datasets.study_area()),
+        tmp_path / "demo.html",
+        self_contained=True,
     )
     browser.get_log("browser")
     _open(browser, path)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from assetmap import geocode
+from assetmap import datasets, geocode
 from assetmap.crs import to_lonlat
 from assetmap.network import (
     catchments,
@@ -178,11 +178,11 @@ def _grid_over(area: shapely.Polygon, spacing: float = 100.0) -> nx.MultiDiGraph
 
 def test_question_1_within_a_15_minute_walk_of_the_hospital() -> None:
     from assetmap import datasets, find_links
+    from assetmap.areas import study_polygon
     from assetmap.crs import from_lonlat
-    from assetmap.geocode import study_polygon
 
     placed = geocode(datasets.sample_register())
-    G = _grid_over(study_polygon("greater-icknield").buffer(0.02))
+    G = _grid_over(study_polygon(datasets.study_area()).buffer(0.02))
     streets = street_graph_from_networkx(G)
     links = find_links(placed, between=("micro", "macro"), max_distance_m=1200, streets=streets)
     q1 = links[links["target"] == "macro-mmuh"].set_index("source")
@@ -218,10 +218,10 @@ def test_question_1_within_a_15_minute_walk_of_the_hospital() -> None:
 
 
 def test_demo_draws_catchments_from_a_street_graph(tmp_path: Path, browser: object) -> None:
+    from assetmap.areas import study_polygon
     from assetmap.cli import main
-    from assetmap.geocode import study_polygon
 
-    path = save_street_graph(_grid_over(study_polygon("greater-icknield").buffer(0.02)),
+    path = save_street_graph(_grid_over(study_polygon(datasets.study_area()).buffer(0.02)),
                              tmp_path / "streets.graphml")  # fmt: skip
     out = tmp_path / "gi.html"
     assert main(["demo", "--out", str(out), "--streets", str(path)]) == 0

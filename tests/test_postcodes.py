@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assetmap import postcodes
+from assetmap.geocoding import postcodes
 
 
 def test_normalise_spacing_and_case() -> None:

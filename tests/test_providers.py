@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from assetmap import geocode, settings
+from assetmap import datasets, geocode, settings
 from assetmap.errors import ConfigurationError, GeocodingWarning
-from assetmap.providers import Nominatim, PostcodesIO
+from assetmap.geocoding.providers import Nominatim, PostcodesIO
 from tests.registers import register
 
 
@@ -267,7 +267,7 @@ def test_geocode_asks_online_only_what_it_lacks_and_only_addresses_and_postcodes
                   scheme="http", min_delay_s=0.3, backoff_s=0.01, timeout_s=0.5),
     ]  # fmt: skip
     with pytest.warns(GeocodingWarning, match="2 of 6"):
-        out = geocode(assets, online=online)
+        out = geocode(assets, online=online, study_area=datasets.study_area())
     assert out["geocode_method"].tolist() == [
         "postcode", "postcodes.io", "nominatim", "sector", "none", "none",
     ]  # fmt: skip

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -29,12 +29,12 @@ import xyzservices
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .errors import ConfigurationError
-from .geocode import study_polygon
-from .privacy import SHOWN_EXACTLY, Audience, Published, publish, write_audit
-from .schema import CATEGORIES
+from ..areas import StudyArea, study_polygon
+from ..errors import ConfigurationError
+from ..privacy import SHOWN_EXACTLY, Audience, Published, publish, write_audit
+from ..schema import CATEGORIES
 
-__all__ = ["CATEGORY_COLOURS", "build_map", "save_map"]
+__all__ = ["CATEGORY_COLOURS", "build_map", "drawn_areas", "save_map"]
 
 LEAFLET_VERSION = "1.9.3"
 _CDN = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist"
@@ -78,7 +78,7 @@ def _escape_html(text: str) -> str:
 
 
 def _static(name: str) -> str:
-    return (resources.files("assetmap") / "static" / name).read_text(encoding="utf-8")
+    return (resources.files("assetmap.maps") / "static" / name).read_text(encoding="utf-8")
 
 
 class _Runtime(MacroElement):
@@ -220,13 +220,28 @@ def _tiles(tiles: str | xyzservices.TileProvider | None) -> folium.TileLayer | N
     return folium.TileLayer(tiles=provider, name=provider.name, control=False)
 
 
+def drawn_areas(
+    levels: list[gpd.GeoDataFrame], imd: pd.DataFrame | None, study: shapely.Geometry | None
+) -> gpd.GeoDataFrame | None:
+    """The areas to draw on a map: of the levels given, those touching the study area (or all,
+    without one), preferring a level that IMD deciles can fill."""
+    drawn = None
+    for areas in levels:
+        if imd is not None:
+            known = imd[["imd_rank", "imd_decile"]].reindex(areas.index)
+            if known["imd_decile"].notna().any():
+                areas = areas.join(known)
+        near = areas[areas.intersects(study)] if study is not None else areas
+        if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
+            drawn = near
+    return drawn
+
+
 def build_map(
     assets: gpd.GeoDataFrame,
     *,
     audience: Audience = "public",
-    study_area: shapely.Geometry | gpd.GeoDataFrame | Literal["greater-icknield"] | None = (
-        "greater-icknield"
-    ),
+    study_area: StudyArea | None = None,
     tiles: str | xyzservices.TileProvider | None = "Esri.WorldGrayCanvas",
     title: str = "Assets",
     areas: gpd.GeoDataFrame | None = None,
@@ -250,8 +265,8 @@ def build_map(
         :func:`assetmap.privacy.publish`); ``private`` records are never drawn, only counted
         in the legend. The map's audit is written beside it by :func:`save_map`.
     study_area
-        Drawn as a dashed outline: the bundled Greater Icknield polygon by default, any
-        polygon (EPSG:4326) or GeoDataFrame, or None.
+        Drawn as a dashed outline (see :func:`assetmap.areas.study_polygon`): a polygon
+        (EPSG:4326), a GeoDataFrame or a boundary file; none by default.
     tiles
         The basemap: an :mod:`xyzservices` provider or its name, or None for no basemap. The
         default, Esri's World Gray Canvas, needs no key and serves pages opened from disk

@@ -53,20 +53,31 @@ import os
 import platform
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import geopandas as gpd
-import pandas as pd
+from tqdm.auto import tqdm
 
+from . import datasets
 from ._reproducible import fixed_time
+from .areas import StudyArea, assign_areas, read_boundaries, read_imd, study_polygon
 from .errors import ConfigurationError
+from .export import save_assets, save_graph, save_links
+from .geocoding import geocode, geocode_summary
+from .geocoding.providers import PostcodesIO
+from .graph import graph_from_assets
+from .io import read_assets, read_relationships
+from .links import find_links
+from .maps import build_map, drawn_areas, save_map
+from .network import catchments, read_street_graph
+from .privacy import Audience
+from .report import build_report, save_report
 
-__all__ = ["DEFAULTS", "SOURCES", "build", "read_project"]
+__all__ = ["DEFAULTS", "SOURCES", "demo", "read_project", "run_project"]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +93,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "streets": None,
     },
     "columns": {},
-    "geocode": {"online": False, "fallback": True, "study_area": "greater-icknield"},
+    "geocode": {"online": False, "fallback": True, "study_area": None},
     "links": {
         "kind": "opportunity",
         "between": ["micro", "macro"],
@@ -252,6 +263,13 @@ def read_project(path: str | PathLike[str]) -> dict[str, Any]:
         missing = [str(p) for p in paths if not p.is_file()]
         problems.extend(f"[inputs] {key}: no file at {m}" for m in missing)
         inputs[key] = [str(p) for p in paths] if isinstance(value, list) else str(paths[0])
+    study = config["geocode"]["study_area"]
+    if study is not None and not isinstance(study, str):
+        problems.append('[geocode] study_area must be a boundary file or "greater-icknield"')
+    elif study is not None and study != "greater-icknield":
+        config["geocode"]["study_area"] = str(base / study)
+        if not (base / study).is_file():
+            problems.append(f"[geocode] study_area: no file at {base / study}")
     for who in config["privacy"]["audiences"]:
         if who not in ("public", "partners"):
             problems.append(f"[privacy] audiences may be 'public' and 'partners', not {who!r}")
@@ -308,24 +326,7 @@ def _stage(bar: Any, what: str) -> Iterator[None]:
     bar.update(1)
 
 
-def drawn_areas(
-    levels: list[gpd.GeoDataFrame], imd: pd.DataFrame | None, study: Any
-) -> gpd.GeoDataFrame | None:
-    """The areas to draw on a map: of the levels given, those touching the study area (or all,
-    without one), preferring a level that IMD deciles can fill."""
-    drawn = None
-    for areas in levels:
-        if imd is not None:
-            known = imd[["imd_rank", "imd_decile"]].reindex(areas.index)
-            if known["imd_decile"].notna().any():
-                areas = areas.join(known)
-        near = areas[areas.intersects(study)] if study is not None else areas
-        if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
-            drawn = near
-    return drawn
-
-
-def build(project: str | PathLike[str], *, progress: bool | None = None) -> list[Path]:
+def run_project(project: str | PathLike[str], *, progress: bool | None = None) -> list[Path]:
     """Run a project file: geocode, link, and write maps, tables, graphs, reports, build.json.
 
     Parameters
@@ -340,19 +341,6 @@ def build(project: str | PathLike[str], *, progress: bool | None = None) -> list
     list of pathlib.Path
         Every file written, ``build.json`` last.
     """
-    from tqdm.auto import tqdm
-
-    from . import datasets
-    from .areas import assign_areas, read_boundaries, read_imd
-    from .geocode import geocode, geocode_summary, study_polygon
-    from .graph import graph_from_assets, save_graph
-    from .io import read_assets, read_relationships, save_assets, save_links
-    from .links import find_links
-    from .maps import build_map, save_map
-    from .network import catchments, read_street_graph
-    from .providers import PostcodesIO
-    from .report import build_report, save_report
-
     config = read_project(project)
     inputs, out = config["inputs"], Path(config["outputs"]["folder"])
     outputs, privacy, links_cfg = config["outputs"], config["privacy"], config["links"]
@@ -378,11 +366,12 @@ def build(project: str | PathLike[str], *, progress: bool | None = None) -> list
             streets = read_street_graph(inputs["streets"]) if inputs["streets"] else None
         with _stage(bar, "geocoding"):
             online = [PostcodesIO()] if config["geocode"]["online"] else []
+            study = _study_area(config["geocode"]["study_area"])
             placed = geocode(
                 assets,
                 online=online,
                 fallback=config["geocode"]["fallback"],
-                study_area=config["geocode"]["study_area"],
+                study_area=study,
             )
             if online:
                 sources.append("postcodes.io")
@@ -408,8 +397,7 @@ def build(project: str | PathLike[str], *, progress: bool | None = None) -> list
                 sources.append("streets")
             G = graph_from_assets(placed, links=links, relationships=relationships)
             walking = catchments(placed, streets) if streets is not None else None
-            study = study_polygon(config["geocode"]["study_area"])
-            areas = drawn_areas(levels, imd, study)
+            areas = drawn_areas(levels, imd, study_polygon(study))
             report_areas = levels[0] if levels else None
             report_imd = (
                 imd
@@ -430,7 +418,7 @@ def build(project: str | PathLike[str], *, progress: bool | None = None) -> list
                         areas=areas,
                         catchments=walking,
                         links=links,
-                        study_area=config["geocode"]["study_area"],
+                        study_area=study,
                         k=privacy["k"],
                     )
                     written.append(
@@ -488,6 +476,13 @@ def build(project: str | PathLike[str], *, progress: bool | None = None) -> list
     return written
 
 
+def _study_area(given: str | None) -> StudyArea | None:
+    """A project's study area: the bundled one by its name, else a boundary file's path."""
+    if given == "greater-icknield":
+        return datasets.study_area()
+    return given
+
+
 def _relative(config: dict[str, Any], base: Path) -> dict[str, Any]:
     """The parameters as recorded: paths relative to the project file, so the record moves."""
 
@@ -525,3 +520,74 @@ def _record(
         "sources": {s: SOURCES[s] for s in dict.fromkeys(sources)},
         "outputs": outputs,
     }
+
+
+def demo(
+    out: str | PathLike[str] = "greater-icknield.html",
+    *,
+    audience: Audience | Literal["both"] = "both",
+    self_contained: bool = True,
+    boundaries: Sequence[str | PathLike[str]] = (),
+    imd: Sequence[str | PathLike[str]] = (),
+    streets: str | PathLike[str] | None = None,
+) -> list[Path]:
+    """Geocode the bundled Greater Icknield register and save its maps.
+
+    Parameters
+    ----------
+    out
+        Where to write the HTML map (the public one, with ``"both"``).
+    audience
+        ``"public"``, ``"partners"`` (see :func:`assetmap.build_map`), or ``"both"``: the
+        public map at ``out`` and the partners' map beside it (``<name>.partners.html``), from
+        the same register. Each map gets its audit file beside it.
+    self_contained
+        Inline every script and stylesheet so the file opens with no network.
+    boundaries
+        ONS boundary files: each asset gets its area's code and name (in the map's data), and
+        the areas that touch the study area are drawn.
+    imd
+        IoD2019 CSVs: areas whose codes they hold (LSOA 2011) are filled by IMD decile.
+    streets
+        A street graph (GraphML as osmnx saves it, or OpenStreetMap XML with osmnx): the macro
+        sites' 5-, 10- and 15-minute walking catchments are drawn.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The maps written.
+    """
+    study = datasets.study_area()
+    assets = geocode(datasets.sample_register(), study_area=study)
+    levels = [read_boundaries(p) for p in boundaries]
+    deprivation = read_imd(list(imd)) if imd else None
+    drawn = None
+    if levels:
+        assets = assign_areas(assets, levels)
+        drawn = drawn_areas(levels, deprivation, study_polygon(study))
+    street_graph = read_street_graph(streets) if streets is not None else None
+    walking = catchments(assets, street_graph) if street_graph is not None else None
+    # where an offer of one side meets a need of the other within a 15-minute walk
+    links = find_links(
+        assets, between=("micro", "macro"), max_distance_m=1200, streets=street_graph
+    )
+    out = Path(out)
+    targets: list[tuple[Audience, Path]] = (
+        [("public", out), ("partners", out.with_name(f"{out.stem}.partners{out.suffix}"))]
+        if audience == "both"
+        else [(audience, out)]
+    )
+    written = []
+    for who, where in targets:
+        m = build_map(
+            assets,
+            audience=who,
+            title="Greater Icknield assets (sample data)",
+            study_area=study,
+            areas=drawn,
+            catchments=walking,
+            links=links,
+        )
+        written.append(save_map(m, where, self_contained=self_contained))
+        log.info("wrote the Greater Icknield demo map for %s to %s", who, where)
+    return written

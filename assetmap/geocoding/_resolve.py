@@ -10,26 +10,23 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from typing import Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import BRITISH_NATIONAL_GRID, from_lonlat, metric_crs, to_lonlat
-from .errors import GeocodingWarning
+from .._dispatch import dask_aware
+from ..areas import StudyArea, study_polygon
+from ..crs import BRITISH_NATIONAL_GRID, from_lonlat, metric_crs, to_lonlat
+from ..errors import GeocodingWarning
+from ..schema import GEOCODE_COLUMNS, validate_assets
 from .gazetteer import Gazetteer, Keys, Lookup, ons_postcode_directory
 from .providers import GeopyProvider, Provider
-from .schema import GEOCODE_COLUMNS, validate_assets
 
-__all__ = ["StudyArea", "geocode", "geocode_summary", "study_polygon"]
+__all__ = ["geocode", "geocode_summary"]
 
 log = logging.getLogger(__name__)
-
-StudyArea: TypeAlias = (
-    shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | Literal["greater-icknield"]
-)
 
 
 def _decimal_precision_m(values: pd.Series, metres_per_unit: float) -> np.ndarray:
@@ -40,19 +37,7 @@ def _decimal_precision_m(values: pd.Series, metres_per_unit: float) -> np.ndarra
     return np.maximum(0.5 * metres_per_unit * 10.0 ** (-decimals), 0.5)
 
 
-def study_polygon(study_area: StudyArea | None) -> shapely.Geometry | None:
-    """The study area as one polygon (EPSG:4326): the bundled one by name, or the one given."""
-    if study_area is None:
-        return None
-    if isinstance(study_area, str):
-        from .datasets import study_area as bundled
-
-        return bundled().to_crs("EPSG:4326").union_all()
-    if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
-        return study_area.to_crs("EPSG:4326").union_all()
-    return study_area
-
-
+@dask_aware
 def geocode(
     assets: pd.DataFrame,
     *,
@@ -60,7 +45,7 @@ def geocode(
     online: Sequence[Provider] = (),
     fallback: bool = True,
     coordinate_crs: str = BRITISH_NATIONAL_GRID,
-    study_area: StudyArea | None = "greater-icknield",
+    study_area: StudyArea | None = None,
 ) -> gpd.GeoDataFrame:
     """Place every asset as well as its data allows, and say how well.
 
@@ -99,9 +84,9 @@ def geocode(
     coordinate_crs
         The CRS of ``easting``/``northing`` (British National Grid by default).
     study_area
-        The area the register is about: rows outside it get ``in_study_area`` False. The
-        bundled Greater Icknield polygon by default; any polygon (EPSG:4326) or
-        GeoDataFrame; None leaves ``in_study_area`` missing.
+        The area the register is about (see :func:`assetmap.areas.study_polygon`): a polygon
+        (EPSG:4326), a GeoDataFrame or a boundary file; rows outside it get ``in_study_area``
+        False. None (the default) leaves ``in_study_area`` missing.
 
     Returns
     -------
@@ -125,13 +110,6 @@ def geocode(
     >>> placed.loc["macro-city-hospital", "geocode_method"]
     'postcode'
     """
-    from .scale import geocode_dask, is_dask
-
-    if is_dask(assets):  # partition by partition (see assetmap.scale)
-        return geocode_dask(
-            assets, gazetteer=gazetteer, online=online, fallback=fallback,
-            coordinate_crs=coordinate_crs, study_area=study_area,
-        )  # fmt: skip
     if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets.columns:
         assets = validate_assets(assets)
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()

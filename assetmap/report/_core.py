@@ -25,18 +25,22 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._reproducible import stable_xlsx
-from .analysis import (
+from .._reproducible import stable_xlsx
+from ..analysis import (
     area_summary,
     brokers,
     link_deserts,
     skills_mismatch,
     uncovered_needs,
 )
-from .errors import ConfigurationError
-from .geocode import geocode_summary
-from .network import StreetGraph, walk_distances
-from .privacy import Audience, Published, publish, write_audit
+from ..areas import assign_areas
+from ..errors import ConfigurationError
+from ..geocoding import geocode_summary
+from ..geocoding.postcodes import parse
+from ..graph import graph_from_assets
+from ..links import find_links
+from ..network import StreetGraph, walk_distances
+from ..privacy import Audience, Published, publish, suppress, write_audit
 
 __all__ = ["COLUMNS", "Report", "build_report", "save_report"]
 
@@ -244,7 +248,6 @@ def _macro_needs(assets: pd.DataFrame, links: pd.DataFrame, exact: set[str]) -> 
 def _macro_catchments(
     assets: pd.DataFrame, exact: set[str], k: int, streets: StreetGraph | None
 ) -> pd.DataFrame:
-    from .links import find_links
 
     kinds = assets["kind"].astype("str")
     macros = [a for a in assets.index[kinds == "macro"].astype("str") if a in exact]
@@ -298,15 +301,12 @@ def _macro_catchments(
 
 def _suppressed(counts: pd.DataFrame, k: int) -> pd.DataFrame:
     """Counts per row and column with small numbers suppressed; no total row is published."""
-    from .privacy import suppress
 
     return suppress(counts, k).drop(index="total")
 
 
 def _area_codes(assets: pd.DataFrame, areas: gpd.GeoDataFrame | None) -> tuple[pd.DataFrame, str]:
     """The assets with their area codes, and the level: the boundaries', else postcode district."""
-    from .areas import assign_areas
-    from .postcodes import parse
 
     if areas is not None:
         level = str(areas.attrs.get("level", "area"))
@@ -499,8 +499,6 @@ def build_report(
             columns={f"{level}_code": "area_code"}
         )
     if graph is None:
-        from .graph import graph_from_assets
-
         graph = graph_from_assets(assets, links=links, relationships=relationships)
     tables["brokers"], kept = _brokers(graph, published)
     if kept:

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import ConfigurationError
-from .links import _vocabulary
+from ..areas import assign_areas
+from ..crs import from_lonlat, projected
+from ..errors import ConfigurationError
+from ..schema import synonym_map
 
 __all__ = [
     "DEFAULT_BARRIERS",
@@ -197,7 +199,7 @@ def _gaps(
     link_column: str,
     gap: str,
 ) -> pd.DataFrame:
-    synonyms = _vocabulary(vocabulary)
+    synonyms = synonym_map(vocabulary)
     chosen = assets[assets["kind"].isin(kinds) | assets["category"].isin(kinds)]
     met = _needs_met(links, side, link_column)
     rows = []
@@ -337,7 +339,7 @@ def skills_matches(
         & links["source"].astype("str").isin(who)
         & links["target"].astype("str").isin(where)
     ]
-    stops = set(_vocabulary({b: b for b in barriers}).values()) | set(barriers)
+    stops = set(synonym_map({b: b for b in barriers}).values()) | set(barriers)
     needs: dict[str, list[str]] = dict(
         zip(assets.index.astype("str"), assets["needs"], strict=True)
     )
@@ -567,13 +569,11 @@ def skills_mismatch(
         where none is given), ``gap`` (demand − supply) and ``shortfall`` (the gap where
         positive).
     """
-    from .areas import assign_areas
-    from .links import projected
 
     level = areas.attrs.get("level", "area")
     if f"{level}_code" not in assets.columns:
         assets = assign_areas(assets, areas)
-    synonyms = _vocabulary(vocabulary)
+    synonyms = synonym_map(vocabulary)
     codes = assets[f"{level}_code"]
     kinds = assets["kind"].astype("str")
     count = pd.to_numeric(assets["capacity"], errors="coerce")
@@ -587,7 +587,6 @@ def skills_mismatch(
     p = projected(assets)
     has_fp = p.has_footprint
     site = np.where(has_fp, p.footprint, shapely.points(p.x, p.y))
-    from .crs import from_lonlat
 
     polygons = shapely.transform(
         areas.to_crs(4326).geometry.to_numpy(),

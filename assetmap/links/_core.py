@@ -15,22 +15,20 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from .crs import from_lonlat, metric_crs
-from .errors import ConfigurationError, Problem, SchemaError
-from .schema import CATEGORIES, KINDS, normalise_tags
+from .._dispatch import dask_aware
+from ..crs import Projected, projected
+from ..errors import ConfigurationError, Problem, SchemaError
+from ..network import StreetGraph, walk_distances
+from ..schema import CATEGORIES, KINDS, synonym_map
 
-if TYPE_CHECKING:
-    from .network import StreetGraph
-
-__all__ = ["LINK_COLUMNS", "find_links", "projected"]
+__all__ = ["LINK_COLUMNS", "find_links"]
 
 log = logging.getLogger(__name__)
 
@@ -51,75 +49,6 @@ LINK_COLUMNS = (
 
 Decay = Literal["threshold", "linear", "exponential"]
 Selector = str | Sequence[str] | None
-
-
-@dataclass(frozen=True)
-class Projected:
-    """Assets placed in a metric CRS: points (x, y), footprints, and which are placed."""
-
-    crs: str
-    index: pd.Index  # the asset ids, in the register's order
-    x: np.ndarray
-    y: np.ndarray
-    footprint: np.ndarray  # shapely polygons in the metric CRS, or None
-    placed: np.ndarray  # bool
-
-    @cached_property
-    def id_dtype(self) -> pd.CategoricalDtype:
-        """The asset ids as the categories of link ends (in the register's order)."""
-        return pd.CategoricalDtype(self.index.astype("str"))
-
-    @property
-    def has_footprint(self) -> np.ndarray:
-        return np.asarray(~shapely.is_missing(self.footprint), dtype=bool)
-
-
-def projected(assets: pd.DataFrame, crs: str | None = None) -> Projected:
-    """The geocoded assets' points and footprints in metres (``crs``, or one chosen for them)."""
-    if "geometry" not in assets.columns:
-        raise SchemaError(
-            "links",
-            [
-                Problem.of_table(
-                    "the assets have no geometry: geocode them first (assetmap.geocode)"
-                )
-            ],
-        )
-    geom = assets.geometry.to_numpy()
-    placed = ~shapely.is_missing(geom) & ~shapely.is_empty(geom)
-    lon = np.where(placed, shapely.get_x(geom), np.nan)
-    lat = np.where(placed, shapely.get_y(geom), np.nan)
-    if crs is None:
-        bounds = (
-            (
-                float(np.nanmin(lon)),
-                float(np.nanmin(lat)),
-                float(np.nanmax(lon)),
-                float(np.nanmax(lat)),
-            )
-            if placed.any()
-            else (0.0, 51.0, 0.0, 51.0)
-        )
-        crs = metric_crs(bounds)
-    x, y = np.full(len(geom), np.nan), np.full(len(geom), np.nan)
-    if placed.any():
-        x[placed], y[placed] = from_lonlat(lon[placed], lat[placed], crs)
-    footprint = np.full(len(geom), None, dtype=object)
-    if "footprint" in assets.columns:
-        fp = assets["footprint"].to_numpy()
-        has = ~shapely.is_missing(fp) & ~shapely.is_empty(fp) & placed
-        if has.any():
-            footprint[has] = shapely.transform(
-                fp[has], lambda c: np.column_stack(from_lonlat(c[:, 0], c[:, 1], crs))
-            )
-    return Projected(
-        crs=crs,
-        index=assets.index,
-        x=x,
-        y=y,
-        footprint=footprint,
-        placed=placed,
-    )
 
 
 def _select(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
@@ -281,27 +210,6 @@ def _pairs_nearest(
     return _unordered(i, j, shapely.distance(geoms[i], geoms[j]))
 
 
-def _vocabulary(vocabulary: pd.DataFrame | Mapping[str, str] | None) -> dict[str, str]:
-    """Synonym → canonical tag, both normalised (a two-column table or a mapping)."""
-    if vocabulary is None:
-        return {}
-    if isinstance(vocabulary, pd.DataFrame):
-        cols = list(vocabulary.columns)
-        if len(cols) < 2:
-            raise ConfigurationError(
-                f"a vocabulary table needs two columns (tag, canonical tag); it has {cols}"
-            )
-        pairs = list(zip(vocabulary[cols[0]], vocabulary[cols[1]], strict=True))
-    else:
-        pairs = list(vocabulary.items())
-    out: dict[str, str] = {}
-    for synonym, canonical in pairs:
-        s, c = normalise_tags([synonym]), normalise_tags([canonical])
-        if s and c:
-            out[s[0]] = c[0]
-    return out
-
-
 def _prefixes(tag: str) -> list[str]:
     """A hierarchical code and the codes above it: soc:2231 → soc:2231, soc:223, soc:22, soc:2."""
     scheme, sep, code = tag.partition(":")
@@ -426,6 +334,7 @@ def _weights(
     return np.where(np.isfinite(out), out, 1.0), label
 
 
+@dask_aware
 def find_links(
     assets: pd.DataFrame,
     *,
@@ -504,14 +413,6 @@ def find_links(
     """
     if max_distance_m <= 0:
         raise ConfigurationError(f"max_distance_m must be positive, {max_distance_m!r} was given")
-    from .scale import find_links_dask, is_dask
-
-    if is_dask(assets):
-        return find_links_dask(  # type: ignore[no-any-return]
-            assets, kind=kind, max_distance_m=max_distance_m, k=k, between=between,
-            vocabulary=vocabulary, decay=decay, decay_m=decay_m, weights=weights,
-            weight_on=weight_on, crs=crs, streets=streets,
-        )  # fmt: skip
     if k is not None and k < 1:
         raise ConfigurationError(f"k must be 1 or more, {k!r} was given")
     if kind not in ("opportunity", "proximity"):
@@ -556,7 +457,7 @@ def find_links(
         out = _proximity_table(p, i, j, d, weight, decay, max_distance_m, decay_at, walk)
     else:
         out = _opportunity_table(
-            assets, p, i, j, d, weight, label, _vocabulary(vocabulary), decay, max_distance_m,
+            assets, p, i, j, d, weight, label, synonym_map(vocabulary), decay, max_distance_m,
             decay_at, walk,
         )  # fmt: skip
     out.attrs = {
@@ -582,7 +483,6 @@ def _walks(
 ) -> np.ndarray:
     """Walking distance of each pair with a macro-asset at one end (NaN for the others, and for
     pairs further apart on foot than ``max_m``)."""
-    from .network import walk_distances
 
     walks = walk_distances(assets, streets, max_m=max_m)
     n = len(assets)

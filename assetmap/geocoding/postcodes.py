@@ -1,0 +1,366 @@
+"""UK postcodes: parsing, normalising, validating and splitting, vectorised over pandas Series.
+
+Pure functions, no look-ups: see :mod:`assetmap.gazetteer` for coordinates.
+
+A postcode such as ``B16 8HJ`` has an outward code ``B16`` (area ``B``, district ``B16``) and an
+inward code ``8HJ``; its sector is ``B16 8``. Keying errors are corrected only where the format
+leaves one reading (see :func:`parse`), and every correction is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "DISTRICT_PATTERN",
+    "POSTCODE_PATTERN",
+    "compact",
+    "is_valid",
+    "normalise",
+    "parse",
+    "split",
+]
+
+#: The outward code (area and district) of a UK postcode, by the Royal Mail / ONS format
+#: rules: letters never used in given positions are excluded.
+DISTRICT_PATTERN: Final = (
+    r"(?:[A-PR-UWYZ][0-9][0-9]?"  # A9, A99
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?"  # AA9, AA99
+    r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"  # A9A (London)
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"  # AA9A (London)
+)
+_INWARD: Final = r"[0-9][ABD-HJLNP-UW-Z]{2}"
+
+#: A full UK postcode with no space: outward code then inward code, plus the special case
+#: GIR 0AA (Girobank).
+POSTCODE_PATTERN: Final = rf"(?:GIR0AA|{DISTRICT_PATTERN}{_INWARD})"
+
+# A postcode written inside longer text (an address): a space or none between its halves.
+_IN_TEXT: Final = re.compile(rf"(?<![A-Z0-9])(GIR|{DISTRICT_PATTERN}) ?({_INWARD}|0AA)(?![A-Z0-9])")
+_FULL: Final = re.compile(POSTCODE_PATTERN)
+_AS_WRITTEN: Final = rf"^(?:GIR ?0AA|{DISTRICT_PATTERN} ?{_INWARD})$"
+_PARTIAL_RE2: Final = rf"^(?P<district>{DISTRICT_PATTERN})(?: ?(?P<digit>[0-9]))?$"
+# something shaped like a postcode (any letters): worth searching the text for one
+_LOOSE: Final = r"[A-Z][A-Z0-9]{1,3} ?[0-9][A-Z]{2}"
+
+
+def compact(values: pd.Series) -> pd.Series:
+    """Upper case with every character that is not a letter or digit removed.
+
+    Examples
+    --------
+    >>> compact(pd.Series([" b66  2qt ", "B66-2QT.", None])).tolist()
+    ['B662QT', 'B662QT', nan]
+    """
+    s = values.astype("str")
+    return s.str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+
+
+def is_valid(values: pd.Series) -> pd.Series:
+    """True where a value, once compacted, is a full UK postcode in the official format.
+
+    Examples
+    --------
+    >>> is_valid(pd.Series(["B66 2QT", "b662qt", "GIR 0AA", "B66", "QQ1 1AA", None])).tolist()
+    [True, True, True, False, False, False]
+    """
+    return compact(values).str.fullmatch(POSTCODE_PATTERN).fillna(False).astype(bool)
+
+
+def normalise(values: pd.Series) -> pd.Series:
+    """The canonical form "B66 2QT" of each valid postcode; missing where not valid.
+
+    No keying errors are corrected: see :func:`parse` for that.
+
+    Examples
+    --------
+    >>> normalise(pd.Series(["b66 2qt", "B662QT", " B66  2QT ", "EC1A1BB", "not one"])).tolist()
+    ['B66 2QT', 'B66 2QT', 'B66 2QT', 'EC1A 1BB', nan]
+    """
+    c = compact(values)
+    ok = c.str.fullmatch(POSTCODE_PATTERN).fillna(False).astype(bool)
+    return _with_space(c).where(ok)
+
+
+def split(postcode: pd.Series) -> pd.DataFrame:
+    """Area, district, sector and unit of canonical postcodes (as :func:`normalise` gives).
+
+    Examples
+    --------
+    >>> split(pd.Series(["B16 8HJ", "EC1A 1BB", None])).to_dict("records")[:2]
+    [{'area': 'B', 'district': 'B16', 'sector': 'B16 8', 'unit': 'B16 8HJ'}, \
+{'area': 'EC', 'district': 'EC1A', 'sector': 'EC1A 1', 'unit': 'EC1A 1BB'}]
+    """
+    pc = postcode.astype("str")
+    district = pc.str[:-4]
+    return pd.DataFrame(
+        {
+            "area": district.str.replace(r"[0-9].*", "", regex=True),
+            "district": district,
+            "sector": pc.str[:-2],
+            "unit": pc,
+        },
+        index=postcode.index,
+    )
+
+
+# Slots of the outward code, for each of its six shapes; the inward code is digit, letter, letter.
+_FIRST, _SECOND, _DIGIT = "A-PR-UWYZ", "A-HK-Y", "0-9"
+_SHAPES: Final = (
+    (_FIRST, _DIGIT),
+    (_FIRST, _DIGIT, _DIGIT),
+    (_FIRST, _SECOND, _DIGIT),
+    (_FIRST, _SECOND, _DIGIT, _DIGIT),
+    (_FIRST, _DIGIT, "A-HJKPSTUW"),
+    (_FIRST, _SECOND, _DIGIT, "ABEHMNPRVWXY"),
+)
+_INWARD_SLOTS: Final = (_DIGIT, "ABD-HJLNP-UW-Z", "ABD-HJLNP-UW-Z")
+
+
+def _byte_set(chars: str) -> np.ndarray:
+    """A 256-entry table: True for the bytes of the characters a slot allows."""
+    table = np.zeros(256, dtype=bool)
+    for ch in re.findall(r".-.|.", chars):
+        lo, hi = (ch[0], ch[-1])
+        table[ord(lo) : ord(hi) + 1] = True
+    return table
+
+
+_TO_DIGIT = np.arange(256, dtype=np.uint8)
+_TO_DIGIT[[ord("O"), ord("I")]] = [ord("0"), ord("1")]
+_TO_LETTER = np.arange(256, dtype=np.uint8)
+_TO_LETTER[[ord("0"), ord("1")]] = [ord("O"), ord("I")]
+
+
+def _twin_fixes(compact: Sequence[str]) -> list[str | None]:
+    """Invalid compact postcodes read again with O/0 and I/1 swapped where the format wants.
+
+    A value is read again only when exactly one shape of postcode takes it once the swaps are
+    made (none, or several: it is left alone). Vectorised over the bytes of the values.
+    """
+    out: list[str | None] = [None] * len(compact)
+    by_length: dict[int, list[int]] = {}
+    for at, value in enumerate(compact):
+        if 5 <= len(value) <= 7 and value.isascii():
+            by_length.setdefault(len(value), []).append(at)
+    for length, rows in by_length.items():
+        raw = np.array([compact[r] for r in rows], dtype=f"S{length}")
+        chars = raw.view(np.uint8).reshape(len(rows), length)
+        fixed = np.zeros_like(chars)
+        count = np.zeros(len(rows), dtype=np.int8)
+        for shape in _SHAPES:
+            slots = (*shape, *_INWARD_SLOTS)
+            if len(slots) != length:
+                continue
+            fits = np.ones(len(rows), dtype=bool)
+            reading = np.empty_like(chars)
+            for k, slot in enumerate(slots):
+                digit = slot == _DIGIT
+                reading[:, k] = (_TO_DIGIT if digit else _TO_LETTER)[chars[:, k]]
+                fits &= _byte_set(slot)[reading[:, k]]
+            fixed[fits] = reading[fits]
+            count += fits
+        for j in np.flatnonzero(count == 1):
+            out[rows[j]] = fixed[j].tobytes().decode("ascii")
+    return out
+
+
+def _with_space(c: pd.Series) -> pd.Series:
+    """Compact postcodes with the space put back before the inward code (fast, in Arrow)."""
+    return _pandas(pc.utf8_replace_slice(_arrow(c), -3, -3, " "), c.index)
+
+
+def parse(values: pd.Series, *, search: bool = True) -> pd.DataFrame:
+    """Read postcodes as people key them: canonical form, parts, and what was corrected.
+
+    A value is read, in order, as:
+
+    1. a postcode once case, spaces and punctuation are ignored ("b16 8hj", "B168HJ",
+       "B16 8HJ.", "B1 6 8HJ");
+    2. a postcode after swapping letter O / digit 0 or letter I / digit 1 where the format
+       allows only one of them ("BI6 8HJ" → "B16 8HJ"), by the fewest swaps; when two
+       readings would fit, none is taken;
+    3. with ``search``, a postcode found inside longer text ("12 Icknield St, B18 6RU");
+    4. a postcode district ("B16") or sector ("B16 8") on its own.
+
+    Parameters
+    ----------
+    values
+        Postcodes as written.
+    search
+        Look for a postcode inside longer text such as an address.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index: ``postcode`` (canonical, or missing), ``sector`` and ``district`` (from the
+        postcode, or a partial one), and ``note`` saying what was read differently from what was
+        written beyond case and spacing (missing where nothing was).
+
+    Examples
+    --------
+    >>> p = parse(pd.Series(["b16 8hj", "BI6 8HJ", "Flat 2, 12 Icknield St B18 6RU", "B16 8"]))
+    >>> p["postcode"].tolist()
+    ['B16 8HJ', 'B16 8HJ', 'B18 6RU', nan]
+    >>> p["sector"].tolist()
+    ['B16 8', 'B16 8', 'B18 6', 'B16 8']
+    >>> p["note"].iloc[1]
+    "postcode 'BI6 8HJ' read as 'B16 8HJ' (I/1 or O/0 keyed for the other)"
+    """
+    postcode, sector, district, notes = _parse(values, search=search)
+    return pd.DataFrame(
+        {
+            "postcode": postcode,
+            "sector": postcode.str[:-2].fillna(sector),
+            "district": postcode.str[:-4].fillna(district),
+            "note": notes,
+        },
+        index=values.index,
+    )
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    """The values as one Arrow text array (no copy when they are Arrow-backed already)."""
+    arr = pa.array(values.astype("str"))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _pandas(arr: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(arr, dtype="str"), index=index)
+
+
+def _true(mask: pa.Array) -> np.ndarray:
+    """An Arrow boolean array as numpy, missing read as False."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _parse(
+    values: pd.Series, *, search: bool = True
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """:func:`parse`'s work: canonical postcodes, partial sectors and districts, notes.
+
+    Vectorised in Arrow throughout; only values holding a postcode inside longer text are read
+    one by one.
+    """
+    text = _arrow(values)
+    n = len(text)
+    upper = pc.ascii_upper(text)  # non-ASCII letters can never be part of a postcode
+    # as most are written: canonical ("B16 8HJ"), or without the space ("B168HJ")
+    ok = _true(pc.match_substring_regex(upper, _AS_WRITTEN))
+    spaced = pc.match_substring(upper, " ")
+    postcode = pc.if_else(
+        pa.array(ok), pc.if_else(spaced, upper, pc.utf8_replace_slice(upper, -3, -3, " ")), None
+    )
+    given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    notes = np.full(n, None, dtype=object)
+    # the rest: without punctuation, tabs and other white space, noted where more than the
+    # spaces around and between the halves changed
+    messy = np.flatnonzero(given & ~ok)
+    if len(messy):
+        written = upper.take(messy)
+        cleaned = pc.replace_substring_regex(written, r"[^0-9A-Z]", "")
+        good = _true(pc.match_substring_regex(cleaned, f"^{POSTCODE_PATTERN}$"))
+        if good.any():
+            keep = pa.array(good)
+            canonical = pc.utf8_replace_slice(cleaned.filter(keep), -3, -3, " ")
+            mask = np.zeros(n, dtype=bool)
+            mask[messy[good]] = True
+            postcode = pc.replace_with_mask(postcode, pa.array(mask), canonical)
+            ok |= mask
+            tidy = pc.replace_substring_regex(
+                pc.utf8_trim_whitespace(written.filter(keep)), r"[ \t]+", " "
+            )
+            same = pc.or_kleene(pc.equal(tidy, canonical), pc.equal(tidy, cleaned.filter(keep)))
+            differs = ~_true(same)
+            noted = messy[good][differs]
+            notes[noted] = [
+                f"postcode {w!r} read as {p!r}"
+                for w, p in zip(
+                    text.take(noted).to_pylist(),
+                    canonical.filter(pa.array(differs)).to_pylist(),
+                    strict=True,
+                )
+            ]
+    canon = np.full(n, None, dtype=object)
+    sector = np.full(n, None, dtype=object)
+    district = np.full(n, None, dtype=object)
+    rest = np.flatnonzero(given & ~ok)
+    if len(rest):
+        written = np.asarray(text.take(rest).to_pylist(), dtype=object)
+        _slow_lane(
+            rest, _pandas(upper.take(rest), pd.RangeIndex(len(rest))), written,
+            canon, notes, sector, district, search,
+        )  # fmt: skip
+    fixed = np.flatnonzero(pd.notna(canon))
+    if len(fixed):
+        mask = np.zeros(n, dtype=bool)
+        mask[fixed] = True
+        postcode = pc.replace_with_mask(
+            postcode, pa.array(mask), pa.array(canon[fixed].tolist(), type=postcode.type)
+        )
+    index = values.index
+    return (
+        _pandas(postcode, index),
+        _sparse(sector, index),
+        _sparse(district, index),
+        _sparse(notes, index),
+    )
+
+
+def _slow_lane(
+    rest: np.ndarray,
+    upper: pd.Series,
+    written: np.ndarray,
+    canon: np.ndarray,
+    notes: np.ndarray,
+    sector: np.ndarray,
+    district: np.ndarray,
+    search: bool,
+) -> None:
+    """Values that are not postcodes even without punctuation: keying twins, postcodes inside
+    text, partial postcodes. ``rest`` gives the rows of ``upper`` and ``written`` (aligned
+    with each other); fills ``canon``, ``notes``, ``sector`` and ``district`` in place."""
+    cs = upper.str.replace(r"[^0-9A-Z]", "", regex=True).fillna("").tolist()
+    fixes = _twin_fixes(cs)
+    twin = np.array([f is not None for f in fixes], dtype=bool)
+    for j in np.flatnonzero(twin):
+        i, fix = rest[j], str(fixes[j])
+        canon[i] = fix[:-3] + " " + fix[-3:]
+        notes[i] = f"postcode {written[j]!r} read as {canon[i]!r} (I/1 or O/0 keyed for the other)"
+    left = ~twin
+    if search:
+        # a postcode somewhere inside longer text: only such values are read one by one
+        holds = upper[left].str.contains(_LOOSE, regex=True).fillna(False).to_numpy(dtype=bool)
+        for j in np.flatnonzero(left)[holds]:
+            i, said = rest[j], written[j]
+            hits = sorted({m.group(1) + " " + m.group(2) for m in _IN_TEXT.finditer(said.upper())})
+            if len(hits) == 1:
+                canon[i] = hits[0]
+                notes[i] = f"postcode {canon[i]!r} found in {said!r}"
+            elif hits:
+                notes[i] = f"{said!r} holds several postcodes ({', '.join(hits)})"
+        left[np.flatnonzero(left)[holds]] = False
+    tidy = upper[left].str.strip().str.replace(r"[ \t]+", " ", regex=True)
+    parts = pc.extract_regex(_arrow(tidy), _PARTIAL_RE2)
+    outward = parts.field("district").to_numpy(zero_copy_only=False)
+    digit = parts.field("digit").to_numpy(zero_copy_only=False)
+    rows = rest[left]
+    has = parts.is_valid().to_numpy(zero_copy_only=False) & pd.notna(outward)
+    district[rows[has]] = outward[has]
+    with_digit = has & pd.notna(digit) & (digit != "")
+    sector[rows[with_digit]] = [
+        f"{o} {d}" for o, d in zip(outward[with_digit], digit[with_digit], strict=True)
+    ]
+
+
+def _sparse(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """A text Series from an object array of text and None."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return _pandas(arr, index)
