@@ -19,15 +19,15 @@ import pandas as pd
 import shapely
 
 from .errors import Problem, SchemaError
-from .schema import (
-    ALIASES,
-    ASSET_COLUMNS,
-    GEOCODE_COLUMNS,
-    validate_assets,
-    validate_relationships,
-)
+from .schema import ALIASES, ASSET_COLUMNS, GEOCODE_COLUMNS, validate_assets, validate_relationships
 
-__all__ = ["format_of", "read_assets", "read_relationships"]
+__all__ = [
+    "format_of",
+    "read_assets",
+    "read_relationships",
+    "validate_assets",
+    "validate_relationships",
+]
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def read_assets(
     -------
     geopandas.GeoDataFrame
         Every row of the source, in order, indexed by ``asset_id``; see
-        :func:`assetmap.schema.validate_assets`.
+        :func:`validate_assets`.
 
     Raises
     ------

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from _timing import Timed, timed
 
-from assetmap.geocoding import gazetteer
+from assetmap.geocoding import gazetteer, ons
 
 
 def damaged(keys: np.ndarray, n: int, seed: int) -> pd.Series:
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    gazetteer._ons_letter.cache_clear()
+    ons._ons_letter.cache_clear()
     g = gazetteer.ons_postcode_directory()
     load_s, _ = timed(lambda: g.preload(list(string.ascii_uppercase)), repeat=1)  # cold
     tables = [g.part(c) for c in string.ascii_uppercase]

@@ -143,7 +143,7 @@ def test_clear_errors() -> None:
 def test_large_sets_split_in_two_lose_no_pair() -> None:
     from scipy.spatial import cKDTree
 
-    from assetmap.links._core import _SPLIT_PAIRS_AT, _close_pairs
+    from assetmap.links._pairs import _SPLIT_PAIRS_AT, _close_pairs
 
     rng = np.random.default_rng(3)
     xy = rng.uniform(0, 20_000, (_SPLIT_PAIRS_AT + 1000, 2))

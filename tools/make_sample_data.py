@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from assetmap.geocoding.gazetteer import _ons_letter
+from assetmap.geocoding.ons import _ons_letter
 from assetmap.schema import ASSET_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,9 @@ is sent twice and a run that was killed resumes where it stopped. Requests are s
 each provider's policy (Nominatim: one a second, with a real user agent), and retried with
 exponential backoff on timeouts, dropped connections, 429 (honouring ``Retry-After``) and 5xx.
 
+Owns the :class:`Provider` protocol and the providers; the cache, spacing, retries and batch
+loop they share live in ``_http``.
+
 Examples
 --------
 Councils that host postcodes.io themselves point it at their own server::
@@ -20,67 +23,26 @@ Councils that host postcodes.io themselves point it at their own server::
 
 from __future__ import annotations
 
-import json
-import logging
 import math
-import sqlite3
-import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, Protocol
 from urllib.parse import quote
 
 import requests
 from geopy import exc as geopy_exc
 from geopy.geocoders import Nominatim as _GeopyNominatim
 from geopy.geocoders.base import Geocoder
-from tqdm.auto import tqdm
 
 from .. import settings
 from ..errors import ConfigurationError
-from .gazetteer import ONSPD_QUALITY, POSTCODE_UNIT_PRECISION_M
+from ._http import Answer, Answers, GiveUp, Policy, Retry, run
+from ._tables import POSTCODE_UNIT_PRECISION_M
+from .postcode_files import ONSPD_QUALITY
 
 __all__ = ["Answer", "Answers", "GeopyProvider", "Nominatim", "PostcodesIO", "Provider"]
 
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
 _PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """Where a provider placed one query."""
-
-    lon: float
-    lat: float
-    precision_m: float
-    note: str | None = None
-
-
-@dataclass
-class Answers:
-    """A provider's answers to a batch of queries.
-
-    Attributes
-    ----------
-    found
-        For each query answered: its :class:`Answer`, or None when the provider does not know
-        it (a real answer, cached like the others).
-    failed
-        For each query that could not be asked (the service failed after every retry): why.
-        Failures are not cached; the next run asks again.
-    requests
-        How many HTTP requests were sent (0 when everything came from the cache).
-    """
-
-    found: dict[str, Answer | None] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-    requests: int = 0
 
 
 class Provider(Protocol):
@@ -99,147 +61,6 @@ class Provider(Protocol):
     def geocode(self, queries: Sequence[str]) -> Answers:
         """Answer each distinct query, from the cache where it can."""
         ...
-
-
-# --- the cache --------------------------------------------------------------------------
-
-
-class _Cache:
-    """Answers on disk (SQLite, in the cache folder): provider, query → JSON answer."""
-
-    def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / "geocoding.sqlite"
-        with closing(self._connect()) as db, db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS answers (provider TEXT NOT NULL, query TEXT NOT NULL,"
-                " answer TEXT, fetched TEXT NOT NULL, PRIMARY KEY (provider, query))"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
-
-    def get(self, provider: str, queries: Sequence[str]) -> dict[str, Answer | None]:
-        out: dict[str, Answer | None] = {}
-        with closing(self._connect()) as db:
-            for start in range(0, len(queries), 500):
-                chunk = list(queries[start : start + 500])
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    f"SELECT query, answer FROM answers WHERE provider = ? AND query IN ({marks})",
-                    [provider, *chunk],
-                )
-                for query, answer in rows:
-                    out[query] = None if answer is None else Answer(**json.loads(answer))
-        return out
-
-    def put(self, provider: str, answers: dict[str, Answer | None]) -> None:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        rows = [
-            (provider, q, None if a is None else json.dumps(a.__dict__, sort_keys=True), stamp)
-            for q, a in answers.items()
-        ]
-        with closing(self._connect()) as db, db:
-            db.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)", rows)
-
-
-# --- politeness: spacing and retries ------------------------------------------------------
-
-
-class _Throttle:
-    """At least ``min_delay_s`` between the starts of two requests."""
-
-    def __init__(self, min_delay_s: float) -> None:
-        self.min_delay_s = min_delay_s
-        self._last = -math.inf
-
-    def wait(self) -> None:
-        pause = self._last + self.min_delay_s - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
-        self._last = time.monotonic()
-
-
-class _Retry(Exception):
-    """A failure worth trying again (after ``after`` seconds, when the service said so)."""
-
-    def __init__(self, reason: str, after: float | None = None) -> None:
-        super().__init__(reason)
-        self.after = after
-
-
-class _GiveUp(Exception):
-    """A failure that trying again will not mend (a bad request, say)."""
-
-
-@dataclass
-class _Policy:
-    min_delay_s: float
-    retries: int
-    backoff_s: float
-    max_wait_s: float = 60.0
-    throttle: _Throttle = field(init=False)
-    sent: int = 0
-
-    def __post_init__(self) -> None:
-        self.throttle = _Throttle(self.min_delay_s)
-
-    def call(self, request: Callable[[], T]) -> T:
-        """Send one request, spaced and retried; raises _GiveUp with the last reason."""
-        for attempt in range(self.retries + 1):
-            self.throttle.wait()
-            self.sent += 1
-            try:
-                return request()
-            except _Retry as why:
-                if attempt == self.retries:
-                    raise _GiveUp(f"{why} (after {self.retries + 1} attempts)") from why
-                wait = why.after if why.after is not None else self.backoff_s * 2**attempt
-                log.info("retrying in %.2f s: %s", wait, why)
-                time.sleep(min(wait, self.max_wait_s))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _show_progress() -> bool:
-    chosen = settings.options.progress
-    return sys.stderr.isatty() if chosen is None else chosen
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
-
-
-def _run(
-    name: str,
-    queries: Sequence[str],
-    batch: int,
-    ask: Callable[[list[str]], dict[str, Answer | None]],
-    policy: _Policy,
-    cache: bool,
-) -> Answers:
-    """The loop every provider shares: cache first, then the rest in batches, cached as answered."""
-    distinct = sorted({q for q in queries if q})
-    store = _Cache(settings.options.cache_folder) if cache else None
-    out = Answers(found=store.get(name, distinct) if store else {})
-    todo = [q for q in distinct if q not in out.found]
-    log.info("%s: %d queries, %d from the cache", name, len(distinct), len(distinct) - len(todo))
-    sent_before = policy.sent
-    with tqdm(total=len(todo), desc=name, unit="query", disable=not _show_progress()) as bar:
-        for chunk in _chunks(todo, batch):
-            try:
-                answers = ask(chunk)
-            except _GiveUp as why:
-                out.failed.update(dict.fromkeys(chunk, str(why)))
-            else:
-                out.found.update(answers)
-                if store:
-                    store.put(name, answers)
-            bar.update(len(chunk))
-    out.requests = policy.sent - sent_before
-    if out.failed:
-        log.warning("%s: %d queries failed; they are asked again next run", name, len(out.failed))
-    return out
 
 
 # --- postcodes.io --------------------------------------------------------------------------
@@ -276,7 +97,7 @@ class PostcodesIO:
     field: Literal["postcode", "address"] = "postcode"
 
     def geocode(self, queries: Sequence[str]) -> Answers:
-        policy = _Policy(self.min_delay_s, self.retries, self.backoff_s)
+        policy = Policy(self.min_delay_s, self.retries, self.backoff_s)
         base = self.base_url.rstrip("/")
         timeout = self.timeout_s or settings.options.timeout_s
         with requests.Session() as session:
@@ -288,9 +109,9 @@ class PostcodesIO:
                     try:
                         r = session.request(method, url, timeout=timeout, **kw)  # type: ignore[arg-type]
                     except (requests.Timeout, requests.ConnectionError) as e:
-                        raise _Retry(f"{type(e).__name__}: {e}") from e
+                        raise Retry(f"{type(e).__name__}: {e}") from e
                     if r.status_code == 429 or r.status_code >= 500:
-                        raise _Retry(f"HTTP {r.status_code}", _retry_after(r))
+                        raise Retry(f"HTTP {r.status_code}", _retry_after(r))
                     return r
 
                 return policy.call(once)
@@ -325,18 +146,18 @@ class PostcodesIO:
                     note=f"terminated in {year}-{int(month):02d}" if year and month else None,
                 )
 
-            return _run(self.name, queries, 100, ask, policy, self.cache)
+            return run(self.name, queries, 100, ask, policy, self.cache)
 
 
 def _json(r: requests.Response) -> dict[str, object]:
     if r.status_code >= 400:
-        raise _GiveUp(f"HTTP {r.status_code}: {r.text[:200]}")
+        raise GiveUp(f"HTTP {r.status_code}: {r.text[:200]}")
     try:
         body = r.json()
     except ValueError as e:
-        raise _GiveUp(f"the answer was not JSON ({r.text[:80]!r})") from e
+        raise GiveUp(f"the answer was not JSON ({r.text[:80]!r})") from e
     if not isinstance(body, dict):
-        raise _GiveUp("the answer was not a JSON object")
+        raise GiveUp("the answer was not a JSON object")
     return body
 
 
@@ -406,19 +227,19 @@ class GeopyProvider:
         return replace(self, query_args=args)
 
     def geocode(self, queries: Sequence[str]) -> Answers:
-        policy = _Policy(self.min_delay_s, self.retries, self.backoff_s)
+        policy = Policy(self.min_delay_s, self.retries, self.backoff_s)
 
         def once(query: str) -> Answer | None:
             try:
                 found = self.geocoder.geocode(query, exactly_one=True, **self.query_args)
             except geopy_exc.GeocoderRateLimited as e:
-                raise _Retry(f"rate limited: {e}", e.retry_after) from e
+                raise Retry(f"rate limited: {e}", e.retry_after) from e
             except (geopy_exc.GeocoderTimedOut, geopy_exc.GeocoderUnavailable) as e:
-                raise _Retry(f"{type(e).__name__}: {e}") from e
+                raise Retry(f"{type(e).__name__}: {e}") from e
             except (geopy_exc.GeocoderQueryError, geopy_exc.GeocoderAuthenticationFailure) as e:
-                raise _GiveUp(f"{type(e).__name__}: {e}") from e
+                raise GiveUp(f"{type(e).__name__}: {e}") from e
             except geopy_exc.GeocoderServiceError as e:
-                raise _Retry(f"{type(e).__name__}: {e}") from e
+                raise Retry(f"{type(e).__name__}: {e}") from e
             if found is None:
                 return None
             return Answer(
@@ -430,7 +251,7 @@ class GeopyProvider:
         def ask(chunk: list[str]) -> dict[str, Answer | None]:
             return {q: policy.call(lambda q=q: once(q)) for q in chunk}  # type: ignore[misc]
 
-        return _run(self.name, queries, 1, ask, policy, self.cache)
+        return run(self.name, queries, 1, ask, policy, self.cache)
 
 
 def _box_precision(raw: object, lat: float) -> float:

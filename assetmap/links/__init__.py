@@ -1,16 +1,199 @@
-"""Links between assets: close pairs, and offers that meet needs close enough to matter.
+"""Links between assets: which are close, and where an offer meets a need close enough to matter.
 
-:func:`find_links` is the public face; the work lives in the private modules beside it.
+:func:`find_links` is the public face; the work lives in the private modules beside it:
+candidate pairs in ``_pairs``, offers and needs as numbers in ``_tags``, the scored tables in
+``_tables``.
+
+Distances are metres in a projected CRS (British National Grid in Great Britain, the local UTM
+zone elsewhere; see :func:`assetmap.crs.metric_crs`), measured to a site's footprint, not its
+centre, where it has one. Candidate pairs come from a KD-tree (points) and an STRtree
+(footprints); no Python loop runs over pairs.
+
+Every link says why it is there: the tags that met, each factor of its score in its own column,
+and a ``reason`` a partner can read.
 """
 
 from __future__ import annotations
 
-from ._core import (
-    LINK_COLUMNS,
-    find_links,
+import logging
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .._dispatch import dask_aware
+from ..crs import projected
+from ..errors import ConfigurationError, Problem, SchemaError
+from ..network import StreetGraph
+from ..schema import synonym_map
+from ._pairs import Selector, pairs_nearest, pairs_within, select, unordered
+from ._tables import (
+    Decay,
+    asset_weights,
+    macro_end,
+    opportunity_table,
+    pair_walks,
+    proximity_table,
 )
 
 __all__ = [
     "LINK_COLUMNS",
     "find_links",
 ]
+
+log = logging.getLogger(__name__)
+
+#: The columns of every links table, in order.
+LINK_COLUMNS = (
+    "source",
+    "target",
+    "kind",
+    "distance_m",
+    "matched",
+    "met",
+    "match",
+    "proximity",
+    "weight",
+    "score",
+    "reason",
+)
+
+
+@dask_aware
+def find_links(
+    assets: pd.DataFrame,
+    *,
+    kind: Literal["opportunity", "proximity"] = "opportunity",
+    max_distance_m: float = 1200.0,
+    k: int | None = None,
+    between: tuple[Selector, Selector] | None = None,
+    vocabulary: pd.DataFrame | Mapping[str, str] | None = None,
+    decay: Decay = "linear",
+    decay_m: float | None = None,
+    weights: str | pd.Series | None = None,
+    weight_on: str | None = None,
+    crs: str | None = None,
+    streets: StreetGraph | None = None,
+) -> pd.DataFrame:
+    """Links between geocoded assets: close pairs, or offers that meet needs close enough.
+
+    Parameters
+    ----------
+    assets
+        A geocoded register (:func:`assetmap.geocode`). Unplaced assets have no links.
+    kind
+        ``"opportunity"``: one link for each asset whose offers meet another's needs, from the
+        one offering (``source``) to the one needing (``target``), both ways round.
+        ``"proximity"``: one link for each close pair.
+    max_distance_m
+        How far apart, in metres, two assets may be (to a site's footprint where it has one).
+        1,200 m is about a 15-minute walk.
+    k
+        Instead of every pair within ``max_distance_m``: each asset's ``k`` nearest (still no
+        further than ``max_distance_m``).
+    between
+        Only pairs with one asset in each group, a kind or category (or list of them) per group,
+        such as ``("micro", "macro")`` or ``("association", "physical")``; all pairs when None.
+    vocabulary
+        Synonyms → canonical tags ("registered nurse" → "nursing"), a two-column table or a
+        mapping. Codes match by prefix: a need ``soc:22`` is met by an offer ``soc:2231``.
+    decay
+        How the ``proximity`` factor falls with distance: ``"threshold"`` (1 within
+        ``max_distance_m``), ``"linear"`` (1 at 0 m, 0 at ``max_distance_m``) or
+        ``"exponential"`` (1/e at ``decay_m`` metres).
+    decay_m
+        For exponential decay; half of ``max_distance_m`` when None.
+    weights
+        Per-asset weights (a column of ``assets``, or a Series by asset id), or per-area weights
+        (a Series by area code, with ``weight_on`` naming the assets' area column, for example
+        a deprivation weight by ``lsoa21_code``). A link's ``weight`` is the product of its two
+        ends' (1 where none is given).
+    weight_on
+        The assets' column that ``weights`` is indexed by, for per-area weights.
+    crs
+        The metric CRS for distances; chosen for the assets (British National Grid in Great
+        Britain, UTM elsewhere) when None.
+    streets
+        A street graph (:mod:`assetmap.network`): links with a macro-asset at one end are then
+        measured on foot, from the site's nearest entrance, in ``walk_m``; they count only
+        within ``max_distance_m`` walked, and the ``proximity`` factor uses the walk. Links
+        between two micro-assets keep the straight line.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per link, best first: ``source``, ``target``, ``kind``, ``distance_m``,
+        ``matched`` (the source's offers that met a need, as a tuple; empty for proximity),
+        ``met`` (the target's needs they met), ``match`` (the share of the target's needs
+        met; missing for proximity), ``proximity``,
+        ``weight``, ``score`` (their product) and ``reason``. ``attrs`` holds the CRS and the
+        parameters.
+
+    Examples
+    --------
+    >>> from assetmap import datasets, geocode
+    >>> links = find_links(geocode(datasets.sample_register()), between=("micro", "macro"))
+    >>> links.columns.tolist() == list(LINK_COLUMNS)
+    True
+    """
+    if max_distance_m <= 0:
+        raise ConfigurationError(f"max_distance_m must be positive, {max_distance_m!r} was given")
+    if k is not None and k < 1:
+        raise ConfigurationError(f"k must be 1 or more, {k!r} was given")
+    if kind not in ("opportunity", "proximity"):
+        raise ConfigurationError(f"kind must be 'opportunity' or 'proximity', not {kind!r}")
+    if decay not in ("threshold", "linear", "exponential"):
+        raise ConfigurationError(
+            f"decay must be 'threshold', 'linear' or 'exponential', not {decay!r}"
+        )
+    needed = ["kind", "category"] if between is not None else []
+    needed += ["offers", "needs"] if kind == "opportunity" else []
+    missing = [c for c in needed if c not in assets.columns]
+    if missing:
+        raise SchemaError(
+            "links",
+            [
+                Problem.of_table(f"the assets have no {c!r} column (read them with read_assets)")
+                for c in missing
+            ],
+        )
+    p = projected(assets, crs)
+    a, b = (None, None) if between is None else between
+    group_a, group_b = select(assets, a), select(assets, b)
+    same = between is None or a == b
+    if k is None:
+        i, j, d = pairs_within(p, max_distance_m, group_a, group_b, same)
+    else:
+        i, j, d = pairs_nearest(p, k, group_a, group_b)
+        if not same:
+            i2, j2, d2 = pairs_nearest(p, k, group_b, group_a)
+            i, j, d = unordered(np.r_[i, i2], np.r_[j, j2], np.r_[d, d2])
+        near = d <= max_distance_m
+        i, j, d = i[near], j[near], d[near]
+    walk = None
+    if streets is not None:
+        walk = pair_walks(assets, i, j, streets, max_distance_m)
+        # a pair with a macro-asset at one end is close only if it is close on foot
+        reachable = np.isfinite(walk) | ~macro_end(assets, i, j)
+        i, j, d, walk = i[reachable], j[reachable], d[reachable], walk[reachable]
+    weight, label = asset_weights(assets, weights, weight_on)
+    decay_at = decay_m if decay_m is not None else max_distance_m / 2
+    if kind == "proximity":
+        out = proximity_table(p, i, j, d, weight, decay, max_distance_m, decay_at, walk)
+    else:
+        out = opportunity_table(
+            assets, p, i, j, d, weight, label, synonym_map(vocabulary), decay, max_distance_m,
+            decay_at, walk,
+        )  # fmt: skip
+    out.attrs = {
+        "crs": p.crs,
+        "kind": kind,
+        "max_distance_m": max_distance_m,
+        "k": k,
+        "between": None if between is None else [a, b],
+        "decay": decay,
+        "decay_m": decay_at,
+    }
+    log.info("found %d %s links among %d assets", len(out), kind, len(assets))
+    return out

@@ -1,0 +1,203 @@
+"""The links tables: proximity and opportunity rows with their score factors and reasons.
+
+Owns how the ``proximity`` factor falls with distance, each asset's ``weight``, walking
+distances for pairs with a macro-asset at one end (:func:`assetmap.network.walk_distances`),
+and the tables :func:`assetmap.find_links` returns, one factor of the score per column.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..crs import Projected
+from ..errors import ConfigurationError
+from ..network import StreetGraph, walk_distances
+from ._tags import matches, numbered_tags
+
+Decay = Literal["threshold", "linear", "exponential"]
+
+
+def _decayed(
+    distance: np.ndarray, decay: Decay, max_distance_m: float, decay_m: float
+) -> np.ndarray:
+    if decay == "threshold":
+        return np.where(distance <= max_distance_m, 1.0, 0.0)
+    if decay == "linear":
+        return np.clip(1.0 - distance / max_distance_m, 0.0, 1.0)
+    if decay == "exponential":
+        return np.exp(-distance / decay_m)
+    raise ConfigurationError(f"decay must be 'threshold', 'linear' or 'exponential', not {decay!r}")
+
+
+def asset_weights(
+    assets: pd.DataFrame, weights: str | pd.Series | None, weight_on: str | None
+) -> tuple[np.ndarray, str]:
+    """Each asset's weight (1 where none is given) and a name for it in reasons."""
+    n = len(assets)
+    if weights is None:
+        return np.ones(n), ""
+    if isinstance(weights, str):
+        if weights not in assets.columns:
+            raise ConfigurationError(
+                f"no column {weights!r} to weigh by; the assets have {list(assets.columns)}"
+            )
+        values = pd.to_numeric(assets[weights], errors="coerce")
+        label = weights
+    else:
+        label = str(weights.name) if weights.name is not None else "weight"
+        if weight_on is None:
+            values = weights.reindex(assets.index)
+        else:
+            if weight_on not in assets.columns:
+                raise ConfigurationError(f"no column {weight_on!r} to take weights by")
+            values = pd.Series(
+                assets[weight_on].map(weights).to_numpy(), index=assets.index, dtype="float64"
+            )
+    out = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+    if (out < 0).any():
+        raise ConfigurationError("weights must not be negative")
+    return np.where(np.isfinite(out), out, 1.0), label
+
+
+def macro_end(assets: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether each pair (positions ``i``, ``j``) has a macro-asset at one end."""
+    macro = (assets["kind"].astype("str") == "macro").to_numpy()
+    return np.asarray(macro[i] | macro[j], dtype=bool)
+
+
+def pair_walks(
+    assets: pd.DataFrame, i: np.ndarray, j: np.ndarray, streets: StreetGraph, max_m: float
+) -> np.ndarray:
+    """Walking distance of each pair with a macro-asset at one end (NaN for the others, and for
+    pairs further apart on foot than ``max_m``)."""
+
+    walks = walk_distances(assets, streets, max_m=max_m)
+    n = len(assets)
+    at = pd.Index(assets.index.astype("str"))
+    s = at.get_indexer(walks["source"].astype("str"))
+    t = at.get_indexer(walks["target"].astype("str"))
+    known = pd.Series(walks["walk_m"].to_numpy(float), index=pd.Index(s.astype(np.int64) * n + t))
+    known = known[~known.index.duplicated()]
+    forward = known.reindex(i.astype(np.int64) * n + j).to_numpy()
+    backward = known.reindex(j.astype(np.int64) * n + i).to_numpy()
+    return np.asarray(np.where(np.isfinite(forward), forward, backward), dtype="float64")
+
+
+def proximity_table(
+    p: Projected,
+    i: np.ndarray,
+    j: np.ndarray,
+    d: np.ndarray,
+    weight: np.ndarray,
+    decay: Decay,
+    max_distance_m: float,
+    decay_m: float,
+    walk: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Proximity links in the order the spatial index gives them (the same order every run).
+
+    Built for millions of rows: ids are categoricals over the register's ids, reasons a
+    categorical over whole metres.
+    """
+    n = len(i)
+    d = np.round(d, 2)
+    apart = d if walk is None else np.where(np.isfinite(walk), walk, d)
+    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
+    w = np.round(weight[i] * weight[j], 6) if (weight != 1).any() else np.ones(n)
+    metres = np.round(apart).astype(np.int64)
+    top = int(metres.max(initial=0)) + 1
+    on_foot = np.zeros(n, dtype=bool) if walk is None else np.isfinite(walk)
+    words = [f"{m:,} m apart" for m in range(top)] + [f"{m:,} m walk" for m in range(top)]
+    reason = pd.Categorical.from_codes(
+        metres + on_foot * top, dtype=pd.CategoricalDtype(words), validate=False
+    )
+    matched = np.empty(n, dtype=object)
+    matched.fill(())
+    ids = p.id_dtype
+    return pd.DataFrame(
+        {
+            "source": pd.Categorical.from_codes(i, dtype=ids, validate=False),
+            "target": pd.Categorical.from_codes(j, dtype=ids, validate=False),
+            "kind": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=_KINDS),
+            "distance_m": d,
+            **({"walk_m": np.round(walk, 2)} if walk is not None else {}),
+            "matched": matched,
+            "met": matched,
+            "match": np.full(n, np.nan),
+            "proximity": prox,
+            "weight": w,
+            "score": np.round(prox * w, 6),
+            "reason": reason,
+        },
+        copy=False,  # millions of rows: no copy into one block
+    )
+
+
+_KINDS = pd.CategoricalDtype(["proximity", "opportunity"])
+
+
+def _objects(items: list[tuple[str, ...]]) -> np.ndarray:
+    """An object array holding each tuple as one value (numpy would unpack them)."""
+    out = np.empty(len(items), dtype=object)
+    for k, item in enumerate(items):
+        out[k] = item
+    return out
+
+
+def opportunity_table(
+    assets: pd.DataFrame,
+    p: Projected,
+    i: np.ndarray,
+    j: np.ndarray,
+    d: np.ndarray,
+    weight: np.ndarray,
+    label: str,
+    vocabulary: dict[str, str],
+    decay: Decay,
+    max_distance_m: float,
+    decay_m: float,
+    walk: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Opportunity links, both ways round each close pair, best score first."""
+    tags = numbered_tags(assets, vocabulary)
+    offerer = np.r_[i, j]
+    needer = np.r_[j, i]
+    dist = np.r_[d, d]
+    walked = np.r_[walk, walk] if walk is not None else np.full(len(dist), np.nan)
+    which, share, named, needed = matches(tags, offerer, needer)
+    o, n_, dd = offerer[which], needer[which], np.round(dist[which], 2)
+    ww_ = np.round(walked[which], 2)
+    apart = np.where(np.isfinite(ww_), ww_, dd)
+    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
+    w = np.round(weight[o] * weight[n_], 6)
+    match = np.round(share, 6)
+    score = np.round(match * prox * w, 6)
+    reasons = [
+        f"offers {', '.join(m)}; {x:,.0f} m{' walk' if foot else ''}"
+        + (f"; {label} ×{ww:g}" if label else "")
+        for m, x, foot, ww in zip(named, apart, np.isfinite(ww_), w, strict=True)
+    ]
+    matched, met = _objects(named), _objects(needed)
+    ids = p.id_dtype
+    out = pd.DataFrame(
+        {
+            "source": pd.Categorical.from_codes(o, dtype=ids, validate=False),
+            "target": pd.Categorical.from_codes(n_, dtype=ids, validate=False),
+            "kind": pd.Categorical.from_codes(np.ones(len(o), dtype=np.int8), dtype=_KINDS),
+            "distance_m": dd,
+            **({"walk_m": ww_} if walk is not None else {}),
+            "matched": matched,
+            "met": met,
+            "match": match,
+            "proximity": prox,
+            "weight": w,
+            "score": score,
+            "reason": pd.array(reasons, dtype="str"),
+        }
+    )
+    # best first; ties by the register's order of source, then target
+    order = np.lexsort((n_, o, -score))
+    return out.iloc[order].reset_index(drop=True)

@@ -1,0 +1,202 @@
+"""The canonical asset schema: column names, vocabularies and tags.
+
+This module owns the canonical columns (:data:`ASSET_COLUMNS`, :data:`GEOCODE_COLUMNS`), the
+vocabularies (:data:`KINDS`, :data:`CATEGORIES`, :data:`PRIVACY_LEVELS`,
+:data:`RELATIONSHIP_TYPES`), the heading :data:`ALIASES`, and how tags are parsed and normalised.
+
+Checking a register against it is :func:`assetmap.schema.validate_assets` (and
+:func:`assetmap.schema.validate_relationships`), in ``assetmap.schema._validate``, which builds on
+this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigurationError
+
+__all__ = [
+    "ALIASES",
+    "ASSET_COLUMNS",
+    "CATEGORIES",
+    "GEOCODE_COLUMNS",
+    "KINDS",
+    "PRIVACY_LEVELS",
+    "RELATIONSHIP_TYPES",
+    "normalise_tags",
+    "parse_tags",
+    "synonym_map",
+]
+
+Kind = Literal["micro", "macro"]
+Privacy = Literal["public", "partners", "area", "private"]
+
+KINDS: Final = ("micro", "macro")
+CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
+    "micro": (
+        "individual",
+        "association",
+        "institution",
+        "physical",
+        "natural",
+        "economic",
+        "cultural",
+    ),
+    "macro": ("anchor_institution", "capital_development", "infrastructure", "event"),
+}
+PRIVACY_LEVELS: Final = ("public", "partners", "area", "private")
+RELATIONSHIP_TYPES: Final = (
+    "employs",
+    "supplies",
+    "refers",
+    "trains",
+    "hosts",
+    "funds",
+    "partners",
+    "member_of",
+)
+
+TEXT_COLUMNS: Final = (
+    "name",
+    "kind",
+    "category",
+    "subcategory",
+    "description",
+    "postcode",
+    "address",
+    "privacy",
+    "source",
+    "recorded",
+)
+TAG_COLUMNS: Final = ("offers", "needs")
+NUMBER_COLUMNS: Final = ("capacity", "latitude", "longitude", "easting", "northing")
+#: Canonical register columns, in the order assetmap writes them (the index is ``asset_id``).
+ASSET_COLUMNS: Final = (
+    "name",
+    "kind",
+    "category",
+    "subcategory",
+    "description",
+    "offers",
+    "needs",
+    "capacity",
+    "postcode",
+    "address",
+    "latitude",
+    "longitude",
+    "easting",
+    "northing",
+    "footprint",
+    "privacy",
+    "source",
+    "recorded",
+)
+#: Columns that geocoding adds (besides ``geometry``).
+GEOCODE_COLUMNS: Final = (
+    "geocode_method",
+    "geocode_precision_m",
+    "geocode_note",
+    "in_study_area",
+)
+#: Headings recognised without a ``columns=`` mapping (compared lower-case, non-letters as "_").
+ALIASES: Final[dict[str, str]] = {
+    "id": "asset_id",
+    "asset": "asset_id",
+    "ref": "asset_id",
+    "reference": "asset_id",
+    "post_code": "postcode",
+    "postal_code": "postcode",
+    "lat": "latitude",
+    "lon": "longitude",
+    "lng": "longitude",
+    "long": "longitude",
+    "x": "easting",
+    "y": "northing",
+    "type": "category",
+    "offer": "offers",
+    "need": "needs",
+    "wkt": "footprint",
+    "footprint_wkt": "footprint",
+}
+
+_TAG_SPLIT = re.compile(r"[;,\n|]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_tags(tags: Iterable[Any]) -> list[str]:
+    """Normalise tags: Unicode NFKC, lower case, single spaces, no edge punctuation, no repeats.
+
+    Codes such as ``soc:2231`` or ``esco:…`` stay codes.
+
+    Examples
+    --------
+    >>> normalise_tags(["  Nursing ", "ESOL  teaching.", "nursing", "SOC:2231"])
+    ['nursing', 'esol teaching', 'soc:2231']
+    """
+    out: list[str] = []
+    for tag in tags:
+        if tag is None or (isinstance(tag, float) and np.isnan(tag)):
+            continue
+        t = unicodedata.normalize("NFKC", str(tag)).casefold()
+        t = _SPACES.sub(" ", t).strip(" .;:,-_'\"")
+        if t and t not in out:
+            out.append(t)
+    return out
+
+
+def synonym_map(vocabulary: pd.DataFrame | Mapping[str, str] | None) -> dict[str, str]:
+    """Synonym → canonical tag, both normalised (a two-column table or a mapping)."""
+    if vocabulary is None:
+        return {}
+    if isinstance(vocabulary, pd.DataFrame):
+        cols = list(vocabulary.columns)
+        if len(cols) < 2:
+            raise ConfigurationError(
+                f"a vocabulary table needs two columns (tag, canonical tag); it has {cols}"
+            )
+        pairs = list(zip(vocabulary[cols[0]], vocabulary[cols[1]], strict=True))
+    else:
+        pairs = list(vocabulary.items())
+    out: dict[str, str] = {}
+    for synonym, canonical in pairs:
+        s, c = normalise_tags([synonym]), normalise_tags([canonical])
+        if s and c:
+            out[s[0]] = c[0]
+    return out
+
+
+def parse_tags(value: Any) -> list[str]:
+    """Parse one cell of ``offers``/``needs`` into a normalised tag list.
+
+    Accepts a list (GeoParquet), a JSON list as assetmap writes it to text formats, or free text
+    separated by ``;``, ``,``, ``|`` or new lines.
+
+    Examples
+    --------
+    >>> parse_tags("Nursing; catering, ESOL teaching")
+    ['nursing', 'catering', 'esol teaching']
+    >>> parse_tags('["meeting space", "childcare"]')
+    ['meeting space', 'childcare']
+    """
+    if value is None:
+        return []
+    if isinstance(value, list | tuple | np.ndarray):
+        return normalise_tags(value)
+    if isinstance(value, float) and np.isnan(value):
+        return []
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            loaded = json.loads(text)
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, list):
+            return normalise_tags(loaded)
+    return normalise_tags(_TAG_SPLIT.split(text))
