@@ -9,16 +9,9 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from .areas import assign_areas, read_boundaries, read_imd
 from .errors import AssetmapError, ConfigurationError
-from .export import save_assets, save_links
-from .geocoding import geocode, geocode_summary
-from .geocoding.providers import PostcodesIO
-from .io import read_assets
-from .links import find_links
-from .maps import build_map, drawn_areas, save_map
-from .network import catchments, read_street_graph
-from .project import demo, run_project
+from .geocoding import geocode_summary
+from .project import Build, demo, project_from_settings, run_project
 
 __all__ = ["main"]
 
@@ -28,7 +21,9 @@ def _register_and_distance(parser: argparse.ArgumentParser, out: str) -> None:
     parser.add_argument("register", help="the register to read (placed or not)")
     parser.add_argument("out", help=out)
     parser.add_argument(
-        "--max-distance",
+        "--max-distance-m",
+        "--max-distance",  # its first name, kept for one release
+        dest="max_distance",
         type=float,
         default=1200.0,
         metavar="METRES",
@@ -215,64 +210,68 @@ def _columns(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _placed(path: str, columns: Sequence[str] = (), sheet: str | None = None) -> Any:
-    """A register read and placed (as it was, when it was placed already)."""
+#: What a command writes when it writes only its own file.
+_NOTHING_ELSE = {"map": False, "links": False, "graph": [], "report": False, "record": False}
 
-    assets = read_assets(path, columns=_columns(columns) or None, sheet=sheet)
-    return assets if "geocode_method" in assets.columns else geocode(assets)
+
+def _run(args: argparse.Namespace, settings: dict[str, Any]) -> Build:
+    """Build the command's project and run it (the one pipeline, as ``assetmap build`` runs)."""
+    settings["outputs"] = {**_NOTHING_ELSE, **settings.get("outputs", {})}
+    project = project_from_settings(settings, source=f"assetmap {args.command}")
+    return run_project(project, progress=False)
 
 
 def _geocode(args: argparse.Namespace) -> None:
-
-    assets = read_assets(args.register, columns=_columns(args.column) or None, sheet=args.sheet)
-    placed = geocode(
-        assets, online=[PostcodesIO()] if args.online else [], fallback=not args.no_fallback
+    build = _run(
+        args,
+        {
+            "inputs": {"register": args.register, "sheet": args.sheet},
+            "columns": _columns(args.column),
+            "geocode": {"online": args.online, "fallback": not args.no_fallback},
+            "privacy": {"audiences": []},
+            "outputs": {"placed": args.out},
+        },
     )
-    path = save_assets(placed, args.out)
-    print(geocode_summary(placed).to_string())
-    print(f"wrote {path}")
+    print(geocode_summary(build.assets).to_string())
+    print(f"wrote {build[-1]}")
 
 
 def _links(args: argparse.Namespace) -> None:
-
-    assets = _placed(args.register)
-    streets = read_street_graph(args.streets) if args.streets else None
-    links = find_links(
-        assets,
-        kind=args.kind,
-        max_distance_m=args.max_distance,
-        between=tuple(args.between) if args.between else None,
-        streets=streets,
+    build = _run(
+        args,
+        {
+            "inputs": {"register": args.register, "streets": args.streets},
+            "links": {
+                "kind": args.kind,
+                "max_distance_m": args.max_distance,
+                "between": list(args.between or []),
+            },
+            "privacy": {"audiences": [] if args.audience == "analyst" else [args.audience]},
+            "outputs": {"links": args.out},
+        },
     )
-    out = save_links(
-        assets, links, args.out, audience=None if args.audience == "analyst" else args.audience
-    )
-    print(f"{len(links)} {args.kind} links; wrote {out}")
+    n = 0 if build.links is None else len(build.links)
+    print(f"{n} {args.kind} links; wrote {build[-1]}")
 
 
 def _map(args: argparse.Namespace) -> None:
-
-    assets = _placed(args.register)
-    levels = [read_boundaries(p) for p in args.boundaries]
-    areas = None
-    if levels:
-        assets = assign_areas(assets, levels)
-        # the level the IMD files fill (as the demo and builds choose), all of it
-        areas = drawn_areas(levels, read_imd(list(args.imd)) if args.imd else None, None)
-    streets = read_street_graph(args.streets) if args.streets else None
-    links = None
-    if not args.no_links:
-        links = find_links(assets, max_distance_m=args.max_distance, streets=streets)
-    m = build_map(
-        assets,
-        audience=args.audience,
-        title=args.title,
-        study_area=None,
-        areas=areas,
-        catchments=catchments(assets, streets) if streets is not None else None,
-        links=links,
+    build = _run(
+        args,
+        {
+            "title": args.title,
+            "inputs": {
+                "register": args.register,
+                "boundaries": list(args.boundaries),
+                "imd": list(args.imd),
+                "streets": args.streets,
+            },
+            "links": {"max_distance_m": args.max_distance, "between": []},
+            "privacy": {"audiences": [args.audience]},
+            "map": {"self_contained": not args.cdn, "links": not args.no_links},
+            "outputs": {"map": args.out},
+        },
     )
-    print(f"wrote {save_map(m, args.out, self_contained=not args.cdn)}")
+    print(f"wrote {build[-1]}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,13 +1,15 @@
 """Writing what :func:`assetmap.privacy.publish` allowed: registers, links and graphs.
 
-Every writer takes an ``audience`` (or writes the analyst's whole copy when it is None, where
-that is offered) and writes the audit of what it published beside the file.
+Every writer takes what :func:`assetmap.publish` returned and writes its audit beside the file;
+given a frame or graph with a ``policy`` (or ``audience``) instead, it asks the gate first.
+None of them decides what an audience may see.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import warnings
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
@@ -20,9 +22,9 @@ import shapely
 
 from ._reproducible import stable_xlsx
 from .errors import ConfigurationError, Problem, SchemaError
-from .graph import graph_to_gdfs, has_value, json_safe
+from .graph import graph_from_assets, graph_to_gdfs
 from .io import format_of
-from .privacy import Audience, Published, publish, write_audit
+from .privacy import Audience, Policy, Published, as_policy, publish, write_audit
 from .schema import TAG_COLUMNS, validate_assets
 
 __all__ = ["save_assets", "save_graph", "save_links"]
@@ -53,30 +55,53 @@ def _wkt(geoms: Any) -> pd.Series:
     return pd.Series(text, index=geoms.index, dtype=object).astype("str")
 
 
+def _published(
+    data: Any,
+    policy: Policy | None,
+    audience: Audience | None,
+    k: int | None,
+    **parts: Any,
+) -> Published | None:
+    """What a writer writes: the Published it was given, or the gate's answer for the policy
+    (or audience) it was given with a frame; None when neither (the analyst's own copy)."""
+    if isinstance(data, Published):
+        if policy is not None or audience is not None or k is not None:
+            raise ConfigurationError(
+                "this was published already (its policy is fixed): give no policy or audience"
+            )
+        return data
+    if policy is None and audience is None and k is None:
+        return None
+    return publish(data, policy=as_policy(policy, audience=audience, k=k), **parts)
+
+
 def save_assets(
-    assets: pd.DataFrame,
+    assets: pd.DataFrame | Published,
     path: str | PathLike[str],
     *,
     driver: Literal["csv", "geojson", "gpkg", "parquet", "xlsx"] | None = None,
+    policy: Policy | None = None,
     audience: Audience | None = None,
-    k: int = 5,
+    k: int | None = None,
 ) -> Path:
-    """Write a register so that :func:`read_assets` reads back an equal frame.
+    """Write a register so that :func:`assetmap.read_assets` reads back an equal frame.
 
     Parameters
     ----------
     assets
-        A register as :func:`read_assets` or :func:`assetmap.geocode` returns it.
+        What :func:`assetmap.publish` returned (its records are written, with the audit
+        beside), or a register as :func:`assetmap.read_assets` or :func:`assetmap.geocode`
+        returns it.
     path
         Where to write; the format follows the suffix unless ``driver`` is given.
     driver
         ``"csv"``, ``"geojson"``, ``"gpkg"``, ``"parquet"`` (GeoParquet) or ``"xlsx"``.
-    audience
-        Write only what this audience may see (``"public"`` or ``"partners"``, see
-        :func:`assetmap.privacy.publish`), with an audit file beside it; the whole register
-        when None (for the analyst's own use: it holds personal data).
+    policy, audience
+        With a register: publish it for this policy (or audience, see
+        :class:`assetmap.privacy.Policy`) first. With neither, the whole register is written
+        (for the analyst's own use: it holds personal data).
     k
-        With ``audience``: counts below this are suppressed in the audit.
+        Old name of the policy's ``min_count`` (deprecated).
 
     Returns
     -------
@@ -85,16 +110,21 @@ def save_assets(
     """
     path = Path(path)
     fmt = driver or format_of(path)
-    gdf = (
-        validate_assets(assets, what="register to save")
-        if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets
-        else assets
-    )
-    published = None
-    if audience is not None:
-        published = publish(gdf, audience=audience, k=k)
+    published = _published(assets, policy, audience, k)
+    if published is not None:
         gdf = published.assets
-    gdf = gdf.reset_index()
+    elif isinstance(assets, gpd.GeoDataFrame) and "footprint" in assets:
+        gdf = assets
+    else:
+        gdf = validate_assets(assets, what="register to save")  # type: ignore[arg-type]
+    _write_frame(gdf.reset_index(), path, fmt)
+    if published is not None:
+        write_audit(published, path)
+    log.info("saved %d assets to %s", len(gdf), path)
+    return path
+
+
+def _write_frame(gdf: gpd.GeoDataFrame, path: Path, fmt: str) -> None:
     if fmt == "xlsx":
         sheet = _to_text_frame(gdf)
         sheet["geometry"] = _wkt(gdf.geometry)
@@ -114,57 +144,55 @@ def save_assets(
             path.unlink(missing_ok=True)  # a new file, not a layer replaced inside an old one
             text.to_file(path, driver="GPKG", layer="assets")
     else:
-        raise SchemaError(
-            str(path),
-            [
-                Problem.of_table(
-                    f"cannot write format {fmt!r}; use csv, geojson, gpkg, parquet or xlsx"
-                )
-            ],
-        )
-    if published is not None:
-        write_audit(published, path)
-    log.info("saved %d assets to %s", len(gdf), path)
-    return path
+        message = f"cannot write format {fmt!r}; use csv, geojson, gpkg, parquet or xlsx"
+        raise SchemaError(str(path), [Problem.of_table(message)])
 
 
 def save_links(
-    assets: pd.DataFrame,
-    links: pd.DataFrame,
+    links: Published | pd.DataFrame,
     path: str | PathLike[str],
-    *,
-    audience: Audience | None = "public",
-    k: int = 5,
+    *old: Any,
+    analyst: bool = False,
+    policy: Policy | None = None,
+    audience: Audience | None = None,
+    k: int | None = None,
 ) -> Path:
     """Write links as CSV or XLSX, tags joined by "; ".
 
     Parameters
     ----------
-    assets
-        The geocoded register the links were found in.
     links
-        From :func:`assetmap.find_links`.
+        What :func:`assetmap.publish` returned with ``links=``: only the links its audience may
+        see (ends that may not be named appear as their category, without distances), with the
+        audit beside. Or, with ``analyst=True``, a links table from :func:`assetmap.find_links`
+        as it is: every link with every id, for the analyst's own use (personal data).
     path
         A ``.csv`` or ``.xlsx`` file.
-    audience
-        ``"public"`` or ``"partners"``: only the links this audience's map would show (ends
-        that may not be named appear as their category, without distances), with an audit
-        file beside; None writes every link with every id (for the analyst).
-    k
-        With ``audience``: counts below this are suppressed in the audit.
+    analyst
+        Write a links table that was not published (see ``links``).
+    policy, audience, k
+        Only for the old form ``save_links(assets, links, path, audience=...)`` (deprecated):
+        publish the links with the assets first.
 
     Returns
     -------
     pathlib.Path
         The path written.
     """
+    if old:  # save_links(assets, links, path, audience=..., k=...), before the gate
+        links, path, analyst = _old_save_links(links, path, old[0], analyst, policy, audience, k)
     path = Path(path)
-    published = None
-    if audience is not None:
-        published = publish(assets, audience=audience, links=links, k=k)
-        assert published.links is not None
-        links = published.links
-    table = links.copy()
+    if isinstance(links, Published):
+        if links.links is None:
+            raise ConfigurationError("this publication holds no links: publish(..., links=...)")
+        table, published = links.links.copy(), links
+    elif analyst:
+        table, published = links.copy(), None
+    else:
+        raise ConfigurationError(
+            "save_links writes what publish() returned (publish(assets, links=links, "
+            "audience=...)), or every link for the analyst with analyst=True"
+        )
     for column in ("matched", "met"):
         if column in table:
             table[column] = table[column].map("; ".join)
@@ -182,6 +210,28 @@ def save_links(
     return path
 
 
+def _old_save_links(
+    assets: Any,
+    links: Any,
+    path: Any,
+    analyst: bool,
+    policy: Policy | None,
+    audience: Audience | None,
+    k: int | None,
+) -> tuple[Published | pd.DataFrame, str | PathLike[str], bool]:
+    warnings.warn(
+        "save_links(assets, links, path, audience=...) is now "
+        "save_links(publish(assets, links=links, audience=...), path); the old form goes in "
+        "the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if audience is None and policy is None and k is None and not analyst:
+        audience = "public"  # the old default
+    published = _published(assets, policy, audience, k, links=links)
+    return (links, path, True) if published is None else (published, path, False)
+
+
 def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
     """Attributes as GraphML/GEXF hold them: lists as JSON text, no missing values."""
     return {
@@ -189,62 +239,90 @@ def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _shareable(G: nx.MultiGraph, audience: Audience, k: int) -> tuple[nx.MultiGraph, Published]:
-    """The graph as an audience may see it (see :func:`assetmap.privacy.publish`).
+#: Edge kinds that are computed links; every other kind is a declared relationship.
+_LINK_KINDS = ("proximity", "opportunity")
 
-    Records shown exactly keep the allowed fields and their place; records shown coarsely
-    become ``<category>-<n>`` nodes at their coarse point with only their kind and category;
-    private records and their edges are left out; edges to a coarse record lose their tags and
-    reasons.
-    """
+
+def _graph_parts(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """A graph's nodes (EPSG:4326), links and declared relationships, as publish takes them."""
     crs = G.graph.get("crs")
     nodes, edges = graph_to_gdfs(G)
     frame = nodes.to_crs(4326) if crs else nodes.set_crs(4326, allow_override=True)
     frame = frame.drop(columns=[c for c in ("x", "y") if c in frame.columns])
     if "privacy" not in frame.columns:
         frame["privacy"] = "private"  # nothing says it may be shown: it is not
-    links = edges.reset_index()
+    edges = pd.DataFrame(edges.drop(columns=edges.geometry.name)).reset_index()
+    kind = edges["kind"].astype("str") if "kind" in edges else pd.Series("", index=edges.index)
+    is_link = kind.isin(_LINK_KINDS).to_numpy()
+    links = edges[is_link].copy()
     # an opportunity's direction (its "source"/"target" attributes) becomes the row's order
-    directed = links["source"].notna() if "source" in links else pd.Series(False, index=links.index)
-    if directed.any():
-        flip = directed & (links["source"].astype("str") != links["u"].astype("str"))
-        links.loc[flip, ["u", "v"]] = links.loc[flip, ["v", "u"]].to_numpy()
-    links = links.drop(columns=[c for c in ("source", "target") if c in links.columns])
-    links = links.rename(columns={"u": "source", "v": "target"})
-    links["directed"] = directed.to_numpy()
-    shown = publish(frame, audience=audience, k=k, links=links)
-    H = nx.MultiGraph()
-    H.graph.update({"crs": crs, "audience": audience})
-    metric = shown.assets.to_crs(crs) if crs else shown.assets
-    for published_id, row in shown.assets.drop(columns="geometry").iterrows():
-        attrs = {c: json_safe(v) for c, v in row.items() if has_value(v) or isinstance(v, list)}
-        point = metric.geometry.loc[published_id]
-        if point is not None and not point.is_empty:
-            attrs["x"], attrs["y"] = float(point.x), float(point.y)
-        H.add_node(str(published_id), **attrs)
-    if shown.links is not None:
-        for record in shown.links.drop(columns=["geometry"], errors="ignore").to_dict("records"):
-            u, v, key = record.pop("source"), record.pop("target"), record.pop("key", None)
-            directed = bool(record.pop("directed", False))
-            attrs = {c: json_safe(val) for c, val in record.items() if has_value(val)}
-            attrs = {c: val for c, val in attrs.items() if val is not None and val != []}
-            if directed:
-                attrs["source"], attrs["target"] = u, v
-            H.add_edge(u, v, key=key, **attrs)
-    return H, shown
+    for end, fallback in (("source", "u"), ("target", "v")):
+        given = links[end] if end in links else pd.Series(None, index=links.index)
+        links[end] = given.where(given.notna(), links[fallback]).astype("str")
+    links = links.drop(columns=["u", "v", "key"])
+    declared = edges[~is_link]
+    relationships = pd.DataFrame(
+        {
+            "source": declared["u"].astype("str").to_numpy(),
+            "target": declared["v"].astype("str").to_numpy(),
+            "type": kind[~is_link].to_numpy(),
+            "weight": declared["weight"].to_numpy() if "weight" in declared else np.nan,
+        }
+    )
+    return frame, links, relationships
+
+
+def _graph_of(published: Published, crs: str | None) -> nx.MultiGraph:
+    """The graph of what was published: its records, links and relationships."""
+    H = graph_from_assets(
+        published.assets,
+        links=published.links,
+        relationships=published.relationships,
+        crs=crs,
+    )
+    H.graph["audience"] = published.policy.audience
+    return H
 
 
 def save_graph(
-    G: nx.MultiGraph, path: str | PathLike[str], *, audience: Audience = "public", k: int = 5
+    graph: nx.MultiGraph | Published,
+    path: str | PathLike[str],
+    *,
+    policy: Policy | None = None,
+    audience: Audience | None = None,
+    k: int | None = None,
 ) -> Path:
-    """Write the graph for an audience: GraphML (Gephi, yEd), GEXF, or a GeoPackage of nodes
+    """Write a graph for an audience: GraphML (Gephi, yEd), GEXF, or a GeoPackage of nodes
     and edges, with its audit beside it.
 
+    Parameters
+    ----------
+    graph
+        What :func:`assetmap.publish` returned (with its links and relationships), or a graph
+        from :func:`assetmap.graph_from_assets`, which is published first for the ``policy``
+        or ``audience`` (public when neither is given).
+    path
+        A ``.graphml``, ``.gexf`` or ``.gpkg`` file.
+    policy, audience
+        Who will read it (see :class:`assetmap.privacy.Policy`); only with a graph.
+    k
+        Old name of the policy's ``min_count`` (deprecated).
+
     Only what :func:`assetmap.privacy.publish` lets the audience see is written: private
-    records never, records shown coarsely as their category at a coarse point.
+    records never, records shown coarsely as their category at a coarse point; declared
+    relationships keep only their ends, type and weight.
     """
     path = Path(path)
-    H, shown = _shareable(G, audience, k)
+    if isinstance(graph, Published):
+        shown = _published(graph, policy, audience, k)
+        assert shown is not None
+        crs = None
+    else:
+        crs = graph.graph.get("crs")
+        frame, links, relationships = _graph_parts(graph)
+        chosen = as_policy(policy, audience=audience, k=k)
+        shown = publish(frame, policy=chosen, links=links, relationships=relationships)
+    H = _graph_of(shown, crs)
     suffix = path.suffix.lower()
     if suffix in (".graphml", ".gexf"):
         F = nx.MultiGraph()

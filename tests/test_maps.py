@@ -66,7 +66,7 @@ def test_layers_legend_and_privacy(sample_geocoded: gpd.GeoDataFrame, tmp_path: 
     page = _page(build_map(sample_geocoded, study_area=datasets.study_area()), tmp_path)
     for layer in ("Study area", "Macro sites (3)", "Association (", "Economic ("):
         assert layer in page
-    assert "private records are not shown" in page
+    assert "records are not shown: they are only counted" in page
     # names of residents never reach the page, whatever their privacy
     residents = sample_geocoded[sample_geocoded["category"] == "individual"]
     for name in residents["name"]:

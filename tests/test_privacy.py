@@ -21,7 +21,7 @@ from assetmap import (
     save_graph,
     save_map,
 )
-from assetmap.privacy import publish, suppress
+from assetmap.privacy import Policy, publish, suppress
 from assetmap.schema import validate_assets
 
 # people who must never be seen: distinctive names, contact details and exact places
@@ -169,9 +169,12 @@ def test_what_each_audience_sees(register: gpd.GeoDataFrame) -> None:
     assert (coarse["precision_m"] > 100).all()
     audit = public.audit.set_index("published_id")
     assert audit.loc["(not shown on their own)", "placed_at"] == "3 records in counts"
-    assert "phone" not in public.policy["fields_exact"]
+    assert "phone" not in public.audit.attrs["policy"]["fields_exact"]
     assert (
-        publish(register, audience="public", fields=["phone"]).policy["fields_exact"][-1] == "phone"
+        publish(register, policy=Policy(fields=("phone",))).audit.attrs["policy"]["fields_exact"][
+            -1
+        ]
+        == "phone"
     )
 
 
@@ -191,7 +194,7 @@ def test_links_to_coarse_records_say_only_what_they_are(register: gpd.GeoDataFra
 def test_suppression_by_hand() -> None:
     # primary: the 3 and the 2 are below k = 5
     table = pd.DataFrame({"a": [3, 9, 12], "b": [7, 2, 10], "c": [6, 8, 11]}, index=["x", "y", "z"])
-    out = suppress(table, k=5)
+    out = suppress(table, min_count=5)
     assert pd.isna(out.loc["x", "a"]) and pd.isna(out.loc["y", "b"])
     # secondary, columns first: column a had one hidden cell (the 3) and a published total
     # (24), so its smallest other cell goes too (the 9); column b likewise loses the 7. Then
@@ -204,7 +207,7 @@ def test_suppression_by_hand() -> None:
     assert out.loc["z"].tolist() == [12, 10, 11, 33]
     assert out.loc["total"].tolist() == [24, 19, 25, 68]  # totals are never small here
     # a total below k is itself hidden
-    small = suppress(pd.DataFrame({"a": [1, 2]}, index=["x", "y"]), k=5)
+    small = suppress(pd.DataFrame({"a": [1, 2]}, index=["x", "y"]), min_count=5)
     assert pd.isna(small.loc["total", "a"]) and pd.isna(small.loc["x", "total"])
 
 

@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from assetmap import datasets, find_links, geocode
-from assetmap.areas import read_boundaries, read_imd
+from assetmap import datasets, find_links, geocode, graph_from_assets
+from assetmap.areas import assign_areas, read_boundaries, read_imd
 from assetmap.errors import ConfigurationError
 from assetmap.report import COLUMNS, build_report, save_report
 
@@ -38,9 +38,8 @@ def _hidden_ids(placed: Any, audience: str) -> set[str]:
 def test_no_hidden_record_leaves_and_small_counts_are_suppressed(
     placed: Any, links: pd.DataFrame, audience: str, tmp_path: Path
 ) -> None:
-    report = build_report(
-        placed, links, audience=audience, relationships=datasets.sample_relationships()
-    )
+    G = graph_from_assets(placed, links=links, relationships=datasets.sample_relationships())
+    report = build_report(placed, links, audience=audience, graph=G)
     hidden = _hidden_ids(placed, audience)
     hidden_names = set(placed.loc[list(hidden), "name"])
     assert hidden and hidden_names
@@ -64,7 +63,7 @@ def test_no_hidden_record_leaves_and_small_counts_are_suppressed(
                 name in ("areas", "macro_catchments") and column not in COLUMNS
             ):
                 values = pd.to_numeric(table[column], errors="coerce").dropna()
-                small = values[(values > 0) & (values < report.k)]
+                small = values[(values > 0) & (values < report.min_count)]
                 assert small.empty, (name, column, small.tolist())
 
 
@@ -130,6 +129,9 @@ def test_areas_with_real_lsoas_and_imd(placed: Any, links: pd.DataFrame, shared_
     imd = read_imd(
         shared_data / "imd/iod2019_energy_flex/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
     )
+    with pytest.raises(ConfigurationError, match="assign them to these areas first"):
+        build_report(placed, links, areas=lsoa, imd=imd, charts=False)
+    placed = assign_areas(placed, lsoa)  # the report never re-runs an earlier stage
     report = build_report(placed, links, areas=lsoa, imd=imd, charts=False)
     areas = report.tables["areas"].set_index("area_code")
     deserts = report.tables["deserts"]

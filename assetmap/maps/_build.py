@@ -1,0 +1,263 @@
+"""Drawing a register: :func:`build_map`, in named steps, and :func:`drawn_areas`.
+
+Owns the order a page is made in: publish what the audience may see, choose the extent, make
+the map (or take the caller's), add the context layers (areas, catchments, study area, links),
+then macro sites and micro categories, then the legend, the controls and the layer switcher.
+The order is part of the output: element ids are numbered in tree order, so the same inputs
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xyzservices
+
+from ..areas import StudyArea, study_polygon
+from ..errors import ConfigurationError
+from ..privacy import Audience, Policy, Published, as_policy, publish
+from ..schema import CATEGORIES
+from ._elements import Controls, Legend, Runtime, escape_html, label, publications
+from ._layers import (
+    add_areas,
+    add_catchments,
+    add_links,
+    add_macro_sites,
+    add_micro_categories,
+    add_study_area,
+)
+from ._page import CDN, number_elements
+
+#: Above this many points, markers are drawn on one canvas (fast for 10^5), without tooltips.
+CANVAS_ABOVE = 2000
+
+#: The view of a map with nothing to show: the inhabited world, lon/lat.
+_WORLD = (-180.0, -60.0, 180.0, 75.0)
+
+
+def drawn_areas(
+    levels: list[gpd.GeoDataFrame], imd: pd.DataFrame | None, study: shapely.Geometry | None
+) -> gpd.GeoDataFrame | None:
+    """The areas to draw on a map: of the levels given, those touching the study area (or all,
+    without one), preferring a level that IMD deciles can fill."""
+    drawn = None
+    for areas in levels:
+        if imd is not None:
+            known = imd[["imd_rank", "imd_decile"]].reindex(areas.index)
+            if known["imd_decile"].notna().any():
+                areas = areas.join(known)
+        near = areas[areas.intersects(study)] if study is not None else areas
+        if drawn is None or ("imd_decile" in near and "imd_decile" not in drawn):
+            drawn = near
+    return drawn
+
+
+def _tiles(tiles: str | xyzservices.TileProvider | None) -> folium.TileLayer | None:
+    if tiles is None:
+        return None
+    provider = xyzservices.providers.query_name(tiles) if isinstance(tiles, str) else tiles
+    return folium.TileLayer(tiles=provider, name=provider.name, control=False)
+
+
+def _extent(polygon: shapely.Geometry | None, placed: gpd.GeoDataFrame) -> tuple[Any, ...] | None:
+    """Lon/lat bounds (x0, y0, x1, y1) of the study area and the placed assets; None if none."""
+    bounds_of = [g for g in (polygon, *placed.geometry) if g is not None]
+    if not bounds_of:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(np.array(bounds_of, dtype=object))
+    return x0, y0, x1, y1
+
+
+def _new_map(
+    extent: tuple[Any, ...],
+    tiles: str | xyzservices.TileProvider | None,
+    *,
+    canvas: bool,
+    with_table: bool,
+) -> folium.Map:
+    """A map centred on ``extent`` that loads only Leaflet, with the basemap asked for."""
+    x0, y0, x1, y1 = extent
+    m = folium.Map(
+        location=[(y0 + y1) / 2, (x0 + x1) / 2],
+        zoom_start=14,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=canvas,
+        height="72%" if with_table else "100%",
+    )
+    m.default_js = [("leaflet", f"{CDN}/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{CDN}/leaflet.css")]
+    tile_layer = _tiles(tiles)
+    if tile_layer is not None:
+        m.add_child(tile_layer)
+    return m
+
+
+def _context_layers(
+    m: folium.Map,
+    *,
+    areas: gpd.GeoDataFrame | None,
+    area_colour: str,
+    catchments: gpd.GeoDataFrame | None,
+    polygon: shapely.Geometry | None,
+    published: Published,
+    drawn: gpd.GeoDataFrame,
+) -> list[str]:
+    """Areas, catchments, the study area and links, under the assets; their legend lines."""
+    legend: list[str] = []
+    if areas is not None and len(areas):
+        legend.extend(add_areas(areas, area_colour, m))
+    if catchments is not None and len(catchments):
+        legend.extend(add_catchments(catchments, m))
+    if polygon is not None:
+        legend.extend(add_study_area(polygon, m))
+    if published.links is not None and len(published.links):
+        legend.extend(add_links(published.links, drawn, m))
+    return legend
+
+
+def _legend_body(title: str, legend: list[str], coarse: int, hidden: int) -> str:
+    """The legend's HTML: the title, a line per layer, and notes on what is not shown exactly."""
+    notes = []
+    if coarse:
+        notes.append(f"{coarse} records are shown only approximately, unnamed (dashed outline).")
+    if hidden:
+        notes.append(f"{hidden} records are not shown: they are only counted, to protect privacy.")
+    return f"<h2>{escape_html(title)}</h2><ul>{''.join(legend)}</ul>" + "".join(
+        f"<p>{escape_html(n)}</p>" for n in notes
+    )
+
+
+def build_map(
+    assets: gpd.GeoDataFrame | Published,
+    *,
+    policy: Policy | None = None,
+    audience: Audience | None = None,
+    study_area: StudyArea | None = None,
+    tiles: str | xyzservices.TileProvider | None = "Esri.WorldGrayCanvas",
+    title: str = "Assets",
+    areas: gpd.GeoDataFrame | None = None,
+    area_colour: str = "imd_decile",
+    catchments: gpd.GeoDataFrame | None = None,
+    links: pd.DataFrame | None = None,
+    m: folium.Map | None = None,
+    k: int | None = None,
+) -> folium.Map:
+    """Draw a geocoded register: study boundary, macro sites, micro assets by category, legend.
+
+    Parameters
+    ----------
+    assets
+        What :func:`assetmap.publish` returned (with its links), or a register as
+        :func:`assetmap.geocode` returns it, which is published here for the ``policy``.
+        Only what was published reaches the page: records shown coarsely appear unnamed, as
+        their category, at their coarse point; ``private`` records are never drawn, only
+        counted in the legend. :func:`save_map` writes the audit beside the page.
+    policy, audience
+        Who will see the map (:class:`assetmap.privacy.Policy`; ``audience=`` is a shortcut,
+        public by default), when ``assets`` is a register. ``"public"``: only ``public``
+        records are named and placed exactly; ``"partners"``: ``partners`` records too.
+    study_area
+        Drawn as a dashed outline (see :func:`assetmap.areas.study_polygon`): a polygon
+        (EPSG:4326), a GeoDataFrame or a boundary file; none by default.
+    tiles
+        The basemap: an :mod:`xyzservices` provider or its name, or None for no basemap. The
+        default, Esri's World Gray Canvas, needs no key and serves pages opened from disk
+        (OpenStreetMap's own tiles refuse them; CARTO's now need a key).
+    title
+        The legend's heading.
+    areas
+        Areas to draw under the assets (:func:`assetmap.areas.read_boundaries`), each named,
+        and filled by ``area_colour`` where they have it.
+    area_colour
+        The areas' column of IMD-style deciles (1 = most deprived) to fill them by.
+    catchments
+        Walking catchments (:func:`assetmap.network.catchments`), drawn as bands of minutes.
+    links
+        Link opportunities (:func:`assetmap.find_links`): lines whose width and colour follow
+        the score, each with a popup that explains it, and the same links as a sortable table
+        under the map (the list view). A link to a record shown coarsely goes to its coarse
+        point and names only its category.
+    m
+        A folium map to add the layers to (as geopandas' ``explore(m=)``); a new one when None.
+    k
+        Old name of the policy's ``min_count`` (deprecated).
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> from assetmap import datasets, geocode
+    >>> m = build_map(geocode(datasets.sample_register()), audience="public")
+    >>> type(m).__name__
+    'Map'
+    """
+    # only what the audience may see reaches the page: publish() decides, once
+    published = _published(assets, policy=policy, audience=audience, areas=areas, links=links, k=k)
+    drawn = published.assets[
+        ~published.assets.geometry.isna() & ~published.assets.geometry.is_empty
+    ]
+    exact = drawn[drawn["shown"] == "exact"]
+    coarse = drawn[drawn["shown"] == "coarse"]
+
+    polygon = study_polygon(study_area)
+    extent = _extent(polygon, drawn)  # what is shown, never a hidden record's place
+    many = len(drawn) > CANVAS_ABOVE
+    if m is None:
+        with_table = published.links is not None and len(published.links) > 0
+        m = _new_map(extent or _WORLD, tiles, canvas=many, with_table=with_table)
+    if "assetmap_runtime" not in m._children:
+        m.add_child(Runtime(), name="assetmap_runtime")
+
+    legend = _context_layers(
+        m,
+        areas=areas,
+        area_colour=area_colour,
+        catchments=catchments,
+        polygon=polygon,
+        published=published,
+        drawn=drawn,
+    )
+    legend.extend(add_macro_sites(exact, m))
+    legend.extend(add_micro_categories(exact, coarse, m, canvas=many))
+
+    m.add_child(Legend(_legend_body(title, legend, len(coarse), published.kept_back)))
+    groups = ["Macro sites", *(label(c) for c in CATEGORIES["micro"])]
+    m.add_child(Controls(groups))
+    folium.LayerControl(collapsed=False).add_to(m)
+    if extent is not None:
+        x0, y0, x1, y1 = extent
+        m.fit_bounds([[y0, x0], [y1, x1]])
+    publications(m).add(published)  # save_map writes the audit of each
+    number_elements(m.get_root())
+    return m
+
+
+def _published(
+    assets: gpd.GeoDataFrame | Published,
+    *,
+    policy: Policy | None,
+    audience: Audience | None,
+    areas: gpd.GeoDataFrame | None,
+    links: pd.DataFrame | None,
+    k: int | None,
+) -> Published:
+    """What the page may show: what was published already, or the gate's answer now."""
+    if isinstance(assets, Published):
+        if any(v is not None for v in (policy, audience, links, k)):
+            raise ConfigurationError(
+                "build_map was given what publish() returned: its policy and links are fixed; "
+                "give no policy, audience, links or k beside it"
+            )
+        return assets
+    if "geocode_method" not in assets.columns:
+        raise ConfigurationError("build_map draws geocoded assets; call assetmap.geocode first")
+    chosen = as_policy(policy, audience=audience, k=k)
+    return publish(assets, policy=chosen, areas=areas, links=links)

@@ -1,0 +1,208 @@
+"""The folium elements assetmap's pages are made of, and the text helpers that feed them.
+
+Owns assetmap's own small runtime (``static/assetmap.js`` and ``assetmap.css``, once per page),
+the switchable :class:`DataLayer` the runtime draws from GeoJSON (points packed into a table of
+strings when drawn on a canvas), the legend, the search and full-screen controls and the table of
+link opportunities. Every text from a register reaches them through :func:`json_for_script` or
+:func:`escape_html`, which are safe inside a ``<script>`` or HTML and survive branca's second
+Jinja pass.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from importlib import resources
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from ..errors import ConfigurationError
+from ..privacy import Published
+
+
+def json_for_script(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element, whatever text it carries."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for raw, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, esc)
+    # branca renders each element's output again as a Jinja template: "{{", "{%" and "{#"
+    # (which in compact JSON can only stand inside strings) must not reach it as such
+    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
+
+
+def escape_html(text: str) -> str:
+    """HTML-escaped text that branca's second Jinja pass leaves as it is."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def label(value: str) -> str:
+    """A column or category name as people read it: ``"walk_m"`` → ``"Walk m"``."""
+    return value.replace("_", " ").capitalize()
+
+
+def _static(name: str) -> str:
+    return (resources.files("assetmap.maps") / "static" / name).read_text(encoding="utf-8")
+
+
+class Runtime(MacroElement):
+    """assetmap's own script and styles, once per page."""
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>"
+        "<script>{{ this.js }}</script>{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "AssetmapRuntime"
+        self.css = _static("assetmap.css")
+        self.js = _static("assetmap.js")
+
+
+class DataLayer(folium.map.Layer):
+    """A switchable layer drawn from GeoJSON by assetmap's runtime."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = assetmap.layer({{ this.data }}, {{ this.opts }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self,
+        features: list[dict[str, Any]],
+        *,
+        name: str,
+        opts: dict[str, Any],
+        show: bool = True,
+        control: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = "AssetLayer"
+        packed = opts.get("canvas") and all(f["geometry"]["type"] == "Point" for f in features)
+        data = _packed(features) if packed else {"type": "FeatureCollection", "features": features}
+        self.data = json_for_script(data)
+        self.opts = json_for_script(opts)
+
+
+def _packed(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """Point features in few bytes: each text once in a table, each point as numbers.
+
+    ``{"strings": [...], "points": [[lon, lat, id, title, subtitle, [label, value, ...],
+    style], ...]}``, where texts are positions in ``strings``; the runtime unpacks it into
+    GeoJSON. A map of 100,000 records stays a file one can e-mail.
+    """
+    strings: dict[str, int] = {}
+
+    def at(text: Any) -> int:
+        return strings.setdefault("" if text is None else str(text), len(strings))
+
+    points = []
+    for f in features:
+        p = f["properties"]
+        lon, lat = f["geometry"]["coordinates"]
+        flat = [at(v) for row in p.get("rows", []) for v in row]
+        points.append([lon, lat, at(f.get("id")), at(p.get("title")), at(p.get("subtitle")),
+                       flat, p.get("style") or 0])  # fmt: skip
+    return {"strings": list(strings), "points": points}
+
+
+class Publications(MacroElement):
+    """What was published onto this map (one entry per :func:`assetmap.build_map` on it), so
+    that :func:`assetmap.save_map` writes their audit; renders nothing. Every publication on
+    one page is for one audience."""
+
+    _template = Template("")
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "publications"
+        self.published: list[Published] = []
+
+    def add(self, published: Published) -> None:
+        audiences = {p.policy.audience for p in self.published} | {published.policy.audience}
+        if len(audiences) > 1:
+            raise ConfigurationError(
+                "this map already shows what another audience may see "
+                f"({', '.join(sorted(audiences))}): one page is for one audience; draw a map each"
+            )
+        self.published.append(published)
+
+
+def publications(m: folium.Map) -> Publications:
+    """The map's record of what was published onto it (made on first use)."""
+    found = m._children.get("assetmap_publications")
+    if not isinstance(found, Publications):
+        found = Publications()
+        m.add_child(found, name="assetmap_publications")
+    return found
+
+
+class Legend(MacroElement):
+    """A legend whose (escaped) HTML is in the page and which a Leaflet control shows."""
+
+    _template = Template(
+        "{% macro html(this, kwargs) %}"
+        '<div id="{{ this.get_name() }}" class="assetmap-legend" hidden>{{ this.body }}</div>'
+        "{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        'assetmap.legend({{ this._parent.get_name() }}, "{{ this.get_name() }}", '
+        '"bottomleft");'
+        "{% endmacro %}"
+    )
+
+    def __init__(self, body: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "legend"
+        self.body = body
+
+
+class Controls(MacroElement):
+    """Search by name, a category filter and a full-screen button (assetmap's runtime)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "assetmap.search({{ this._parent.get_name() }}, {{ this.groups }});"
+        "assetmap.fullscreen({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, groups: list[str]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "controls"
+        self.groups = json_for_script(groups)
+
+
+class LinksTable(MacroElement):
+    """The list view: link opportunities as an accessible table, filled by the runtime."""
+
+    _template = Template(
+        "{% macro html(this, kwargs) %}"
+        '<section class="assetmap-links-table" aria-label="Link opportunities">'
+        '<table id="{{ this.get_name() }}"><caption>Link opportunities ({{ this.count }}), '
+        "best first. Select a heading to sort.</caption><thead><tr>"
+        '{% for h in this.headings %}<th scope="col"><button type="button">{{ h }}'
+        "</button></th>{% endfor %}</tr></thead><tbody></tbody></table></section>"
+        "{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        'assetmap.table("{{ this.get_name() }}", {{ this.rows }}, {{ this.columns }});'
+        "{% endmacro %}"
+    )
+
+    def __init__(self, rows: list[dict[str, Any]], headings: dict[str, str]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "links_table"
+        self.count = len(rows)
+        self.headings = [escape_html(h) for h in headings.values()]
+        self.columns = json_for_script(list(headings))
+        self.rows = json_for_script(rows)

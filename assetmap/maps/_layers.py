@@ -1,0 +1,403 @@
+"""The layers of a map: what each draws, in which colours, and the legend lines it adds.
+
+Owns the colours (micro categories, link scores, deprivation deciles, walking bands), the card a
+record shows when selected, and one ``add_*`` function per layer: areas, walking catchments, the
+study area, link opportunities (with their list view), macro sites and micro categories. Each
+adds its layer to a folium map and returns the legend's ``<li>`` lines for it. They draw only
+what they are given: what an audience may see is decided before, by
+:func:`assetmap.privacy.publish`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..schema import CATEGORIES
+from ._elements import DataLayer, LinksTable, escape_html, label
+
+#: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
+CATEGORY_COLOURS: dict[str, str] = {
+    "individual": "#E69F00",
+    "association": "#56B4E9",
+    "institution": "#009E73",
+    "physical": "#CC79A7",
+    "natural": "#4D9221",
+    "economic": "#0072B2",
+    "cultural": "#D55E00",
+}
+
+#: Link scores by class: (lowest score, colour, line width). ColorBrewer Purples.
+LINK_CLASSES = ((0.75, "#3f007d", 5.0), (0.5, "#6a51a3", 3.5), (0.25, "#9e9ac8", 2.5),
+                (0.0, "#cbc9e2", 1.5))  # fmt: skip
+
+#: Deciles 1 (most deprived, red) to 10 (least, blue): ColorBrewer RdYlBu, 10 classes.
+DECILE_COLOURS = ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090",
+                  "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695")  # fmt: skip
+
+#: Walking bands, nearest first: the darker, the closer.
+CATCHMENT_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
+
+
+def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
+    """GeoJSON geometry with coordinates rounded to 6 decimals (~0.1 m)."""
+    if isinstance(geom, shapely.Point):  # the many: straight to the numbers
+        return {"type": "Point", "coordinates": [round(geom.x, 6), round(geom.y, 6)]}
+    mapping: dict[str, Any] = shapely.geometry.mapping(shapely.set_precision(geom, 1e-6))
+    rounded: dict[str, Any] = json.loads(
+        json.dumps(mapping), parse_float=lambda s: round(float(s), 6)
+    )
+    return rounded
+
+
+def _precision_text(method: str, precision: float) -> str:
+    how = {
+        "coordinates": "from coordinates",
+        "footprint": "the site's footprint",
+        "postcode": "by postcode",
+        "sector": "at the centre of its postcode sector",
+        "district": "at the centre of its postcode district",
+    }.get(method, f"by {method}")
+    return (
+        f"placed {how}, to within about {precision:,.0f} m"
+        if np.isfinite(precision)
+        else f"placed {how}"
+    )
+
+
+def _exact_card(row: Mapping[str, Any]) -> dict[str, Any]:
+    rows: list[list[str]] = []
+    for heading, col in (("Offers", "offers"), ("Needs", "needs")):
+        if len(row[col]):
+            rows.append([heading, ", ".join(row[col])])
+    if pd.notna(row["capacity"]):
+        rows.append(["Capacity", f"{row['capacity']:g}"])
+    if pd.notna(row["description"]):
+        rows.append(["About", str(row["description"])])
+    if pd.notna(row["postcode"]):
+        rows.append(["Postcode", str(row["postcode"])])
+    rows.append(
+        ["Location", _precision_text(str(row["geocode_method"]), float(row["geocode_precision_m"]))]
+    )
+    sub = label(str(row["category"]))
+    if pd.notna(row["subcategory"]):
+        sub += f" · {row['subcategory']}"
+    return {"title": str(row["name"]), "subtitle": sub, "rows": rows}
+
+
+class _AreaLayer:
+    """Areas as a choropleth of deciles, with their legend lines."""
+
+    def __init__(self, features: list[dict[str, Any]], label: str, counts: dict[int, int]) -> None:
+        self.features, self.label, self.counts = features, label, counts
+
+    def add_to_map(self, m: folium.Map) -> list[str]:
+        DataLayer(
+            self.features,
+            name=f"{self.label} ({len(self.features)})",
+            opts={
+                "style": {
+                    "color": "#555",
+                    "weight": 1,
+                    "fillOpacity": 0.35,
+                    "className": "assetmap-area",
+                }
+            },
+        ).add_to(m)
+        lines = [
+            f'<li><span class="assetmap-swatch" style="background:{DECILE_COLOURS[d - 1]}">'
+            f"</span>{escape_html(self.label)} {d}{' (most deprived)' if d == 1 else ''}"
+            f" ({n})</li>"
+            for d, n in sorted(self.counts.items())
+        ]
+        return lines or [f"<li>{escape_html(self.label)}</li>"]
+
+
+def _area_layer(areas: gpd.GeoDataFrame, colour: str) -> _AreaLayer:
+    shown = areas.to_crs(4326) if areas.crs is not None else areas
+    level = str(areas.attrs.get("level", "area"))
+    has = colour in shown.columns
+    heading = {"imd_decile": "IMD 2019 decile"}.get(colour, label(colour))
+    features: list[dict[str, Any]] = []
+    counts: dict[int, int] = {}
+    for code, row in shown.iterrows():
+        value = pd.to_numeric(pd.Series([row[colour]]), errors="coerce").iloc[0] if has else np.nan
+        decile = int(value) if np.isfinite(value) and 1 <= value <= 10 else None
+        rows = [["Code", str(code)]]
+        style: dict[str, Any] = {"fill": False}
+        if decile is not None:
+            rows.append([heading, str(decile)])
+            style = {"fillColor": DECILE_COLOURS[decile - 1]}
+            counts[decile] = counts.get(decile, 0) + 1
+        name = row.get("area_name")
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{level}:{code}",
+                "geometry": _rounded(row.geometry),
+                "properties": {
+                    "title": str(name) if pd.notna(name) else str(code),
+                    "subtitle": level,
+                    "rows": rows,
+                    "style": style,
+                },
+            }
+        )
+    return _AreaLayer(features, heading if counts else "Areas", counts)
+
+
+def add_areas(areas: gpd.GeoDataFrame, colour: str, m: folium.Map) -> list[str]:
+    """Areas as a choropleth of the deciles in column ``colour`` (unfilled where unknown)."""
+    return _area_layer(areas, colour).add_to_map(m)
+
+
+def add_catchments(catchments: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
+    """Walking catchments, the longest walk drawn first so that nearer bands lie on top."""
+    shown = catchments.to_crs(4326).sort_values(["minutes", "asset_id"], ascending=[False, True])
+    bands = sorted(set(shown["minutes"]))
+    colour = {b: CATCHMENT_COLOURS[min(k, len(CATCHMENT_COLOURS) - 1)] for k, b in enumerate(bands)}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": _rounded(row.geometry),
+            "properties": {
+                "title": f"{row['minutes']:g}-minute walk",
+                "subtitle": str(row["asset_id"]),
+                "rows": [["Walk", f"up to {row['walk_m']:,.0f} m"]],
+                "style": {"fillColor": colour[row["minutes"]], "color": colour[row["minutes"]]},
+            },
+        }
+        for _, row in shown.iterrows()
+    ]
+    DataLayer(
+        features,
+        name=f"Walking catchments ({len(bands)} bands)",
+        opts={"style": {"weight": 1, "fillOpacity": 0.25, "className": "assetmap-catchment"}},
+    ).add_to(m)
+    return [
+        f'<li><span class="assetmap-swatch" style="background:{colour[b]}"></span>'
+        f"{b:g}-minute walk</li>"
+        for b in bands
+    ]
+
+
+def add_study_area(polygon: shapely.Geometry, m: folium.Map) -> list[str]:
+    """The study area as a dashed outline that does not catch clicks."""
+    DataLayer(
+        [
+            {
+                "type": "Feature",
+                "geometry": _rounded(polygon),
+                "properties": {"title": "Study area"},
+            }
+        ],
+        name="Study area",
+        opts={
+            "interactive": False,
+            "style": {
+                "color": "#444",
+                "weight": 2,
+                "dashArray": "6 4",
+                "fill": False,
+                "className": "assetmap-boundary",
+            },
+        },
+    ).add_to(m)
+    return ['<li><span class="assetmap-swatch assetmap-boundary"></span>Study area</li>']
+
+
+def _apart(link: Any) -> str:
+    """How far apart a link's ends are, as the card and the table say it."""
+    walk = float(getattr(link, "walk_m", float("nan")))
+    straight = float(getattr(link, "distance_m"))  # noqa: B009 - itertuples rows are untyped
+    return (
+        f"{walk:,.0f} m walk"
+        if np.isfinite(walk)
+        else f"{straight:,.0f} m"
+        if np.isfinite(straight)
+        else "not shown (approximate place)"
+    )
+
+
+def _link_card_rows(link: Any, apart: str) -> list[list[str]]:
+    """A link's popup: why, which needs it meets, how far, and each factor of its score."""
+    met = ", ".join(getattr(link, "met", ()) or ())
+    card_rows = [["Why", str(link.reason)]]
+    if met:
+        card_rows.append(["Meets", met])
+    card_rows += [["Apart", apart]]
+    for factor in ("match", "proximity", "weight", "score"):
+        value = getattr(link, factor, float("nan"))
+        if pd.notna(value):
+            card_rows.append([label(factor), f"{float(value):.3f}"])
+    return card_rows
+
+
+def add_links(links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
+    """Links as lines (width and colour by score) with explaining popups, and the list view."""
+    ids = drawn.index.astype("str")
+    where = dict(zip(ids, zip(drawn.geometry.x.round(6), drawn.geometry.y.round(6), strict=True),
+                     strict=True))  # fmt: skip
+    names = drawn["name"] if "name" in drawn.columns else pd.Series(pd.NA, index=drawn.index)
+    named = (drawn["shown"] == "exact") & names.notna()
+    titles = dict(
+        zip(ids, np.where(named, names.astype("str"), drawn["category"].astype("str").map(label)),
+            strict=True)
+    )  # fmt: skip
+    feats, rows = [], []
+    for k, link in enumerate(links.itertuples(index=False)):
+        s, t = str(link.source), str(link.target)
+        if s not in where or t not in where:
+            continue
+        score = float(getattr(link, "score"))  # noqa: B009 - itertuples rows are untyped
+        colour, width = next((c, w) for low, c, w in LINK_CLASSES if score >= low)
+        apart = _apart(link)
+        feats.append(
+            {
+                "type": "Feature",
+                "id": f"link-{k}",
+                "geometry": {"type": "LineString", "coordinates": [where[s], where[t]]},
+                "properties": {
+                    "title": f"{titles[s]} → {titles[t]}",
+                    "subtitle": f"{label(str(link.kind))} link",
+                    "rows": _link_card_rows(link, apart),
+                    "style": {"color": colour, "weight": width},
+                },
+            }
+        )
+        rows.append({"from": titles[s], "to": titles[t], "why": str(link.reason), "apart": apart,
+                     "score": round(score, 3)})  # fmt: skip
+    DataLayer(
+        feats,
+        name=f"Link opportunities ({len(feats)})",
+        opts={"style": {"opacity": 0.85, "className": "assetmap-link"}, "searchable": False},
+    ).add_to(m)
+    m.get_root().add_child(
+        LinksTable(
+            rows, {"from": "From", "to": "To", "why": "Why", "apart": "Apart", "score": "Score"}
+        )
+    )
+    return [
+        f'<li><span class="assetmap-swatch assetmap-line" style="border-top: {w}px solid {c};'
+        f'width: 16px"></span>Link score {low:g}+</li>'
+        for low, c, w in LINK_CLASSES
+    ]
+
+
+def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
+    """The macro sites among records shown exactly: each with its footprint, if it has one."""
+    macro = exact[exact["kind"] == "macro"]
+    if not len(macro):
+        return []
+    feats = []
+    for aid, row in macro.iterrows():
+        card = _exact_card(row)
+        fp = row["footprint"]
+        if fp is not None and not fp.is_empty:
+            feats.append(
+                {
+                    "type": "Feature",
+                    "id": f"{aid}:footprint",
+                    "geometry": _rounded(fp),
+                    "properties": card,
+                }
+            )
+        feats.append(
+            {
+                "type": "Feature",
+                "id": str(aid),
+                "geometry": _rounded(row.geometry),
+                "properties": card,
+            }
+        )
+    DataLayer(
+        feats,
+        name=f"Macro sites ({len(macro)})",
+        opts={
+            "marker": "site",
+            "group": "Macro sites",
+            "style": {
+                "className": "assetmap-footprint",
+                "color": "#1b1b1b",
+                "weight": 2,
+                "fillOpacity": 0.08,
+            },
+        },
+    ).add_to(m)
+    return [
+        '<li><span class="assetmap-swatch assetmap-site-swatch"></span>'
+        f"Macro sites ({len(macro)})</li>"
+    ]
+
+
+def _category_features(
+    rows: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, category: str
+) -> list[dict[str, Any]]:
+    """A category's records: named cards where exact, unnamed outlines where coarse."""
+    feats = [
+        {
+            "type": "Feature",
+            "id": str(aid),
+            "geometry": _rounded(row["geometry"]),
+            "properties": _exact_card(row),
+        }
+        for aid, row in zip(rows.index, rows.to_dict("records"), strict=True)
+    ]
+    feats += [
+        {
+            "type": "Feature",
+            "geometry": _rounded(row["geometry"]),
+            "properties": {
+                "title": label(category),
+                "subtitle": f"Location approximate (within about {row['precision_m']:,.0f} "
+                "m); details withheld to protect privacy",
+                "style": {"dashArray": "3 3", "fillOpacity": 0.35},
+            },
+        }
+        for row in shown.to_dict("records")
+    ]
+    return feats
+
+
+def add_micro_categories(
+    exact: gpd.GeoDataFrame, coarse: gpd.GeoDataFrame, m: folium.Map, *, canvas: bool
+) -> list[str]:
+    """One layer per micro category, exact and coarse records together; on one canvas if asked."""
+    legend: list[str] = []
+    micro = exact[exact["kind"] == "micro"]
+    for category in CATEGORIES["micro"]:
+        rows = micro[micro["category"] == category]
+        shown = coarse[coarse["category"] == category]
+        if not len(rows) and not len(shown):
+            continue
+        colour = CATEGORY_COLOURS[category]
+        feats = _category_features(rows, shown, category)
+        n = len(feats)
+        DataLayer(
+            feats,
+            name=f"{label(category)} ({n})",
+            opts={
+                "style": {
+                    "radius": 7,
+                    "color": "#222",
+                    "weight": 1,
+                    "fillColor": colour,
+                    "fillOpacity": 0.9,
+                    "className": f"assetmap-micro assetmap-{category}",
+                },
+                "group": label(category),
+                "canvas": canvas,
+            },
+        ).add_to(m)
+        legend.append(
+            f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
+            f"{escape_html(label(category))} ({n})</li>"
+        )
+    return legend

@@ -1,0 +1,235 @@
+"""The policy of an output (who reads it, what may leave) and what publishing gives back."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigurationError
+from ..geocoding.gazetteer import Gazetteer
+
+Audience = Literal["public", "partners"]
+
+#: Which privacy levels each audience sees named and exact; ``private`` never is.
+SHOWN_EXACTLY: dict[str, frozenset[str]] = {
+    "public": frozenset({"public"}),
+    "partners": frozenset({"public", "partners"}),
+}
+
+#: Fields that may leave for a record shown exactly (``fields=`` adds more). Contact details,
+#: notes and any other column of the register never leave unless named.
+EXACT_FIELDS = (
+    "name", "kind", "category", "subcategory", "description", "offers", "needs", "capacity",
+    "postcode", "address", "footprint", "privacy", "geocode_method", "geocode_precision_m",
+    "in_study_area",
+)  # fmt: skip
+
+#: Fields that may leave for a record shown coarsely: what it is, not who.
+COARSE_FIELDS = ("kind", "category", "privacy")
+
+#: Fields of a declared relationship that may leave (its ``note`` and any other column never
+#: do: they are written by people about people).
+RELATIONSHIP_FIELDS = ("source", "target", "type", "weight")
+
+#: The grid used when a coarse record has neither an area nor a gazetteer level wide enough.
+COARSE_CELL_M = 500.0
+
+#: A coarse point must stand for at least this much ground (its precision, metres): a postcode
+#: sector smaller than this gives way to its district.
+MIN_COARSE_M = 250.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who will read an output, and what may leave for them.
+
+    Parameters
+    ----------
+    audience
+        ``"public"`` or ``"partners"`` (see the module's text).
+    min_count
+        Counts from 1 to ``min_count - 1`` are suppressed (with enough others that none can be
+        worked out from totals).
+    fields
+        More fields that may leave for records shown exactly (beyond :data:`EXACT_FIELDS`);
+        records shown coarsely only ever show their kind and category.
+    gazetteer
+        The gazetteer the register was geocoded with: records shown coarsely go to the centre
+        of its coarser levels (postcode sector, then district, with the ONS directory) where
+        no area holds them, and counts are per its finest coarse level. None: areas, else a
+        500 m grid.
+
+    Examples
+    --------
+    >>> Policy("partners", min_count=10)
+    Policy('partners', min_count=10)
+    >>> Policy("everyone")
+    Traceback (most recent call last):
+    ...
+    assetmap.errors.ConfigurationError: audience must be 'public' or 'partners', 'everyone' given
+    """
+
+    audience: Audience = "public"
+    min_count: int = 5
+    fields: tuple[str, ...] = ()
+    gazetteer: Gazetteer | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.audience not in SHOWN_EXACTLY:
+            raise ConfigurationError(
+                f"audience must be 'public' or 'partners', {self.audience!r} given"
+            )
+        if (
+            isinstance(self.min_count, bool)
+            or not isinstance(self.min_count, int | np.integer)
+            or self.min_count < 1
+        ):
+            raise ConfigurationError(
+                f"min_count must be a whole number, 1 or more; {self.min_count!r} was given"
+            )
+        fields = (self.fields,) if isinstance(self.fields, str) else tuple(self.fields or ())
+        if not all(isinstance(f, str) for f in fields):
+            raise ConfigurationError(f"fields must be column names, {self.fields!r} was given")
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "min_count", int(self.min_count))
+
+    def __repr__(self) -> str:
+        extra = [f"min_count={self.min_count}"] if self.min_count != 5 else []
+        extra += [f"fields={list(self.fields)}"] if self.fields else []
+        extra += [f"gazetteer={self.gazetteer.name!r}"] if self.gazetteer is not None else []
+        return f"Policy({', '.join([repr(self.audience), *extra])})"
+
+    @property
+    def exact_levels(self) -> frozenset[str]:
+        """The privacy levels this audience sees named and at their place."""
+        return SHOWN_EXACTLY[self.audience]
+
+    def describe(self, assets: pd.DataFrame, areas: gpd.GeoDataFrame | None) -> dict[str, Any]:
+        """The policy as an audit records it."""
+        allowed = [f for f in dict.fromkeys((*EXACT_FIELDS, *self.fields)) if f in assets.columns]
+        where = ["area centre"] if areas is not None else []
+        if self.gazetteer is not None:
+            where.append(f"{self.gazetteer.name} level centre")
+        return {
+            "audience": self.audience,
+            "min_count": self.min_count,
+            "exact_levels": sorted(self.exact_levels),
+            "fields_exact": allowed,
+            "fields_coarse": list(COARSE_FIELDS),
+            "fields_relationships": list(RELATIONSHIP_FIELDS),
+            "coarse_to": ", else ".join([*where, f"{COARSE_CELL_M:.0f} m grid"]),
+        }
+
+
+def as_policy(
+    policy: Policy | None = None,
+    *,
+    audience: Audience | None = None,
+    min_count: int | None = None,
+    k: int | None = None,
+    fields: Sequence[str] | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> Policy:
+    """The one :class:`Policy` of a call that takes ``policy=`` or its shortcuts.
+
+    ``audience=``, ``min_count=``, ``fields=`` and ``gazetteer=`` build a policy (public, 5,
+    none, none by default); given beside a ``policy`` they must agree with it. ``k=`` is the
+    old name of ``min_count`` (deprecated).
+    """
+    if k is not None:
+        warnings.warn(
+            "k= (the smallest count shown) is now min_count=; k= goes in the next release",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if min_count is not None and min_count != k:
+            raise ConfigurationError(f"k={k} and min_count={min_count} disagree: give min_count")
+        min_count = k
+    if policy is None:
+        return Policy(
+            audience=audience or "public",
+            min_count=5 if min_count is None else min_count,
+            fields=tuple(fields or ()),
+            gazetteer=gazetteer,
+        )
+    given = {
+        "audience": audience,
+        "min_count": min_count,
+        "fields": None if fields is None else tuple(fields),
+        "gazetteer": gazetteer,
+    }
+    if not isinstance(policy, Policy):
+        raise ConfigurationError(
+            f"policy must be an assetmap.privacy.Policy, {type(policy).__name__} was given "
+            "(for an audience alone, pass audience=...)"
+        )
+    clash = [
+        name
+        for name, value in given.items()
+        if value is not None
+        and value is not getattr(policy, name)
+        and value != getattr(policy, name)
+    ]
+    if clash:
+        raise ConfigurationError(
+            f"{', '.join(clash)} given beside a policy that says otherwise: give one of them"
+        )
+    return policy
+
+
+@dataclass(frozen=True, repr=False)
+class Published:
+    """What may be shown to an audience: the only thing writers write.
+
+    Attributes
+    ----------
+    assets
+        The records that may be drawn, index ``published_id`` (the asset id for exact records; an
+        opaque ``<category>-<n>`` for coarse ones): ``shown`` (``exact``/``coarse``),
+        ``precision_m`` and the allowed fields; geometry in EPSG:4326.
+    counts
+        Records not shown on their own, per area and category, small numbers suppressed (missing).
+    links
+        The links whose ends may be shown, ends renamed to published ids, in the order given
+        (None without links).
+    relationships
+        The declared relationships whose ends may be shown, with only
+        :data:`RELATIONSHIP_FIELDS` (None without relationships).
+    audit
+        One row per record published (id, how shown, precision, fields) and one for those kept
+        back; ``attrs["policy"]`` holds the policy as recorded.
+    policy
+        The policy applied.
+    kept_back
+        How many records are not shown on their own (only counted).
+    ids
+        Asset id → published id, for every record shown (exact or coarse); never written out.
+    """
+
+    assets: gpd.GeoDataFrame
+    counts: pd.DataFrame
+    links: pd.DataFrame | None
+    audit: pd.DataFrame
+    policy: Policy
+    kept_back: int = 0
+    relationships: pd.DataFrame | None = None
+    ids: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        shown = self.assets["shown"].value_counts()
+        parts = [
+            f"{int(shown.get('exact', 0))} exact",
+            f"{int(shown.get('coarse', 0))} coarse",
+            f"{self.kept_back} kept back",
+        ]
+        if self.links is not None:
+            parts.append(f"{len(self.links)} links")
+        if self.relationships is not None:
+            parts.append(f"{len(self.relationships)} relationships")
+        return f"<Published for {self.policy.audience}: {', '.join(parts)}>"

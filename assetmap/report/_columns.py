@@ -1,0 +1,89 @@
+"""The words of a report: what each table and each column holds.
+
+``COLUMNS`` describes every column a report's tables can hold (the workbook's ``columns``
+sheet and the HTML page's glossary); ``ABOUT`` says in one sentence what each table holds;
+:func:`describe` finds a column's description, category columns included.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ABOUT", "COLUMNS", "describe"]
+
+#: What each column of a report's tables holds (the workbook's "columns" sheet).
+COLUMNS: dict[str, str] = {
+    "geocode_method": "how rows were placed: coordinates, footprint, postcode, an online "
+    "service, postcode sector or district centre, or none (not placed)",
+    "assets": "how many assets (empty where fewer than k and hidden)",
+    "median_precision_m": "median distance, metres, within which the true place lies",
+    "with_note": "rows with a geocoding note: read differently from what was written, placed "
+    "by a fallback, or not placed",
+    "asset_id": "the asset's published id: its own id when it may be named, else its category "
+    "and a number",
+    "name": "the asset's name (empty for records that may not be named)",
+    "geocode_precision_m": "distance, metres, within which the true place lies",
+    "geocode_note": "what happened when the row was placed, and what to check",
+    "macro_id": "the macro-asset (anchor) the row is about",
+    "macro_name": "the macro-asset's name",
+    "rank": "1 = the best link opportunity of this macro-asset (highest score)",
+    "partner_id": "the asset at the other end of the link (published id)",
+    "partner_name": "its name (empty for records that may not be named)",
+    "partner_category": "its category",
+    "direction": "'offers' when the macro-asset offers what the partner needs; 'needs' when "
+    "the partner offers what the macro-asset needs",
+    "distance_m": "straight-line distance, metres, between the two (empty where it would "
+    "place a record that may not be named)",
+    "walk_m": "walking distance, metres, along the streets (empty as for distance_m)",
+    "score": "match × proximity × weight: higher is a better opportunity",
+    "reason": "why the link was found, in words",
+    "needs": "what the asset needs, as tags",
+    "met": "needs met by at least one asset within the links' distance",
+    "uncovered": "needs no asset within the links' distance meets",
+    "n_uncovered": "how many needs are uncovered",
+    "within_m": "the band: assets within this distance of the site (walking when a street "
+    "graph was given, else straight-line from its footprint)",
+    "measured": "'walk' along the streets or 'straight' line",
+    "total": "all assets in the band or area (empty where fewer than k)",
+    "area_code": "the area's code (ONS code, or a postcode district)",
+    "area_name": "the area's name where the boundaries give one",
+    "links": "link opportunities with an end in the area (empty where fewer than k)",
+    "linked_share": "share of the area's assets with at least one link opportunity",
+    "imd_rank": "Index of Multiple Deprivation 2019 rank of 32,844 (1 = most deprived)",
+    "imd_decile": "IMD 2019 decile (1 = most deprived 10 % of neighbourhoods in England)",
+    "link_desert": "True when the area holds micro-assets but none has a link opportunity "
+    "with a macro-asset",
+    "top_shortfall": "the skill whose demand within reach most exceeds local supply",
+    "tag": "a skill or resource, as the register's offers and needs name it",
+    "supply": "micro-assets offering it (individuals count as their capacity in people; "
+    "empty where fewer than k)",
+    "demand": "vacancies (capacity) of macro-assets within reach that need it",
+    "gap": "demand − supply (empty where supply is hidden)",
+    "shortfall": "the gap where positive",
+    "micro": "micro-assets in the area (empty where fewer than k)",
+    "people": "people among them: individuals' capacity (empty where fewer than k)",
+    "betweenness": "share of shortest paths between assets that pass through this one",
+    "articulation_point": "True when removing it splits the network",
+    "n_stranded": "micro-assets that would lose every path to a macro-asset without it",
+}
+
+#: What each table holds, in one sentence (the workbook's "about" sheet, the HTML notes).
+ABOUT: dict[str, str] = {
+    "geocoding": "How many rows were placed by which method.",
+    "attention": "Rows to check: read differently from what was written, placed only "
+    "roughly, or not placed (records this audience may see).",
+    "macro_links": "Each macro-asset's link opportunities, best first, with their reasons.",
+    "macro_needs": "Each macro-asset's needs, and those no asset within reach meets.",
+    "macro_catchments": "What lies within reach of each macro-asset, by category.",
+    "areas": "Assets, links and deprivation per area.",
+    "deserts": "Areas whose micro-assets have no link opportunity with any macro-asset, most "
+    "deprived first.",
+    "skills": "Supply and demand of each skill across the register's area.",
+    "mismatch": "Supply and demand of each skill area by area.",
+    "brokers": "The assets that connect others to the macro-assets.",
+}
+
+
+def describe(column: str) -> str:
+    """What a column of a report's table holds; columns not in ``COLUMNS`` count a category."""
+    if column in COLUMNS:
+        return COLUMNS[column]
+    return f"assets of category '{column}' (empty where fewer than k)"

@@ -1,0 +1,285 @@
+"""The tables of a report, each worked out from the register, its links and what was published.
+
+Every builder here takes records already through :func:`assetmap.privacy.publish` (or the
+set of ids it names exactly) and returns a plain table (no index) ready to write: records that
+may not be named appear by their published id, counts below the policy's ``min_count`` are hidden.
+:func:`assetmap.report.build_report` calls them in reading order.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..analysis import (
+    area_summary,
+    brokers,
+    link_deserts,
+    reach_by_category,
+    uncovered_needs,
+)
+from ..errors import ConfigurationError
+from ..geocoding.gazetteer import Gazetteer
+from ..network import StreetGraph
+from ..privacy import Published, hide_small, suppress
+
+__all__ = [
+    "BANDS_M",
+    "area_codes",
+    "area_tables",
+    "attention_table",
+    "brokers_table",
+    "macro_catchments_table",
+    "macro_links_table",
+    "macro_needs_table",
+    "skills_table",
+    "study_polygon",
+]
+
+#: The distance bands of a site's catchment, metres (5, 10 and 15 minutes at 4.8 km/h).
+BANDS_M = (400, 800, 1200)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "; ".join(map(str, v)) if isinstance(v, tuple | list) else v)
+
+
+def _names(published: Published) -> pd.Series:
+    shown = published.assets
+    names = shown["name"] if "name" in shown else pd.Series(pd.NA, index=shown.index)
+    return names.where(shown["shown"] == "exact").astype("object")
+
+
+def attention_table(assets: pd.DataFrame, published: Published) -> tuple[pd.DataFrame, int]:
+    """Rows to check that this audience may see by name, and how many more were left out."""
+    method = assets["geocode_method"].astype("str")
+    needs_look = assets["geocode_note"].notna() | method.isin(["sector", "district", "none"])
+    exact = [str(a) for a in assets.index if published.ids.get(str(a)) == str(a)]
+    shown = needs_look & assets.index.astype("str").isin(exact)
+    table = pd.DataFrame(
+        {
+            "asset_id": assets.index[shown].astype("str"),
+            "name": assets.loc[shown, "name"].to_numpy(),
+            "geocode_method": method[shown].to_numpy(),
+            "geocode_precision_m": assets.loc[shown, "geocode_precision_m"].round(1).to_numpy(),
+            "geocode_note": assets.loc[shown, "geocode_note"].to_numpy(),
+        }
+    )
+    return table, int(needs_look.sum() - shown.sum())
+
+
+def macro_links_table(assets: pd.DataFrame, published: Published) -> pd.DataFrame:
+    """Each macro-asset's published link opportunities, ranked by their score (in the order
+    they were published: best first, before publishing rounded any score)."""
+    links = published.links
+    columns = [
+        "macro_id", "macro_name", "rank", "partner_id", "partner_name", "partner_category",
+        "direction", "distance_m", "walk_m", "score", "reason",
+    ]  # fmt: skip
+    if links is None or not len(links):
+        return pd.DataFrame(columns=columns)
+    kinds = published.assets["kind"].astype("str")
+    macro = set(kinds.index[kinds == "macro"])
+    src, tgt = links["source"].astype("str"), links["target"].astype("str")
+    names = _names(published)
+    categories = published.assets["category"].astype("str")
+    parts = []
+    for macro_end, other, direction in ((src, tgt, "offers"), (tgt, src, "needs")):
+        mine = macro_end.isin(macro).to_numpy()
+        part = pd.DataFrame(
+            {
+                "macro_id": macro_end[mine].to_numpy(),
+                "partner_id": other[mine].to_numpy(),
+                "direction": direction,
+                "distance_m": links.loc[mine, "distance_m"].to_numpy(dtype=float),
+                "walk_m": links.loc[mine, "walk_m"].to_numpy(dtype=float)
+                if "walk_m" in links
+                else np.nan,
+                "score": links.loc[mine, "score"].to_numpy(dtype=float),
+                "order": np.flatnonzero(mine),
+                "reason": links.loc[mine, "reason"].astype("str").to_numpy(),
+            }
+        )
+        parts.append(part[~part["partner_id"].isin(macro) | (direction == "offers")])
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["macro_id", "order", "partner_id"], kind="stable")
+    table["rank"] = table.groupby("macro_id").cumcount() + 1
+    table["macro_name"] = table["macro_id"].map(names)
+    table["partner_name"] = table["partner_id"].map(names)
+    table["partner_category"] = table["partner_id"].map(categories)
+    table[["distance_m", "walk_m"]] = table[["distance_m", "walk_m"]].round(0)
+    table["score"] = table["score"].round(4)
+    return table[columns].reset_index(drop=True)
+
+
+def macro_needs_table(assets: pd.DataFrame, links: pd.DataFrame, exact: set[str]) -> pd.DataFrame:
+    """Each named macro-asset's needs, met and uncovered within the links' distance."""
+    gaps = uncovered_needs(assets, links)
+    gaps = gaps[gaps.index.isin(exact)]
+    table = pd.DataFrame(
+        {
+            "macro_id": gaps.index,
+            "macro_name": assets.loc[gaps.index, "name"].to_numpy() if len(gaps) else [],
+            "needs": _text(gaps["needs"]).to_numpy(),
+            "met": _text(gaps["met"]).to_numpy(),
+            "uncovered": _text(gaps["uncovered"]).to_numpy(),
+            "n_uncovered": gaps["n_uncovered"].to_numpy(),
+        }
+    )
+    return table.sort_values(["n_uncovered", "macro_id"], ascending=[False, True]).reset_index(
+        drop=True
+    )
+
+
+def macro_catchments_table(
+    assets: pd.DataFrame, exact: set[str], min_count: int, streets: StreetGraph | None
+) -> pd.DataFrame:
+    """Micro-assets by category within each named macro-asset's distance bands."""
+    reach = reach_by_category(assets, bands_m=BANDS_M, streets=streets)
+    rows: list[pd.DataFrame] = []
+    for macro in reach.index.get_level_values("macro_id").unique():
+        if macro not in exact:
+            continue
+        counts = reach.loc[macro]
+        shown = (
+            pd.DataFrame(index=counts.index)
+            if not len(counts.columns)
+            else counts.pipe(_suppressed, min_count)
+        ).reset_index()
+        shown.insert(0, "macro_id", macro)
+        shown.insert(1, "macro_name", assets.loc[macro, "name"])
+        shown.insert(3, "measured", reach.attrs["measured"])
+        rows.append(shown)
+    if not rows:
+        return pd.DataFrame(columns=["macro_id", "macro_name", "within_m", "measured", "total"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _suppressed(counts: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """Counts per row and column with small numbers suppressed; no total row is published."""
+    return suppress(counts, min_count).drop(index="total")
+
+
+def area_codes(
+    assets: pd.DataFrame, areas: gpd.GeoDataFrame | None, gazetteer: Gazetteer | None
+) -> tuple[pd.DataFrame, str]:
+    """The assets with their area codes, and the level: the boundaries' (assigned before, by
+    :func:`assetmap.assign_areas`), else the coarsest level of the gazetteer the register was
+    geocoded with (postcode districts with the ONS directory), else one area for all."""
+    if areas is not None:
+        level = str(areas.attrs.get("level", "area"))
+        if f"{level}_code" not in assets.columns:
+            raise ConfigurationError(
+                f"the assets have no {level}_code column: assign them to these areas first "
+                "(assetmap.assign_areas(assets, areas))"
+            )
+        return assets, level
+    assets = assets.copy()
+    placed = (assets["geocode_method"].astype("str") != "none").to_numpy()
+    if gazetteer is None:
+        assets["study_code"] = pd.Series("all", index=assets.index, dtype="object").where(placed)
+        return assets, "study"
+    levels = gazetteer.parse(assets["postcode"].astype("object")).levels
+    level, codes = list(levels.items())[-1]  # the coarsest
+    if "address" in assets.columns:
+        from_address = gazetteer.parse(assets["address"].astype("object")).levels.get(level)
+        if from_address is not None:
+            codes = codes.fillna(from_address)
+    assets[f"{level}_code"] = codes.set_axis(assets.index).where(placed).astype("object")
+    return assets, level
+
+
+def area_tables(
+    assets: pd.DataFrame,
+    links: pd.DataFrame,
+    level: str,
+    imd: pd.DataFrame | None,
+    mismatch: pd.DataFrame | None,
+    min_count: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-area table and the link deserts, small counts hidden."""
+    summary = area_summary(assets, links, level=level, imd=imd)
+    categories = [c for c in summary.columns if c.startswith("category_")]
+    by_category = summary[categories].rename(columns=lambda c: c[len("category_") :])
+    counts = _suppressed(by_category, min_count)
+    table = pd.DataFrame({"area_code": summary.index.astype("str")})
+    names = (
+        assets.groupby(assets[f"{level}_code"])[f"{level}_name"].first()
+        if (f"{level}_name" in assets.columns)
+        else pd.Series(dtype="object")
+    )
+    table["area_name"] = names.reindex(summary.index).to_numpy()
+    table["assets"] = counts["total"].reset_index(drop=True)
+    for column in counts.columns.drop("total"):
+        table[column] = counts[column].reset_index(drop=True)
+    table["links"] = hide_small(summary["links"], min_count).reset_index(drop=True)
+    table["linked_share"] = (
+        summary["linked_share"].round(3).where(table["assets"].notna().to_numpy()).to_numpy()
+    )
+    for column in ("imd_rank", "imd_decile"):
+        if column in summary:
+            table[column] = summary[column].to_numpy()
+    deserts = link_deserts(assets, links, level=level, imd=imd)
+    table["link_desert"] = table["area_code"].isin(deserts.index.astype("str"))
+    if mismatch is not None and len(mismatch):
+        short = mismatch.reset_index()
+        short = short[short["shortfall"] > 0].sort_values(
+            ["shortfall", "tag"], ascending=[False, True]
+        )
+        top = short.groupby(f"{level}_code")["tag"].first()
+        table["top_shortfall"] = table["area_code"].map(top)
+    desert_table = deserts.reset_index().rename(
+        columns={f"{level}_code": "area_code", "name": "area_name"}
+    )
+    desert_table["area_code"] = desert_table["area_code"].astype("str")
+    for column in ("micro", "people"):
+        desert_table[column] = hide_small(desert_table[column], min_count)
+    return table, desert_table
+
+
+def skills_table(table: pd.DataFrame, min_count: int, by: list[str]) -> pd.DataFrame:
+    """Supply, demand and the gap of each skill (by ``by``), small supplies hidden."""
+    out = table.reset_index()
+    out["supply"] = hide_small(out["supply"], min_count)
+    out["gap"] = (out["demand"] - out["supply"]).round(6)
+    out["shortfall"] = out["gap"].clip(lower=0)
+    return out[[*by, "tag", "supply", "demand", "gap", "shortfall"]]
+
+
+def study_polygon(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One area around every placed asset (level ``study``), for register-wide skills."""
+    placed = assets.geometry[~assets.geometry.is_empty & assets.geometry.notna()]
+    minx, miny, maxx, maxy = placed.total_bounds
+    frame = gpd.GeoDataFrame(
+        geometry=[shapely.box(minx - 0.01, miny - 0.01, maxx + 0.01, maxy + 0.01)],
+        index=pd.Index(["all"], name="study_code"),
+        crs=4326,
+    )
+    frame.attrs["level"] = "study"
+    return frame
+
+
+def brokers_table(G: nx.MultiGraph | None, published: Published) -> tuple[pd.DataFrame, int]:
+    """The brokers this audience may see, by published id, and how many were left out (none
+    without a graph)."""
+    if G is None:
+        columns = ["asset_id", "name", "betweenness", "articulation_point", "n_stranded"]
+        return pd.DataFrame(columns=columns), 0
+    table = brokers(G)
+    shown = table.index.astype("str").isin(list(published.ids))
+    table = table[shown]
+    names = _names(published)
+    ids = table.index.astype("str").map(published.ids)
+    out = pd.DataFrame(
+        {
+            "asset_id": ids,
+            "name": ids.map(names.to_dict()),
+            "betweenness": table["betweenness"].round(4).to_numpy(),
+            "articulation_point": table["articulation_point"].to_numpy(),
+            "n_stranded": table["n_stranded"].to_numpy(),
+        }
+    )
+    return out.reset_index(drop=True), int((~shown).sum())

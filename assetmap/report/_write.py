@@ -1,0 +1,71 @@
+"""Writing a report: one CSV per table, one workbook, the printable HTML page and its audit.
+
+The workbook has an ``about`` sheet (what each table holds), a ``columns`` sheet (what each
+column holds) and a sheet per table; it is rewritten with fixed times inside
+:func:`assetmap._reproducible.fixed_time`, so the same report writes the same bytes.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from .._reproducible import stable_xlsx
+from ..privacy import write_audit
+from ._columns import ABOUT, describe
+from ._html import report_page
+from ._model import Report
+
+__all__ = ["save_report"]
+
+
+def _csv_frame(table: pd.DataFrame) -> pd.DataFrame:
+    return table.astype(object).where(table.notna(), None)
+
+
+def save_report(report: Report, folder: str | PathLike[str]) -> list[Path]:
+    """Write a report: ``report.html`` (printable, charts inside), ``report.xlsx`` (a sheet per
+    table, a ``columns`` sheet describing each column, an ``about`` sheet), one CSV per table
+    in ``tables/``, and the audit beside the HTML.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    folder = Path(folder)
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in report.tables.items():
+        path = folder / "tables" / f"{name}.csv"
+        _csv_frame(table).to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
+    xlsx = folder / "report.xlsx"
+    about = pd.DataFrame(
+        {
+            "sheet": list(report.tables),
+            "what it holds": [ABOUT[n] for n in report.tables],
+            "rows": [len(t) for t in report.tables.values()],
+        }
+    )
+    columns = pd.DataFrame(
+        [
+            {"sheet": name, "column": c, "description": describe(c)}
+            for name, table in report.tables.items()
+            for c in table.columns
+        ]
+    )
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+        about.to_excel(writer, sheet_name="about", index=False)
+        columns.to_excel(writer, sheet_name="columns", index=False)
+        for name, table in report.tables.items():
+            _csv_frame(table).to_excel(writer, sheet_name=name[:31], index=False)
+    stable_xlsx(xlsx)
+    written.append(xlsx)
+    page = folder / "report.html"
+    page.write_text(report_page(report), encoding="utf-8")
+    written.append(page)
+    written.append(write_audit(report.published, page))
+    return written
