@@ -9,6 +9,7 @@ Every error message says what was expected, what was given, and how to fix it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,6 @@ __all__ = [
     "AssetmapWarning",
     "CRSError",
     "ConfigurationError",
-    "GeocodingError",
     "GeocodingWarning",
     "Problem",
     "SchemaError",
@@ -78,10 +78,6 @@ class SchemaError(AssetmapError, ValueError):
         super().__init__(f"{what}: {n} problem{'s' if n != 1 else ''} found\n{lines}")
 
 
-class GeocodingError(AssetmapError):
-    """Geocoding could not run at all (not: a row could not be placed; that is data)."""
-
-
 class CRSError(AssetmapError, ValueError):
     """A coordinate reference system is missing, unknown or unsuitable."""
 
@@ -100,3 +96,16 @@ class SchemaWarning(AssetmapWarning):
 
 class GeocodingWarning(AssetmapWarning):
     """Some rows could not be placed (see their ``geocode_note``)."""
+
+
+def __getattr__(name: str) -> type[AssetmapError]:
+    # GeocodingError was never raised (a row that cannot be placed is data, not an error)
+    if name == "GeocodingError":
+        warnings.warn(
+            "assetmap.errors.GeocodingError was never raised and goes in the next release; "
+            "catch AssetmapError",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return AssetmapError
+    raise AttributeError(f"module 'assetmap.errors' has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""Reading registers into the canonical schema, and saving them.
+"""Reading registers and relationships into the canonical schema (writing them for an
+audience is :mod:`assetmap.export`'s).
 
 Formats: CSV (UTF-8 with or without a byte-order mark, or cp1252 as Excel writes it), Excel
 (``.xlsx``), GeoJSON, GeoPackage, GeoParquet, or a (Geo)DataFrame already in memory.

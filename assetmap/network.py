@@ -12,6 +12,7 @@ Dijkstra (scipy's compressed sparse graph) run from the few macro sites, not one
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from os import PathLike
@@ -76,6 +77,11 @@ class StreetGraph:
     x: np.ndarray
     y: np.ndarray
     lengths: csr_matrix
+
+    def __repr__(self) -> str:
+        return (
+            f"<StreetGraph: {len(self.nodes)} nodes, {len(self.edges[2])} segments in {self.crs}>"
+        )
 
     @cached_property
     def tree(self) -> cKDTree:
@@ -293,9 +299,10 @@ def walk_distances(
     assets: gpd.GeoDataFrame,
     streets: StreetGraph,
     *,
-    max_m: float = 2000.0,
+    max_distance_m: float = 2000.0,
     sources: str | tuple[str, ...] = "macro",
     max_snap_m: float = MAX_SNAP_M,
+    max_m: float | None = None,
 ) -> pd.DataFrame:
     """Walking distance from each source asset (the macro sites) to every asset within reach.
 
@@ -305,20 +312,29 @@ def walk_distances(
         Geocoded assets.
     streets
         From :func:`read_street_graph` or :func:`street_graph_from_networkx`.
-    max_m
+    max_distance_m
         Walks longer than this, in metres, are not followed (a bounded search).
     sources
         The kinds or categories walked from.
     max_snap_m
         Assets further than this from every street node are not walked to.
+    max_m
+        Old name of ``max_distance_m`` (deprecated).
 
     Returns
     -------
     pandas.DataFrame
-        One row per (source, target) within ``max_m``: ``source``, ``target``, ``walk_m`` (along
-        the streets, from the site's nearest entrance to the target's nearest node, plus the
-        target's own distance to that node), ``snap_m`` (that last distance).
+        One row per (source, target) within ``max_distance_m``: ``source``, ``target``,
+        ``walk_m`` (along the streets, from the site's nearest entrance to the target's nearest
+        node, plus the target's own distance to that node), ``snap_m`` (that last distance).
     """
+    if max_m is not None:
+        warnings.warn(
+            "walk_distances(max_m=) is now max_distance_m=; the old name goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        max_distance_m = max_m
     names = [sources] if isinstance(sources, str) else list(sources)
     which = (assets["kind"].isin(names) | assets["category"].isin(names)).to_numpy()
     p = projected(assets, streets.crs)
@@ -327,14 +343,16 @@ def walk_distances(
     if not virtual:
         return pd.DataFrame(columns=["source", "target", "walk_m", "snap_m"])
     n = len(streets.nodes)
-    far = np.asarray(dijkstra(matrix, indices=[n + k for k in range(len(virtual))], limit=max_m))
+    far = np.asarray(
+        dijkstra(matrix, indices=[n + k for k in range(len(virtual))], limit=max_distance_m)
+    )
     usable = (snap.node >= 0) & (snap.metres <= max_snap_m)
     targets = np.flatnonzero(usable)
     frames = []
     ids = np.asarray(assets.index.astype("str"), dtype=object)
     for k, s in enumerate(virtual):
         walk = far[k, snap.node[targets]] + snap.metres[targets]
-        ok = np.isfinite(walk) & (walk <= max_m) & (targets != s)
+        ok = np.isfinite(walk) & (walk <= max_distance_m) & (targets != s)
         frames.append(
             pd.DataFrame(
                 {
@@ -350,7 +368,7 @@ def walk_distances(
         "walked from %d sites to %d assets within %g m",
         len(virtual),
         out["target"].nunique(),
-        max_m,
+        max_distance_m,
     )
     return out
 

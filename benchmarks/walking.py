@@ -61,7 +61,7 @@ def main() -> None:
     streets = street_graph_from_networkx(G)
     build_s = time.perf_counter() - t
     t = time.perf_counter()
-    walks = walk_distances(assets, streets, max_m=LIMIT)
+    walks = walk_distances(assets, streets, max_distance_m=LIMIT)
     ours_s = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -8,12 +8,10 @@ without one, a straight 1,200 m stands in for the walk.
 """
 
 import sys
-import warnings
 
 from assetmap import datasets, find_links, geocode
 from assetmap.network import read_street_graph
 
-warnings.simplefilter("ignore")  # the sample register's soft warnings
 placed = geocode(datasets.sample_register())
 streets = read_street_graph(sys.argv[1]) if len(sys.argv) > 1 else None
 links = find_links(placed, between=("micro", "macro"), max_distance_m=1200, streets=streets)

@@ -4,11 +4,8 @@ and how much income would the matches bring (computed from a pay table, not quot
 Run: python examples/q2_skills_and_vacancies.py
 """
 
-import warnings
-
 from assetmap import analysis, datasets, find_links, geocode
 
-warnings.simplefilter("ignore")
 placed = geocode(datasets.sample_register())
 links = find_links(placed, between=("individual", "anchor_institution"), max_distance_m=1200)
 # annual pay by skill: replace with the employer's own pay scales

@@ -8,12 +8,10 @@ see data/boundaries/README.md.
 """
 
 import sys
-import warnings
 
 from assetmap import analysis, datasets, find_links, geocode
 from assetmap.areas import assign_areas, read_boundaries, read_imd
 
-warnings.simplefilter("ignore")
 if len(sys.argv) < 3:
     sys.exit(__doc__)
 lsoa = read_boundaries(sys.argv[1])

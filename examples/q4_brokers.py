@@ -4,11 +4,8 @@ falls apart without them?
 Run: python examples/q4_brokers.py
 """
 
-import warnings
-
 from assetmap import analysis, datasets, geocode, graph_from_assets
 
-warnings.simplefilter("ignore")
 placed = geocode(datasets.sample_register())
 G = graph_from_assets(placed, relationships=datasets.sample_relationships())
 brokers = analysis.brokers(G)

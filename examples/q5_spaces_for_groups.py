@@ -3,11 +3,8 @@
 Run: python examples/q5_spaces_for_groups.py
 """
 
-import warnings
-
 from assetmap import analysis, datasets, find_links, geocode
 
-warnings.simplefilter("ignore")
 placed = geocode(datasets.sample_register())
 links = find_links(placed, between=("physical", "association"), max_distance_m=800)
 spaces = links[links["source"].isin(placed.index[placed["category"] == "physical"])]

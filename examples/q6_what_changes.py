@@ -7,13 +7,10 @@ Dudley Road) and compares the link opportunities and link deserts before and aft
 path, add the edge to your street graph and pass it to find_links(streets=...) the same way.
 """
 
-import warnings
-
 import pandas as pd
 
 from assetmap import datasets, find_links, geocode, read_assets
 
-warnings.simplefilter("ignore")
 register = datasets.sample_register()
 before = find_links(geocode(register), between=("micro", "macro"), max_distance_m=1200)
 site = pd.DataFrame(

@@ -15,6 +15,19 @@ CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("ASSETMAP_CHROMEDRIVER", "/usr/bin/chromedriver")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they need, so a fast loop is one ``-m`` away
+    (``pytest -m "not browser and not shared_data and not dask"``)."""
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        if "browser" in needs:
+            item.add_marker(pytest.mark.browser)
+        if "shared_data" in needs:
+            item.add_marker(pytest.mark.shared_data)
+        if item.path.name == "test_scale.py":
+            item.add_marker(pytest.mark.dask)
+
+
 def _skip_or_fail(flag: str, reason: str) -> None:
     if os.environ.get(flag) == "1":
         pytest.fail(f"{reason}, and {flag}=1 says it must be there")

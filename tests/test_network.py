@@ -58,14 +58,14 @@ def _assets() -> gpd.GeoDataFrame:
 
 def test_across_the_canal_is_700_m_on_foot() -> None:
     streets = street_graph_from_networkx(canal_streets())
-    walks = walk_distances(_assets(), streets, max_m=2000).set_index("target")
+    walks = walk_distances(_assets(), streets, max_distance_m=2000).set_index("target")
     # 300 m east to the bridge, 100 m across, 300 m back west
     assert walks.loc["across", "walk_m"] == pytest.approx(700, abs=0.1)
     # 10 m off the south street at x = 100: 300 + 100 + 200 + 10
     assert walks.loc["beside", "walk_m"] == pytest.approx(610, abs=0.1)
     assert walks.loc["beside", "snap_m"] == pytest.approx(10, abs=0.1)
     # a bounded search: nothing beyond the limit
-    assert walk_distances(_assets(), streets, max_m=650)["target"].tolist() == ["beside"]
+    assert walk_distances(_assets(), streets, max_distance_m=650)["target"].tolist() == ["beside"]
 
 
 def test_catchment_follows_the_streets_and_crosses_only_by_the_bridge() -> None:
@@ -127,7 +127,7 @@ def test_assets_far_from_streets_are_not_walked_to() -> None:
     far = geocode(register(asset_id=["far"], latitude=[round(float(lat[0]), 7)],
                            longitude=[round(float(lon[0]), 7)]), study_area=None)  # fmt: skip
     both = pd.concat([assets, far])
-    walks = walk_distances(both, streets, max_m=10_000)
+    walks = walk_distances(both, streets, max_distance_m=10_000)
     assert "far" not in set(walks["target"])
 
 

@@ -37,12 +37,24 @@ def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_readme_links_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     blocks = _python_blocks()
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     namespace: dict[str, object] = {}
     exec(compile(blocks[1], "README.md", "exec"), namespace)
     printed = capsys.readouterr().out
     assert "micro-learning-works" in printed  # the broker comes first
     assert "offers" in printed  # reasons are shown
+
+
+def test_readme_privacy_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(_python_blocks()[2], "README.md", "exec"), {})
+    assert capsys.readouterr().out.startswith("<Published for partners: ")
+    for name in ("links.csv", "graph.graphml"):
+        assert (tmp_path / f"{name}.audit.json").exists()
+    graph = (tmp_path / "graph.graphml").read_text(encoding="utf-8")
+    assert "IELTS/OET preparation" not in graph and "skills-matching partnership" not in graph
 
 
 def test_the_two_setup_commands_are_there() -> None:

@@ -21,14 +21,18 @@ EXPLORING = [
     new_code_cell(
         "import assetmap\n"
         "from assetmap import analysis, datasets\n\n"
-        "placed = assetmap.geocode(datasets.sample_register())\n"
+        "# no study area unless given: this one is the project's boundary\n"
+        "area = datasets.study_area()\n"
+        "placed = assetmap.geocode(datasets.sample_register(), study_area=area)\n"
         "assetmap.geocode_summary(placed)"
     ),
     new_markdown_cell(
         "Every row comes back, with how it was placed. Rows with a `geocode_note` were read "
-        "differently from what was written, or placed only roughly: the ones to check."
+        "differently from what was written, or placed only roughly: the ones to check. "
+        "`in_study_area` says which fall inside the boundary."
     ),
     new_code_cell(
+        'print(placed["in_study_area"].sum(), "of", len(placed), "inside the study area")\n'
         'placed.loc[placed["geocode_note"].notna(), ["name", "geocode_method", "geocode_note"]]'
     ),
     new_markdown_cell("## Link opportunities within a 15-minute walk"),
@@ -38,12 +42,14 @@ EXPLORING = [
         'links[["source", "target", "score", "reason"]].head(10)'
     ),
     new_markdown_cell(
-        "The map as the public would see it: private records only in counts, others not named "
-        'at a coarse point. Change `audience` to `"partners"` to see what partners see.'
+        "The map as the public would see it. `publish` decides, once, what an audience may "
+        "see: private records only in counts, others not named at a coarse point, links to "
+        'hidden records left out. Change `audience` to `"partners"` to see what partners see.'
     ),
     new_code_cell(
-        'm = assetmap.build_map(placed, audience="public", links=links,\n'
-        '                       title="Greater Icknield (sample data)")\n'
+        'public = assetmap.publish(placed, audience="public", links=links)\n'
+        "print(public)\n"
+        'm = assetmap.build_map(public, study_area=area, title="Greater Icknield (sample data)")\n'
         "m"
     ),
     new_markdown_cell("## The graph: brokers, communities, isolated assets"),
@@ -61,10 +67,12 @@ EXPLORING = [
     new_code_cell('gaps = analysis.uncovered_needs(placed, links)\ngaps[gaps["n_uncovered"] > 0]'),
     new_markdown_cell(
         "## The printable report\n\nThe same tables a partner receives "
-        "(`assetmap.save_report` writes them as HTML, XLSX and CSV)."
+        "(`assetmap.save_report` writes them as HTML, XLSX and CSV); given the graph, it "
+        "names the brokers too."
     ),
     new_code_cell(
-        'report = assetmap.build_report(placed, links, audience="partners", charts=False)\n'
+        'report = assetmap.build_report(placed, links, audience="partners", graph=G,\n'
+        "                               charts=False)\n"
         'report.tables["macro_links"].head()'
     ),
 ]

@@ -152,7 +152,7 @@ def reach_by_category(
     kinds = assets["kind"].astype("str")
     macros = list(assets.index[kinds == "macro"].astype("str"))
     if streets is not None:
-        reach = walk_distances(assets, streets, max_m=max(bands_m))
+        reach = walk_distances(assets, streets, max_distance_m=max(bands_m))
         reach = reach.rename(columns={"walk_m": "m"})
         measured = "walk"
     else:

@@ -114,8 +114,7 @@ def geocode(
         assets = validate_assets(assets)
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
     polygon = study_polygon(study_area)
-    n = len(assets)
-    work = _Placing(n)
+    work = _Placing(len(assets))
 
     # the gazetteer first: its answers also judge coordinates that may be swapped
     keys, written, from_address = _keys(table, assets)
@@ -125,14 +124,7 @@ def geocode(
     _coordinates(assets, work, exact, polygon, coordinate_crs)
 
     # 2. a site's footprint: its representative point, precise to its farthest corner
-    fp = assets["footprint"].to_numpy()
-    has_fp = ~shapely.is_missing(fp) & ~shapely.is_empty(fp)
-    if has_fp.any():
-        pts = shapely.point_on_surface(fp[has_fp])
-        fx, fy, fprec = (np.full(n, np.nan) for _ in range(3))
-        fx[has_fp], fy[has_fp] = shapely.get_x(pts), shapely.get_y(pts)
-        fprec[has_fp] = _farthest_m(fp[has_fp], pts)
-        work.place(has_fp, fx, fy, fprec, "footprint")
+    _footprints(assets["footprint"].to_numpy(), work)
 
     # 3. the postcode (or other key) in the gazetteer
     open_ = work.method == "none"
@@ -165,17 +157,34 @@ def geocode(
 
     # 5. coarser levels of the gazetteer
     if fallbacks is not None:
-        for level, (hit, level_keys) in fallbacks.items():
-            todo = (work.method == "none") & hit.found
-            for i in np.flatnonzero(todo):
-                work.notes[i].append(
-                    f"placed at the centre of {level} {level_keys.iloc[i]!r} "
-                    f"(90% of its postcodes within {hit.precision_m[i]:,.0f} m)"
-                )
-            work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
+        _coarser(fallbacks, work)
 
     _why_not(work, keys, exact, written, address, table.name)
     return _result(assets, work, polygon, codes, placed_by_key)
+
+
+def _footprints(fp: np.ndarray, work: _Placing) -> None:
+    """Place rows with a site footprint at its representative point."""
+    has_fp = ~shapely.is_missing(fp) & ~shapely.is_empty(fp)
+    if has_fp.any():
+        n = len(fp)
+        pts = shapely.point_on_surface(fp[has_fp])
+        fx, fy, fprec = (np.full(n, np.nan) for _ in range(3))
+        fx[has_fp], fy[has_fp] = shapely.get_x(pts), shapely.get_y(pts)
+        fprec[has_fp] = _farthest_m(fp[has_fp], pts)
+        work.place(has_fp, fx, fy, fprec, "footprint")
+
+
+def _coarser(fallbacks: dict[str, tuple[Lookup, pd.Series]], work: _Placing) -> None:
+    """Place the rows still open at the centre of their key's coarser levels, finest first."""
+    for level, (hit, level_keys) in fallbacks.items():
+        todo = (work.method == "none") & hit.found
+        for i in np.flatnonzero(todo):
+            work.notes[i].append(
+                f"placed at the centre of {level} {level_keys.iloc[i]!r} "
+                f"(90% of its postcodes within {hit.precision_m[i]:,.0f} m)"
+            )
+        work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
 
 
 class _Placing:

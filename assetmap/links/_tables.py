@@ -74,7 +74,7 @@ def pair_walks(
     """Walking distance of each pair with a macro-asset at one end (NaN for the others, and for
     pairs further apart on foot than ``max_m``)."""
 
-    walks = walk_distances(assets, streets, max_m=max_m)
+    walks = walk_distances(assets, streets, max_distance_m=max_m)
     n = len(assets)
     at = pd.Index(assets.index.astype("str"))
     s = at.get_indexer(walks["source"].astype("str"))

@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,6 @@ __all__ = [
     "synonym_map",
 ]
 
-Kind = Literal["micro", "macro"]
-Privacy = Literal["public", "partners", "area", "private"]
 
 KINDS: Final = ("micro", "macro")
 CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
@@ -76,7 +74,6 @@ TEXT_COLUMNS: Final = (
     "recorded",
 )
 TAG_COLUMNS: Final = ("offers", "needs")
-NUMBER_COLUMNS: Final = ("capacity", "latitude", "longitude", "easting", "northing")
 #: Canonical register columns, in the order assetmap writes them (the index is ``asset_id``).
 ASSET_COLUMNS: Final = (
     "name",

@@ -177,6 +177,6 @@ window.assetmap = window.assetmap || (function () {
     control.addTo(map);
     return control;
   }
-  return {text: text, card: card, layer: layer, legend: legend, search: search,
-          fullscreen: fullscreen, table: table, filter: filter, index: index};
+  return {layer: layer, legend: legend, search: search, fullscreen: fullscreen, table: table,
+          index: index};
 }());
