@@ -7,13 +7,17 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, TypeAlias
 
 from .errors import AssetmapError, ConfigurationError
 from .geocoding import geocode_summary
 from .project import Build, demo, project_from_settings, run_project
 
 __all__ = ["main"]
+
+
+#: The subcommands' parsers (argparse's own type for them).
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _register_and_distance(parser: argparse.ArgumentParser, out: str) -> None:
@@ -53,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
         "why); 2 the command line itself was wrong."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _geocode_command(sub)
+    _links_command(sub)
+    drawing = _map_command(sub)
+    _build_command(sub)
+    for command in (_demo_command(sub), drawing):
+        _drawing_options(command)
+    return parser
+
+
+def _geocode_command(sub: _Commands) -> None:
+    """``assetmap geocode IN OUT``."""
     g = sub.add_parser(
         "geocode",
         help="place every row of a register and write it with how each was placed",
@@ -84,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not place rows at the centre of their postcode sector or district",
     )
+
+
+def _links_command(sub: _Commands) -> None:
+    """``assetmap links IN OUT``."""
     lk = sub.add_parser(
         "links",
         help="find where offers meet needs close enough to matter, and write the links",
@@ -117,6 +136,10 @@ def _parser() -> argparse.ArgumentParser:
         "show (records that may not be named appear as their category, with an audit file "
         "beside); 'analyst' gets every id (default: public)",
     )
+
+
+def _map_command(sub: _Commands) -> argparse.ArgumentParser:
+    """``assetmap map IN OUT``."""
     mp = sub.add_parser(
         "map",
         help="draw a register as one HTML map a partner can open from an e-mail",
@@ -136,6 +159,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-links", action="store_true", help="draw no link opportunities (and no list view)"
     )
     mp.add_argument("--title", default="Assets", help="the legend's heading")
+    return mp
+
+
+def _build_command(sub: _Commands) -> None:
+    """``assetmap build project.toml``."""
     b = sub.add_parser(
         "build",
         help="run a project file: maps, tables, graph files and reports, reproducibly",
@@ -147,6 +175,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("project", help="the project file (.toml)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar, even in a terminal")
+
+
+def _demo_command(sub: _Commands) -> argparse.ArgumentParser:
+    """``assetmap demo``."""
     d = sub.add_parser(
         "demo",
         help="build the Greater Icknield demo map from bundled data",
@@ -166,38 +198,41 @@ def _parser() -> argparse.ArgumentParser:
         "names records shared with partners; 'both' writes the public map to --out and the "
         "partners' map beside it as NAME.partners.html (default: both)",
     )
-    for parser_ in (d, mp):
-        parser_.add_argument(
-            "--boundaries",
-            action="append",
-            default=[],
-            metavar="FILE",
-            help="an ONS boundary file (GeoJSON, GeoJSONL, GeoPackage, Shapefile), e.g. LSOA 2011 "
-            "or wards from the ONS Open Geography Portal; give it more than once for several "
-            "levels. Each asset gets the code and name of its area; the areas are drawn",
-        )
-        parser_.add_argument(
-            "--imd",
-            action="append",
-            default=[],
-            metavar="FILE",
-            help="an English Indices of Deprivation 2019 CSV from gov.uk (File 1, or File 2 for "
-            "the domains); LSOA 2011 areas are then filled by IMD decile",
-        )
-        parser_.add_argument(
-            "--streets",
-            metavar="FILE",
-            help="a street graph for the area (GraphML as osmnx saves it, or an OpenStreetMap "
-            ".osm file with osmnx installed); the macro sites' 5-, 10- and 15-minute walks "
-            "are drawn, and links to them are measured on foot",
-        )
-        parser_.add_argument(
-            "--cdn",
-            action="store_true",
-            help="load Leaflet from a CDN instead of inlining it (smaller file, "
-            "needs internet to open)",
-        )
-    return parser
+    return d
+
+
+def _drawing_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that draw a map: areas, IMD, streets, CDN."""
+    parser.add_argument(
+        "--boundaries",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an ONS boundary file (GeoJSON, GeoJSONL, GeoPackage, Shapefile), e.g. LSOA 2011 "
+        "or wards from the ONS Open Geography Portal; give it more than once for several "
+        "levels. Each asset gets the code and name of its area; the areas are drawn",
+    )
+    parser.add_argument(
+        "--imd",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an English Indices of Deprivation 2019 CSV from gov.uk (File 1, or File 2 for "
+        "the domains); LSOA 2011 areas are then filled by IMD decile",
+    )
+    parser.add_argument(
+        "--streets",
+        metavar="FILE",
+        help="a street graph for the area (GraphML as osmnx saves it, or an OpenStreetMap "
+        ".osm file with osmnx installed); the macro sites' 5-, 10- and 15-minute walks "
+        "are drawn, and links to them are measured on foot",
+    )
+    parser.add_argument(
+        "--cdn",
+        action="store_true",
+        help="load Leaflet from a CDN instead of inlining it (smaller file, "
+        "needs internet to open)",
+    )
 
 
 def _columns(pairs: Sequence[str]) -> dict[str, str]:
