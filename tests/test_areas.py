@@ -13,6 +13,8 @@ import shapely
 from assetmap import analysis, datasets, find_links, geocode
 from assetmap.areas import assign_areas, imd_for_lsoa21, read_boundaries, read_imd, read_lsoa_lookup
 from assetmap.errors import GeocodingWarning, SchemaError
+from assetmap.schema import validate_assets
+from tests.contracts import assert_same_rows, odd_register
 from tests.registers import register
 
 BOUNDARIES = "boundaries"
@@ -104,6 +106,23 @@ def test_edges_outside_and_unplaced(tmp_path: Path) -> None:
         and "outside every ward99 area" in out.loc["a3", "area_note"]
     )
     assert "not placed" in out.loc["a4", "area_note"]
+
+
+def test_every_row_comes_back_with_its_area(tmp_path: Path) -> None:
+    # West and East of longitude -1.94; the odd register has one row unplaced, four west
+    # (0012, TRUE, 10 once swapped, x-1) and one east (007)
+    path = tmp_path / "wards.gpkg"
+    gpd.GeoDataFrame(
+        {"WD99CD": ["E05000002", "E05000001"], "WD99NM": ["East", "West"]},
+        geometry=[shapely.box(-1.94, 52.4, -1.9, 52.6), shapely.box(-2.0, 52.4, -1.94, 52.6)],
+        crs=4326,
+    ).to_file(path)
+    with pytest.warns(GeocodingWarning, match="1 of 6"):
+        assets = geocode(validate_assets(odd_register()), study_area=datasets.study_area())
+    out = assign_areas(assets, read_boundaries(path))
+    assert_same_rows(assets, out)
+    assert out["ward99_name"].fillna("-").tolist() == ["West", "East", "-", "West", "West", "West"]
+    assert "not placed" in out.loc["1e3", "area_note"]
 
 
 def test_unknown_layouts_say_what_to_give(tmp_path: Path) -> None:

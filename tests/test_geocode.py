@@ -9,6 +9,8 @@ import shapely
 from assetmap import datasets, geocode, geocode_summary
 from assetmap.errors import GeocodingWarning
 from assetmap.geocoding.gazetteer import gazetteer_from_frame
+from assetmap.schema import validate_assets
+from tests.contracts import assert_same_rows, odd_register
 from tests.registers import register
 
 
@@ -180,3 +182,20 @@ def test_no_fallback_leaves_unknown_postcodes_unplaced() -> None:
     with pytest.warns(GeocodingWarning):
         out = geocode(assets, fallback=False)
     assert out.loc["a0", "geocode_method"] == "none"
+
+
+def test_every_row_comes_back_as_it_went_in_placed() -> None:
+    assets = validate_assets(odd_register())
+    with pytest.warns(GeocodingWarning, match="1 of 6 assets could not be placed"):
+        out = geocode(assets, study_area=datasets.study_area())
+    # geometry is what geocode fills; every other column, the index and its order stay
+    assert_same_rows(assets, out, changed=["geometry"])
+    assert out["geocode_method"].tolist() == [
+        "postcode", "coordinates", "none", "district", "coordinates", "footprint",
+    ]  # fmt: skip
+    assert out.loc["1e3"].geometry is None  # kept, unplaced, not dropped
+    assert (out.loc["10"].geometry.x, out.loc["10"].geometry.y) == (-1.9498, 52.4913)  # swapped
+    # placed again, nothing changes at all
+    with pytest.warns(GeocodingWarning):
+        again = geocode(out, study_area=datasets.study_area())
+    assert_same_rows(out, again)

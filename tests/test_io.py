@@ -9,8 +9,11 @@ import shapely
 from pandas.testing import assert_frame_equal
 
 import assetmap
-from assetmap import read_assets, read_relationships, save_assets
-from assetmap.errors import SchemaError
+from assetmap import geocode, read_assets, read_relationships, save_assets
+from assetmap.errors import GeocodingWarning, SchemaError
+from assetmap.schema import validate_assets
+from tests.contracts import assert_same_rows, odd_register
+from tests.registers import register
 
 REGISTER = (
     "Ref,Organisation,Kind,Type,Skills offered,Needs,Post Code,Privacy,Notes\n"
@@ -94,6 +97,58 @@ def test_save_and_read_back_equal(
     assert_frame_equal(back, assets, check_like=False)
     assert back.index.name == "asset_id"
     assert back.crs == assets.crs
+
+
+FORMATS = [".csv", ".geojson", ".gpkg", ".parquet", ".xlsx"]
+XLSX_FLOATS = pytest.mark.xfail(
+    strict=True,
+    reason="XLSX keeps 16 significant digits: geocode_precision_m 226.63870816765692 reads "
+    "back as 226.6387081676569",
+)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "geocoded"),
+    [(s, False) for s in FORMATS]
+    + [pytest.param(s, True, marks=XLSX_FLOATS if s == ".xlsx" else ()) for s in FORMATS],
+)
+def test_read_assets_gives_back_the_rows_save_assets_wrote(
+    tmp_path: Path, suffix: str, geocoded: bool
+) -> None:
+    assets = validate_assets(odd_register())
+    if geocoded:
+        with pytest.warns(GeocodingWarning):
+            assets = geocode(assets, study_area=assetmap.datasets.study_area())
+    back = read_assets(save_assets(assets, tmp_path / f"out{suffix}"))
+    assert_same_rows(assets, back)
+    assert back.columns.tolist() == assets.columns.tolist()
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        pytest.param(
+            s,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="read_assets reads XLSX with pandas' default missing-value strings (the "
+                "id 'NA' is lost: SchemaError); save_assets writes text starting '=' as a "
+                "formula, read back as missing",
+            ),
+        )
+        if s == ".xlsx"
+        else s
+        for s in FORMATS
+    ],
+)
+def test_text_that_looks_missing_or_like_a_formula_reads_back(tmp_path: Path, suffix: str) -> None:
+    assets = register(
+        asset_id=["NA", "null", "n-a"],
+        Notes=["N/A", "=1+1", "#N/A"],
+        postcode=["None", "NaN", "-"],
+    )
+    back = read_assets(save_assets(assets, tmp_path / f"out{suffix}"))
+    assert_same_rows(assets, back)
 
 
 def test_save_does_not_touch_the_input(tmp_path: Path, sample_geocoded: gpd.GeoDataFrame) -> None:

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import base64
 import json
-import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
+import networkx as nx
 import pandas as pd
-import pyogrio
 import pytest
 
 from assetmap import (
     build_map,
+    build_report,
     find_links,
     geocode,
     graph_from_assets,
+    publish,
+    read_relationships,
     save_assets,
     save_graph,
+    save_links,
     save_map,
+    save_report,
 )
-from assetmap.privacy import Policy, publish, suppress
+from assetmap.privacy import Audience, Policy, Published, suppress
 from assetmap.schema import validate_assets
+from tests.contracts import assert_no_leaks, near, scan_for
 
 # people who must never be seen: distinctive names, contact details and exact places
 SECRETS = [
@@ -70,84 +77,161 @@ def register() -> gpd.GeoDataFrame:
 def _words(audience: str) -> list[str]:
     out = []
     for aid, name, phone, email, *_ in SECRETS:
-        out += [aid, name, phone, email, f"notes about {name}", name.split()[0]]
+        out += [aid, name, phone, phone.replace(" ", ""), email, f"notes about {name}"]
+        out += [name.split()[0], f"{name} arrived in 2019"]
     if audience == "public":
         out += [PARTNER[0], PARTNER[1], PARTNER[2], PARTNER[3]]
     out += ["0121 000 0000"]  # contact details never leave, even of public records
+    out += [*NOTE_SECRETS, NOTE_SECRETS[0].replace(" ", "")]  # nor notes on relationships
     return out
 
 
-def _private_points() -> np.ndarray:
-    return np.array([[lon, lat] for aid, *_, lat, lon in SECRETS if aid.startswith("priv")])
+#: Where the private residents live (lon, lat): nothing may be written within 50 m of them.
+PRIVATE_POINTS = [(lon, lat) for aid, *_, lat, lon in SECRETS if aid.startswith("priv")]
+
+#: Said only in the notes of declared relationships, which never leave.
+NOTE_SECRETS = ("07700 900999", "Quillon Marchbanks")
 
 
-def _near_private(lon: np.ndarray, lat: np.ndarray) -> bool:
-    points = _private_points()
-    for plon, plat in points:
-        dx = (lon - plon) * np.cos(np.radians(plat)) * 111_320
-        dy = (lat - plat) * 110_574
-        if (np.hypot(dx, dy) < 50).any():
-            return True
-    return False
+@pytest.fixture(scope="module")
+def relationships(register: gpd.GeoDataFrame) -> pd.DataFrame:
+    phone, name = NOTE_SECRETS
+    return read_relationships(
+        pd.DataFrame(
+            {
+                "source": ["priv-1", "area-1", "pub-hospital", "pub-hospital"],
+                "target": ["area-2", "pub-group", "area-2", "pub-group"],
+                "type": ["refers", "member_of", "employs", "hosts"],
+                "note": [
+                    f"{name} introduced them; call {phone}",
+                    f"carer: {name}, {phone}",
+                    f"employed since 2019, reference {name} {phone}",
+                    f"ask {name} on {phone} for the keys",
+                ],
+            }
+        ),
+        assets=register,
+    )
 
 
-def _numbers_near_private(text: str) -> bool:
-    numbers = np.array([float(v) for v in re.findall(r"-?\d+\.\d+", text)])
-    if len(numbers) < 2:
-        return False
-    a, b = numbers[:-1], numbers[1:]
-    return _near_private(a, b) or _near_private(b, a)  # lon, lat or lat, lon
+@pytest.fixture(scope="module")
+def links(register: gpd.GeoDataFrame) -> pd.DataFrame:
+    return find_links(register, max_distance_m=3000)
 
 
-def _write_everything(assets: gpd.GeoDataFrame, audience: str, folder: Path) -> list[Path]:
-    folder.mkdir()
-    links = find_links(assets, max_distance_m=3000)
-    G = graph_from_assets(assets, links=links)
-    written = [
-        save_map(build_map(assets, audience=audience), folder / "map.html", self_contained=True)
-    ]
-    for suffix in (".csv", ".geojson", ".gpkg", ".parquet", ".xlsx"):
-        written.append(save_assets(assets, folder / f"assets{suffix}", audience=audience))
-    for suffix in (".graphml", ".gexf", ".gpkg"):
-        written.append(save_graph(G, folder / f"graph{suffix}", audience=audience))
-    return written + sorted(folder.glob("*.audit.json"))
+@pytest.fixture(scope="module")
+def graph(
+    register: gpd.GeoDataFrame, links: pd.DataFrame, relationships: pd.DataFrame
+) -> nx.MultiGraph:
+    return graph_from_assets(register, links=links, relationships=relationships)
 
 
-def _texts(path: Path) -> list[str]:
-    """Everything a file says, as text: its bytes, and for binary formats what they decode to."""
-    raw = path.read_bytes()
-    texts = [raw.decode("utf-8", errors="replace")]
-    if path.suffix == ".gpkg":
-        for layer, _ in pyogrio.list_layers(path):
-            frame = gpd.read_file(path, layer=layer)
-            texts.append(frame.drop(columns="geometry").to_csv())
-            texts.append(frame.to_crs(4326).geometry.to_wkt().str.cat(sep=" "))
-    elif path.suffix == ".parquet":
-        frame = gpd.read_parquet(path)
-        texts.append(frame.drop(columns="geometry").astype(str).to_csv())
-        texts.append(frame.geometry.to_wkt().str.cat(sep=" "))
-    elif path.suffix == ".xlsx":
-        texts.append(pd.read_excel(path, sheet_name=None)["assets"].to_csv())
-    return texts
+@dataclass(frozen=True)
+class Given:
+    """What a writer is given: the analyst's register, links, relationships and graph."""
+
+    assets: gpd.GeoDataFrame
+    links: pd.DataFrame
+    relationships: pd.DataFrame
+    graph: nx.MultiGraph
+    audience: Audience
+    folder: Path
+
+    def published(self) -> Published:
+        return publish(
+            self.assets, links=self.links, relationships=self.relationships, audience=self.audience
+        )
+
+
+def _map(g: Given) -> list[Path]:
+    m = build_map(g.assets, audience=g.audience)
+    return [save_map(m, g.folder / "map.html", self_contained=True)]
+
+
+def _report(g: Given) -> list[Path]:
+    report = build_report(g.assets, g.links, audience=g.audience, graph=g.graph)
+    return save_report(report, g.folder / "report")
+
+
+def _assets(suffix: str) -> Callable[[Given], list[Path]]:
+    return lambda g: [save_assets(g.assets, g.folder / f"assets{suffix}", audience=g.audience)]
+
+
+def _links(suffix: str) -> Callable[[Given], list[Path]]:
+    return lambda g: [save_links(g.published(), g.folder / f"links{suffix}")]
+
+
+def _graph(suffix: str) -> Callable[[Given], list[Path]]:
+    return lambda g: [save_graph(g.graph, g.folder / f"graph{suffix}", audience=g.audience)]
+
+
+def _published_graph(suffix: str) -> Callable[[Given], list[Path]]:
+    return lambda g: [save_graph(g.published(), g.folder / f"published{suffix}")]
+
+
+#: Every writer, by what it writes: the graph ones from the analyst's graph and from publish().
+WRITERS: dict[str, Callable[[Given], list[Path]]] = {
+    "map.html": _map,
+    **{f"assets{s}": _assets(s) for s in (".csv", ".geojson", ".gpkg", ".parquet", ".xlsx")},
+    **{f"links{s}": _links(s) for s in (".csv", ".xlsx")},
+    **{f"graph{s}": _graph(s) for s in (".graphml", ".gexf", ".gpkg")},
+    **{f"published{s}": _published_graph(s) for s in (".graphml", ".gexf", ".gpkg")},
+    "report/": _report,
+}
+
+
+def test_the_fixture_is_fair(register: gpd.GeoDataFrame) -> None:
+    # nothing that may be shown stands within 50 m of a private record
+    for audience in ("public", "partners"):
+        shown = publish(register, audience=audience).assets
+        assert not near(shown.geometry.x, shown.geometry.y, PRIVATE_POINTS).any()
 
 
 @pytest.mark.parametrize("audience", ["public", "partners"])
+@pytest.mark.parametrize("writer", sorted(WRITERS))
 def test_no_writer_leaks_personal_data(
-    register: gpd.GeoDataFrame, tmp_path: Path, audience: str
+    register: gpd.GeoDataFrame,
+    links: pd.DataFrame,
+    relationships: pd.DataFrame,
+    graph: nx.MultiGraph,
+    tmp_path: Path,
+    writer: str,
+    audience: Audience,
 ) -> None:
-    # the fixture is fair: nothing that may be shown stands within 50 m of a private record
-    shown = publish(register, audience=audience).assets
-    assert not _near_private(shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy())
-    written = _write_everything(register, audience, tmp_path / audience)
-    assert len(written) == 9 + 9  # nine exports, each with its audit
-    for path in written:
-        for text in _texts(path):
-            for word in _words(audience):
-                assert word not in text, f"{word!r} leaked into {path.name}"
-            assert not _numbers_near_private(text), f"a private place leaked into {path.name}"
-    # and the same scan does catch a leak: the analyst's own copy holds everything
-    own = save_assets(register, tmp_path / "own.csv")
-    assert "Zorbalina Quexworth" in own.read_text() and _numbers_near_private(own.read_text())
+    given = Given(register, links, relationships, graph, audience, tmp_path)
+    written = WRITERS[writer](given)
+    main = [p for p in written if not p.name.endswith(".audit.json")]
+    audits = [p.with_name(p.name + ".audit.json") for p in main]
+    assert any(a.is_file() for a in audits), f"{writer} wrote no audit beside {main}"
+    assert_no_leaks(written, _words(audience), PRIVATE_POINTS)
+
+
+def test_the_scan_catches_a_leak(register: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    words = _words("public")
+    # the analyst's own copies hold everything, in every format the writers use
+    for suffix in (".csv", ".geojson", ".gpkg", ".parquet", ".xlsx"):
+        own = save_assets(register, tmp_path / f"own{suffix}")
+        found = {leak.what for leak in scan_for([own], words, PRIVATE_POINTS)}
+        assert "the word 'Zorbalina Quexworth'" in found, suffix
+        assert any(w.startswith("a point within 50 m") for w in found), suffix
+    # a private place in British National Grid metres, in a file's geometry only
+    bng = register.loc[["priv-2"]].to_crs(27700)
+    bng[["geometry"]].to_file(tmp_path / "bng.gpkg", layer="nodes")
+    in_metres = [leak.what for leak in scan_for([tmp_path / "bng.gpkg"], [], PRIVATE_POINTS)]
+    assert any("(British National Grid x, y)" in what for what in in_metres)
+    # a name in base64 inside a page, and a point 40 m (not 60 m) from a private one
+    lon, lat = PRIVATE_POINTS[2]
+    blob = base64.b64encode(b"<p>Xanthippa Grewlock</p>").decode()
+    page = tmp_path / "page.html"
+    page.write_text(f'<a href="data:text/html;base64,{blob}">[{lat + 0.00036}, {lon}]</a>')
+    in_page = scan_for([page], words, PRIVATE_POINTS)
+    assert {(leak.where.split(" at ")[0], leak.what) for leak in in_page} == {
+        ("base64", "the word 'Xanthippa Grewlock'"),
+        ("base64", "the word 'Xanthippa'"),
+        ("bytes", f"a point within 50 m: {lat + 0.00036!r}, {lon!r} (lat, lon)"),
+    }
+    page.write_text(f"[{lat + 0.00054}, {lon}]")
+    assert scan_for([page], words, PRIVATE_POINTS) == []
 
 
 def test_what_each_audience_sees(register: gpd.GeoDataFrame) -> None:

@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import shapely
 
 from assetmap import read_assets
 from assetmap.errors import SchemaError, SchemaWarning
 from assetmap.schema import normalise_tags, parse_tags, validate_assets, validate_relationships
+from tests.contracts import assert_same_rows, odd_register
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -110,6 +112,21 @@ def test_validation_keeps_rows_order_and_extra_columns() -> None:
     assert out.crs.to_epsg() == 4326
     assert out.geometry.isna().all()
     assert frame.columns.tolist() == ["asset_id", "name", "kind", "category", "privacy", "ward"]
+
+
+def test_validation_gives_back_every_row_by_its_id() -> None:
+    frame = odd_register()
+    out = validate_assets(frame)
+    # the ids become the index as written ("0012" stays text); the columns validation parses
+    # hold what they said, parsed; every other column (names with quotes and newlines, notes,
+    # the user's own "ward") is untouched
+    parsed = ["category", "latitude", "longitude", "offers", "footprint"]
+    assert_same_rows(frame.set_index("asset_id"), out, changed=parsed)
+    assert out["category"].tolist()[:2] == ["economic", "association"]
+    assert out.loc["007", ["latitude", "longitude"]].tolist() == [52.48, -1.93]
+    assert out["offers"].tolist()[:4] == [["nursing", "catering"], [], [], ["esol"]]
+    assert out.loc["x-1", "footprint"].equals(shapely.from_wkt(frame.loc[5, "footprint"]))
+    assert frame.equals(odd_register())  # the input is not touched
 
 
 def test_relationships_list_every_unknown_id() -> None:
