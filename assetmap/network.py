@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 
 from .crs import WGS84, Projected, from_lonlat, metric_crs, projected, to_lonlat
 from .errors import ConfigurationError, Problem, SchemaError
+from .schema import select_assets
 
 __all__ = [
     "WALKING_SPEED_KMH",
@@ -335,8 +336,7 @@ def walk_distances(
             stacklevel=2,
         )
         max_distance_m = max_m
-    names = [sources] if isinstance(sources, str) else list(sources)
-    which = (assets["kind"].isin(names) | assets["category"].isin(names)).to_numpy()
+    which = select_assets(assets, sources)
     p = projected(assets, streets.crs)
     matrix, virtual = _sources(streets, p, which)
     snap = _snap(streets, p.x, p.y)
@@ -396,8 +396,7 @@ def catchments(
     """
     if speed_kmh <= 0 or any(m <= 0 for m in minutes):
         raise ConfigurationError("walking speed and minutes must be positive")
-    names = [sources] if isinstance(sources, str) else list(sources)
-    which = (assets["kind"].isin(names) | assets["category"].isin(names)).to_numpy()
+    which = select_assets(assets, sources)
     matrix, virtual = _sources(streets, projected(assets, streets.crs), which)
     budgets = sorted(m * speed_kmh * 1000 / 60 for m in minutes)
     n = len(streets.nodes)

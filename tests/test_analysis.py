@@ -169,3 +169,15 @@ def test_uncovered_needs_of_the_anchors(placed: gpd.GeoDataFrame) -> None:
     assert list(out.index) == ["macro-mmuh", "macro-city-hospital", "macro-port-loop"]
     assert out.loc["macro-city-hospital", "uncovered"] == ("security",)
     assert out["n_uncovered"].to_dict()["macro-mmuh"] == 0
+
+
+def test_one_selector_refuses_a_typo_everywhere(placed: gpd.GeoDataFrame) -> None:
+    # find_links, the gap questions and walking all choose assets with one validated selector
+    from assetmap.errors import ConfigurationError
+
+    links = find_links(placed, between=("micro", "macro"))
+    with pytest.raises(ConfigurationError, match="neither kinds nor categories"):
+        find_links(placed, between=("micro", "macr"))
+    with pytest.raises(ConfigurationError, match="neither kinds nor categories"):
+        analysis.uncovered_needs(placed, links, kinds=("macr",))
+    assert len(analysis.uncovered_needs(placed, links, kinds=("macro",)))

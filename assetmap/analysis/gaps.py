@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..schema import synonym_map
+from ..schema import select_assets, synonym_map
 from .places import level_codes, with_imd
 
 __all__ = [
@@ -73,7 +73,7 @@ def _gaps(
     gap: str,
 ) -> pd.DataFrame:
     synonyms = synonym_map(vocabulary)
-    chosen = assets[assets["kind"].isin(kinds) | assets["category"].isin(kinds)]
+    chosen = assets[select_assets(assets, list(kinds))]
     met = _needs_met(links, side, link_column)
     rows = []
     for asset_id, tags in zip(chosen.index, chosen[column], strict=True):

@@ -26,8 +26,8 @@ from .._dispatch import dask_aware
 from ..crs import projected
 from ..errors import ConfigurationError, Problem, SchemaError
 from ..network import StreetGraph
-from ..schema import synonym_map
-from ._pairs import Selector, pairs_nearest, pairs_within, select, unordered
+from ..schema import Selector, select_assets, synonym_map
+from ._pairs import pairs_nearest, pairs_within, unordered
 from ._tables import (
     Decay,
     asset_weights,
@@ -160,7 +160,7 @@ def find_links(
         )
     p = projected(assets, crs)
     a, b = (None, None) if between is None else between
-    group_a, group_b = select(assets, a), select(assets, b)
+    group_a, group_b = select_assets(assets, a), select_assets(assets, b)
     same = between is None or a == b
     if k is None:
         i, j, d = pairs_within(p, max_distance_m, group_a, group_b, same)

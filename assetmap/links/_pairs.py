@@ -8,7 +8,7 @@ each pair once, with its distance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -17,29 +17,6 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..crs import Projected
-from ..errors import ConfigurationError
-from ..schema import CATEGORIES, KINDS
-
-#: A kind or category, a list of them, or None for every asset.
-Selector = str | Sequence[str] | None
-
-
-def select(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
-    """Rows whose kind or category is named by ``selector`` (all rows for None)."""
-    if selector is None:
-        return np.ones(len(assets), dtype=bool)
-    names = [selector] if isinstance(selector, str) else list(selector)
-    known = set(assets["kind"].dropna()) | set(assets["category"].dropna())
-    allowed = set(KINDS) | {c for cats in CATEGORIES.values() for c in cats} | known
-    unknown = [n for n in names if n not in allowed]
-    if unknown:
-        raise ConfigurationError(
-            f"{unknown} are neither kinds nor categories; use one of {sorted(allowed)}"
-        )
-    return np.asarray(
-        assets["kind"].isin(names).to_numpy() | assets["category"].isin(names).to_numpy(),
-        dtype=bool,
-    )
 
 
 def unordered(

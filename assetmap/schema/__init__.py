@@ -18,8 +18,10 @@ from ._columns import (
     RELATIONSHIP_TYPES,
     TAG_COLUMNS,
     TEXT_COLUMNS,
+    Selector,
     normalise_tags,
     parse_tags,
+    select_assets,
     synonym_map,
 )
 from ._validate import validate_assets, validate_relationships
@@ -34,8 +36,10 @@ __all__ = [
     "RELATIONSHIP_TYPES",
     "TAG_COLUMNS",
     "TEXT_COLUMNS",
+    "Selector",
     "normalise_tags",
     "parse_tags",
+    "select_assets",
     "synonym_map",
     "validate_assets",
     "validate_relationships",

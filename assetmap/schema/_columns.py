@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ __all__ = [
     "RELATIONSHIP_TYPES",
     "normalise_tags",
     "parse_tags",
+    "select_assets",
     "synonym_map",
 ]
 
@@ -197,3 +198,35 @@ def parse_tags(value: Any) -> list[str]:
         if isinstance(loaded, list):
             return normalise_tags(loaded)
     return normalise_tags(_TAG_SPLIT.split(text))
+
+
+#: Which assets: a kind or category, several of them, or None for all.
+Selector: TypeAlias = str | Sequence[str] | None
+
+
+def select_assets(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
+    """Rows whose kind or category is named by ``selector`` (all rows for None), as a mask.
+
+    A name that is neither a kind, a category, nor a value the register holds is an error that
+    lists the names allowed (a typo never selects nothing silently).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"kind": ["micro", "macro"], "category": ["individual", "housing"]})
+    >>> select_assets(frame, "macro").tolist(), select_assets(frame, ["individual"]).tolist()
+    ([False, True], [True, False])
+    """
+    if selector is None:
+        return np.ones(len(assets), dtype=bool)
+    names = [selector] if isinstance(selector, str) else list(selector)
+    known = set(assets["kind"].dropna()) | set(assets["category"].dropna())
+    allowed = set(KINDS) | {c for cats in CATEGORIES.values() for c in cats} | known
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ConfigurationError(
+            f"{unknown} are neither kinds nor categories; use one of {sorted(allowed)}"
+        )
+    return np.asarray(
+        assets["kind"].isin(names).to_numpy() | assets["category"].isin(names).to_numpy(),
+        dtype=bool,
+    )
