@@ -7,8 +7,6 @@ The main line, in the order it runs::
 :func:`run_project` runs it from a project file; :func:`demo` on the bundled sample data.
 """
 
-from __future__ import annotations
-
 import logging as _logging
 import warnings as _warnings
 from importlib import metadata as _metadata
