@@ -19,6 +19,7 @@ __all__ = [
     "CRSError",
     "ConfigurationError",
     "GeocodingWarning",
+    "PrivacyWarning",
     "Problem",
     "SchemaError",
     "SchemaWarning",
@@ -92,6 +93,10 @@ class AssetmapWarning(UserWarning):
 
 class SchemaWarning(AssetmapWarning):
     """A soft problem in a register: the data was read, but something needs a look."""
+
+
+class PrivacyWarning(AssetmapWarning):
+    """An output may show more than is safe (a small minimum count, say)."""
 
 
 class GeocodingWarning(AssetmapWarning):

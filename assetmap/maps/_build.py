@@ -121,13 +121,14 @@ def _context_layers(
     return legend
 
 
-def _legend_body(title: str, legend: list[str], coarse: int, hidden: int) -> str:
+def _legend_body(title: str, legend: list[str], coarse: int, hidden: bool) -> str:
     """The legend's HTML: the title, a line per layer, and notes on what is not shown exactly."""
     notes = []
     if coarse:
         notes.append(f"{coarse} records are shown only approximately, unnamed (dashed outline).")
     if hidden:
-        notes.append(f"{hidden} records are not shown: they are only counted, to protect privacy.")
+        # how many is not said: with what the map shows, it would count the hidden ones
+        notes.append("Private records are not shown: they are only counted, per area.")
     return f"<h2>{escape_html(title)}</h2><ul>{''.join(legend)}</ul>" + "".join(
         f"<p>{escape_html(n)}</p>" for n in notes
     )
@@ -228,7 +229,7 @@ def build_map(
     legend.extend(add_macro_sites(exact, m))
     legend.extend(add_micro_categories(exact, coarse, m, canvas=many))
 
-    m.add_child(Legend(_legend_body(title, legend, len(coarse), published.kept_back)))
+    m.add_child(Legend(_legend_body(title, legend, len(coarse), published.kept_back > 0)))
     groups = ["Macro sites", *(label(c) for c in CATEGORIES["micro"])]
     m.add_child(Controls(groups))
     folium.LayerControl(collapsed=False).add_to(m)

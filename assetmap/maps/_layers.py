@@ -257,7 +257,10 @@ def add_links(links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map) -> li
         if s not in where or t not in where:
             continue
         score = float(getattr(link, "score"))  # noqa: B009 - itertuples rows are untyped
-        colour, width = next((c, w) for low, c, w in LINK_CLASSES if score >= low)
+        # a link to a record shown only by its category has no score: the faintest line
+        colour, width = next(
+            ((c, w) for low, c, w in LINK_CLASSES if score >= low), LINK_CLASSES[-1][1:]
+        )
         apart = _apart(link)
         feats.append(
             {
@@ -273,7 +276,7 @@ def add_links(links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map) -> li
             }
         )
         rows.append({"from": titles[s], "to": titles[t], "why": str(link.reason), "apart": apart,
-                     "score": round(score, 3)})  # fmt: skip
+                     "score": round(score, 3) if np.isfinite(score) else None})  # fmt: skip
     DataLayer(
         feats,
         name=f"Link opportunities ({len(feats)})",

@@ -33,7 +33,7 @@ from ._policy import (
     as_policy,
 )
 from ._publish import publish
-from ._suppress import hide_small, suppress
+from ._suppress import hide_small, protect, suppress
 
 __all__ = [
     "COARSE_CELL_M",
@@ -45,6 +45,7 @@ __all__ = [
     "Published",
     "as_policy",
     "hide_small",
+    "protect",
     "publish",
     "suppress",
     "write_audit",

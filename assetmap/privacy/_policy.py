@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, PrivacyWarning
 from ..geocoding.gazetteer import Gazetteer
 
 Audience = Literal["public", "partners"]
@@ -36,6 +36,10 @@ COARSE_FIELDS = ("kind", "category", "privacy")
 #: Fields of a declared relationship that may leave (its ``note`` and any other column never
 #: do: they are written by people about people).
 RELATIONSHIP_FIELDS = ("source", "target", "type", "weight")
+
+#: Below this, a minimum count is refused unless insisted on; below SAFE_COUNT it warns.
+SMALLEST_COUNT = 3
+SAFE_COUNT = 5
 
 #: The grid used when a coarse record has neither an area nor a gazetteer level wide enough.
 COARSE_CELL_M = 500.0
@@ -64,6 +68,9 @@ class Policy:
         of its coarser levels (postcode sector, then district, with the ONS directory) where
         no area holds them, and counts are per its finest coarse level. None: areas, else a
         500 m grid.
+    allow_small_counts
+        ``min_count`` below 3 is refused (a count of 1 or 2 points at a person) unless this is
+        True; below 5 it warns.
 
     Examples
     --------
@@ -79,6 +86,7 @@ class Policy:
     min_count: int = 5
     fields: tuple[str, ...] = ()
     gazetteer: Gazetteer | None = field(default=None, compare=False)
+    allow_small_counts: bool = False
 
     def __post_init__(self) -> None:
         if self.audience not in SHOWN_EXACTLY:
@@ -92,6 +100,19 @@ class Policy:
         ):
             raise ConfigurationError(
                 f"min_count must be a whole number, 1 or more; {self.min_count!r} was given"
+            )
+        if self.min_count < SMALLEST_COUNT and not self.allow_small_counts:
+            raise ConfigurationError(
+                f"min_count={self.min_count} would publish counts of {self.min_count} and more: "
+                f"a count below {SMALLEST_COUNT} points at a person; use {SAFE_COUNT} (or give "
+                "allow_small_counts=True to insist)"
+            )
+        if self.min_count < SAFE_COUNT:
+            warnings.warn(
+                f"min_count={self.min_count} publishes counts below {SAFE_COUNT}: check that "
+                "this audience may see them",
+                PrivacyWarning,
+                stacklevel=3,
             )
         fields = (self.fields,) if isinstance(self.fields, str) else tuple(self.fields or ())
         if not all(isinstance(f, str) for f in fields):

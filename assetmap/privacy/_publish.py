@@ -15,7 +15,7 @@ import shapely
 from ..geocoding.gazetteer import Gazetteer
 from ._coarse import coarse_points, count_areas
 from ._policy import COARSE_FIELDS, RELATIONSHIP_FIELDS, Audience, Policy, Published, as_policy
-from ._suppress import suppress
+from ._suppress import protect
 
 log = logging.getLogger("assetmap.privacy")
 
@@ -93,7 +93,7 @@ def publish(
     kept = assets.loc[hidden & placed]
     where = count_areas(kept, areas, policy.gazetteer) if len(kept) else pd.Series([], dtype="str")
     table = pd.crosstab(where, kept["category"].astype("str")) if len(kept) else pd.DataFrame()
-    counts = suppress(table, policy.min_count) if len(table) else table
+    counts = protect(table, policy.min_count) if len(table) else table
     renamed: dict[str, str] = {str(a): str(a) for a in assets.index[exact]}
     renamed.update(
         {
@@ -168,8 +168,14 @@ def _coarse_rows(
 def _published_links(
     links: pd.DataFrame | None, renamed: dict[str, str], coarse_ends: set[str]
 ) -> tuple[pd.DataFrame | None, int]:
-    """The links whose ends are shown, renamed; links to coarse records say only what the
-    record is (an exact distance, or a factor made from one, would place it again)."""
+    """The links whose ends are shown, renamed.
+
+    A link to a record shown coarsely says only that it exists and what the record is: no
+    distance, no factor, no score and no tags (a score rounded even to 0.1 from several anchors
+    places a resident within tens of metres; the tags that met would describe them). Such
+    links come after the others, in the order of their published ids, so that their place in
+    a ranking says nothing either.
+    """
     if links is None:
         return None, 0
     src, tgt = links["source"].astype("str"), links["target"].astype("str")
@@ -177,12 +183,10 @@ def _published_links(
     out = links[keep.to_numpy()].copy()
     out["source"] = src[keep].map(renamed).to_numpy()
     out["target"] = tgt[keep].map(renamed).to_numpy()
-    private_end = out["source"].isin(coarse_ends) | out["target"].isin(coarse_ends)
-    for column in ("distance_m", "walk_m", "proximity", "match", "weight"):
+    private_end = (out["source"].isin(coarse_ends) | out["target"].isin(coarse_ends)).to_numpy()
+    for column in ("distance_m", "walk_m", "proximity", "match", "weight", "score"):
         if column in out:
             out[column] = out[column].where(~private_end)
-    if "score" in out:  # kept to one decimal, to rank by
-        out["score"] = out["score"].where(~private_end, out["score"].round(1))
     for column in ("matched", "met"):
         if column in out:
             out[column] = [() if p else v for p, v in zip(private_end, out[column], strict=True)]
@@ -192,6 +196,11 @@ def _published_links(
             "a link to a record shown only by its category",
             out["reason"].astype("str"),
         )
+    hidden_order = out[private_end].sort_values(["source", "target"], kind="stable")
+    out = pd.concat([out[~private_end], hidden_order]).reset_index(drop=True)
+    for column in ("source", "target", "reason"):
+        if column in out:
+            out[column] = out[column].astype("str")
     return out, int((~keep).sum())
 
 
@@ -231,7 +240,7 @@ def _audit(
             "placed_at": ["as geocoded"] * exact + how,
         }
     )
-    extra = [("(not shown on their own)", "counted", f"{hidden} records in counts")]
+    extra = [("(not shown on their own)", "counted", "only in counts per area (see counts)")]
     if dropped:
         extra.append(("(links)", "left out", f"{dropped} links with an end not shown"))
     if unshown:

@@ -59,6 +59,27 @@ def suppress(counts: pd.DataFrame, min_count: int = 5, *, k: int | None = None) 
     return out
 
 
+def protect(counts: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """Counts of records kept back, as an audience receives them: every cell below
+    ``min_count`` hidden, zeros included, and no totals.
+
+    Nothing else an audience receives counts these records (maps, links, reports and their
+    charts count only what they show), so with no margins a hidden cell stays anywhere from 0 to
+    ``min_count - 1`` for whoever holds every file of a run: :func:`suppress`'s secondary
+    suppression is not needed, and a zero beside a hidden cell says nothing.
+
+    Examples
+    --------
+    >>> protect(pd.DataFrame({"individual": [0, 3, 7]}, index=["a", "b", "c"]), 5)
+       individual
+    a        <NA>
+    b        <NA>
+    c           7
+    """
+    values = counts.astype("Int64")
+    return values.mask(values < min_count)
+
+
 def _secondary(values: np.ndarray, hidden: np.ndarray) -> None:
     """Hide more cells (in place) until no row or column holds exactly one hidden cell."""
     changed = True

@@ -164,7 +164,10 @@ def _for_audience(project: Project, who: Audience, first: bool, shared: _Shared)
     """Publish once for an audience, and write each of its outputs from that."""
     outputs, got = project["outputs"], shared.got
     policy = Policy(
-        who, min_count=project["privacy"]["min_count"], gazetteer=ons_postcode_directory()
+        who,
+        min_count=project["privacy"]["min_count"],
+        gazetteer=ons_postcode_directory(),
+        allow_small_counts=project["privacy"]["allow_small_counts"],
     )
     published = publish(
         shared.placed,

@@ -29,7 +29,7 @@ paths in it are relative to the file::
 
     [privacy]
     audiences = ["public", "partners"]
-    min_count = 5                      # counts below this are suppressed
+    min_count = 5                      # counts below this are hidden (below 3: refused)
 
     [map]
     self_contained = true              # opens with no network
@@ -82,7 +82,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "decay_m": None,
         "weights": None,
     },
-    "privacy": {"audiences": ["public", "partners"], "min_count": 5},
+    "privacy": {"audiences": ["public", "partners"], "min_count": 5, "allow_small_counts": False},
     "map": {"self_contained": True, "links": True},
     "outputs": {
         "folder": "build",
@@ -260,6 +260,16 @@ def project_from_settings(
     if inputs["sample"] and inputs["register"]:
         problems.append("[inputs] gives both a register and sample = true: choose one")
     problems += _resolve_paths(settings, folder.resolve())
+    small = settings["privacy"]["min_count"]
+    if (
+        isinstance(small, int)
+        and small < 3
+        and settings["privacy"]["allow_small_counts"] is not True
+    ):
+        problems.append(
+            f"[privacy] min_count = {small} would publish counts that point at a person; use 5 "
+            "(or set allow_small_counts = true to insist)"
+        )
     for who in settings["privacy"]["audiences"]:
         if who not in ("public", "partners"):
             problems.append(f"[privacy] audiences may be 'public' and 'partners', not {who!r}")

@@ -31,8 +31,10 @@ from ._tables import (
     macro_catchments_table,
     macro_links_table,
     macro_needs_table,
+    not_shown_table,
     skills_table,
     study_polygon,
+    visible_records,
 )
 
 __all__ = ["build_report"]
@@ -104,7 +106,7 @@ def build_report(
     >>> links = find_links(assets, between=("micro", "macro"))
     >>> report = build_report(assets, links, audience="public", charts=False)
     >>> report
-    <Report 'Assets' for public: 9 tables>
+    <Report 'Assets' for public: 10 tables>
     >>> "micro-resident-19" in set(report.tables["macro_links"]["partner_id"])  # private
     False
     """
@@ -126,32 +128,38 @@ def build_report(
     min_count = published.policy.min_count
     reach = float(max_distance_m or links.attrs.get("max_distance_m", 1200.0))
     assets, level = area_codes(assets, areas, published.policy.gazetteer)
-    exact = {i for i, p in published.ids.items() if i == p}
+    # every table is made of what this audience sees: the records published, at the precision
+    # published, and the published links; the records kept back are only in "not_shown"
+    visible = visible_records(assets, published, level, areas)
+    shown_links = published.links
+    exact_ids = {i for i, p in published.ids.items() if i == p}
+    exact = assets[assets.index.astype("str").isin(exact_ids)]
     notes = []
     tables: dict[str, pd.DataFrame] = {}
-    tables["geocoding"] = geocode_summary(assets).round(1).reset_index()
-    tables["attention"], hidden = attention_table(assets, published)
-    if hidden:
+    tables["geocoding"] = geocode_summary(exact).round(1).reset_index()
+    tables["attention"], more = attention_table(assets, published)
+    if more:
         notes.append(
-            f"{hidden} more rows need attention but may not be shown to this audience; the "
-            "analyst's copy of the register lists them."
+            "More rows need attention but may not be shown to this audience; the analyst's "
+            "copy of the register lists them."
         )
     tables["macro_links"] = macro_links_table(assets, published)
-    tables["macro_needs"] = macro_needs_table(assets, links, exact)
-    tables["macro_catchments"] = macro_catchments_table(assets, exact, min_count, streets)
-    mismatch = skills_mismatch(assets, areas, reach_m=reach) if areas is not None else None
-    tables["areas"], tables["deserts"] = area_tables(assets, links, level, imd, mismatch, min_count)
-    study = skills_mismatch(assets, study_polygon(assets), reach_m=reach)
-    tables["skills"] = skills_table(study.droplevel(0), min_count, [])
+    tables["macro_needs"] = macro_needs_table(visible, shown_links, exact_ids)
+    tables["macro_catchments"] = macro_catchments_table(visible, streets)
+    mismatch = skills_mismatch(visible, areas, reach_m=reach) if areas is not None else None
+    tables["areas"], tables["deserts"] = area_tables(visible, shown_links, level, imd, mismatch)
+    study = skills_mismatch(visible, study_polygon(visible), reach_m=reach)
+    tables["skills"] = skills_table(study.droplevel(0), [])
     if mismatch is not None:
-        tables["mismatch"] = skills_table(mismatch, min_count, [f"{level}_code"]).rename(
+        tables["mismatch"] = skills_table(mismatch, [f"{level}_code"]).rename(
             columns={f"{level}_code": "area_code"}
         )
-    tables["brokers"], kept = brokers_table(graph, published)
-    if kept:
-        notes.append(f"{kept} brokers may not be shown to this audience and are left out.")
+    tables["brokers"], left_out = brokers_table(graph, published)
+    if left_out:
+        notes.append("Brokers are measured among the records this audience may see.")
     if graph is None:
         notes.append("No graph was given, so the report names no brokers.")
+    tables["not_shown"] = not_shown_table(published)
     if areas is None:
         g = published.policy.gazetteer
         notes.append(
@@ -160,8 +168,10 @@ def build_report(
             else "The register is one area (no boundary files and no gazetteer were given)."
         )
     notes.append(
-        f"Empty cells in counts hide numbers from 1 to {min_count - 1} (and enough others that "
-        "they cannot be worked out), so no one can be picked out."
+        "Every count here is of records this audience sees (those shown only by category "
+        "at their approximate place included). Private records are only in the not_shown "
+        f"table, per area, where counts from 0 to {min_count - 1} are left empty, with no "
+        "totals, so none can be worked out."
     )
     report = Report(title, published.policy.audience, tables, notes, published, min_count)
     if charts:

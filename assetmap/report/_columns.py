@@ -12,8 +12,9 @@ __all__ = ["ABOUT", "COLUMNS", "describe"]
 #: What each column of a report's tables holds (the workbook's "columns" sheet).
 COLUMNS: dict[str, str] = {
     "geocode_method": "how rows were placed: coordinates, footprint, postcode, an online "
-    "service, postcode sector or district centre, or none (not placed)",
-    "assets": "how many assets (empty where fewer than k and hidden)",
+    "service, postcode sector or district centre, or none (not placed); records shown only "
+    "by category count as coarse",
+    "assets": "how many assets this audience sees (named, or by category at an approximate place)",
     "median_precision_m": "median distance, metres, within which the true place lies",
     "with_note": "rows with a geocoding note: read differently from what was written, placed "
     "by a fallback, or not placed",
@@ -36,16 +37,17 @@ COLUMNS: dict[str, str] = {
     "score": "match × proximity × weight: higher is a better opportunity",
     "reason": "why the link was found, in words",
     "needs": "what the asset needs, as tags",
-    "met": "needs met by at least one asset within the links' distance",
-    "uncovered": "needs no asset within the links' distance meets",
+    "met": "needs met by at least one named asset within the links' distance",
+    "uncovered": "needs no named asset within the links' distance meets (records not shown "
+    "may meet some)",
     "n_uncovered": "how many needs are uncovered",
     "within_m": "the band: assets within this distance of the site (walking when a street "
     "graph was given, else straight-line from its footprint)",
     "measured": "'walk' along the streets or 'straight' line",
-    "total": "all assets in the band or area (empty where fewer than k)",
+    "total": "all the assets this audience sees in the band or area",
     "area_code": "the area's code (ONS code, or a postcode district)",
     "area_name": "the area's name where the boundaries give one",
-    "links": "link opportunities with an end in the area (empty where fewer than k)",
+    "links": "link opportunities this audience sees with an end in the area",
     "linked_share": "share of the area's assets with at least one link opportunity",
     "imd_rank": "Index of Multiple Deprivation 2019 rank of 32,844 (1 = most deprived)",
     "imd_decile": "IMD 2019 decile (1 = most deprived 10 % of neighbourhoods in England)",
@@ -53,16 +55,16 @@ COLUMNS: dict[str, str] = {
     "with a macro-asset",
     "top_shortfall": "the skill whose demand within reach most exceeds local supply",
     "tag": "a skill or resource, as the register's offers and needs name it",
-    "supply": "micro-assets offering it (individuals count as their capacity in people; "
-    "empty where fewer than k)",
+    "supply": "named micro-assets offering it (individuals count as their capacity in people)",
     "demand": "vacancies (capacity) of macro-assets within reach that need it",
-    "gap": "demand − supply (empty where supply is hidden)",
+    "gap": "demand − supply",
     "shortfall": "the gap where positive",
-    "micro": "micro-assets in the area (empty where fewer than k)",
-    "people": "people among them: individuals' capacity (empty where fewer than k)",
+    "micro": "micro-assets this audience sees in the area",
+    "people": "people among them: named individuals' capacity, else one each",
     "betweenness": "share of shortest paths between assets that pass through this one",
     "articulation_point": "True when removing it splits the network",
     "n_stranded": "micro-assets that would lose every path to a macro-asset without it",
+    "area": "the area the records are counted in (an ONS code, a postcode sector, or all)",
 }
 
 #: What each table holds, in one sentence (the workbook's "about" sheet, the HTML notes).
@@ -79,6 +81,8 @@ ABOUT: dict[str, str] = {
     "skills": "Supply and demand of each skill across the register's area.",
     "mismatch": "Supply and demand of each skill area by area.",
     "brokers": "The assets that connect others to the macro-assets.",
+    "not_shown": "Private records, which no other table counts, per area and category; counts "
+    "below the minimum are left empty, with no totals.",
 }
 
 
@@ -86,4 +90,4 @@ def describe(column: str) -> str:
     """What a column of a report's table holds; columns not in ``COLUMNS`` count a category."""
     if column in COLUMNS:
         return COLUMNS[column]
-    return f"assets of category '{column}' (empty where fewer than k)"
+    return f"assets of category '{column}' (in not_shown: empty where fewer than the minimum)"

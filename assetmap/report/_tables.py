@@ -21,10 +21,11 @@ from ..analysis import (
     reach_by_category,
     uncovered_needs,
 )
+from ..areas import area_of
 from ..errors import ConfigurationError
 from ..geocoding.gazetteer import Gazetteer
 from ..network import StreetGraph
-from ..privacy import Published, hide_small, suppress
+from ..privacy import Published
 
 __all__ = [
     "BANDS_M",
@@ -35,8 +36,10 @@ __all__ = [
     "macro_catchments_table",
     "macro_links_table",
     "macro_needs_table",
+    "not_shown_table",
     "skills_table",
     "study_polygon",
+    "visible_records",
 ]
 
 #: The distance bands of a site's catchment, metres (5, 10 and 15 minutes at 4.8 km/h).
@@ -53,8 +56,61 @@ def _names(published: Published) -> pd.Series:
     return names.where(shown["shown"] == "exact").astype("object")
 
 
-def attention_table(assets: pd.DataFrame, published: Published) -> tuple[pd.DataFrame, int]:
-    """Rows to check that this audience may see by name, and how many more were left out."""
+def visible_records(
+    assets: gpd.GeoDataFrame,
+    published: Published,
+    level: str,
+    areas: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """The records this audience sees, as it sees them: index the published id; records shown
+    exactly with their allowed fields, records shown coarsely at their coarse point with no
+    tags, no name and no capacity. Every table of the report is made from these (and the
+    published links), so none says anything about a record that the map does not.
+
+    Each gets ``<level>_code``: an exact record its own; a coarse one the area its coarse point
+    lies in (boundaries), or its own coarse gazetteer level (a postcode district), which its
+    coarse point already tells.
+    """
+    shown = published.assets
+    back = {p: a for a, p in published.ids.items()}
+    source = pd.Index([back[str(p)] for p in shown.index])
+    out = gpd.GeoDataFrame(shown.copy(), geometry="geometry", crs=4326)
+    coarse = (out["shown"] == "coarse").to_numpy()
+    for column in ("offers", "needs"):
+        values = out[column] if column in out else pd.Series(None, index=out.index)
+        out[column] = [
+            () if c or not isinstance(v, tuple | list) else v
+            for c, v in zip(coarse, values, strict=True)
+        ]
+    if "capacity" not in out:
+        out["capacity"] = np.nan
+    out["geocode_method"] = assets["geocode_method"].reindex(source).to_numpy()
+    out.loc[coarse, "geocode_method"] = "coarse"
+    code, name = f"{level}_code", f"{level}_name"
+    codes = assets[code].reindex(source).to_numpy(dtype=object) if code in assets else None
+    names = assets[name].reindex(source).to_numpy(dtype=object) if name in assets else None
+    if areas is not None and coarse.any():
+        at = area_of(out.geometry.to_numpy()[coarse], areas)
+        area_codes_ = np.asarray(areas.index.astype("str"), dtype=object)
+        area_names = (
+            areas["area_name"].to_numpy(dtype=object)
+            if "area_name" in areas
+            else np.full(len(areas), None, dtype=object)
+        )
+        if codes is not None:
+            codes[coarse] = np.where(at >= 0, area_codes_[np.maximum(at, 0)], None)
+        if names is not None:
+            names[coarse] = np.where(at >= 0, area_names[np.maximum(at, 0)], None)
+    if codes is not None:
+        out[code] = codes
+    if names is not None:
+        out[name] = names
+    return out
+
+
+def attention_table(assets: pd.DataFrame, published: Published) -> tuple[pd.DataFrame, bool]:
+    """Rows to check that this audience may see by name, and whether there are others (how
+    many is not said: it would count records the audience does not see)."""
     method = assets["geocode_method"].astype("str")
     needs_look = assets["geocode_note"].notna() | method.isin(["sector", "district", "none"])
     exact = [str(a) for a in assets.index if published.ids.get(str(a)) == str(a)]
@@ -68,7 +124,7 @@ def attention_table(assets: pd.DataFrame, published: Published) -> tuple[pd.Data
             "geocode_note": assets.loc[shown, "geocode_note"].to_numpy(),
         }
     )
-    return table, int(needs_look.sum() - shown.sum())
+    return table, bool(needs_look.sum() > shown.sum())
 
 
 def macro_links_table(assets: pd.DataFrame, published: Published) -> pd.DataFrame:
@@ -134,33 +190,25 @@ def macro_needs_table(assets: pd.DataFrame, links: pd.DataFrame, exact: set[str]
     )
 
 
-def macro_catchments_table(
-    assets: pd.DataFrame, exact: set[str], min_count: int, streets: StreetGraph | None
-) -> pd.DataFrame:
-    """Micro-assets by category within each named macro-asset's distance bands."""
-    reach = reach_by_category(assets, bands_m=BANDS_M, streets=streets)
+def macro_catchments_table(visible: gpd.GeoDataFrame, streets: StreetGraph | None) -> pd.DataFrame:
+    """Records this audience sees, by category, within each named macro-asset's distance
+    bands (coarse records at their coarse point)."""
+    reach = reach_by_category(visible, bands_m=BANDS_M, streets=streets)
+    exact = set(visible.index[visible["shown"] == "exact"].astype("str"))
     rows: list[pd.DataFrame] = []
     for macro in reach.index.get_level_values("macro_id").unique():
         if macro not in exact:
             continue
-        counts = reach.loc[macro]
-        shown = (
-            pd.DataFrame(index=counts.index)
-            if not len(counts.columns)
-            else counts.pipe(_suppressed, min_count)
-        ).reset_index()
+        counts = reach.loc[macro].copy()
+        counts["total"] = counts.sum(axis=1)
+        shown = counts.reset_index()
         shown.insert(0, "macro_id", macro)
-        shown.insert(1, "macro_name", assets.loc[macro, "name"])
+        shown.insert(1, "macro_name", visible.loc[macro, "name"])
         shown.insert(3, "measured", reach.attrs["measured"])
         rows.append(shown)
     if not rows:
         return pd.DataFrame(columns=["macro_id", "macro_name", "within_m", "measured", "total"])
     return pd.concat(rows, ignore_index=True)
-
-
-def _suppressed(counts: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """Counts per row and column with small numbers suppressed; no total row is published."""
-    return suppress(counts, min_count).drop(index="total")
 
 
 def area_codes(
@@ -193,36 +241,32 @@ def area_codes(
 
 
 def area_tables(
-    assets: pd.DataFrame,
+    visible: pd.DataFrame,
     links: pd.DataFrame,
     level: str,
     imd: pd.DataFrame | None,
     mismatch: pd.DataFrame | None,
-    min_count: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The per-area table and the link deserts, small counts hidden."""
-    summary = area_summary(assets, links, level=level, imd=imd)
+    """The per-area table and the link deserts, of the records this audience sees."""
+    summary = area_summary(visible, links, level=level, imd=imd)
     categories = [c for c in summary.columns if c.startswith("category_")]
-    by_category = summary[categories].rename(columns=lambda c: c[len("category_") :])
-    counts = _suppressed(by_category, min_count)
+    counts = summary[categories].rename(columns=lambda c: c[len("category_") :])
     table = pd.DataFrame({"area_code": summary.index.astype("str")})
     names = (
-        assets.groupby(assets[f"{level}_code"])[f"{level}_name"].first()
-        if (f"{level}_name" in assets.columns)
+        visible.groupby(visible[f"{level}_code"])[f"{level}_name"].first()
+        if (f"{level}_name" in visible.columns)
         else pd.Series(dtype="object")
     )
     table["area_name"] = names.reindex(summary.index).to_numpy()
-    table["assets"] = counts["total"].reset_index(drop=True)
-    for column in counts.columns.drop("total"):
-        table[column] = counts[column].reset_index(drop=True)
-    table["links"] = hide_small(summary["links"], min_count).reset_index(drop=True)
-    table["linked_share"] = (
-        summary["linked_share"].round(3).where(table["assets"].notna().to_numpy()).to_numpy()
-    )
+    table["assets"] = counts.sum(axis=1).astype("int64").to_numpy()
+    for column in counts.columns:
+        table[column] = counts[column].astype("int64").to_numpy()
+    table["links"] = summary["links"].astype("int64").to_numpy()
+    table["linked_share"] = summary["linked_share"].round(3).to_numpy()
     for column in ("imd_rank", "imd_decile"):
         if column in summary:
             table[column] = summary[column].to_numpy()
-    deserts = link_deserts(assets, links, level=level, imd=imd)
+    deserts = link_deserts(visible, links, level=level, imd=imd)
     table["link_desert"] = table["area_code"].isin(deserts.index.astype("str"))
     if mismatch is not None and len(mismatch):
         short = mismatch.reset_index()
@@ -235,15 +279,21 @@ def area_tables(
         columns={f"{level}_code": "area_code", "name": "area_name"}
     )
     desert_table["area_code"] = desert_table["area_code"].astype("str")
-    for column in ("micro", "people"):
-        desert_table[column] = hide_small(desert_table[column], min_count)
     return table, desert_table
 
 
-def skills_table(table: pd.DataFrame, min_count: int, by: list[str]) -> pd.DataFrame:
-    """Supply, demand and the gap of each skill (by ``by``), small supplies hidden."""
+def not_shown_table(published: Published) -> pd.DataFrame:
+    """Records not shown on their own, per area and category, as the gate protected them."""
+    counts = published.counts
+    if not len(counts):
+        return pd.DataFrame(columns=["area"])
+    out = counts.reset_index()
+    return out.rename(columns={out.columns[0]: "area"})
+
+
+def skills_table(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Supply, demand and the gap of each skill (by ``by``), among the records shown."""
     out = table.reset_index()
-    out["supply"] = hide_small(out["supply"], min_count)
     out["gap"] = (out["demand"] - out["supply"]).round(6)
     out["shortfall"] = out["gap"].clip(lower=0)
     return out[[*by, "tag", "supply", "demand", "gap", "shortfall"]]
@@ -262,15 +312,14 @@ def study_polygon(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def brokers_table(G: nx.MultiGraph | None, published: Published) -> tuple[pd.DataFrame, int]:
-    """The brokers this audience may see, by published id, and how many were left out (none
-    without a graph)."""
+def brokers_table(G: nx.MultiGraph | None, published: Published) -> tuple[pd.DataFrame, bool]:
+    """The brokers among the records this audience sees, in the graph of what it sees (so a
+    hidden record's ties move no one's score), by published id; and whether any was left out."""
     if G is None:
         columns = ["asset_id", "name", "betweenness", "articulation_point", "n_stranded"]
-        return pd.DataFrame(columns=columns), 0
-    table = brokers(G)
-    shown = table.index.astype("str").isin(list(published.ids))
-    table = table[shown]
+        return pd.DataFrame(columns=columns), False
+    seen = G.subgraph([n for n in G.nodes if str(n) in published.ids])
+    table = brokers(nx.MultiGraph(seen))
     names = _names(published)
     ids = table.index.astype("str").map(published.ids)
     out = pd.DataFrame(
@@ -282,4 +331,4 @@ def brokers_table(G: nx.MultiGraph | None, published: Published) -> tuple[pd.Dat
             "n_stranded": table["n_stranded"].to_numpy(),
         }
     )
-    return out.reset_index(drop=True), int((~shown).sum())
+    return out.reset_index(drop=True), seen.number_of_nodes() < G.number_of_nodes()
