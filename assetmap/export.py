@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from ._reproducible import stable_xlsx
+from ._tabular import write_csv, write_xlsx
 from .errors import ConfigurationError, Problem, SchemaError
 from .graph import graph_from_assets, graph_to_gdfs
 from .io import format_of
@@ -128,14 +129,14 @@ def _write_frame(gdf: gpd.GeoDataFrame, path: Path, fmt: str) -> None:
     if fmt == "xlsx":
         sheet = _to_text_frame(gdf)
         sheet["geometry"] = _wkt(gdf.geometry)
-        sheet.to_excel(path, index=False, sheet_name="assets")
+        write_xlsx(path, {"assets": sheet})
         stable_xlsx(path)
     elif fmt == "parquet":
         gdf.to_parquet(path, index=False)
     elif fmt == "csv":
         text = _to_text_frame(gdf)
         text.insert(len(text.columns), "geometry", _wkt(gdf.geometry))
-        text.to_csv(path, index=False, lineterminator="\n")
+        write_csv(text, path)
     elif fmt in ("geojson", "gpkg"):
         text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
         if fmt == "geojson":  # all 17 significant digits, so coordinates read back equal
@@ -198,10 +199,10 @@ def save_links(
             table[column] = table[column].map("; ".join)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        table.to_excel(path, index=False, sheet_name="links")
+        write_xlsx(path, {"links": table})
         stable_xlsx(path)
     elif suffix == ".csv":
-        table.to_csv(path, index=False, lineterminator="\n")
+        write_csv(table, path)
     else:
         raise ConfigurationError(f"links are written as .csv or .xlsx, not {path.suffix!r}")
     if published is not None:

@@ -3,6 +3,9 @@ audience is :mod:`assetmap.export`'s).
 
 Formats: CSV (UTF-8 with or without a byte-order mark, or cp1252 as Excel writes it), Excel
 (``.xlsx``), GeoJSON, GeoPackage, GeoParquet, or a (Geo)DataFrame already in memory.
+Spreadsheet text is read back as assetmap's writers were given it (:mod:`assetmap._tabular`):
+the ``'`` a CSV cell such as ``'=SUM(1)`` was written with is removed, and in XLSX only empty
+cells are missing (``NA`` and ``#N/A`` stay text).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._tabular import from_csv_cells, from_csv_text, from_xlsx_cells
 from .errors import Problem, SchemaError
 from .schema import ALIASES, ASSET_COLUMNS, GEOCODE_COLUMNS, validate_assets, validate_relationships
 
@@ -127,6 +131,14 @@ def _decode(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+def _read_xlsx(path: Path, sheet: str | int = 0) -> pd.DataFrame:
+    """A sheet as it is: text stays text ("NA", "null" too), only empty cells are missing."""
+    frame = pd.read_excel(
+        path, sheet_name=sheet, dtype=object, keep_default_na=False, na_values=[""]
+    )
+    return from_xlsx_cells(frame)
+
+
 def _read_table(
     path: Path,
     fmt: str,
@@ -139,14 +151,16 @@ def _read_table(
     if fmt == "csv":
         text = _decode(path.read_bytes())
         try:
-            headings = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
+            written = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
+            headings = [from_csv_text(h) for h in written]
             mapping = _mapping(headings, text_columns, str(path))
-            as_text = {h: str for h in mapping}  # canonical columns are parsed by the schema
+            # canonical columns are parsed by the schema
+            as_text = {w: str for w, h in zip(written, headings, strict=True) if h in mapping}
             frame = pd.read_csv(
                 _io.StringIO(text),
                 dtype=as_text,
                 keep_default_na=False,
-                na_values={h: [""] for h in headings},
+                na_values={h: [""] for h in written},
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             message = (
@@ -154,9 +168,9 @@ def _read_table(
                 "header, or an unclosed quote?)"
             )
             raise _file_error(path, message) from None
-        return frame, [f"line {i + 2}" for i in range(len(frame))]
+        return from_csv_cells(frame), [f"line {i + 2}" for i in range(len(frame))]
     if fmt == "xlsx":
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        frame = _read_xlsx(path, 0 if sheet is None else sheet)
         return frame, [f"row {i + 2}" for i in range(len(frame))]
     if fmt == "parquet":
         try:
@@ -284,9 +298,10 @@ def read_relationships(
                 keep_default_na=False,
                 na_values=[""],
             )
+            frame = from_csv_cells(frame)
             where = [f"line {i + 2}" for i in range(len(frame))]
         elif fmt == "xlsx":
-            frame = pd.read_excel(path, dtype=object)
+            frame = _read_xlsx(path)
             where = [f"row {i + 2}" for i in range(len(frame))]
         else:
             frame, where = pd.DataFrame(gpd.read_file(path)), None

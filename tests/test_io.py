@@ -124,23 +124,7 @@ def test_read_assets_gives_back_the_rows_save_assets_wrote(
     assert back.columns.tolist() == assets.columns.tolist()
 
 
-@pytest.mark.parametrize(
-    "suffix",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="read_assets reads XLSX with pandas' default missing-value strings (the "
-                "id 'NA' is lost: SchemaError); save_assets writes text starting '=' as a "
-                "formula, read back as missing",
-            ),
-        )
-        if s == ".xlsx"
-        else s
-        for s in FORMATS
-    ],
-)
+@pytest.mark.parametrize("suffix", FORMATS)
 def test_text_that_looks_missing_or_like_a_formula_reads_back(tmp_path: Path, suffix: str) -> None:
     assets = register(
         asset_id=["NA", "null", "n-a"],

@@ -8,9 +8,13 @@ Privacy levels (the ``privacy`` column):
   (when areas are given), else of the coarsest-enough level of the policy's gazetteer (a
   postcode sector or district with the ONS directory), else of a 500 m grid cell. Coarsening
   is deterministic (no random jitter, which averaging would undo) and says how coarse it is.
-- ``private``: never shown on its own; it only adds to counts per area, where counts below
-  ``min_count`` are suppressed, and enough others with them that none can be worked out from
-  the totals.
+  Its links say only that they exist: no distance, no score, no tags, and no place in a
+  ranking.
+- ``private``: never shown on its own; it is counted only in :attr:`Published.counts` (per
+  area and category), where counts from 0 to ``min_count - 1`` are left empty and no totals
+  are given. Nothing else an audience receives counts such records (maps, reports and their
+  charts count only what they show), so no hidden count can be worked out from all the files
+  of a run together.
 
 A :class:`Policy` says who the audience is and what may leave; :func:`publish` applies it once
 and returns a :class:`Published`. Every writer (:func:`assetmap.save_assets`,

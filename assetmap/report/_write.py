@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._reproducible import stable_xlsx
+from .._tabular import write_csv, write_xlsx
 from ..privacy import write_audit
 from ._columns import ABOUT, describe
 from ._html import report_page
@@ -40,7 +41,7 @@ def save_report(report: Report, folder: str | PathLike[str]) -> list[Path]:
     written = []
     for name, table in report.tables.items():
         path = folder / "tables" / f"{name}.csv"
-        _csv_frame(table).to_csv(path, index=False, lineterminator="\n")
+        write_csv(_csv_frame(table), path)
         written.append(path)
     xlsx = folder / "report.xlsx"
     about = pd.DataFrame(
@@ -57,11 +58,9 @@ def save_report(report: Report, folder: str | PathLike[str]) -> list[Path]:
             for c in table.columns
         ]
     )
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-        about.to_excel(writer, sheet_name="about", index=False)
-        columns.to_excel(writer, sheet_name="columns", index=False)
-        for name, table in report.tables.items():
-            _csv_frame(table).to_excel(writer, sheet_name=name[:31], index=False)
+    sheets = {"about": about, "columns": columns}
+    sheets.update({name[:31]: _csv_frame(table) for name, table in report.tables.items()})
+    write_xlsx(xlsx, sheets)
     stable_xlsx(xlsx)
     written.append(xlsx)
     page = folder / "report.html"
