@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
@@ -19,7 +20,8 @@ import pandas as pd
 import shapely
 
 from ._dispatch import dask_aware
-from .errors import Problem, SchemaError
+from .crs import from_lonlat, metric_crs
+from .errors import Problem, SchemaError, SchemaWarning
 
 __all__ = [
     "assign_areas",
@@ -172,8 +174,40 @@ def read_boundaries(
         crs=4326,
     )
     out.attrs["level"] = level
+    _warn_if_super_generalised(out, path)
     log.info("read %d %s areas from %s", len(out), level, path)
     return out.sort_index()
+
+
+#: A median boundary segment longer than this (metres) marks a super-generalised file: ONS
+#: generalised (BGC, 20 m) files measure 80–190 m here, super-generalised (BSC, 200 m) 390 m+.
+SUPER_GENERALISED_M = 300.0
+MANY_AREAS = 20
+
+
+def _warn_if_super_generalised(areas: gpd.GeoDataFrame, path: Path) -> None:
+    """One warning when a boundary file looks super-generalised (by its name or its shapes)."""
+    named = re.search(
+        r"(?:^|[^a-z])(bsc|sgcb|super.?generalised)(?:[^a-z]|$)", path.as_posix().lower()
+    )
+    coords = shapely.get_coordinates(areas.boundary.to_numpy())
+    median_m = 0.0
+    # a few hand-drawn boxes have long sides too: judge shapes only on a real layer's worth
+    if len(areas) >= MANY_AREAS and len(coords) > 2:
+        lon, lat = coords[:, 0], coords[:, 1]
+        crs = metric_crs((lon.min(), lat.min(), lon.max(), lat.max()))
+        x, y = from_lonlat(lon, lat, crs)
+        median_m = float(np.median(np.hypot(np.diff(x), np.diff(y))))
+    if named or median_m > SUPER_GENERALISED_M:
+        why = f"median boundary segment {median_m:,.0f} m" if median_m else "by its name"
+        warnings.warn(
+            f"{path.name} looks super-generalised ({why}): "
+            "points near a boundary may fall in the wrong area (ONS BSC files move about 1 in "
+            "10 assets). Download the generalised (BGC, 20 m) or full-resolution (BFC/BFE) "
+            "file from the ONS Open Geography Portal",
+            SchemaWarning,
+            stacklevel=3,
+        )
 
 
 # IoD2019 headers, as published (File 1, File 2, File 6), → short column names.
