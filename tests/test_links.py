@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 
@@ -16,6 +17,14 @@ from assetmap.links import LINK_COLUMNS
 from tests.registers import register
 
 E0, N0 = 406000.0, 286000.0  # British National Grid, in Birmingham
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def apart(assets: pd.DataFrame, a: str, b: str) -> float:
+    """Metres between two placed assets along the Earth (geodesic): the grid's 100 m are
+    about 100.03 m on the ground here (British National Grid's scale factor is 0.9997)."""
+    pa, pb = assets.geometry[a], assets.geometry[b]
+    return round(float(_GEOD.inv(pa.x, pa.y, pb.x, pb.y)[2]), 2)  # as distance_m gives it
 
 
 def _footprint(x0: float, y0: float, x1: float, y1: float) -> str:
@@ -48,13 +57,13 @@ def test_proximity_pairs_and_distances(grid: pd.DataFrame) -> None:
     assert list(links.columns) == list(LINK_COLUMNS)
     got = {(s, t): d for s, t, d in zip(links.source, links.target, links.distance_m, strict=True)}
     assert got.keys() == {("A", "B"), ("B", "C")}
-    assert all(d == pytest.approx(100, abs=0.05) for d in got.values())
+    assert all(d == pytest.approx(100.03, abs=0.02) for d in got.values())
     wider = find_links(grid, kind="proximity", max_distance_m=250)
     pairs = {(s, t) for s, t in zip(wider.source, wider.target, strict=True)}
     # C to the site's footprint is 200 m (its centre is 255 m away); D to B is 316 m
     assert pairs == {("A", "B"), ("B", "C"), ("A", "C"), ("C", "F")}
     assert wider.set_index(["source", "target"]).loc[("C", "F"), "distance_m"] == pytest.approx(
-        200, abs=0.05
+        200.06, abs=0.03
     )
     assert set(wider["reason"].astype(str)) >= {"100 m apart", "200 m apart"}
     assert wider.attrs["crs"] == "EPSG:27700"
@@ -80,11 +89,13 @@ def test_opportunities_both_ways_with_vocabulary_and_codes(grid: pd.DataFrame) -
     ab = table.loc[("A", "B")]
     assert ab["matched"] == ("nursing",) and ab["met"] == ("nursing",)
     assert ab["match"] == pytest.approx(1 / 3, abs=1e-6)
-    assert ab["proximity"] == pytest.approx(1 - 100 / 250, abs=1e-4)
-    assert ab["score"] == pytest.approx(0.2, abs=1e-4)
+    assert ab["proximity"] == pytest.approx(1 - apart(grid, "A", "B") / 250, abs=1e-5)
+    assert ab["score"] == pytest.approx((1 - apart(grid, "A", "B") / 250) / 3, abs=1e-5)
     assert ab["reason"] == "offers nursing; 100 m"
     # the other way round: B's jobs meet A's only need
-    assert table.loc[("B", "A"), "score"] == pytest.approx(0.6, abs=1e-4)
+    assert table.loc[("B", "A"), "score"] == pytest.approx(
+        1 - apart(grid, "A", "B") / 250, abs=1e-5
+    )
     # a need for soc:22 is met by an offer of soc:2231
     assert table.loc[("C", "B"), "met"] == ("soc:22",)
     # F's jobs reach C (200 m to its footprint) but not A (400 m)
@@ -99,9 +110,9 @@ def test_decay_and_weights(grid: pd.DataFrame) -> None:
     weights = pd.Series({"A": 2.0}, name="deprivation weight")
     links = find_links(grid, max_distance_m=250, decay="exponential", weights=weights)
     ba = links.set_index(["source", "target"]).loc[("B", "A")]
-    assert ba["proximity"] == pytest.approx(math.exp(-100 / 125), abs=1e-4)
+    assert ba["proximity"] == pytest.approx(math.exp(-apart(grid, "A", "B") / 125), abs=1e-5)
     assert ba["weight"] == 2.0
-    assert ba["score"] == pytest.approx(2 * math.exp(-100 / 125), abs=1e-4)
+    assert ba["score"] == pytest.approx(2 * math.exp(-apart(grid, "A", "B") / 125), abs=1e-5)
     assert ba["reason"] == "offers jobs; 100 m; deprivation weight ×2"
     flat = find_links(grid, max_distance_m=250, decay="threshold")
     assert (flat["proximity"] == 1).all()
@@ -147,7 +158,7 @@ def test_large_sets_split_in_two_lose_no_pair() -> None:
 
     rng = np.random.default_rng(3)
     xy = rng.uniform(0, 20_000, (_SPLIT_PAIRS_AT + 1000, 2))
-    i, j, d = _close_pairs(xy[:, 0], xy[:, 1], 60.0)
+    i, j, d = _close_pairs(xy, 60.0)
     expected = cKDTree(xy).query_pairs(60.0, output_type="ndarray")
     assert len(i) == len(expected) > 10_000
     got = set(zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), strict=True))
@@ -159,3 +170,39 @@ def test_missing_columns_are_named(grid: pd.DataFrame) -> None:
     with pytest.raises(SchemaError, match="no 'offers' column"):
         find_links(grid.drop(columns=["offers"]))
     assert len(find_links(grid.drop(columns=["offers", "needs"]), kind="proximity")) > 0
+
+
+def test_distances_are_geodesic_anywhere_on_earth() -> None:
+    # towns across UTM zones (and both sides of the antimeridian, in Fiji) in one register:
+    # every pair within the limit along the Earth is found, none beyond, each at its geodesic
+    towns = {"Birmingham": (-1.90, 52.48), "Rotterdam": (4.48, 51.92), "Poznań": (16.93, 52.41),
+             "Trapani": (12.51, 38.02), "Belfast": (-5.93, 54.60), "St Kilda": (-8.57, 57.81),
+             "Suva east": (179.995, -18.0), "Suva west": (-179.995, -18.0)}  # fmt: skip
+    rng = np.random.default_rng(5)
+    lon, lat = [], []
+    for tlon, tlat in towns.values():
+        for _ in range(25):  # within about 2 km of the town's centre
+            east = tlon + rng.uniform(-0.02, 0.02) / math.cos(math.radians(tlat))
+            lon.append((east + 180) % 360 - 180)  # wrapped at the antimeridian
+            lat.append(tlat + rng.uniform(-0.015, 0.015))
+    n = len(lon)
+    assets = geocode(
+        register(asset_id=[f"p{i:03d}" for i in range(n)], latitude=lat, longitude=lon),
+        study_area=None,
+    )
+    links = find_links(assets, kind="proximity", max_distance_m=1200, decay="threshold")
+    geod = pyproj.Geod(ellps="WGS84")
+    a, b = np.triu_indices(n, k=1)
+    truth = np.asarray(geod.inv(np.array(lon)[a], np.array(lat)[a], np.array(lon)[b],
+                                np.array(lat)[b])[2])  # fmt: skip
+    expected = {(f"p{i:03d}", f"p{j:03d}"): d for i, j, d in zip(a, b, truth, strict=True)
+                if d <= 1200}  # fmt: skip
+    got = {tuple(sorted((s, t))): d for s, t, d in
+           zip(links["source"].astype(str), links["target"].astype(str), links["distance_m"],
+               strict=True)}  # fmt: skip
+    assert got.keys() == expected.keys() and len(got) > 100  # none missed, none extra
+    worst = max(abs(got[key] - expected[key]) for key in got)
+    assert worst < 0.02  # metres: places and distance_m are both kept to about a centimetre
+    # the two Suva halves, 1 km apart across the antimeridian, are linked
+    across = [k for k in got if (int(k[0][1:]) // 25, int(k[1][1:]) // 25) == (6, 7)]
+    assert across

@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .._dispatch import dask_aware
 from ..crs import projected
@@ -159,15 +160,20 @@ def find_links(
             ],
         )
     p = projected(assets, crs)
+    geom = assets.geometry.to_numpy()
+    lonlat = (
+        np.where(p.placed, shapely.get_x(geom), np.nan),
+        np.where(p.placed, shapely.get_y(geom), np.nan),
+    )
     a, b = (None, None) if between is None else between
     group_a, group_b = select_assets(assets, a), select_assets(assets, b)
     same = between is None or a == b
     if k is None:
-        i, j, d = pairs_within(p, max_distance_m, group_a, group_b, same)
+        i, j, d = pairs_within(p, lonlat, max_distance_m, group_a, group_b, same)
     else:
-        i, j, d = pairs_nearest(p, k, group_a, group_b)
+        i, j, d = pairs_nearest(p, lonlat, k, group_a, group_b)
         if not same:
-            i2, j2, d2 = pairs_nearest(p, k, group_b, group_a)
+            i2, j2, d2 = pairs_nearest(p, lonlat, k, group_b, group_a)
             i, j, d = unordered(np.r_[i, i2], np.r_[j, j2], np.r_[d, d2])
         near = d <= max_distance_m
         i, j, d = i[near], j[near], d[near]
