@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from ._dispatch import dask_aware
-from .crs import from_lonlat, metric_crs
+from .crs import from_lonlat, metric_crs, to_crs
 from .errors import Problem, SchemaError, SchemaWarning
 
 __all__ = [
@@ -73,7 +73,7 @@ def study_polygon(study_area: StudyArea | None) -> shapely.Geometry | None:
             )
         study_area = _read_geo(path)
     if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
-        return study_area.to_crs("EPSG:4326").union_all()
+        return to_crs(study_area, "EPSG:4326").union_all()
     return study_area
 
 
@@ -161,7 +161,7 @@ def read_boundaries(
     if dupes:
         raise SchemaError(str(path), [Problem.of_table(f"area codes repeat: {dupes[:10]}")])
     geometry = raw.geometry if raw.crs is not None else raw.set_crs(4326).geometry
-    geometry = geometry.to_crs(4326)
+    geometry = to_crs(geometry, 4326)
     fixed = shapely.make_valid(geometry.to_numpy())
     out = gpd.GeoDataFrame(
         {
@@ -378,7 +378,7 @@ def area_of(points: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
     -1 where none (or no point). A point on an edge between areas goes to the one whose code
     sorts first, the same every run.
     """
-    shapes = (areas.to_crs(4326) if areas.crs is not None else areas).geometry.to_numpy()
+    shapes = (to_crs(areas, 4326) if areas.crs is not None else areas).geometry.to_numpy()
     codes = np.asarray(areas.index.astype("str"), dtype=object)
     placed = np.flatnonzero(~shapely.is_missing(points) & ~shapely.is_empty(points))
     p, a = shapely.STRtree(shapes).query(points[placed], predicate="intersects")

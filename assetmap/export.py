@@ -22,6 +22,7 @@ import shapely
 
 from ._reproducible import stable_xlsx
 from ._tabular import write_csv, write_xlsx
+from .crs import to_crs
 from .errors import ConfigurationError, Problem, SchemaError
 from .graph import graph_from_assets, graph_to_gdfs
 from .io import format_of
@@ -248,7 +249,7 @@ def _graph_parts(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.D
     """A graph's nodes (EPSG:4326), links and declared relationships, as publish takes them."""
     crs = G.graph.get("crs")
     nodes, edges = graph_to_gdfs(G)
-    frame = nodes.to_crs(4326) if crs else nodes.set_crs(4326, allow_override=True)
+    frame = to_crs(nodes, 4326) if crs else nodes.set_crs(4326, allow_override=True)
     frame = frame.drop(columns=[c for c in ("x", "y") if c in frame.columns])
     if "privacy" not in frame.columns:
         frame["privacy"] = "private"  # nothing says it may be shown: it is not

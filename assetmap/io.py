@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from ._tabular import from_csv_cells, from_csv_text, from_xlsx_cells
+from .crs import to_crs
 from .errors import Problem, SchemaError
 from .schema import ALIASES, ASSET_COLUMNS, GEOCODE_COLUMNS, validate_assets, validate_relationships
 
@@ -191,7 +192,7 @@ def _from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(frame)
     geom = frame.geometry
     if geom.crs is not None and not geom.crs.equals("EPSG:4326"):
-        geom = geom.to_crs("EPSG:4326")
+        geom = to_crs(geom, "EPSG:4326")
     kinds = geom.geom_type
     out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     points = (kinds == "Point").to_numpy()

@@ -28,7 +28,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from .crs import WGS84, Projected, from_lonlat, metric_crs, projected, to_lonlat
+from .crs import WGS84, Projected, from_lonlat, metric_crs, projected, to_crs, to_lonlat
 from .errors import ConfigurationError, Problem, SchemaError
 from .schema import select_assets
 
@@ -417,7 +417,7 @@ def catchments(
         rows, columns=["asset_id", "minutes", "walk_m", "area_m2", "geometry"],
         geometry="geometry", crs=streets.crs,
     )  # fmt: skip
-    return frame.to_crs(4326)
+    return to_crs(frame, 4326)
 
 
 def _reached(

@@ -37,6 +37,7 @@ __all__ = [
     "near",
     "points_in_text",
     "scan_for",
+    "separable_points",
 ]
 
 
@@ -311,6 +312,34 @@ def points_in_text(
             for what, hit in hits:
                 found += [f"{float(a[i])!r}, {float(b[i])!r} ({what})" for i in np.flatnonzero(hit)]
     return list(dict.fromkeys(found))
+
+
+def separable_points(
+    points: Sequence[tuple[float, float]],
+    shown: Sequence[tuple[float, float]],
+    radius_m: float = 50,
+) -> list[tuple[float, float]]:
+    """The forbidden ``points`` (lon, lat) that :func:`points_in_text` can look for in a file
+    that also writes the ``shown`` points: those none of whose coordinates (longitude,
+    latitude, and x and y in British National Grid and in Web Mercator) stands within
+    ``radius_m`` of the same coordinate of a shown point. A file that writes shown points one
+    after another pairs the latitude of one with the longitude of the next; such a pair can
+    only stand near a forbidden point that shares a coordinate with shown ones, which this
+    leaves out."""
+    if not len(points) or not len(shown):
+        return list(points)
+    lon, lat = (np.asarray(v, dtype=float) for v in zip(*points, strict=True))
+    slon, slat = (np.asarray(v, dtype=float) for v in zip(*shown, strict=True))
+    metres = np.cos(np.radians(lat)) * 111_320
+    close = np.abs(lon[:, None] - slon[None, :]).min(axis=1) * metres < radius_m
+    close |= np.abs(lat[:, None] - slat[None, :]).min(axis=1) * 110_574 < radius_m
+    for _, transformer, scale in _PROJECTED:
+        x, y = transformer.transform(lon, lat)
+        sx, sy = transformer.transform(slon, slat)
+        limit = radius_m * np.asarray([scale(v) for v in lat])
+        close |= np.abs(np.asarray(x)[:, None] - np.asarray(sx)[None, :]).min(axis=1) < limit
+        close |= np.abs(np.asarray(y)[:, None] - np.asarray(sy)[None, :]).min(axis=1) < limit
+    return [p for p, c in zip(points, close, strict=True) if not c]
 
 
 # --- the scan ---------------------------------------------------------------------------------

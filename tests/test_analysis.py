@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from assetmap import analysis, datasets, find_links, geocode, graph_from_assets
+from assetmap.crs import to_crs
 
 
 def _graph(edges: list[tuple[str, str, str]], kinds: dict[str, str]) -> nx.MultiGraph:
@@ -98,8 +99,8 @@ def test_question_1_assets_within_reach_of_the_hospital_that_meet_its_needs(
         "micro-resident-18", "micro-resident-24", "micro-soho-translators",
     ]  # fmt: skip
     # the same answer worked out another way: geopandas distances to the hospital's footprint
-    bng = placed.to_crs(27700)
-    site = gpd.GeoSeries([placed.loc["macro-mmuh", "footprint"]], crs=4326).to_crs(27700).iloc[0]
+    bng = to_crs(placed, 27700)
+    site = to_crs(gpd.GeoSeries([placed.loc["macro-mmuh", "footprint"]], crs=4326), 27700).iloc[0]
     needs = set(placed.loc["macro-mmuh", "needs"])
     near = bng[(bng["kind"] == "micro") & (bng.distance(site) <= 1200)]
     expected = sorted(i for i in near.index if needs & set(placed.loc[i, "offers"]))

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 
 from assetmap import datasets, geocode, geocode_summary
-from assetmap.errors import GeocodingWarning
-from assetmap.geocoding.gazetteer import gazetteer_from_frame
+from assetmap.errors import ConfigurationError, GeocodingWarning
+from assetmap.geocoding.gazetteer import gazetteer_from_frame, read_postcode_file
 from assetmap.schema import validate_assets
 from tests.contracts import assert_same_rows, odd_register
 from tests.registers import register
@@ -136,15 +139,20 @@ def test_swapped_and_impossible_coordinates() -> None:
     )
     # a sixth row far from its postcode whose swap lies on it
     assets.loc["a5", ["latitude", "longitude", "postcode"]] = [-1.9499, 52.4912, "B66 2QT"]
-    out = geocode(assets, study_area=datasets.study_area())
+    with pytest.warns(GeocodingWarning, match="1 of 6 assets could not be placed"):
+        out = geocode(assets, study_area=datasets.study_area())
     note = out["geocode_note"]
     # in range both ways, but only the swap lies in the study area
     assert out.loc["a0", "geocode_method"] == "coordinates"
     assert out.loc["a0"].geometry.y == pytest.approx(52.4913)
     assert "were swapped" in note["a0"]
-    # latitude out of range, longitude a latitude: only one reading (Singapore)
-    assert (out.loc["a1"].geometry.x, out.loc["a1"].geometry.y) == (103.8, 1.35)
-    assert not out.loc["a1", "in_study_area"]
+    # latitude out of range; swapped it is on Earth (Singapore), but outside the study area
+    # with no postcode to confirm it: not put right, so not placed
+    assert out.loc["a1", "geocode_method"] == "none"
+    assert note["a1"] == (
+        "latitude 103.8, longitude 1.35 is not on Earth (latitude -90..90, longitude "
+        "-180..180); ignored (swapped, it would lie outside the study area: not put right)"
+    )
     assert out.loc["a2", "geocode_method"] == "coordinates" and pd.isna(note["a2"])
     # impossible both ways: not used, the postcode places it
     assert out.loc["a3", "geocode_method"] == "postcode"
@@ -199,3 +207,246 @@ def test_every_row_comes_back_as_it_went_in_placed() -> None:
     with pytest.warns(GeocodingWarning):
         again = geocode(out, study_area=datasets.study_area())
     assert_same_rows(out, again)
+
+
+# --- coordinates checked against the row's own postcode ---------------------------------------
+
+#: Published points (ONS postcode directory, loaded as the default gazetteer).
+B1_1AA_EN = (406649, 286530)  # British National Grid, as the directory holds it
+BT1_5GS_IRISH_GRID = (333832, 374014)  # Belfast City Hall, Irish Grid (EPSG:29903)
+BT1_5GS_ITM = (733755, 874010)  # the same point in Irish Transverse Mercator (EPSG:2157)
+
+
+def _km(out: gpd.GeoDataFrame, row: str, lon: float, lat: float) -> float:
+    p = out.loc[row].geometry
+    return float(pyproj.Geod(ellps="WGS84").inv(p.x, p.y, lon, lat)[2]) / 1000
+
+
+def test_latitude_152_with_a_birmingham_postcode_stays_out_of_the_pacific() -> None:
+    assets = register(latitude=[152.0], longitude=[-1.9], postcode=["B16 8HJ"])
+    out = geocode(assets)
+    assert out.loc["a0", "geocode_method"] == "postcode"  # not (lat -1.9, lon 152)
+    assert out.loc["a0"].geometry.y == pytest.approx(52.4756, abs=1e-3)
+    assert out.loc["a0", "geocode_note"] == (
+        "latitude 152, longitude -1.9 is not on Earth (latitude -90..90, longitude "
+        "-180..180); ignored (swapped, it would lie far from its postcode: not put right)"
+    )
+
+
+def test_a_plain_swap_is_put_right_by_its_postcode() -> None:
+    # both readings are on Earth; only the swapped one lies near B16
+    assets = register(latitude=[-1.9, -1.9], longitude=[52.48, 52.48], postcode=["B16 8HJ", None])
+    out = geocode(assets)
+    assert out.loc["a0", "geocode_method"] == "coordinates"
+    assert (out.loc["a0"].geometry.x, out.loc["a0"].geometry.y) == (-1.9, 52.48)
+    assert out.loc["a0", "geocode_note"] == (
+        "latitude -1.9 and longitude 52.48 were swapped; read as latitude 52.48, longitude -1.9"
+    )
+    # nothing to judge it by: read as written, in the Indian Ocean
+    assert (out.loc["a1"].geometry.x, out.loc["a1"].geometry.y) == (52.48, -1.9)
+    assert pd.isna(out.loc["a1", "geocode_note"])
+
+
+def test_a_dropped_minus_sign_is_put_right_only_when_the_postcode_agrees() -> None:
+    assets = register(
+        latitude=[52.4767, 52.4767, 52.4767, 1.9036],
+        longitude=[1.9036, 1.9036, 1.9036, 52.4767],
+        postcode=["B1 1AA", None, "SW1A 1AA", "B1 1AA"],
+    )
+    out = geocode(assets)
+    assert out.loc["a0"].geometry.x == -1.9036
+    assert out.loc["a0", "geocode_note"] == (
+        "longitude 1.9036 lost its minus sign; read as latitude 52.4767, longitude -1.9036"
+    )
+    assert _km(out, "a0", -1.90353, 52.47667) < 0.1
+    assert out.loc["a3", "geocode_note"] == (
+        "latitude 1.9036 and longitude 52.4767 were swapped and the longitude lost its minus "
+        "sign; read as latitude 52.4767, longitude -1.9036"
+    )
+    assert out.loc["a3"].geometry.equals(out.loc["a0"].geometry)
+    # no postcode: as written (Suffolk); a London postcode: as written, and the row says so
+    assert out.loc["a1"].geometry.x == out.loc["a2"].geometry.x == 1.9036
+    assert pd.isna(out.loc["a1", "geocode_note"])
+    assert out.loc["a2", "geocode_method"] == "coordinates"
+    assert out.loc["a2", "geocode_note"].startswith(
+        "the coordinates lie 177.1 km from postcode 'SW1A 1AA', further than its district's "
+        "radius ("
+    )
+
+
+def test_swapped_easting_and_northing_put_right_only_when_the_postcode_agrees() -> None:
+    east, north = B1_1AA_EN
+    assets = register(
+        easting=[north, north, east], northing=[east, east, north], postcode=["B1 1AA", None, None]
+    )
+    out = geocode(assets)
+    assert out.loc["a0", "geocode_note"] == (
+        "easting 286530 and northing 406649 were swapped; read as easting 406649, northing 286530"
+    )
+    assert _km(out, "a0", -1.90353, 52.47667) < 0.01
+    assert out.loc["a0", "geocode_precision_m"] == 0.5
+    # no postcode: read as written, 170 km off in the Irish Sea, as the register says
+    assert _km(out, "a1", -1.90353, 52.47667) > 150 and pd.isna(out.loc["a1", "geocode_note"])
+    assert _km(out, "a2", -1.90353, 52.47667) < 0.01
+
+
+def test_a_belfast_row_in_irish_grid_lands_in_belfast() -> None:
+    assets = register(
+        easting=[BT1_5GS_IRISH_GRID[0], BT1_5GS_ITM[0], BT1_5GS_ITM[0]],
+        northing=[BT1_5GS_IRISH_GRID[1], BT1_5GS_ITM[1], BT1_5GS_ITM[1]],
+        postcode=["BT1 5GS", "BT1 5GS", None],
+    )
+    out = geocode(assets)
+    assert (out["geocode_method"] == "coordinates").all()
+    for row in out.index:
+        assert _km(out, row, -5.93008, 54.59664) < 0.01  # not 244 km off in England
+    note = out["geocode_note"]
+    assert note["a0"] == (
+        "easting 333832, northing 374014 read as Irish Grid (EPSG:29903): "
+        "its postcode is in Northern Ireland"
+    )
+    assert note["a1"] == (
+        "easting 733755, northing 874010 read as Irish Transverse Mercator (EPSG:2157): "
+        "its postcode is in Northern Ireland"
+    )
+    assert note["a2"] == (
+        "easting 733755, northing 874010 read as Irish Transverse Mercator (EPSG:2157): "
+        "it lies beyond British National Grid"
+    )
+    assert out.loc["a0", "geocode_precision_m"] == 1.0  # Irish Grid's transformation: 1 m
+
+
+def test_coordinate_crs_overrides_the_northern_irish_rule() -> None:
+    assets = register(
+        easting=[BT1_5GS_IRISH_GRID[0]], northing=[BT1_5GS_IRISH_GRID[1]], postcode=["BT1 5GS"]
+    )
+    out = geocode(assets, coordinate_crs="EPSG:27700")
+    assert _km(out, "a0", -5.93008, 54.59664) > 200  # read as British National Grid, as told
+    assert "further than its district's radius" in out.loc["a0", "geocode_note"]
+    out = geocode(assets, coordinate_crs="EPSG:29903")
+    assert _km(out, "a0", -5.93008, 54.59664) < 0.01
+    assert pd.isna(out.loc["a0", "geocode_note"])
+
+
+def test_disagreeing_coordinates_kept_or_left_to_the_postcode() -> None:
+    assets = register(latitude=[51.5014], longitude=[-0.1416], postcode=["B16 8HJ"])
+    kept = geocode(assets)
+    assert kept.loc["a0", "geocode_method"] == "coordinates"
+    assert kept.loc["a0", "geocode_note"] == (
+        "the coordinates lie 162.8 km from postcode 'B16 8HJ', further than its district's "
+        "radius (2.0 km); the coordinates are kept"
+    )
+    moved = geocode(assets, disagreement="postcode")
+    assert moved.loc["a0", "geocode_method"] == "postcode"
+    assert moved.loc["a0", "geocode_note"].endswith("; placed by the postcode instead")
+    with pytest.raises(ConfigurationError, match="disagreement must be"):
+        geocode(assets, disagreement="both")  # type: ignore[arg-type]
+
+
+def test_coordinates_near_their_postcode_say_nothing() -> None:
+    # 1.5 km from B1 1AA: within the 2 km a district allows at least
+    assets = register(latitude=[52.4902], longitude=[-1.9035], postcode=["B1 1AA"])
+    out = geocode(assets)
+    assert out.loc["a0", "geocode_method"] == "coordinates"
+    assert pd.isna(out.loc["a0", "geocode_note"])
+
+
+def test_real_grid_references_with_their_postcodes(shared_data: Path) -> None:
+    """Rows keyed with the ONS directory's own eastings/northings and postcodes: every row is
+    placed by its coordinates (OSTN15), agrees with its postcode, and lies where the NSPL
+    (ONS's lat/long, cut at 5 decimals) puts it, to within those decimals."""
+    folder = shared_data / "postcodes"
+    nspd = pd.read_csv(folder / "nspd_pypi_qlacref_2026.1.1" / "postcodes_B_subset.csv")
+    nspl = pd.read_csv(folder / "nspl_2025-05_latlon_odileeds" / "B.csv")
+    nspd["Postcode"] = nspd["pcd"].str[:4].str.strip() + " " + nspd["pcd"].str[4:]
+    rows = nspd.merge(nspl, on="Postcode").dropna()
+    rows = rows[rows["long"] != 0].iloc[::50]  # some 470 postcodes across the area
+    assets = register(
+        postcode=rows["Postcode"].tolist(),
+        easting=rows["oseast1m"].tolist(),
+        northing=rows["osnrth1m"].tolist(),
+    )
+    out = geocode(assets)
+    assert (out["geocode_method"] == "coordinates").all()
+    assert out["geocode_note"].isna().all()
+    assert (out["geocode_precision_m"] == 0.5).all()
+    geod = pyproj.Geod(ellps="WGS84")
+    apart = geod.inv(out.geometry.x, out.geometry.y, rows["long"], rows["lat"])[2]
+    assert np.median(apart) < 0.8 and np.quantile(apart, 0.9) < 1.3  # Helmert: 1.3 and 1.7
+
+
+def test_postcode_file_grid_references_through_ostn15(shared_data: Path) -> None:
+    """The NSPD file read as a gazetteer (its grid references) places postcodes where the NSPL
+    file (ONS's own lat/long) does, to within the NSPL's 5 decimals."""
+    folder = shared_data / "postcodes"
+    grid = read_postcode_file(folder / "nspd_pypi_qlacref_2026.1.1" / "postcodes_B_subset.csv")
+    nspl = pd.read_csv(folder / "nspl_2025-05_latlon_odileeds" / "B.csv")
+    nspl = nspl[nspl["long"] != 0].iloc[::20]
+    hit = grid.lookup(grid.parse(nspl["Postcode"]).key)
+    geod = pyproj.Geod(ellps="WGS84")
+    apart = geod.inv(
+        hit.lon[hit.found], hit.lat[hit.found], nspl["long"][hit.found], nspl["lat"][hit.found]
+    )[2]
+    assert hit.found.mean() > 0.99
+    assert np.median(apart) < 0.8  # Helmert: 1.3
+
+
+# Issue 19: postcodes the format rule does not expect, and postcodes without a position.
+
+
+def test_islands_positionless_and_odd_postcodes_in_one_register() -> None:
+    """A national register with Jersey, Guernsey, Isle of Man, positionless, mistyped, legacy,
+    partial and PO-box postcodes: geocoded whole, each row saying what happened."""
+    assets = register(
+        postcode=["JE2 4UH", "GY1 1AA", "IM1 1AA", "B13 3AH", "C09 2SH", "B66 2QT", "NPT 0AD",
+                  "W1M 0AA", "B16 8Z", "W1A 0AA", "JE1"],
+    )  # fmt: skip
+    with pytest.warns(GeocodingWarning, match="4 of 11 assets could not be placed"):
+        out = geocode(assets)
+    assert list(out.index) == list(assets.index)
+    assert out["geocode_method"].tolist() == [
+        "none", "none", "none", "sector", "postcode", "postcode", "postcode", "postcode",
+        "sector", "postcode", "none",
+    ]  # fmt: skip
+    note = out["geocode_note"]
+    islands = "(ONS gives no positions in Jersey, Guernsey or the Isle of Man)"
+    for row, pc in (("a0", "JE2 4UH"), ("a1", "GY1 1AA"), ("a2", "IM1 1AA")):
+        assert note[row] == (
+            f"postcode {pc!r} is listed without a position in the postcode gazetteer {islands}"
+        )
+    assert not note.str.contains("was not found").any()
+    assert note["a3"].startswith(
+        "postcode 'B13 3AH' is listed without a position in the postcode gazetteer; "
+        "placed at the centre of sector 'B13 3'"
+    )
+    assert note["a4"].startswith("postcode 'C09 2SH' read as 'CO9 2SH' (I/1 or O/0 keyed")
+    assert note[["a5", "a6", "a7"]].isna().all()  # as written: valid, old London, old Newport
+    assert "placed at the centre of sector 'B16 8'" in note["a8"]
+    assert note["a9"] == (
+        "postcode 'W1A 0AA' shares its point with 2,083 other postcodes: a delivery office or "
+        "PO box, not the place (precision from postcode area 'W')"
+    )
+    assert out["geocode_precision_m"]["a9"] > 5_000
+    assert out["geocode_precision_m"][["a5", "a6", "a7"]].tolist() == [100, 100, 100]
+
+
+def test_a_postcode_the_gazetteer_lists_is_never_corrected(tmp_path: Path) -> None:
+    # a gazetteer where both twins of two outward codes are real
+    path = tmp_path / "postcodes.csv"
+    path.write_text(
+        "Postcode,lat,long\nCO9 2SH,51.95,0.62\nC09 2SH,52.05,0.72\n"
+        "CO1 1AA,51.89,0.90\nC01 1AA,51.99,1.00\n",
+        encoding="utf-8",
+    )
+    g = read_postcode_file(path)
+    assets = register(postcode=["C09 2SH", "co9 2sh", "C0I 1AA", "B1O 0AA"])
+    with pytest.warns(GeocodingWarning, match="2 of 4"):
+        out = geocode(assets, gazetteer=g)
+    assert out["geocode_method"].tolist() == ["postcode", "postcode", "none", "none"]
+    assert out.geometry.y.tolist()[:2] == [52.05, 51.95]
+    assert out["geocode_note"][["a0", "a1"]].isna().all()
+    assert out["geocode_note"]["a2"] == (
+        "postcode 'C0I 1AA' could be 'C01 1AA' or 'CO1 1AA' (I/1 or O/0 keyed for the other): "
+        "not corrected"
+    )
+    assert out["geocode_note"]["a3"].startswith("postcode 'B10 0AA' was not found")

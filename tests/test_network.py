@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from assetmap import datasets, geocode
-from assetmap.crs import to_lonlat
+from assetmap.crs import to_crs, to_lonlat
 from assetmap.network import (
     catchments,
     read_street_graph,
@@ -72,7 +72,7 @@ def test_catchment_follows_the_streets_and_crosses_only_by_the_bridge() -> None:
     streets = street_graph_from_networkx(canal_streets())
     area = catchments(_assets(), streets, minutes=(5,), width_m=20).iloc[0]
     assert area["walk_m"] == 400 and area["minutes"] == 5
-    shape = gpd.GeoSeries([area.geometry], crs=4326).to_crs(27700).iloc[0]
+    shape = to_crs(gpd.GeoSeries([area.geometry], crs=4326), 27700).iloc[0]
 
     def at(x: float, y: float) -> bool:
         return bool(shape.contains(shapely.Point(E0 + x, N0 + y)))
@@ -192,7 +192,7 @@ def test_question_1_within_a_15_minute_walk_of_the_hospital() -> None:
     H.add_weighted_edges_from((u, v, d["length"]) for u, v, d in G.edges(data=True))
     names = list(G.nodes)
     xy = np.array([[G.nodes[n]["x"], G.nodes[n]["y"]] for n in names])
-    site = gpd.GeoSeries([placed.loc["macro-mmuh", "footprint"]], crs=4326).to_crs(27700).iloc[0]
+    site = to_crs(gpd.GeoSeries([placed.loc["macro-mmuh", "footprint"]], crs=4326), 27700).iloc[0]
     gaps = shapely.distance(site, shapely.points(xy))
     doors = [names[k] for k in np.flatnonzero(gaps <= max(gaps.min(), 30.0))]
     H.add_weighted_edges_from(("door", n, max(float(gaps[names.index(n)]), 1e-9)) for n in doors)

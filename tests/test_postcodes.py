@@ -85,3 +85,92 @@ def test_parse_partial_postcodes_give_sector_or_district() -> None:
 def test_parse_without_search_ignores_text_around_a_postcode() -> None:
     out = postcodes.parse(pd.Series(["12 Icknield St B18 6RU"]), search=False)
     assert out["postcode"].isna().all()
+
+
+def test_sector_with_part_of_its_unit_gives_the_sector() -> None:
+    out = postcodes.parse(pd.Series(["B16 8Z", "b16  8z", "B16 8", "B168Z", "B16 8C"]))
+    assert out["postcode"].isna().all()
+    assert out["sector"].tolist()[:3] == ["B16 8", "B16 8", "B16 8"]
+    assert out["district"].tolist()[:3] == ["B16", "B16", "B16"]
+    # without the space it is read no way (B16 8Z or B1 68Z?); C is never in an inward code
+    assert out[["sector", "district"]].iloc[3:].isna().all().all()
+
+
+def test_outward_twins_as_written_first() -> None:
+    assert postcodes.outward_twins("C09") == ("C09", "CO9")
+    assert postcodes.outward_twins("B10") == ("B10", "B1O", "BI0", "BIO")
+    assert postcodes.outward_twins("NPT") == ("NPT",)
+
+
+def _reread(values: list[str | None], real: set[str]) -> pd.DataFrame:
+    """parse, then reread knowing the gazetteer lists ``real``."""
+    given = pd.Series(values, index=[f"r{i}" for i in range(len(values))])
+    p = postcodes.parse(given)
+    key, note, moved = postcodes.reread(
+        given,
+        p["postcode"],
+        p["note"],
+        lambda c: c.isin(real).to_numpy(),
+        known=p["postcode"].isin(real).to_numpy(),
+    )
+    assert list(key.index) == list(given.index) and list(note.index) == list(given.index)
+    out = pd.DataFrame({"postcode": key, "note": note})
+    out["moved"] = False
+    out.iloc[moved, out.columns.get_loc("moved")] = True
+    return out
+
+
+def test_reread_takes_the_one_listed_twin_and_says_so() -> None:
+    out = _reread(["C09 2SH", "c09 2sh.", "CO9 2SH", "0L6 7HX"], {"CO9 2SH", "OL6 7HX"})
+    assert out["postcode"].tolist() == ["CO9 2SH"] * 3 + ["OL6 7HX"]
+    assert out["note"].iloc[0] == (
+        "postcode 'C09 2SH' read as 'CO9 2SH' (I/1 or O/0 keyed for the other; "
+        "the gazetteer has no 'C09 2SH')"
+    )
+    assert out["note"].iloc[1].startswith("postcode 'c09 2sh.' read as 'CO9 2SH'")
+    assert pd.isna(out["note"].iloc[2])  # as written, listed: nothing to say
+    assert out["moved"].tolist() == [True, True, False, False]
+
+
+def test_reread_never_corrects_a_listed_postcode() -> None:
+    # both twins real: each written one is kept as written
+    real = {"CO9 2SH", "C09 2SH"}
+    out = _reread(["C09 2SH", "CO9 2SH"], real)
+    assert out["postcode"].tolist() == ["C09 2SH", "CO9 2SH"]
+    assert out["note"].isna().all() and not out["moved"].any()
+
+
+def test_reread_two_listed_twins_is_noted_not_corrected() -> None:
+    # "C0I 1AA": the format takes both "C01 1AA" and "CO1 1AA"; the gazetteer lists both
+    out = _reread(["C0I 1AA"], {"C01 1AA", "CO1 1AA"})
+    assert out["postcode"].isna().all()
+    assert out["note"].iloc[0] == (
+        "postcode 'C0I 1AA' could be 'C01 1AA' or 'CO1 1AA' (I/1 or O/0 keyed for the other): "
+        "not corrected"
+    )
+
+
+def test_reread_finds_listed_postcodes_the_format_rule_rejects() -> None:
+    real = {"NPT 0AD", "W1M 0AA", "B10 0AA", "B18 6RU"}
+    out = _reread(
+        ["NPT 0AD", "w1m0aa", "WIM 0AA", "Flat 1, NPT 0AD", "Unit 4, B1O 0AA, Birmingham",
+         "W1M 0AA or NPT 0AD", "QQ1 1AA", "see notes", None],
+        real,
+    )  # fmt: skip
+    assert out["postcode"].tolist()[:5] == ["NPT 0AD", "W1M 0AA", "W1M 0AA", "NPT 0AD", "B10 0AA"]
+    assert out["note"].iloc[:2].isna().all()  # as written: nothing read differently
+    assert "read as 'W1M 0AA' (I/1 or O/0" in out["note"].iloc[2]
+    assert out["note"].iloc[3] == "postcode 'NPT 0AD' found in 'Flat 1, NPT 0AD'"
+    assert out["note"].iloc[4] == (
+        "postcode 'B10 0AA' found in 'Unit 4, B1O 0AA, Birmingham' "
+        "(written 'B1O 0AA': I/1 or O/0 keyed for the other)"
+    )
+    assert out["postcode"].iloc[5:].isna().all()
+    assert "holds several postcodes" in out["note"].iloc[5]
+    assert out["note"].iloc[6:].isna().all()
+
+
+def test_postcode_codes_are_the_padded_bytes() -> None:
+    codes = postcodes.postcode_codes(pd.Series(["B1 1AA", "B1 1AB", "NPT 0AD", "ÉÉ", None]))
+    assert codes[0] != codes[1] and codes[3] == -1 and codes[4] == -1
+    assert postcodes.first_letter(codes.to_numpy()).tolist() == [66, 66, 78, -1, -1]

@@ -95,8 +95,8 @@ def test_macro_tables_worked_by_hand(placed: Any, links: pd.DataFrame) -> None:
     assert mmuh["score"][~named].isna().all() and not named[named.sum() :].any()
     top = mmuh.iloc[0]
     assert top["partner_id"] == "micro-winson-green-tenants"
-    assert top["direction"] == "offers" and top["distance_m"] == 540
-    assert top["reason"] == "offers meeting space; 540 m"
+    assert top["direction"] == "offers" and top["distance_m"] == 539
+    assert top["reason"] == "offers meeting space; 539 m"
     needs = report.tables["macro_needs"].set_index("macro_id")
     assert "security" in needs.loc["macro-city-hospital", "uncovered"]
     # the hospital's nursing needs are met by residents the partners see only by category:

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from ..areas import assign_areas
-from ..crs import from_lonlat, projected
+from ..crs import from_lonlat, projected, to_crs
 from ..errors import ConfigurationError
 from ..schema import synonym_map
 
@@ -245,7 +245,7 @@ def skills_mismatch(
     site = np.where(has_fp, p.footprint, shapely.points(p.x, p.y))
 
     polygons = shapely.transform(
-        areas.to_crs(4326).geometry.to_numpy(),
+        to_crs(areas, 4326).geometry.to_numpy(),
         lambda c: np.column_stack(from_lonlat(c[:, 0], c[:, 1], p.crs)),
     )
     tree = shapely.STRtree(polygons)

@@ -18,23 +18,21 @@ import shapely
 
 from .._dispatch import dask_aware
 from ..areas import StudyArea, study_polygon
-from ..crs import BRITISH_NATIONAL_GRID, from_lonlat, metric_crs, to_lonlat
-from ..errors import GeocodingWarning
+from ..crs import from_lonlat, metric_crs
+from ..errors import ConfigurationError, GeocodingWarning
 from ..schema import GEOCODE_COLUMNS, validate_assets
+from ._coordinates import (
+    Disagreement,
+    against_postcode,
+    coordinate_check,
+    read_coordinates,
+)
 from .gazetteer import Gazetteer, Keys, Lookup, ons_postcode_directory
 from .providers import GeopyProvider, Provider
 
 __all__ = ["geocode", "geocode_summary"]
 
 log = logging.getLogger(__name__)
-
-
-def _decimal_precision_m(values: pd.Series, metres_per_unit: float) -> np.ndarray:
-    """Half the last written digit's step, in metres: 52.4913° → ±5.6 m, 406649 m → ±0.5 m."""
-    decimals = values.map(
-        lambda v: len(repr(float(v)).split(".")[1].rstrip("0")) if pd.notna(v) else 0
-    ).to_numpy(dtype="float64")
-    return np.maximum(0.5 * metres_per_unit * 10.0 ** (-decimals), 0.5)
 
 
 @dask_aware
@@ -44,17 +42,23 @@ def geocode(
     gazetteer: Gazetteer | None = None,
     online: Sequence[Provider] = (),
     fallback: bool = True,
-    coordinate_crs: str = BRITISH_NATIONAL_GRID,
+    coordinate_crs: str | None = None,
     study_area: StudyArea | None = None,
+    disagreement: Disagreement = "coordinates",
 ) -> gpd.GeoDataFrame:
     """Place every asset as well as its data allows, and say how well.
 
     Tiers, best first; each row is placed by the first that can:
 
     1. ``coordinates`` written in the register (latitude/longitude, easting/northing, or a
-       WKT point). Swapped latitude and longitude are put right, with a note, when the values
-       allow only one reading, or when only the swapped point lies in the study area or near
-       the row's postcode; 0, 0 and values out of range are not used (noted).
+       WKT point), checked against the row's postcode and the study area. A point agrees
+       with its row when it lies within its postcode district's radius (90% of the
+       district's postcodes, at least 2 km) of the postcode's point, or in the study area.
+       Swapped latitude and longitude, a longitude that lost its minus sign and swapped
+       easting and northing are put right, with a note, only when the corrected point agrees
+       and the written one does not; 0, 0 and values off the Earth are not used (noted).
+       Coordinates that still lie beyond the postcode's radius are noted, and placed as
+       ``disagreement`` says. The full rules are in :mod:`assetmap.geocoding._coordinates`.
     2. ``footprint``: a site's polygon (its representative point).
     3. the gazetteer's name (``postcode``): the postcode as keyed, read as carefully as the
        format allows (see :func:`assetmap.postcodes.parse`), or a postcode found in the
@@ -82,11 +86,19 @@ def geocode(
     fallback
         Place rows whose postcode is unknown, partial or unreadable at its sector or district.
     coordinate_crs
-        The CRS of ``easting``/``northing`` (British National Grid by default).
+        The CRS of every row's ``easting``/``northing``. None (the default): British National
+        Grid (converted with OSTN15), except rows with a Northern Irish (``BT``) postcode,
+        read in Irish Grid (EPSG:29903; Irish Transverse Mercator, EPSG:2157, for values
+        beyond it), and values beyond British National Grid that lie in Ireland read as
+        Irish Transverse Mercator; each such row says so in ``geocode_note``.
     study_area
         The area the register is about (see :func:`assetmap.areas.study_polygon`): a polygon
         (EPSG:4326), a GeoDataFrame or a boundary file; rows outside it get ``in_study_area``
         False. None (the default) leaves ``in_study_area`` missing.
+    disagreement
+        When a row's coordinates lie further from its postcode's point than the postcode
+        district's radius: ``"coordinates"`` (the default) keeps them, ``"postcode"`` places
+        the row by its postcode instead. Either way ``geocode_note`` says so.
 
     Returns
     -------
@@ -110,6 +122,10 @@ def geocode(
     >>> placed.loc["macro-city-hospital", "geocode_method"]
     'postcode'
     """
+    if disagreement not in ("coordinates", "postcode"):
+        raise ConfigurationError(
+            f"disagreement must be 'coordinates' or 'postcode'; {disagreement!r} was given"
+        )
     if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets.columns:
         assets = validate_assets(assets)
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
@@ -120,8 +136,13 @@ def geocode(
     keys, written, from_address = _keys(table, assets)
     exact = table.lookup(keys.key)
 
-    # 1. coordinates written in the register
-    _coordinates(assets, work, exact, polygon, coordinate_crs)
+    # 1. coordinates written in the register, judged by the row's postcode and the study area
+    check = coordinate_check(table, keys, exact, assets, polygon)
+    coords = read_coordinates(assets, check, keys, coordinate_crs)
+    coords = against_postcode(coords, check, keys, disagreement)
+    for said, notes in zip(work.notes, coords.notes, strict=True):
+        said.extend(notes)
+    work.place(coords.placed, coords.lon, coords.lat, coords.precision_m, "coordinates")
 
     # 2. a site's footprint: its representative point, precise to its farthest corner
     _footprints(assets["footprint"].to_numpy(), work)
@@ -233,77 +254,6 @@ def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.n
         lv[took] = found.levels[name][found.key.notna()].to_numpy(dtype=object)
     written = postcode.where(~took, address)
     return Keys(key=key, levels=levels, notes=notes), written, took
-
-
-def _coordinates(
-    assets: pd.DataFrame,
-    work: _Placing,
-    exact: Lookup,
-    polygon: shapely.Geometry | None,
-    coordinate_crs: str,
-) -> None:
-    """Tier 1: latitude/longitude (swaps put right), then easting/northing."""
-    glat = assets["latitude"].to_numpy(dtype="float64")
-    glon = assets["longitude"].to_numpy(dtype="float64")
-    given = np.isfinite(glat) & np.isfinite(glon)
-    lat, lon = glat.copy(), glon.copy()
-    fits = given & (np.abs(glat) <= 90) & (np.abs(glon) <= 180)
-    fits_swapped = given & (np.abs(glon) <= 90) & (np.abs(glat) <= 180)
-    swap = fits_swapped & ~fits
-    if polygon is not None:
-        inside = fits & shapely.contains_xy(polygon, glon, glat)
-        inside_swapped = fits_swapped & shapely.contains_xy(polygon, glat, glon)
-        swap |= fits & ~inside & inside_swapped
-    if exact.found.any():
-        near = _metres(glon, glat, exact.lon, exact.lat) < _NEAR_POSTCODE_M
-        near_swapped = _metres(glat, glon, exact.lon, exact.lat) < _NEAR_POSTCODE_M
-        swap |= fits & fits_swapped & exact.found & ~near & near_swapped
-    lat[swap], lon[swap] = glon[swap], glat[swap]
-    zero = given & (glat == 0) & (glon == 0)
-    bad = given & ~fits & ~swap
-    for i in np.flatnonzero(swap):
-        work.notes[i].append(
-            f"latitude {glat[i]:g} and longitude {glon[i]:g} were swapped; read as "
-            f"latitude {lat[i]:g}, longitude {lon[i]:g}"
-        )
-    for i in np.flatnonzero(zero):
-        work.notes[i].append("latitude/longitude 0, 0 is not a place; ignored")
-    for i in np.flatnonzero(bad):
-        work.notes[i].append(
-            f"latitude {glat[i]:g}, longitude {glon[i]:g} is not on Earth "
-            "(latitude -90..90, longitude -180..180); ignored"
-        )
-    usable = given & (fits | swap) & ~zero
-    lat_text = assets["latitude"].where(~swap, assets["longitude"])
-    work.place(usable, lon, lat, _decimal_precision_m(lat_text, 111_320.0), "coordinates")
-
-    east = assets["easting"].to_numpy(dtype="float64")
-    north = assets["northing"].to_numpy(dtype="float64")
-    has_en = np.isfinite(east) & np.isfinite(north)
-    if has_en.any():
-        ex, ny = to_lonlat(
-            np.where(has_en, east, 0.0), np.where(has_en, north, 0.0), coordinate_crs
-        )
-        off = has_en & ~(np.isfinite(ex) & np.isfinite(ny) & (np.abs(ny) <= 90))
-        for i in np.flatnonzero(off & (work.method == "none")):
-            work.notes[i].append(
-                f"easting {east[i]:g}, northing {north[i]:g} is outside {coordinate_crs}; ignored"
-            )
-        work.place(
-            has_en & ~off, ex, ny, _decimal_precision_m(assets["easting"], 1.0), "coordinates"
-        )
-
-
-#: A point further than this from its row's postcode, whose swap lies within it, was swapped.
-_NEAR_POSTCODE_M = 10_000.0
-
-
-def _metres(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in metres (haversine); NaN where any input is."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2 - lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0, 1))), dtype="float64")
 
 
 def _fallbacks(table: Gazetteer, keys: Keys, work: _Placing) -> dict[str, tuple[Lookup, pd.Series]]:

@@ -2,8 +2,8 @@
 
 Owns the gazetteer protocol (:class:`Gazetteer`, with the :class:`Keys` it reads and the
 :class:`Lookup` it answers), :class:`TableGazetteer` (tables loaded whole or in parts, with
-coarser levels placed at the centre of the keys they hold), how UK postcodes are read, encoded
-and coarsened, and the conversion of grid references to WGS84 (Irish Grid for ``BT``).
+coarser levels placed at the centre of the keys they hold), how UK postcodes are read and
+coarsened (and on delivery offices, said so), and the conversion of grid references to WGS84.
 
 The public face is :mod:`assetmap.geocoding.gazetteer`; the ONS directory lives in
 :mod:`assetmap.geocoding.ons` and the readers of downloaded files in
@@ -21,15 +21,16 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyproj
 
 from ..crs import BRITISH_NATIONAL_GRID, WGS84, to_lonlat
 from . import postcodes
+from .postcodes import first_letter, postcode_codes
 
 __all__ = [
     "COVERAGE_SHARE",
     "POSTCODE_UNIT_PRECISION_M",
+    "SHARED_POINT_MIN",
     "UK_POSTCODE_LEVELS",
     "Encoder",
     "Gazetteer",
@@ -52,8 +53,19 @@ __all__ = [
 POSTCODE_UNIT_PRECISION_M = 100.0
 
 #: The precision of a coarser key (a postcode sector or district) is the radius around its
-#: centre that holds this share of its postcodes.
+#: centre that holds this share of its postcodes (geodesic metres, rounded up).
 COVERAGE_SHARE = 0.9
+
+#: A point that this many UK postcodes or more share is a delivery office, not a place: Royal
+#: Mail's PO boxes and large users (``W1A``, ``B99``, ``BS99``…) and many terminated postcodes
+#: sit on their delivery office, while no more than a few live postcodes share an address.
+#: A postcode placed on such a point says so, and its precision is the distance from the point
+#: to the centre of its district plus the district's radius (a circle around the point holding
+#: 90% of the district's postcodes); of its postcode area instead when half or more of the
+#: district's postcodes are on such points (a non-geographic district such as ``W1A``).
+SHARED_POINT_MIN = 20
+
+_GEOD = pyproj.Geod(ellps="WGS84")
 
 _IRISH_GRID = "EPSG:29903"
 
@@ -71,8 +83,8 @@ class Lookup:
     found
         Which keys were found.
     notes
-        What the gazetteer has to say about a key it found (for example "terminated in
-        2019-06"), or None.
+        What the gazetteer has to say about a key (for example "terminated in 2019-06", or
+        "listed without a position" for a key it lists with no point), or None.
     sources
         Where the area codes of the keys found are (see :meth:`codes`).
     """
@@ -157,6 +169,7 @@ class Table:
     terminated: np.ndarray | None = None  # text such as "2019-06", or None, per key
     codes: dict[str, np.ndarray] | None = None  # area codes (object arrays) aligned with keys
     coarse: dict[str, Table] = field(default_factory=dict)
+    shared: SharedPoints | None = None  # UK postcodes on delivery offices, found on first use
 
     def level(self, name: str, coarsen: Callable[[pd.Series], pd.Series], encode: Encoder) -> Table:
         if name not in self.coarse:
@@ -169,86 +182,192 @@ def as_text(keys: pd.Series) -> pd.Index:
     return text
 
 
-def postcode_codes(keys: pd.Series) -> pd.Index:
-    """Canonical UK postcodes (or sectors, districts) as integers: their 8 bytes, padded.
-
-    A canonical postcode is at most 8 ASCII characters, so its bytes (padded with "#") are a
-    64-bit integer, read straight from Arrow's buffer; hashing those is many times faster than
-    hashing text. The first character is the lowest byte. Anything longer, not ASCII, or
-    missing, becomes -1, which no key has.
-    """
-    text = pa.array(keys.astype("str"))
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    usable = pc.and_kleene(
-        pc.and_kleene(pc.is_valid(text), pc.string_is_ascii(text)),
-        pc.less_equal(pc.binary_length(text), 8),
-    )
-    padded = pc.utf8_rpad(pc.if_else(usable, text, ""), 8, "#")
-    if isinstance(padded, pa.ChunkedArray):
-        padded = padded.combine_chunks()
-    width = np.int64 if pa.types.is_large_string(padded.type) else np.int32
-    offsets = np.frombuffer(padded.buffers()[1], dtype=width)[padded.offset :][: len(padded) + 1]
-    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    codes = data.view("<i8")
-    return pd.Index(np.where(usable.to_numpy(zero_copy_only=False), codes, -1))
-
-
-def first_letter(codes: np.ndarray) -> np.ndarray:
-    """The partition of each encoded postcode: its first character's byte (-1 for none)."""
-    return np.where(codes >= 0, codes & 0xFF, -1)
+def _mean_points(
+    lon: np.ndarray, lat: np.ndarray, group: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The centre of each group of points: the mean of their normals to the ellipsoid, put
+    back on it (exact for one point, right across the antimeridian and at any latitude)."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    x, y, z = np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)
+    sx, sy, sz = (np.bincount(group, weights=w, minlength=k) for w in (x, y, z))
+    return np.degrees(np.arctan2(sy, sx)), np.degrees(np.arctan2(sz, np.hypot(sx, sy)))
 
 
 def _centres(table: Table, coarsen: Callable[[pd.Series], pd.Series], encode: Encoder) -> Table:
-    """Each coarse key's centre (mean of its live postcodes, else of all) and coverage radius."""
+    """Each coarse key's centre (of its live postcodes, else of all) and coverage radius: the
+    geodesic distance from the centre within which :data:`COVERAGE_SHARE` of them lie."""
     coarse = coarsen(table.keys)
-    placed = np.isfinite(table.lon) & coarse.notna().to_numpy()
+    placed = np.isfinite(table.lon) & np.isfinite(table.lat) & coarse.notna().to_numpy()
     live = placed & (
         np.ones(len(placed), dtype=bool) if table.terminated is None else pd.isna(table.terminated)
     )
     group, labels = pd.factorize(coarse.where(placed), sort=True)
     k = len(labels)
+    if not k:  # no key with a position (Jersey in the ONS directory)
+        none = np.empty(0)
+        return build_table(encode, pd.Series([], dtype="str"), none, none, none)
     has_live = np.bincount(group[live], minlength=k) > 0
     used = placed & (live | ~has_live[np.maximum(group, 0)])
     g = group[used]
-    count = np.bincount(g, minlength=k).astype("float64")
-    lon0 = np.bincount(g, weights=table.lon[used], minlength=k) / count
-    lat0 = np.bincount(g, weights=table.lat[used], minlength=k) / count
-    # metres on a local equirectangular plane: well within 1% at the scale of a district
-    dx = (table.lon[used] - lon0[g]) * np.cos(np.radians(lat0[g])) * 111_320.0
-    dy = (table.lat[used] - lat0[g]) * 110_574.0
-    dist = np.hypot(dx, dy)
+    count = np.bincount(g, minlength=k)
+    lon0, lat0 = _mean_points(table.lon[used], table.lat[used], g, k)
+    dist = np.asarray(_GEOD.inv(lon0[g], lat0[g], table.lon[used], table.lat[used])[2])
     order = np.lexsort((dist, g))
-    start = np.concatenate([[0], np.cumsum(count.astype(int))[:-1]])
-    nth = start + np.ceil(COVERAGE_SHARE * count).astype(int) - 1
-    radius = dist[order][nth]
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(int)
+    # the n-th nearest, n = the share of the count rounded up (less a hair: 0.9 * 70 = 63.0…1)
+    nth = start + np.ceil(COVERAGE_SHARE * count - 1e-9).astype(int) - 1
     floor = np.bincount(g, weights=table.precision[used], minlength=k) / count
     keys = pd.Series(np.asarray(labels, dtype=object), dtype="str")
-    return Table(
-        keys=keys,
-        index=encode(keys),
-        lon=lon0,
-        lat=lat0,
-        precision=np.round(np.maximum(radius, floor), 0),
-    )
+    precision = np.ceil(np.maximum(dist[order][nth], floor))
+    return Table(keys, encode(keys), lon0, lat0, precision)
+
+
+@dataclass
+class SharedPoints:
+    """A table's UK postcodes on delivery offices (see :data:`SHARED_POINT_MIN`), worked out
+    on first use: for each key, how many keys share its point; by level, the share of each
+    coarse key's postcodes on such points; for each key on one, its precision and note."""
+
+    count: np.ndarray
+    shares: dict[str, np.ndarray] = field(default_factory=dict)
+    precision: np.ndarray | None = None  # NaN where not on a delivery office
+    note: np.ndarray | None = None  # where in ``notes`` (-1: none)
+    notes: np.ndarray | None = None
+
+
+def _uk_area(keys: pd.Series) -> pd.Series:
+    """The postcode area of canonical UK postcodes: the letters before the first digit."""
+    return keys.str.replace(r"[0-9].*$", "", regex=True)
+
+
+_UK_COARSER: Mapping[str, Callable[[pd.Series], pd.Series]] = {
+    "sector": lambda keys: keys.str[:-2],
+    "district": lambda keys: keys.str[:-4],
+    "area": _uk_area,
+}
+
+
+def shared_points(table: Table) -> SharedPoints:
+    """How many keys share each key's point, worked out on first use and kept with the table."""
+    if table.shared is None:
+        count = np.zeros(len(table.keys), dtype=np.int64)
+        placed = np.flatnonzero(np.isfinite(table.lon) & np.isfinite(table.lat))
+        point = pd.DataFrame({"x": table.lon[placed], "y": table.lat[placed]})
+        point_of = point.groupby(["x", "y"], sort=False).ngroup().to_numpy(dtype=np.int64)
+        count[placed] = np.bincount(point_of)[point_of]
+        table.shared = SharedPoints(count)
+    return table.shared
+
+
+def _level_share(table: Table, level: str, encode: Encoder) -> np.ndarray:
+    """The share of the postcodes of each key of a UK level on delivery offices."""
+    coarse = table.level(level, _UK_COARSER[level], encode)
+    shared = shared_points(table)
+    if level not in shared.shares:
+        placed = np.isfinite(table.lon) & np.isfinite(table.lat)
+        at = coarse.index.get_indexer(encode(_UK_COARSER[level](table.keys[placed])))
+        on, k = (shared.count[placed] >= SHARED_POINT_MIN)[at >= 0], len(coarse.keys)
+        total = np.maximum(np.bincount(at[at >= 0], minlength=k), 1)
+        shared.shares[level] = np.bincount(at[at >= 0], weights=on, minlength=k) / total
+    return shared.shares[level]
+
+
+def _reach(
+    part: Table, lon: np.ndarray, lat: np.ndarray, district: pd.Series, encode: Encoder
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For points on delivery offices in the districts given: the radius around each that
+    holds 90% of its district's postcodes, or of its area's where half of the district's
+    postcodes or more are on delivery offices; and whether by area, and the code."""
+    share = _level_share(part, "district", encode)
+    d_table = part.level("district", _UK_COARSER["district"], encode)
+    by_area = share[d_table.index.get_indexer(encode(district))] >= 0.5
+    code = np.where(by_area, _uk_area(district), district)
+    r_lon, r_lat, radius = (np.empty(len(lon)) for _ in range(3))
+    for level, mask in (("district", ~by_area), ("area", by_area)):
+        centres = part.level(level, _UK_COARSER[level], encode)
+        i = centres.index.get_indexer(encode(pd.Series(code[mask], dtype="str")))
+        r_lon[mask], r_lat[mask] = centres.lon[i], centres.lat[i]
+        radius[mask] = centres.precision[i]
+    gap = np.asarray(_GEOD.inv(lon, lat, r_lon, r_lat)[2])
+    return np.ceil(gap + radius), by_area, code
+
+
+def _postcodes_on_offices(part: Table, encode: Encoder) -> SharedPoints:
+    """The precision and note of each postcode of ``part`` on a delivery office (once)."""
+    shared = shared_points(part)
+    if shared.precision is None:
+        rows = np.flatnonzero(shared.count >= SHARED_POINT_MIN)
+        district = part.keys.iloc[rows].reset_index(drop=True).str[:-4]
+        reach, by_area, code = _reach(part, part.lon[rows], part.lat[rows], district, encode)
+        shared.precision = np.full(len(part.keys), np.nan)
+        shared.precision[rows] = np.maximum(part.precision[rows], reach)
+        # one note per point and reference, formatted once
+        said = pd.DataFrame({"n": shared.count[rows] - 1, "area": by_area, "code": code})
+        which = said.groupby(["n", "area", "code"], sort=False).ngroup().to_numpy()
+        first = said.iloc[np.unique(which, return_index=True)[1]]
+        shared.notes = np.array(
+            [
+                f"shares its point with {n:,} other postcodes: a delivery office or PO box, not "
+                f"the place (precision from postcode {'area' if a else 'district'} {c!r})"
+                for n, a, c in first.itertuples(index=False)
+            ],
+            dtype=object,
+        )
+        shared.note = np.full(len(part.keys), -1)
+        shared.note[rows] = which
+    return shared
+
+
+def _delivery_offices(
+    out: Lookup,
+    rows: np.ndarray,
+    part: Table,
+    table: Table,
+    pos: np.ndarray,
+    level: str | None,
+    encode: Encoder,
+) -> None:
+    """Widen the precision of the UK postcodes (or sectors, districts) found on delivery
+    offices, as :data:`SHARED_POINT_MIN` says, and say so for postcodes. ``table`` is the
+    ``part`` at ``level``, ``pos`` where each row's key is in it."""
+    found = out.found[rows]
+    rows, at = rows[found], pos[found]
+    if level is None:
+        on = shared_points(part).count[at] >= SHARED_POINT_MIN
+    else:
+        on = _level_share(part, level, encode)[at] >= 0.5
+    if not on.any():
+        return
+    rows, at = rows[on], at[on]
+    if level is not None:  # a sector or district mostly on delivery offices
+        keys = table.keys.iloc[at].reset_index(drop=True)
+        district = keys if level == "district" else keys.str[:-2]
+        reach = _reach(part, out.lon[rows], out.lat[rows], district, encode)[0]
+        out.precision_m[rows] = np.maximum(out.precision_m[rows], reach)
+        return
+    shared = _postcodes_on_offices(part, encode)
+    assert shared.precision is not None and shared.notes is not None and shared.note is not None
+    out.precision_m[rows] = shared.precision[at]
+    notes, before = shared.notes[shared.note[at]], out.notes[rows]
+    has = pd.notna(before)
+    notes[has] = [f"{b}; {n}" for b, n in zip(before[has], notes[has], strict=True)]
+    out.notes[rows] = notes
 
 
 def _empty_lookup(n: int) -> Lookup:
-    return Lookup(
-        lon=np.full(n, np.nan),
-        lat=np.full(n, np.nan),
-        precision_m=np.full(n, np.nan),
-        found=np.zeros(n, dtype=bool),
-        notes=np.full(n, None, dtype=object),
-    )
+    lon, lat, precision = (np.full(n, np.nan) for _ in range(3))
+    return Lookup(lon, lat, precision, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
 
 
-def _fill(out: Lookup, rows: np.ndarray, table: Table, keys: pd.Index, exact: bool) -> None:
-    """Fill ``out`` at ``rows`` (positions) with the table's answers for ``keys``."""
-    pos = table.index.get_indexer(keys)
-    found = pos >= 0
+def _fill(out: Lookup, rows: np.ndarray, table: Table, pos: np.ndarray, exact: bool) -> None:
+    """Fill ``out`` at ``rows`` (positions) with the table's answers at ``pos`` (-1: none)."""
+    listed = pos >= 0
+    found = listed.copy()
     if len(table.lon):
-        found &= np.isfinite(table.lon[np.where(found, pos, 0)])
+        at = np.where(listed, pos, 0)
+        found &= np.isfinite(table.lon[at]) & np.isfinite(table.lat[at])
+    if exact:
+        out.notes[rows[listed & ~found]] = "listed without a position"
     rows = rows[found]
     at = pos[found]
     out.lon[rows], out.lat[rows] = table.lon[at], table.lat[at]
@@ -297,7 +416,28 @@ class TableGazetteer:
     _parts: dict[str, Table] = field(default_factory=dict, repr=False, compare=False)
 
     def parse(self, values: pd.Series) -> Keys:
-        return self.reader(values)
+        """The keys in text as written, checked against the gazetteer: a key it lists without
+        a position is given up (its coarser keys stay) with the note "listed without a
+        position"; UK postcodes it does not list are read again knowing what it lists (see
+        :func:`assetmap.geocoding.postcodes.reread`), only those."""
+        keys = self.reader(values)
+        key, notes, levels = keys.key, keys.notes, keys.levels
+        status = self._status(key)
+        if self.reader is uk_reader:
+            key, notes, moved = postcodes.reread(
+                values, key, notes, lambda c: self._status(c) > 0, known=status > 0
+            )
+            if len(moved):
+                status[moved] = self._status(key.iloc[moved])
+                assert isinstance(levels, _UkLevels)
+                levels = _UkLevels(key, levels.partial)
+        nowhere, uk = status == 1, self.reader is uk_reader
+        if nowhere.any():
+            said = zip(key[nowhere].tolist(), notes[nowhere].tolist(), strict=True)
+            notes = notes.copy()
+            notes[nowhere] = [_positionless(k, b, self.name, uk) for k, b in said]
+            key = key.where(~nowhere)
+        return Keys(key=key, levels=levels, notes=notes)
 
     def part(self, label: str) -> Table:
         """The loaded part of the given name."""
@@ -314,12 +454,12 @@ class TableGazetteer:
         for label in todo:
             self.part(label)
 
-    def lookup(self, keys: pd.Series, level: str | None = None) -> Lookup:
-        if level is not None and level not in self.levels:
-            raise ValueError(f"{self.name} has no level {level!r}; it has {list(self.levels)}")
-        keys = keys.astype("str")
-        out = _empty_lookup(len(keys))
-        codes = self.encode(keys).to_numpy()
+    def _located(
+        self, keys: pd.Series, level: str | None
+    ) -> Iterator[tuple[np.ndarray, Table, Table, np.ndarray]]:
+        """Part by part: the rows (positions) of the keys it holds, the part, its table at
+        ``level``, and where each key is in that (-1: not there)."""
+        codes = self.encode(keys.astype("str")).to_numpy()
         if self.partition is None:
             group = np.where(keys.notna().to_numpy(), 0, -1)
             names = {0: ""}
@@ -335,11 +475,38 @@ class TableGazetteer:
         sorted_codes = codes[order]
         for g, name in sorted(names.items(), key=lambda item: item[1]):
             lo, hi = edges[g]
-            table = self.part(name)
+            part = table = self.part(name)
             if level is not None:
                 table = table.level(level, self.levels[level], self.encode)
-            _fill(out, order[lo:hi], table, pd.Index(sorted_codes[lo:hi]), exact=level is None)
+            at = table.index.get_indexer(pd.Index(sorted_codes[lo:hi]))
+            yield order[lo:hi], part, table, at
+
+    def _status(self, keys: pd.Series) -> np.ndarray:
+        """For each key: 2 placed, 1 listed without a position, 0 not listed (or missing)."""
+        out = np.zeros(len(keys), dtype=np.int8)
+        for rows, _, table, pos in self._located(keys, None):
+            listed = pos >= 0
+            at = pos[listed]
+            out[rows[listed]] = 1 + (np.isfinite(table.lon[at]) & np.isfinite(table.lat[at]))
         return out
+
+    def lookup(self, keys: pd.Series, level: str | None = None) -> Lookup:
+        if level is not None and level not in self.levels:
+            raise ValueError(f"{self.name} has no level {level!r}; it has {list(self.levels)}")
+        out = _empty_lookup(len(keys))
+        for rows, part, table, pos in self._located(keys, level):
+            _fill(out, rows, table, pos, exact=level is None)
+            if self.reader is uk_reader:
+                _delivery_offices(out, rows, part, table, pos, level, self.encode)
+        return out
+
+
+def _positionless(key: str, before: str | None, name: str, uk: bool) -> str:
+    """The note for a key the gazetteer lists without a position (after the one ``before``)."""
+    note = f"{'postcode ' * uk}{key!r} is listed without a position in the {name} gazetteer"
+    if uk and key[:2] in ("JE", "GY", "IM") and key[2:3].isdigit():
+        note += " (ONS gives no positions in Jersey, Guernsey or the Isle of Man)"
+    return note if before is None or pd.isna(before) else f"{before}; {note}"
 
 
 class _UkLevels(Mapping[str, pd.Series]):
@@ -347,13 +514,13 @@ class _UkLevels(Mapping[str, pd.Series]):
 
     def __init__(self, postcode: pd.Series, partial: dict[str, pd.Series]) -> None:
         self._postcode = postcode
-        self._partial = partial
+        self.partial = partial
         self._done: dict[str, pd.Series] = {}
 
     def __getitem__(self, name: str) -> pd.Series:
         if name not in self._done:
             full = UK_POSTCODE_LEVELS[name](self._postcode)
-            self._done[name] = full.fillna(self._partial[name])
+            self._done[name] = full.fillna(self.partial[name])
         return self._done[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -371,15 +538,18 @@ def uk_reader(values: pd.Series) -> Keys:
 
 #: How a canonical UK postcode ("B16 8HJ") becomes its sector ("B16 8") and district ("B16").
 UK_POSTCODE_LEVELS: Mapping[str, Callable[[pd.Series], pd.Series]] = {
-    "sector": lambda keys: keys.str[:-2],
-    "district": lambda keys: keys.str[:-4],
+    "sector": _UK_COARSER["sector"],
+    "district": _UK_COARSER["district"],
 }
 
 
 def lonlat(
     x: np.ndarray, y: np.ndarray, crs: str, keys: pd.Series | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 of x/y in ``crs``; UK postcodes starting BT converted from Irish Grid instead."""
+    """WGS84 of x/y in ``crs``; UK postcodes starting BT converted from Irish Grid instead.
+
+    British National Grid goes through OSTN15 (see :mod:`assetmap.crs`), to about 0.1 m.
+    """
     if crs == WGS84:
         return x, y
     lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)

@@ -10,8 +10,19 @@ NSPL (with their published headers), OS Code-Point Open (headerless, one file pe
 column-headers file), and the common ``Postcode,lat,long`` layout.
 
 Every gazetteer also answers for coarser keys (a UK postcode's sector, then its district), at
-the centre of the postcodes they hold, with a precision that holds 90% of them: the geocoder's
-fallback tiers.
+the centre of the postcodes they hold, with a precision that holds 90% of them (geodesic
+metres, rounded up; :data:`COVERAGE_SHARE`): the geocoder's fallback tiers. Over the whole ONS
+directory the claim holds for every sector and district (``benchmarks/postcode_coverage.py``).
+
+A key the gazetteer lists without a position (every Jersey, Guernsey and Isle of Man postcode in
+the ONS directory, and some 11,000 UK ones) is said to be "listed without a position" and falls
+back to its sector or district. UK postcodes are looked up before their shape is judged, so old
+and non-geographic ones the format rule rejects (``NPT 0AD``, ``W1M 0AA``) are placed; one not
+listed is read again with letter O / digit 0 or letter I / digit 1 keyed for the other in its
+outward code (``C09 2SH`` → ``CO9 2SH``), only when exactly one such twin is listed. A postcode on
+a point that :data:`SHARED_POINT_MIN` postcodes or more share (a delivery office: PO boxes,
+large users such as ``W1A``, many terminated postcodes) says so, with the precision of its
+district or area, not 100 m.
 
 A user anywhere else brings a table of key → coordinates with :func:`gazetteer_from_frame`,
 coarser levels included (a Dutch PC6 postcode's PC4, say): the geocoder never assumes the UK.
@@ -33,6 +44,7 @@ from ..errors import Problem, SchemaError
 from ._tables import (
     COVERAGE_SHARE,
     POSTCODE_UNIT_PRECISION_M,
+    SHARED_POINT_MIN,
     Gazetteer,
     Keys,
     Lookup,
@@ -50,6 +62,7 @@ from .postcode_files import read_postcode_file
 __all__ = [
     "COVERAGE_SHARE",
     "POSTCODE_UNIT_PRECISION_M",
+    "SHARED_POINT_MIN",
     "Gazetteer",
     "Keys",
     "Lookup",

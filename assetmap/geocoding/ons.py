@@ -73,8 +73,12 @@ def ons_postcode_directory() -> TableGazetteer:
     """The default gazetteer: every UK postcode in the ONS directory (loaded lazily).
 
     Postcodes are loaded one file per first letter, only for the letters asked about, and kept
-    in memory. Coordinates are converted from British National Grid (Irish Grid in Northern
-    Ireland) with pyproj's default (Helmert) transformation, accurate to a few metres.
+    in memory. Jersey, Guernsey and the Isle of Man are listed without positions (said so, and
+    not placed); PO-box and large-user postcodes on a delivery office are placed there with a
+    note and the precision of their district or area (see
+    :data:`assetmap.geocoding.gazetteer.SHARED_POINT_MIN`). Coordinates are converted from
+    British National Grid (Irish Grid in Northern Ireland) with pyproj's default (Helmert)
+    transformation, accurate to a few metres.
 
     Examples
     --------

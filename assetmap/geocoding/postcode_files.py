@@ -180,7 +180,8 @@ def read_postcode_file(
     -------
     TableGazetteer
         Named ``postcode``, with ``sector`` and ``district`` levels. Uses latitude/longitude
-        where the file has them, else the grid reference (Irish Grid for BT postcodes);
+        where the file has them, else the grid reference (British National Grid converted
+        with OSTN15, to about 0.1 m; Irish Grid for BT postcodes);
         precision from the positional quality indicator where the file has one (postcodes
         with no position are left unplaced, not put at 0, 0); termination dates and LSOA, ward
         and local-authority codes where present.

@@ -4,14 +4,18 @@ Pure functions, no look-ups: see :mod:`assetmap.gazetteer` for coordinates.
 
 A postcode such as ``B16 8HJ`` has an outward code ``B16`` (area ``B``, district ``B16``) and an
 inward code ``8HJ``; its sector is ``B16 8``. Keying errors are corrected only where the format
-leaves one reading (see :func:`parse`), and every correction is reported.
+leaves one reading (see :func:`parse`), or, told which postcodes a gazetteer lists, where
+exactly one listed postcode is a reading (see :func:`reread`); every correction is reported.
+Also owns the 64-bit encoding of canonical postcodes the gazetteers look up by.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,9 +26,13 @@ __all__ = [
     "DISTRICT_PATTERN",
     "POSTCODE_PATTERN",
     "compact",
+    "first_letter",
     "is_valid",
     "normalise",
+    "outward_twins",
     "parse",
+    "postcode_codes",
+    "reread",
     "split",
 ]
 
@@ -47,6 +55,9 @@ _IN_TEXT: Final = re.compile(rf"(?<![A-Z0-9])(GIR|{DISTRICT_PATTERN}) ?({_INWARD
 _FULL: Final = re.compile(POSTCODE_PATTERN)
 _AS_WRITTEN: Final = rf"^(?:GIR ?0AA|{DISTRICT_PATTERN} ?{_INWARD})$"
 _PARTIAL_RE2: Final = rf"^(?P<district>{DISTRICT_PATTERN})(?: ?(?P<digit>[0-9]))?$"
+# a sector with the first letter of its unit ("B16 8Z"): the space is needed, as "B168Z" or
+# "B16Z" would be read in more than one way
+_SECTOR_LETTER_RE2: Final = rf"^(?P<district>{DISTRICT_PATTERN}) (?P<digit>[0-9])[ABD-HJLNP-UW-Z]$"
 # something shaped like a postcode (any letters): worth searching the text for one
 _LOOSE: Final = r"[A-Z][A-Z0-9]{1,3} ?[0-9][A-Z]{2}"
 
@@ -109,6 +120,34 @@ def split(postcode: pd.Series) -> pd.DataFrame:
         },
         index=postcode.index,
     )
+
+
+def postcode_codes(keys: pd.Series) -> pd.Index:
+    """Canonical UK postcodes (or sectors, districts) as integers: their 8 bytes, padded.
+
+    A canonical postcode is at most 8 ASCII characters, so its bytes (padded with "#") are a
+    64-bit integer, read straight from Arrow's buffer; hashing those is many times faster than
+    hashing text. The first character is the lowest byte. Anything longer, not ASCII, or
+    missing, becomes -1, which no key has.
+    """
+    text = _arrow(keys)
+    usable = pc.and_kleene(
+        pc.and_kleene(pc.is_valid(text), pc.string_is_ascii(text)),
+        pc.less_equal(pc.binary_length(text), 8),
+    )
+    padded = pc.utf8_rpad(pc.if_else(usable, text, ""), 8, "#")
+    if isinstance(padded, pa.ChunkedArray):
+        padded = padded.combine_chunks()
+    width = np.int64 if pa.types.is_large_string(padded.type) else np.int32
+    offsets = np.frombuffer(padded.buffers()[1], dtype=width)[padded.offset :][: len(padded) + 1]
+    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    codes = data.view("<i8")
+    return pd.Index(np.where(usable.to_numpy(zero_copy_only=False), codes, -1))
+
+
+def first_letter(codes: np.ndarray) -> np.ndarray:
+    """The partition of each encoded postcode: its first character's byte (-1 for none)."""
+    return np.where(codes >= 0, codes & 0xFF, -1)
 
 
 # Slots of the outward code, for each of its six shapes; the inward code is digit, letter, letter.
@@ -188,7 +227,8 @@ def parse(values: pd.Series, *, search: bool = True) -> pd.DataFrame:
        allows only one of them ("BI6 8HJ" → "B16 8HJ"), by the fewest swaps; when two
        readings would fit, none is taken;
     3. with ``search``, a postcode found inside longer text ("12 Icknield St, B18 6RU");
-    4. a postcode district ("B16") or sector ("B16 8") on its own.
+    4. a postcode district ("B16") or sector ("B16 8", or "B16 8Z" with part of the unit) on
+       its own.
 
     Parameters
     ----------
@@ -347,8 +387,10 @@ def _slow_lane(
             elif hits:
                 notes[i] = f"{said!r} holds several postcodes ({', '.join(hits)})"
         left[np.flatnonzero(left)[holds]] = False
-    tidy = upper[left].str.strip().str.replace(r"[ \t]+", " ", regex=True)
-    parts = pc.extract_regex(_arrow(tidy), _PARTIAL_RE2)
+    tidy = _arrow(upper[left].str.strip().str.replace(r"[ \t]+", " ", regex=True))
+    parts = pc.extract_regex(tidy, _PARTIAL_RE2)
+    with_letter = pc.extract_regex(tidy, _SECTOR_LETTER_RE2)
+    parts = pc.if_else(parts.is_valid(), parts, with_letter)
     outward = parts.field("district").to_numpy(zero_copy_only=False)
     digit = parts.field("digit").to_numpy(zero_copy_only=False)
     rows = rest[left]
@@ -364,3 +406,193 @@ def _sparse(values: np.ndarray, index: pd.Index) -> pd.Series:
     """A text Series from an object array of text and None."""
     arr = pa.array(values, type=pa.large_string(), from_pandas=True)
     return _pandas(arr, index)
+
+
+# With a gazetteer: a postcode-like token, an outward code of 2 to 4 letters or digits (any
+# shape: "NPT" and "W1M" break the format rule), then an inward code whose digit may be O or I
+_TOKEN: Final = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{2,4}) ?([0-9OI][A-Z]{2})(?![A-Z0-9])")
+_WHOLE: Final = re.compile(r"([A-Z0-9]{2,4})([0-9OI][A-Z]{2})")
+_TWINS: Final = {"O": "O0", "0": "0O", "I": "I1", "1": "1I"}
+_INWARD_DIGIT: Final = {"O": "0", "I": "1"}
+_KEYED: Final = "I/1 or O/0 keyed for the other"
+# compacted text that may hold such a token (RE2: no look-arounds)
+_SHAPED: Final = r"[A-Z0-9]{2,4}[0-9OI][A-Z]{2}"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def outward_twins(outward: str) -> tuple[str, ...]:
+    """The outward code as written, then each reading with O/0 or I/1 keyed for the other.
+
+    Examples
+    --------
+    >>> outward_twins("C09"), outward_twins("B16")
+    (('C09', 'CO9'), ('B16', 'BI6'))
+    """
+    return tuple("".join(t) for t in itertools.product(*(_TWINS.get(c, c) for c in outward)))
+
+
+class _Token(NamedTuple):
+    """A postcode-like piece of text: its canonical readings, the one as written first."""
+
+    written: str
+    readings: list[str]
+    inward_changed: bool
+
+
+def _token(outward: str, inward: str, written: str) -> _Token:
+    fixed = _INWARD_DIGIT.get(inward[0], inward[0]) + inward[1:]
+    return _Token(written, [f"{o} {fixed}" for o in outward_twins(outward)], fixed != inward)
+
+
+def _tokens(text: str, key: object, search: bool) -> tuple[list[_Token], bool]:
+    """The tokens of one value (its postcode as read, else what looks like one) and whether
+    the value is a postcode alone rather than longer text."""
+    upper = text.upper()
+    bare = re.sub(r"[^0-9A-Z]", "", upper)
+    if isinstance(key, str):
+        outward, inward = key.split(" ")
+        return [_token(outward, inward, key)], len(bare) <= 7
+    if len(bare) <= 7:
+        m = _WHOLE.fullmatch(bare)
+        return ([_token(m[1], m[2], text.strip())] if m else []), True
+    if not search:
+        return [], False
+    return [_token(m[1], m[2], m[0]) for m in _TOKEN.finditer(upper)], False
+
+
+def _choose(token: _Token, listed: Mapping[str, bool]) -> tuple[str | None, bool, list[str]]:
+    """The reading of a token the gazetteer lists: as written when it is listed, else the one
+    twin listed; whether that is not what was written; and the twins when several are listed."""
+    as_written, *twins = token.readings
+    if listed[as_written]:
+        return as_written, token.inward_changed, []
+    hits = [t for t in twins if listed[t]]
+    return (hits[0], True, []) if len(hits) == 1 else (None, False, hits)
+
+
+def _reread_one(
+    text: str, key: object, tokens: list[_Token], alone: bool, listed: Mapping[str, bool]
+) -> tuple[str | None, str | None]:
+    """The postcode (None: leave as read) and the note for one value."""
+    chosen: dict[str, _Token] = {}
+    changed: set[str] = set()
+    several: list[str] = []
+    for token in tokens:
+        reading, differs, twins = _choose(token, listed)
+        if reading is not None:
+            chosen.setdefault(reading, token)
+            if differs:
+                changed.add(reading)
+        several += twins
+    if len(chosen) > 1:
+        return None, f"{text!r} holds several postcodes ({', '.join(sorted(chosen))})"
+    could = f"postcode {text!r} could be {' or '.join(map(repr, several))} ({_KEYED})"
+    if not chosen:
+        return None, f"{could}: not corrected" if several else None
+    [(reading, token)] = chosen.items()
+    if not alone:
+        how = f" (written {token.written!r}: {_KEYED})" if reading in changed else ""
+        return reading, f"postcode {reading!r} found in {text!r}{how}"
+    if reading not in changed:
+        return reading, None
+    why = f"; the gazetteer has no {key!r}" if isinstance(key, str) else ""
+    return reading, f"postcode {text!r} read as {reading!r} ({_KEYED}{why})"
+
+
+def reread(
+    values: pd.Series,
+    key: pd.Series,
+    notes: pd.Series,
+    listed: Callable[[pd.Series], np.ndarray],
+    *,
+    known: np.ndarray,
+    search: bool = True,
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Read again, knowing which postcodes a gazetteer lists, the values it does not place.
+
+    :func:`parse` judges text by the format rule alone. With a gazetteer, a value whose
+    postcode it does not list, or in which :func:`parse` found none, is read again as (1) the
+    text as written, when listed, whatever its shape (old and non-geographic postcodes such as
+    ``NPT 0AD`` or ``W1M 0AA`` break the format rule), else (2) the outward code's twins,
+    letter O / digit 0 and letter I / digit 1 keyed for the other (``C09 2SH`` → ``CO9 2SH``),
+    taken only when exactly one is listed (several: noted, not corrected); (3) with ``search``,
+    the same for postcode-like text in an address. A listed postcode is never "corrected".
+
+    Parameters
+    ----------
+    values, key, notes
+        The values as written, and the postcode and note :func:`parse` read (same index).
+    listed
+        Which of some canonical postcodes the gazetteer lists (with a position or without).
+    known
+        Whether the gazetteer lists each ``key`` (False where missing).
+    search
+        Look inside longer text.
+
+    Returns
+    -------
+    tuple
+        The postcode and note of each value (Series: the inputs where nothing changed), and
+        the positions of the values whose postcode changed.
+
+    Examples
+    --------
+    >>> real = {"CO9 2SH", "W1M 0AA"}
+    >>> values = pd.Series(["C09 2SH", "W1M 0AA", "CO9 2SH"])
+    >>> p = parse(values)
+    >>> key, note, _ = reread(values, p["postcode"], p["note"],
+    ...                    lambda c: c.isin(real).to_numpy(), known=p["postcode"].isin(real))
+    >>> key.tolist()
+    ['CO9 2SH', 'W1M 0AA', 'CO9 2SH']
+    >>> note.iloc[0]  # doctest: +ELLIPSIS
+    "postcode 'C09 2SH' read as 'CO9 2SH' (I/1 or O/0 keyed for the other; ...)"
+    """
+    has_key = key.notna().to_numpy()
+    todo = has_key & ~np.asarray(known, dtype=bool)
+    unread = ~has_key & notes.isna().to_numpy() & values.notna().to_numpy()
+    if unread.any():
+        # only text holding something shaped like a postcode, however keyed, is read further
+        shaped = compact(values[unread]).str.contains(_SHAPED, regex=True).fillna(False)
+        todo[np.flatnonzero(unread)[shaped.to_numpy(dtype=bool)]] = True
+    rows = np.flatnonzero(todo)
+    if not len(rows):
+        return key, notes, rows
+    texts = values.iloc[rows].astype("str").reset_index(drop=True)
+    keys = key.iloc[rows].reset_index(drop=True)
+    # each distinct value once: registers repeat themselves
+    which, _ = pd.factorize(texts + "\x00" + keys.fillna(""))
+    first = np.unique(which, return_index=True)[1]
+    distinct = list(zip(texts.iloc[first].tolist(), keys.iloc[first].tolist(), strict=True))
+    found = [_tokens(str(t), k, search) for t, k in distinct]
+    readings = sorted({r for tokens, _ in found for t in tokens for r in t.readings})
+    if not readings:
+        return key, notes, np.empty(0, dtype=np.int64)
+    is_listed = dict(
+        zip(readings, np.asarray(listed(pd.Series(readings, dtype="str"))), strict=True)
+    )
+    answers = [
+        _reread_one(str(t), k, tokens, alone, is_listed)
+        for (t, k), (tokens, alone) in zip(distinct, found, strict=True)
+    ]
+    new_key = np.array([a[0] for a in answers], dtype=object)[which]
+    new_note = np.array([a[1] for a in answers], dtype=object)[which]
+    said = notes.iloc[rows].to_numpy(dtype=object)
+    keep = pd.notna(said) & pd.isna(new_key) & pd.notna(new_note)
+    new_note[keep] = [f"{a}; {b}" for a, b in zip(said[keep], new_note[keep], strict=True)]
+    has_note, moved = pd.notna(new_note), pd.notna(new_key)
+    return (
+        _replaced(key, rows[moved], new_key[moved]),
+        _replaced(notes, rows[has_note], new_note[has_note]),
+        rows[moved],
+    )
+
+
+def _replaced(values: pd.Series, rows: np.ndarray, new: np.ndarray) -> pd.Series:
+    """``values`` with those at ``rows`` (positions, ascending) replaced by ``new``."""
+    if not len(rows):
+        return values
+    arr = _arrow(values)
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    new_arr = pa.array(new.tolist(), type=arr.type)
+    return _pandas(pc.replace_with_mask(arr, pa.array(mask), new_arr), values.index)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..crs import to_crs
 from ..schema import CATEGORIES
 from ._elements import DataLayer, LinksTable, escape_html, label
 
@@ -121,7 +122,7 @@ class _AreaLayer:
 
 
 def _area_layer(areas: gpd.GeoDataFrame, colour: str) -> _AreaLayer:
-    shown = areas.to_crs(4326) if areas.crs is not None else areas
+    shown = to_crs(areas, 4326) if areas.crs is not None else areas
     level = str(areas.attrs.get("level", "area"))
     has = colour in shown.columns
     heading = {"imd_decile": "IMD 2019 decile"}.get(colour, label(colour))
@@ -160,7 +161,7 @@ def add_areas(areas: gpd.GeoDataFrame, colour: str, m: folium.Map) -> list[str]:
 
 def add_catchments(catchments: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     """Walking catchments, the longest walk drawn first so that nearer bands lie on top."""
-    shown = catchments.to_crs(4326).sort_values(["minutes", "asset_id"], ascending=[False, True])
+    shown = to_crs(catchments, 4326).sort_values(["minutes", "asset_id"], ascending=[False, True])
     bands = sorted(set(shown["minutes"]))
     colour = {b: CATCHMENT_COLOURS[min(k, len(CATCHMENT_COLOURS) - 1)] for k, b in enumerate(bands)}
     features = [

