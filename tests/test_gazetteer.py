@@ -497,3 +497,18 @@ def test_damaged_postcodes_are_never_corrected_into_another_real_postcode(
     for r, w, k, is_real in zip(real, written, keys.tolist(), listed, strict=True):
         # back to the real one, read as written (itself a real postcode), or to no real one
         assert k in (r, _as_written(w)) or not is_real, (r, w, k)
+
+
+def test_a_postcode_file_keeps_legacy_and_non_geographic_postcodes(tmp_path: Path) -> None:
+    # a directory lists postcodes the format rule for keyed text does not accept (NPT, W1M):
+    # read from a file, they are kept and placed like any other
+    from assetmap import geocode
+    from assetmap.geocoding.gazetteer import read_postcode_file
+    from tests.registers import register
+
+    path = tmp_path / "postcodes.csv"
+    path.write_text("Postcode,lat,long\nNPT 1AA,51.58,-2.99\nW1M1AA,51.52,-0.15\n", "utf-8")
+    gazetteer = read_postcode_file(path)
+    placed = geocode(register(postcode=["NPT 1AA", "w1m 1aa"]), gazetteer=gazetteer)
+    assert placed["geocode_method"].tolist() == ["postcode", "postcode"]
+    assert placed.geometry.y.round(2).tolist() == [51.58, 51.52]

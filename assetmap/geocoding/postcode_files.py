@@ -153,6 +153,18 @@ def _detect(path: Path) -> Layout:
     return "latlon"
 
 
+#: A postcode as a directory lists it: any UK shape, legacy and non-geographic ones included
+#: (``NPT 1AA``, ``W1M 1AA``), which the format rule for keyed text does not accept.
+_LISTED = r"(?:GIR0AA|[A-Z][A-Z0-9]{1,3}[0-9][A-Z]{2})"
+
+
+def _listed(values: pd.Series) -> pd.Series:
+    """The canonical form ("B66 2QT") of each postcode a file lists; missing where none."""
+    c = postcodes.compact(values)
+    ok = c.str.fullmatch(_LISTED).fillna(False).astype(bool)
+    return (c.str[:-3] + " " + c.str[-3:]).where(ok)
+
+
 def read_postcode_file(
     path: str | PathLike[str] | Sequence[str | PathLike[str]],
     *,
@@ -268,7 +280,7 @@ def _read_one(
         encoding=_encoding(path),
         keep_default_na=False,
     )
-    key = postcodes.normalise(raw[cols["postcode"]])
+    key = _listed(raw[cols["postcode"]])
 
     def number(col: str | None) -> np.ndarray:
         if col is None:
