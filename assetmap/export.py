@@ -26,7 +26,13 @@ from .crs import to_crs
 from .errors import ConfigurationError, Problem, SchemaError
 from .graph import graph_from_assets, graph_to_gdfs
 from .io import format_of
-from .privacy import Audience, Policy, Published, as_policy, publish, write_audit
+from .privacy import (
+    Audience,
+    Policy,
+    Published,
+    published_or_publish,
+    write_audit,
+)
 from .schema import TAG_COLUMNS, validate_assets
 
 __all__ = ["save_assets", "save_graph", "save_links"]
@@ -64,17 +70,11 @@ def _published(
     k: int | None,
     **parts: Any,
 ) -> Published | None:
-    """What a writer writes: the Published it was given, or the gate's answer for the policy
-    (or audience) it was given with a frame; None when neither (the analyst's own copy)."""
-    if isinstance(data, Published):
-        if policy is not None or audience is not None or k is not None:
-            raise ConfigurationError(
-                "this was published already (its policy is fixed): give no policy or audience"
-            )
-        return data
-    if policy is None and audience is None and k is None:
+    """What a writer writes: what was published, or the gate's answer for the policy (or
+    audience) given with a frame; None when neither (the analyst's own copy)."""
+    if not isinstance(data, Published) and policy is None and audience is None and k is None:
         return None
-    return publish(data, policy=as_policy(policy, audience=audience, k=k), **parts)
+    return published_or_publish(data, policy=policy, audience=audience, k=k, **parts)
 
 
 def save_assets(
@@ -322,8 +322,9 @@ def save_graph(
     else:
         crs = graph.graph.get("crs")
         frame, links, relationships = _graph_parts(graph)
-        chosen = as_policy(policy, audience=audience, k=k)
-        shown = publish(frame, policy=chosen, links=links, relationships=relationships)
+        shown = published_or_publish(
+            frame, policy=policy, audience=audience, k=k, links=links, relationships=relationships
+        )
     H = _graph_of(shown, crs)
     suffix = path.suffix.lower()
     if suffix in (".graphml", ".gexf"):

@@ -869,11 +869,11 @@ def test_no_coarse_record_is_located_from_links(
 
 def _older_published_links(
     links: pd.DataFrame | None, renamed: dict[str, str], coarse_ends: set[str]
-) -> tuple[pd.DataFrame | None, int]:
+) -> pd.DataFrame | None:
     """The gate before it was attacked: links to coarse records lost their distances and
     factors but kept their score "to one decimal, to rank by"."""
     if links is None:
-        return None, 0
+        return None
     src, tgt = links["source"].astype("str"), links["target"].astype("str")
     keep = src.isin(renamed.keys()) & tgt.isin(renamed.keys())
     out = links[keep.to_numpy()].copy()
@@ -890,7 +890,7 @@ def _older_published_links(
     out["reason"] = np.where(
         private_end, "a link to a record shown only by its category", out["reason"].astype("str")
     )
-    return out, int((~keep).sum())
+    return out
 
 
 def test_trilateration_locates_residents_when_scores_are_published(

@@ -20,7 +20,7 @@ import xyzservices
 
 from ..areas import StudyArea, study_polygon
 from ..errors import ConfigurationError
-from ..privacy import Audience, Policy, Published, as_policy, publish
+from ..privacy import Audience, Policy, Published, published_or_publish
 from ..schema import CATEGORIES
 from ._elements import Controls, Legend, Runtime, escape_html, label, publications
 from ._layers import (
@@ -201,7 +201,13 @@ def build_map(
     'Map'
     """
     # only what the audience may see reaches the page: publish() decides, once
-    published = _published(assets, policy=policy, audience=audience, areas=areas, links=links, k=k)
+    if not isinstance(assets, Published) and "geocode_method" not in assets.columns:
+        raise ConfigurationError("build_map draws geocoded assets; call assetmap.geocode first")
+    # areas are drawn either way; with a register they also hold its coarse records' points
+    coarsen = {} if isinstance(assets, Published) else {"areas": areas}
+    published = published_or_publish(
+        assets, policy=policy, audience=audience, k=k, links=links, **coarsen
+    )
     drawn = published.assets[
         ~published.assets.geometry.isna() & ~published.assets.geometry.is_empty
     ]
@@ -239,26 +245,3 @@ def build_map(
     publications(m).add(published)  # save_map writes the audit of each
     number_elements(m.get_root())
     return m
-
-
-def _published(
-    assets: gpd.GeoDataFrame | Published,
-    *,
-    policy: Policy | None,
-    audience: Audience | None,
-    areas: gpd.GeoDataFrame | None,
-    links: pd.DataFrame | None,
-    k: int | None,
-) -> Published:
-    """What the page may show: what was published already, or the gate's answer now."""
-    if isinstance(assets, Published):
-        if any(v is not None for v in (policy, audience, links, k)):
-            raise ConfigurationError(
-                "build_map was given what publish() returned: its policy and links are fixed; "
-                "give no policy, audience, links or k beside it"
-            )
-        return assets
-    if "geocode_method" not in assets.columns:
-        raise ConfigurationError("build_map draws geocoded assets; call assetmap.geocode first")
-    chosen = as_policy(policy, audience=audience, k=k)
-    return publish(assets, policy=chosen, areas=areas, links=links)

@@ -36,8 +36,8 @@ from ._policy import (
     Published,
     as_policy,
 )
-from ._publish import publish
-from ._suppress import hide_small, protect, suppress
+from ._publish import publish, published_or_publish
+from ._suppress import protect, suppress
 
 __all__ = [
     "COARSE_CELL_M",
@@ -48,9 +48,9 @@ __all__ = [
     "Policy",
     "Published",
     "as_policy",
-    "hide_small",
     "protect",
     "publish",
+    "published_or_publish",
     "suppress",
     "write_audit",
 ]

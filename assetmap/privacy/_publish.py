@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..errors import ConfigurationError
 from ..geocoding.gazetteer import Gazetteer
 from ..schema import CATEGORIES
 from ._coarse import coarse_points, count_areas
@@ -99,8 +100,8 @@ def publish(
             for a, o in zip(shown_coarse.attrs["from"], shown_coarse.index, strict=True)
         }
     )
-    out_links, _ = _published_links(links, renamed, set(shown_coarse.index))
-    out_relationships, _ = _published_relationships(relationships, renamed)
+    out_links = _published_links(links, renamed, set(shown_coarse.index))
+    out_relationships = _published_relationships(relationships, renamed)
     audit = _audit(shown, described, how, links is not None, relationships is not None)
     log.info(
         "published for %s: %d exact, %d coarse, %d kept back",
@@ -119,6 +120,28 @@ def publish(
         relationships=out_relationships,
         ids=renamed,
     )
+
+
+def published_or_publish(
+    data: gpd.GeoDataFrame | Published,
+    *,
+    policy: Policy | None = None,
+    audience: Audience | None = None,
+    k: int | None = None,
+    **parts: Any,
+) -> Published:
+    """What was published already, or :func:`publish` of a frame now (for ``policy``, or its
+    shortcuts; public by default): the one way every writer and drawer reaches the gate."""
+    if isinstance(data, Published):
+        given = [n for n, v in {"policy": policy, "audience": audience, "k": k, **parts}.items()
+                 if v is not None]  # fmt: skip
+        if given:
+            raise ConfigurationError(
+                f"this was published already (its policy and contents are fixed): give no "
+                f"{', '.join(given)} beside it"
+            )
+        return data
+    return publish(data, policy=as_policy(policy, audience=audience, k=k), **parts)
 
 
 def _kept_back_counts(
@@ -196,7 +219,7 @@ def _coarse_rows(
 
 def _published_links(
     links: pd.DataFrame | None, renamed: dict[str, str], coarse_ends: set[str]
-) -> tuple[pd.DataFrame | None, int]:
+) -> pd.DataFrame | None:
     """The links whose ends are shown, renamed.
 
     A link to a record shown coarsely says only that it exists and what the record is: no
@@ -206,7 +229,7 @@ def _published_links(
     a ranking says nothing either.
     """
     if links is None:
-        return None, 0
+        return None
     src, tgt = links["source"].astype("str"), links["target"].astype("str")
     keep = src.isin(renamed.keys()) & tgt.isin(renamed.keys())
     out = links[keep.to_numpy()].copy()
@@ -230,15 +253,15 @@ def _published_links(
     for column in ("source", "target", "reason"):
         if column in out:
             out[column] = out[column].astype("str")
-    return out, int((~keep).sum())
+    return out
 
 
 def _published_relationships(
     relationships: pd.DataFrame | None, renamed: dict[str, str]
-) -> tuple[pd.DataFrame | None, int]:
+) -> pd.DataFrame | None:
     """Relationships whose ends are both shown: ends renamed, only the allowed fields."""
     if relationships is None:
-        return None, 0
+        return None
     src = relationships["source"].astype("str")
     tgt = relationships["target"].astype("str")
     keep = (src.isin(renamed.keys()) & tgt.isin(renamed.keys())).to_numpy()
@@ -246,7 +269,7 @@ def _published_relationships(
     out = relationships.loc[keep, columns].reset_index(drop=True)
     out["source"] = src[keep].map(renamed).to_numpy()
     out["target"] = tgt[keep].map(renamed).to_numpy()
-    return out, int((~keep).sum())
+    return out
 
 
 def _audit(

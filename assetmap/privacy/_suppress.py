@@ -8,21 +8,6 @@ import pandas as pd
 from ._policy import as_policy
 
 
-def hide_small(values: pd.Series, min_count: int) -> pd.Series:
-    """Counts from 1 to ``min_count - 1`` hidden (NA): the primary rule, for one column whose
-    total is not published beside it (where it is, use :func:`suppress`).
-
-    Examples
-    --------
-    >>> hide_small(pd.Series([0, 3, 7]), 5).tolist()
-    [0, <NA>, 7]
-    """
-    counts = pd.to_numeric(values, errors="coerce").astype("Float64")
-    counts = counts.mask((counts > 0) & (counts < min_count)).round(6)
-    whole = counts.dropna()
-    return counts.astype("Int64") if bool((whole == whole.round()).all()) else counts
-
-
 def suppress(counts: pd.DataFrame, min_count: int = 5, *, k: int | None = None) -> pd.DataFrame:
     """Counts with small numbers hidden, and enough others that none can be recovered.
 
