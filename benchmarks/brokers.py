@@ -2,7 +2,7 @@
 
 Run by hand (not a test)::
 
-    python benchmarks/brokers.py [--sizes 1000 10000]
+    PYTHONPATH=. python benchmarks/brokers.py [--sizes 1000 10000]
 
 The graph is the pipeline's: a synthetic register (``datasets.synthetic_register(n, seed=1)``),
 geocoded, with opportunity links (micro ↔ macro within 1,200 m) and proximity links (50 m).

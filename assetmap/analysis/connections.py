@@ -107,10 +107,11 @@ class _BlockCutTree:
         n_blocks = len(blocks)
         adjacent: list[list[int]] = [[] for _ in range(n_blocks + n)]
         own: list[list[int]] = []  # a block's vertices that are no cut vertex
+        cut = is_cut.tolist()  # Python bools: quick to look up one at a time
         for b, members in enumerate(blocks):
-            own.append([v for v in members if not is_cut[v]])
+            own.append([v for v in members if not cut[v]])
             for v in members:
-                if is_cut[v]:
+                if cut[v]:
                     adjacent[b].append(n_blocks + v)
                     adjacent[n_blocks + v].append(b)
         size = n_blocks + n
