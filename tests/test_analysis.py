@@ -7,6 +7,8 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetmap import analysis, datasets, find_links, geocode, graph_from_assets
 from assetmap.crs import to_crs
@@ -38,6 +40,51 @@ def test_brokers_and_what_falls_apart_without_them() -> None:
     assert out.loc["P1", "n_stranded"] == 0  # P1-P2 never reached M: nothing to lose
     assert list(analysis.isolated(G)) == []
     assert list(analysis.isolated(G, kinds=("partners",))) == ["G", "P1", "P2", "R1", "R2", "R3"]
+
+
+def _brokers_by_definition(G: nx.MultiGraph) -> pd.DataFrame:
+    """brokers() as its docstring defines it, the slow way: networkx betweenness, and the graph
+    copied once per articulation point to see who loses every path to a macro-asset."""
+    H = nx.Graph()
+    H.add_edges_from((u, v) for u, v, kind in G.edges(data="kind") if kind == "refers")
+    macro = {n for n, k in G.nodes(data="kind") if k == "macro"}
+
+    def reaching(graph: nx.Graph) -> set[str]:
+        return {n for c in nx.connected_components(graph) if c & macro for n in c if n not in macro}
+
+    between, cuts = nx.betweenness_centrality(H), set(nx.articulation_points(H))
+    before = reaching(H)
+    stranded = {}
+    for node in cuts:
+        without = H.copy()
+        without.remove_node(node)
+        stranded[node] = tuple(sorted(before - reaching(without) - {node}))
+    ids = sorted(H)
+    return pd.DataFrame(
+        {"betweenness": [round(between[n], 6) for n in ids],
+         "articulation_point": [n in cuts for n in ids],
+         "stranded": [stranded.get(n, ()) for n in ids]},
+        index=pd.Index(ids, name="asset_id"),
+    )  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(2, 14),
+    edges=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 13)), max_size=30),
+    macros=st.sets(st.integers(0, 13), max_size=3),
+)
+def test_brokers_agree_with_their_definition(
+    n: int, edges: list[tuple[int, int]], macros: set[int]
+) -> None:
+    # any graph: trees, cycles, bridges, several components, components with no macro-asset
+    G = _graph(
+        [(f"v{u % n:02d}", f"v{v % n:02d}", "refers") for u, v in edges if u % n != v % n],
+        {f"v{i:02d}": "macro" if i in macros else "micro" for i in range(n)},
+    )
+    got = analysis.brokers(G).sort_index()
+    want = _brokers_by_definition(G)
+    pd.testing.assert_frame_equal(got.drop(columns="n_stranded"), want, check_dtype=False)
 
 
 def test_communities_are_the_same_every_run() -> None:

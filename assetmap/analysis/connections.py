@@ -7,7 +7,9 @@ the three questions share. Every function returns tables (DataFrames), never pri
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -52,36 +54,25 @@ def brokers(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING) -> pd.DataFr
     """
     H = _simple(G, kinds)
     H.remove_nodes_from([n for n in list(H) if H.degree(n) == 0])
-    if H.number_of_nodes() == 0:
+    ids = sorted(H.nodes)
+    if not ids:
         return pd.DataFrame(
             columns=["betweenness", "articulation_point", "stranded", "n_stranded"],
             index=pd.Index([], name="asset_id"),
         )
-    between = nx.betweenness_centrality(H, normalized=True)
-    cuts = set(nx.articulation_points(H))
-    macro = _macro(G)
-
-    def reaching(graph: nx.Graph) -> set[str]:
-        """Micro-assets with a path to some macro-asset."""
-        out: set[str] = set()
-        for component in nx.connected_components(graph):
-            if component & macro:
-                out |= {n for n in component if n not in macro}
-        return out
-
-    before = reaching(H)
-    stranded: dict[str, tuple[str, ...]] = {}
-    for node in sorted(cuts):
-        without = H.copy()
-        without.remove_node(node)
-        lost = before - reaching(without) - {node}
-        stranded[node] = tuple(sorted(lost))
-    ids = sorted(H.nodes)
+    position = {n: i for i, n in enumerate(ids)}
+    g = ig.Graph(n=len(ids), edges=[(position[u], position[v]) for u, v in H.edges()])
+    n = len(ids)
+    # igraph counts each unordered pair once; networkx's normalisation is 2 / ((n-1)(n-2))
+    scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 0.0
+    between = np.asarray(g.betweenness(directed=False), dtype="float64") * scale
+    macro = np.array([H.nodes[v].get("kind") == "macro" for v in ids], dtype=bool)
+    cuts, stranded = _stranded(g, macro)
     out = pd.DataFrame(
         {
-            "betweenness": [round(between[n], 6) for n in ids],
-            "articulation_point": [n in cuts for n in ids],
-            "stranded": [stranded.get(n, ()) for n in ids],
+            "betweenness": np.round(between, 6),
+            "articulation_point": cuts,
+            "stranded": [tuple(ids[i] for i in lost) for lost in stranded],
         },
         index=pd.Index(ids, name="asset_id"),
     )
@@ -90,6 +81,96 @@ def brokers(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING) -> pd.DataFr
         (out.index.to_numpy(), -out["n_stranded"].to_numpy(), -out["betweenness"].to_numpy())
     )
     return out.iloc[order]
+
+
+@dataclass(frozen=True)
+class _BlockCutTree:
+    """The block-cut tree of a graph, walked depth first so that every subtree's vertices are
+    one slice of ``order``. Tree nodes are the blocks (``0 … n_blocks-1``), then each vertex
+    ``v`` as ``n_blocks + v`` (only cut vertices have tree edges)."""
+
+    n_blocks: int
+    is_cut: np.ndarray
+    adjacent: list[list[int]]
+    order: np.ndarray  # the graph's vertices, depth first
+    start: np.ndarray  # tree node -> where its subtree starts in ``order``
+    stop: np.ndarray  # … and stops
+    parent: np.ndarray  # tree node -> its parent (-1 for roots)
+    component: np.ndarray  # tree node -> (first, last) of its component in ``order``
+
+    @classmethod
+    def of(cls, g: ig.Graph) -> _BlockCutTree:
+        n = g.vcount()
+        blocks, articulation = g.biconnected_components(return_articulation_points=True)
+        is_cut = np.zeros(n, dtype=bool)
+        is_cut[list(articulation)] = True
+        n_blocks = len(blocks)
+        adjacent: list[list[int]] = [[] for _ in range(n_blocks + n)]
+        own: list[list[int]] = []  # a block's vertices that are no cut vertex
+        cut = is_cut.tolist()  # Python bools: quick to look up one at a time
+        for b, members in enumerate(blocks):
+            own.append([v for v in members if not cut[v]])
+            for v in members:
+                if cut[v]:
+                    adjacent[b].append(n_blocks + v)
+                    adjacent[n_blocks + v].append(b)
+        size = n_blocks + n
+        start, stop = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+        parent = np.full(size, -1, dtype=np.int64)
+        component = np.zeros((size, 2), dtype=np.int64)
+        seen = np.zeros(size, dtype=bool)
+        order: list[int] = []
+        for root in range(n_blocks):
+            if seen[root]:
+                continue
+            first, members, stack = len(order), [], [(root, 0)]
+            seen[root] = True
+            while stack:
+                node, i = stack.pop()
+                if i == 0:
+                    start[node] = len(order)
+                    members.append(node)
+                    order.extend(own[node] if node < n_blocks else [node - n_blocks])
+                if i < len(adjacent[node]):
+                    stack.append((node, i + 1))
+                    child = adjacent[node][i]
+                    if not seen[child]:
+                        seen[child], parent[child] = True, node
+                        stack.append((child, 0))
+                else:
+                    stop[node] = len(order)
+            component[members] = (first, len(order))
+        return cls(n_blocks, is_cut, adjacent, np.asarray(order, dtype=np.int64), start, stop,
+                   parent, component)  # fmt: skip
+
+
+def _stranded(g: ig.Graph, macro: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
+    """For every vertex: is it a cut vertex, and which non-macro vertices lose every path to a
+    macro vertex without it (sorted vertex numbers; empty for non-cut vertices).
+
+    One pass over the block-cut tree instead of one copy of the graph per cut vertex: removing
+    cut vertex ``c`` leaves one piece per block beside it, the subtree of each child block and
+    the rest of its component through the parent block. The vertices of a piece are stranded
+    when the piece holds no macro vertex and its component holds one.
+    """
+    t = _BlockCutTree.of(g)
+    before = np.concatenate([[0], np.cumsum(macro[t.order])])
+
+    def macros(a: int, b: int) -> int:
+        return int(before[b] - before[a])
+
+    stranded: list[list[int]] = [[] for _ in range(g.vcount())]
+    for v in np.flatnonzero(t.is_cut):
+        node = t.n_blocks + int(v)
+        first, last = t.component[node]
+        if macros(first, last) == 0:
+            continue  # nothing in this component reaches a macro-asset anyway
+        pieces = [(t.start[c], t.stop[c]) for c in t.adjacent[node] if c != t.parent[node]]
+        if t.parent[node] >= 0 and macros(first, last) == macros(t.start[node], t.stop[node]):
+            pieces += [(first, t.start[node]), (t.stop[node], last)]  # the rest, via the parent
+        lost = [u for a, b in pieces if macros(a, b) == 0 for u in t.order[a:b].tolist()]
+        stranded[v] = sorted(u for u in lost if not macro[u])
+    return t.is_cut, stranded
 
 
 def communities(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING, seed: int = 1) -> pd.Series:
