@@ -371,7 +371,7 @@ def _run(args: argparse.Namespace, settings: dict[str, Any]) -> Build:
     options = _Options(args)
     merged = options.settings(args)
     for section, values in settings.items():
-        merged[section] = {**merged.get(section, {}), **values}
+        merged[section] = {**merged.get(section, {}), **values} if section != "title" else values
     merged["outputs"] = {**_NOTHING_ELSE, **merged["outputs"]}
     project = project_from_settings(
         merged, source=f"assetmap {args.command}", labels=_LABELS, problems=options.problems
@@ -492,7 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     style = "project" if args.command == "build" else "cli"
     try:
         with warnings.catch_warnings():
-            if not args.debug:
+            if not args.debug:  # each warning once, as one line (-W error is for --debug)
+                warnings.simplefilter("default")
                 warnings.showwarning = _warning
             _COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -9,10 +9,10 @@ import json
 import logging
 import sys
 import tomllib
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -132,6 +132,7 @@ def _read_inputs(project: Project) -> _Inputs:
         register = Path(inputs["register"])
         relationships = Path(inputs["relationships"]) if inputs["relationships"] else None
     errors: list[AssetmapError] = []
+    causes: list[Exception] = []  # kept for --debug's traceback
     problems: list[str] = []
 
     def attempt(what: str, path: str | Path | None, read: Callable[[], Any]) -> Any:
@@ -140,8 +141,8 @@ def _read_inputs(project: Project) -> _Inputs:
         except AssetmapError as exc:
             errors.append(exc)
             problems.append(f"{what}: {_said(exc)}")
-        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-            # the file libraries' own errors (pandas, openpyxl, pyogrio): put plainly
+        except Exception as exc:  # the file libraries' own (pandas, openpyxl, pyogrio, lxml)
+            causes.append(exc)
             problems.append(_unreadable(what, Path(path or ""), exc, inputs["sheet"]))
         return None
 
@@ -157,11 +158,12 @@ def _read_inputs(project: Project) -> _Inputs:
             lambda: read_relationships(relationships) if relationships else None,
         ),
         levels=[
-            attempt("the boundaries", p, lambda p=p: read_boundaries(p))
-            for p in inputs["boundaries"]
+            attempt("the boundaries", p, partial(read_boundaries, p)) for p in inputs["boundaries"]
         ],
         imd=attempt(
-            "the IMD files", None, lambda: read_imd(inputs["imd"]) if inputs["imd"] else None
+            "the IMD files",
+            (inputs["imd"] or [None])[0],
+            lambda: read_imd(inputs["imd"]) if inputs["imd"] else None,
         ),
         streets=attempt(
             "the street graph",
@@ -180,7 +182,7 @@ def _read_inputs(project: Project) -> _Inputs:
         raise ConfigurationError(
             f"{len(problems)} input(s) could not be read:\n"
             + "\n".join(f"  - {p}" for p in problems)
-        )
+        ) from (causes or errors or [None])[0]
     out.sources += ["boundaries"] * bool(out.levels) + ["imd"] * (out.imd is not None)
     return out
 
