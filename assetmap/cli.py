@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from .errors import AssetmapError
+from .errors import AssetmapError, ConfigurationError
 from .geocoding import geocode_summary
 from .project import Build, demo, project_from_settings, read_project, run_project
 
@@ -437,6 +437,12 @@ def _build(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
+    folder = Path(args.out).parent
+    if not folder.is_dir():
+        raise ConfigurationError(
+            f"--out: there is no folder {str(folder)!r} to write {Path(args.out).name} in; "
+            "create it first"
+        )
     paths = demo(
         args.out,
         audience=args.audience,

@@ -388,3 +388,9 @@ def test_warnings_are_one_line_each_and_the_run_goes_on(
     err = capsys.readouterr().err
     assert "assetmap: warning:" in err and "no privacy level" in err
     assert "warnings.warn" not in err and "Traceback" not in err
+
+
+def test_demo_wants_an_existing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path / "no" / "gi.html")]) == 1
+    _fails_cleanly(1, capsys.readouterr().err, "--out", "no folder")
+    assert not (tmp_path / "no").exists()
