@@ -109,7 +109,8 @@ def _unreadable(what: str, path: Path, exc: Exception, sheet: str | int | None =
     said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         try:
-            sheets = pd.ExcelFile(path).sheet_names
+            with pd.ExcelFile(path) as book:
+                sheets = book.sheet_names
         except Exception:  # not a workbook at all: say so
             return (
                 f"{what}: cannot read {path.name} as an Excel workbook ({said}); is it really "
