@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TypeAlias
+from typing import Final, Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -21,10 +21,12 @@ import shapely
 
 from ._dispatch import dask_aware
 from .crs import from_lonlat, metric_crs, to_crs
-from .errors import Problem, SchemaError, SchemaWarning
+from .errors import ConfigurationError, CRSError, Problem, SchemaError, SchemaWarning
 
 __all__ = [
+    "BUNDLED_STUDY_AREAS",
     "assign_areas",
+    "bundled_study_area_path",
     "imd_for_lsoa21",
     "read_area_lookup",
     "read_boundaries",
@@ -42,39 +44,111 @@ _LEVELS = {"wd": "ward", "ward": "ward", "lsoa": "lsoa", "msoa": "msoa", "oa": "
            "lad": "la", "ltla": "la", "utla": "ula", "cty": "county", "rgn": "region"}  # fmt: skip
 
 
-#: A study area: a polygon (EPSG:4326), a GeoDataFrame or GeoSeries, or a boundary file's path.
+#: A study area: a polygon (EPSG:4326), a GeoDataFrame or GeoSeries, a boundary file's path, or
+#: the exact name of a bundled area (:data:`BUNDLED_STUDY_AREAS`).
 StudyArea: TypeAlias = shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | str | PathLike[str]
 
+#: Study areas bundled with assetmap: the exact name that picks one, and its file in the data.
+BUNDLED_STUDY_AREAS: Final[dict[str, str]] = {
+    "greater-icknield": "boundaries/greater_icknield.geojson",
+}
 
-def study_polygon(study_area: StudyArea | None) -> shapely.Geometry | None:
+
+def bundled_study_area_path(name: str) -> Path:
+    """The file of a bundled study area, by its exact name (see :data:`BUNDLED_STUDY_AREAS`).
+
+    Raises
+    ------
+    ConfigurationError
+        When ``name`` is not exactly the name of a bundled area.
+    """
+    if name not in BUNDLED_STUDY_AREAS:
+        raise ConfigurationError(
+            f"{name!r} is not a bundled study area (known: {', '.join(BUNDLED_STUDY_AREAS)}); "
+            "give a boundary file, a polygon or a GeoDataFrame"
+        )
+    here = Path(__file__).resolve().parent
+    for folder in (here / "data", here.parent / "data"):  # installed, or the source tree
+        if (folder / BUNDLED_STUDY_AREAS[name]).is_file():
+            return folder / BUNDLED_STUDY_AREAS[name]
+    raise ConfigurationError(
+        f"the bundled study area {name!r} is missing from assetmap's data; reinstall assetmap"
+    )
+
+
+def study_polygon(study_area: StudyArea | Literal[False] | None) -> shapely.Geometry | None:
     """The study area as one polygon (EPSG:4326), or None when none is given.
+
+    Parameters
+    ----------
+    study_area
+        None or False: no study area. A path (or text naming a file): a boundary file in any
+        CRS GDAL reads (GeoJSON, GeoPackage, Shapefile…), its shapes merged. Text that is exactly
+        the name of a bundled area (``"greater-icknield"``) picks that area; any other text
+        must name a file. A GeoDataFrame or GeoSeries (with its CRS), or a shapely polygon in
+        longitude/latitude.
+
+    Raises
+    ------
+    ConfigurationError
+        When the value is none of these (a name that is neither a file nor a bundled area, say).
+    SchemaError
+        When the file cannot be read, or holds no polygon.
 
     Examples
     --------
     >>> study_polygon(shapely.box(0, 51, 1, 52)).bounds
     (0.0, 51.0, 1.0, 52.0)
-    >>> study_polygon(None) is None
-    True
+    >>> study_polygon(None) is None, study_polygon(False) is None
+    (True, True)
     """
-    if study_area is None:
+    if study_area is None or study_area is False:
         return None
+    what = "the study area"
+    if isinstance(study_area, str) and study_area in BUNDLED_STUDY_AREAS:
+        study_area = bundled_study_area_path(study_area)
     if isinstance(study_area, str | PathLike):
         path = Path(study_area)
         if not path.is_file():
-            raise SchemaError(
-                str(path),
-                [
-                    Problem.of_table(
-                        "no study-area file there; give a boundary file, a polygon or a "
-                        "GeoDataFrame (the bundled Greater Icknield area is "
-                        "assetmap.datasets.study_area())"
-                    )
-                ],
+            known = ", ".join(repr(n) for n in BUNDLED_STUDY_AREAS)
+            raise ConfigurationError(
+                f"study area {str(study_area)!r}: no file there, and not the name of a bundled "
+                f"area ({known}); give a boundary file, a polygon or a GeoDataFrame"
             )
-        study_area = _read_geo(path)
+        what, study_area = str(path), _read_geo(path)
     if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
-        return to_crs(study_area, "EPSG:4326").union_all()
-    return study_area
+        shapes = study_area.geometry if isinstance(study_area, gpd.GeoDataFrame) else study_area
+        if shapes.crs is None:
+            raise CRSError(
+                f"{what} has no CRS: set one (e.g. .set_crs('EPSG:27700')) so it can be placed"
+            )
+        polygon = shapely.make_valid(to_crs(shapes, "EPSG:4326").union_all())
+    elif isinstance(study_area, shapely.Geometry):
+        polygon = shapely.make_valid(study_area)
+        x0, y0, x1, y1 = polygon.bounds
+        if not polygon.is_empty and not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            raise CRSError(
+                f"the study-area polygon is not in longitude/latitude (bounds {polygon.bounds}); "
+                "give it as a GeoSeries with its CRS"
+            )
+    else:
+        raise ConfigurationError(
+            "study_area must be a boundary file, a bundled area's name, a GeoDataFrame, a "
+            f"GeoSeries or a shapely polygon; {type(study_area).__name__} was given"
+        )
+    polygon = _polygonal(polygon)
+    if polygon.is_empty:
+        raise SchemaError(what, [Problem.of_table("the study area holds no polygon")])
+    return polygon
+
+
+def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+    """Only the polygons of a geometry (make_valid can leave lines beside them)."""
+    if isinstance(geometry, shapely.Polygon | shapely.MultiPolygon):
+        return geometry
+    parts = shapely.get_parts(geometry)
+    polygons = [p for p in parts if isinstance(p, shapely.Polygon | shapely.MultiPolygon)]
+    return shapely.union_all(polygons) if polygons else shapely.Polygon()
 
 
 def _read_geo(path: Path) -> gpd.GeoDataFrame:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, TypeAlias
 
 from .errors import AssetmapError, ConfigurationError
 from .geocoding import geocode_summary
-from .project import Build, demo, project_from_settings, run_project
+from .project import Build, demo, project_from_settings, read_project, run_project
 
 __all__ = ["main"]
 
@@ -20,10 +22,54 @@ __all__ = ["main"]
 _Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def _register_and_distance(parser: argparse.ArgumentParser, out: str) -> None:
-    """The arguments every command on a register shares."""
+def _register_options(parser: argparse.ArgumentParser, out: str) -> None:
+    """The arguments of every command that reads a register: what to read, and how."""
     parser.add_argument("register", help="the register to read (placed or not)")
-    parser.add_argument("out", help=out)
+    parser.add_argument("out", help=out + "; its folder must exist")
+    how = parser.add_argument_group("reading the register")
+    how.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="HEADING=FIELD",
+        help="a heading of your file and the field it holds, e.g. 'Post Code=postcode', or "
+        "two fields: 'Site Address=name,address'; once per heading (recognised headings "
+        "need none)",
+    )
+    how.add_argument(
+        "--default",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a value for every row that has none, e.g. 'category=institution'; once per field",
+    )
+    how.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="FIELD:FROM=TO",
+        help="read your register's word as assetmap's, e.g. 'category:Static Library="
+        "institution'; once per word",
+    )
+    how.add_argument("--sheet", help="the Excel sheet to read, by name (the first by default)")
+    how.add_argument("--layer", help="the GeoPackage layer to read (the first by default)")
+    how.add_argument(
+        "--make-ids-unique",
+        action="store_true",
+        help="give repeated ids a suffix instead of stopping with an error",
+    )
+    how.add_argument(
+        "--study-area",
+        metavar="FILE",
+        help="the area the register is about: a boundary file (GeoJSON, GeoPackage, "
+        "Shapefile; any CRS) or a bundled area's name (greater-icknield); rows outside it are "
+        "marked, and the map draws it. None by default",
+    )
+
+
+def _register_and_distance(parser: argparse.ArgumentParser, out: str) -> None:
+    """The arguments every command on a register and its links shares."""
+    _register_options(parser, out)
     parser.add_argument(
         "--max-distance-m",
         "--max-distance",  # its first name, kept for one release
@@ -77,17 +123,7 @@ def _geocode_command(sub: _Commands) -> None:
         "geocode_note and in_study_area. The file written keeps every field: it is the "
         "analyst's copy, not one to share.",
     )
-    g.add_argument("register", help="the register to read")
-    g.add_argument("out", help="where to write the placed register (format from the suffix)")
-    g.add_argument(
-        "--column",
-        action="append",
-        default=[],
-        metavar="HEADING=FIELD",
-        help="a heading of your file and the field it holds, e.g. 'Post Code=postcode'; give "
-        "it once per heading (recognised headings need none)",
-    )
-    g.add_argument("--sheet", help="the Excel sheet to read (the first by default)")
+    _register_options(g, "where to write the placed register (format from the suffix)")
     g.add_argument(
         "--online",
         action="store_true",
@@ -175,6 +211,11 @@ def _build_command(sub: _Commands) -> None:
     )
     b.add_argument("project", help="the project file (.toml)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar, even in a terminal")
+    b.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let the project write outside its own folder (as allow_outside = true in [outputs])",
+    )
 
 
 def _demo_command(sub: _Commands) -> argparse.ArgumentParser:
@@ -235,14 +276,90 @@ def _drawing_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _columns(pairs: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        heading, sep, field = pair.partition("=")
-        if not sep or not heading.strip() or not field.strip():
-            raise ConfigurationError(f"--column wants HEADING=FIELD, {pair!r} was given")
-        out[heading.strip()] = field.strip()
-    return out
+#: How the settings a command line gives are named in its messages.
+_LABELS = {
+    "inputs.register": "REGISTER",
+    "inputs.sheet": "--sheet",
+    "inputs.layer": "--layer",
+    "inputs.streets": "--streets",
+    "inputs.boundaries": "--boundaries",
+    "inputs.imd": "--imd",
+    "columns": "--column",
+    "defaults": "--default",
+    "values": "--value",
+    "geocode.study_area": "--study-area",
+    "links.max_distance_m": "--max-distance-m",
+    "links.between": "--between",
+    "links.kind": "--kind",
+    "outputs.placed": "OUT",
+    "outputs.links": "OUT",
+    "outputs.map": "OUT",
+    "title": "--title",
+}
+
+
+class _Options:
+    """The register options of a command line, read into settings; every malformed one kept
+    as a problem, to be reported with the settings' own."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.problems: list[str] = []
+        self.columns: dict[str, str] = {}
+        self.defaults: dict[str, str] = {}
+        self.values: dict[str, dict[str, str]] = {}
+        for given in args.column:
+            heading, sep, fields = given.rpartition("=")
+            if self._fine("--column", given, sep and heading.strip() and fields.strip(),
+                          "HEADING=FIELD, e.g. 'Post Code=postcode'"):  # fmt: skip
+                self._put(self.columns, "--column", heading.strip(), fields.strip())
+        for given in args.default:
+            name, sep, value = given.partition("=")
+            if self._fine("--default", given, sep and name.strip() and value.strip(),
+                          "FIELD=VALUE, e.g. 'category=institution'"):  # fmt: skip
+                self._put(self.defaults, "--default", name.strip(), value.strip())
+        for given in args.value:
+            name, colon, rest = given.partition(":")
+            word, sep, to = rest.rpartition("=")
+            if self._fine("--value", given, colon and sep and name.strip() and word.strip()
+                          and to.strip(), "FIELD:FROM=TO, e.g. 'category:Static Library="
+                          "institution'"):  # fmt: skip
+                words = self.values.setdefault(name.strip(), {})
+                self._put(words, f"--value {name.strip()}:", word.strip(), to.strip())
+        out = Path(args.out)
+        if not out.parent.is_dir():
+            self.problems.append(
+                f"OUT: there is no folder {str(out.parent)!r} to write {out.name} in; create it "
+                "first (assetmap makes only a project's own output folders)"
+            )
+
+    def _fine(self, option: str, given: str, ok: object, form: str) -> bool:
+        if not ok:
+            self.problems.append(f"{option} wants {form}; {given!r} was given")
+        return bool(ok)
+
+    def _put(self, table: dict[str, str], option: str, key: str, value: str) -> None:
+        if key in table and table[key] != value:
+            self.problems.append(
+                f"{option} {key!r} is given twice ({table[key]!r} and {value!r}): give it once"
+            )
+        table[key] = value
+
+    def settings(self, args: argparse.Namespace) -> dict[str, Any]:
+        """The settings of reading the register (and of writing a file the user named)."""
+        return {
+            "inputs": {
+                "register": args.register,
+                "sheet": args.sheet,
+                "layer": args.layer,
+                "make_ids_unique": args.make_ids_unique,
+            },
+            "columns": self.columns,
+            "defaults": self.defaults,
+            "values": self.values,
+            "geocode": {"study_area": args.study_area},
+            # OUT was named on the command line: it goes where it was asked to
+            "outputs": {"allow_outside": True},
+        }
 
 
 #: What a command writes when it writes only its own file.
@@ -251,8 +368,14 @@ _NOTHING_ELSE = {"map": False, "links": False, "graph": [], "report": False, "re
 
 def _run(args: argparse.Namespace, settings: dict[str, Any]) -> Build:
     """Build the command's project and run it (the one pipeline, as ``assetmap build`` runs)."""
-    settings["outputs"] = {**_NOTHING_ELSE, **settings.get("outputs", {})}
-    project = project_from_settings(settings, source=f"assetmap {args.command}")
+    options = _Options(args)
+    merged = options.settings(args)
+    for section, values in settings.items():
+        merged[section] = {**merged.get(section, {}), **values} if section != "title" else values
+    merged["outputs"] = {**_NOTHING_ELSE, **merged["outputs"]}
+    project = project_from_settings(
+        merged, source=f"assetmap {args.command}", labels=_LABELS, problems=options.problems
+    )
     return run_project(project, progress=False)
 
 
@@ -260,8 +383,6 @@ def _geocode(args: argparse.Namespace) -> None:
     build = _run(
         args,
         {
-            "inputs": {"register": args.register, "sheet": args.sheet},
-            "columns": _columns(args.column),
             "geocode": {"online": args.online, "fallback": not args.no_fallback},
             "privacy": {"audiences": []},
             "outputs": {"placed": args.out},
@@ -275,7 +396,7 @@ def _links(args: argparse.Namespace) -> None:
     build = _run(
         args,
         {
-            "inputs": {"register": args.register, "streets": args.streets},
+            "inputs": {"streets": args.streets},
             "links": {
                 "kind": args.kind,
                 "max_distance_m": args.max_distance,
@@ -295,7 +416,6 @@ def _map(args: argparse.Namespace) -> None:
         {
             "title": args.title,
             "inputs": {
-                "register": args.register,
                 "boundaries": list(args.boundaries),
                 "imd": list(args.imd),
                 "streets": args.streets,
@@ -309,36 +429,86 @@ def _map(args: argparse.Namespace) -> None:
     print(f"wrote {build[-1]}")
 
 
+def _build(args: argparse.Namespace) -> None:
+    overrides = {"outputs": {"allow_outside": True}} if args.allow_outside else None
+    project = read_project(args.project, overrides=overrides)
+    written = run_project(project, progress=False if args.no_progress else None)
+    print(f"wrote {len(written)} files; the record is {written[-1]}")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    folder = Path(args.out).parent
+    if not folder.is_dir():
+        raise ConfigurationError(
+            f"--out: there is no folder {str(folder)!r} to write {Path(args.out).name} in; "
+            "create it first"
+        )
+    paths = demo(
+        args.out,
+        audience=args.audience,
+        self_contained=not args.cdn,
+        boundaries=args.boundaries,
+        imd=args.imd,
+        streets=args.streets,
+    )
+    for path in paths:
+        print(f"wrote {path}")
+
+
+_COMMANDS = {"geocode": _geocode, "links": _links, "map": _map, "build": _build, "demo": _demo}
+
+
+def _message(exc: BaseException, style: str) -> str:
+    """One message for any failure: ours as written, the libraries' and the system's put
+    plainly, anything else named as the bug it is."""
+    if isinstance(exc, AssetmapError):
+        message = getattr(exc, "message", None)
+        return str(message(style=style)) if callable(message) else str(exc)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    if isinstance(exc, OSError | MemoryError):
+        return f"{type(exc).__name__}: {exc}"
+    return (
+        f"{type(exc).__name__}: {exc}\nThis was not expected: run again with --debug to see "
+        "where, and please report it"
+    )
+
+
+def _warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line on stderr (no source line beneath it)."""
+    print(f"assetmap: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 data or option error)."""
+    """Run the command line; returns the exit code (0 ok, 1 data or option error).
+
+    Any failure ends in one message on stderr and exit code 1; ``--debug`` shows its
+    traceback instead. A command line that argparse cannot read exits with 2.
+    """
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
     logging.getLogger("pyogrio").setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    style = "project" if args.command == "build" else "cli"
     try:
-        if args.command == "geocode":
-            _geocode(args)
-        elif args.command == "links":
-            _links(args)
-        elif args.command == "map":
-            _map(args)
-        elif args.command == "build":
-            written = run_project(args.project, progress=False if args.no_progress else None)
-            print(f"wrote {len(written)} files; the record is {written[-1]}")
-        elif args.command == "demo":
-            paths = demo(
-                args.out,
-                audience=args.audience,
-                self_contained=not args.cdn,
-                boundaries=args.boundaries,
-                imd=args.imd,
-                streets=args.streets,
-            )
-            for path in paths:
-                print(f"wrote {path}")
-    except AssetmapError as exc:
+        with warnings.catch_warnings():
+            if not args.debug:  # each warning once, as one line (-W error is for --debug)
+                warnings.simplefilter("default")
+                warnings.showwarning = _warning
+            _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("assetmap: stopped", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one boundary: every failure is one message
         if args.debug:
             raise
-        print(f"assetmap: error: {exc}", file=sys.stderr)
+        print(f"assetmap: error: {_message(exc, style)}", file=sys.stderr)
         return 1
     return 0
 

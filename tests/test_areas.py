@@ -246,3 +246,80 @@ def test_shapefiles_read_too(tmp_path: Path) -> None:
     ).to_file(path)
     wards = read_boundaries(path)
     assert wards.attrs["level"] == "ward23" and wards.loc["E05000001", "area_name"] == "Somewhere"
+
+
+# --- study areas: none unless given; a file, a frame, a polygon or a bundled area's exact name
+
+
+def test_no_study_area_is_none() -> None:
+    from assetmap.areas import study_polygon
+
+    assert study_polygon(None) is None and study_polygon(False) is None
+    placed = geocode(register(postcode=["B66 2QT"]), study_area=False)  # no shapely crash
+    assert "in_study_area" not in placed.columns or placed["in_study_area"].isna().all()
+
+
+def test_a_bundled_area_only_by_its_exact_name(tmp_path: Path) -> None:
+    from assetmap.areas import BUNDLED_STUDY_AREAS, study_polygon
+    from assetmap.errors import ConfigurationError
+
+    assert list(BUNDLED_STUDY_AREAS) == ["greater-icknield"]
+    bundled = study_polygon("greater-icknield")
+    assert bundled.equals(datasets.study_area().union_all())
+    for wrong in ("Greater Icknield", "greater-icknield ", "cheltenham", str(tmp_path / "x.gpkg")):
+        with pytest.raises(ConfigurationError, match="not the name of a bundled area"):
+            study_polygon(wrong)
+    for odd in (True, 5, ["greater-icknield"]):
+        with pytest.raises(ConfigurationError, match="was given"):
+            study_polygon(odd)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp"])
+def test_a_study_area_file_in_any_crs(suffix: str, tmp_path: Path) -> None:
+    from assetmap.areas import study_polygon
+
+    # two halves of one box in British National Grid: merged, and placed through OSTN15
+    halves = [
+        shapely.box(400000, 280000, 405000, 290000),
+        shapely.box(405000, 280000, 410000, 290000),
+    ]
+    area = gpd.GeoDataFrame({"part": [1, 2]}, geometry=halves, crs="EPSG:27700")
+    path = tmp_path / f"area{suffix}"
+    area.to_file(path)
+    polygon = study_polygon(path)
+    assert isinstance(polygon, shapely.Polygon)  # one shape, not two
+    assert polygon.symmetric_difference(study_polygon(area)).area < 1e-12  # as the frame
+    x0, y0, x1, y1 = polygon.bounds
+    assert (round(x0, 3), round(y0, 3), round(x1, 3), round(y1, 3)) == (
+        -2.001,
+        52.418,
+        -1.854,
+        52.508,  # degrees, not metres (OSTN15, see test_crs)
+    )
+    assert study_polygon(str(path)).equals(polygon)  # text naming a file is a file
+
+
+def test_study_areas_that_cannot_be_used_are_clear_errors(tmp_path: Path) -> None:
+    from assetmap.areas import study_polygon
+    from assetmap.errors import CRSError
+
+    with pytest.raises(CRSError, match="not in longitude/latitude"):
+        study_polygon(shapely.box(400000, 280000, 410000, 290000))
+    with pytest.raises(CRSError, match="has no CRS"):
+        study_polygon(gpd.GeoSeries([shapely.box(0, 51, 1, 52)]))
+    points = tmp_path / "points.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(0, 51)], crs=4326).to_file(points)
+    with pytest.raises(SchemaError, match="holds no polygon"):
+        study_polygon(points)
+    table = tmp_path / "table.csv"
+    table.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="boundary file"):
+        study_polygon(table)
+
+
+def test_an_invalid_study_polygon_is_repaired() -> None:
+    from assetmap.areas import study_polygon
+
+    bowtie = shapely.Polygon([(0, 51), (1, 52), (1, 51), (0, 52)])
+    fixed = study_polygon(bowtie)
+    assert fixed.is_valid and fixed.area > 0

@@ -79,7 +79,7 @@ def test_every_problem_of_a_project_file_at_once(tmp_path: Path) -> None:
         read_project(project)
     message = str(caught.value)
     for expected in (
-        "no file at", "imd must be a list", "max_distance_m must be a positive number",
+        "no file at", "imd must be a list", "max_distance_m must be a number of metres above 0",
         "unknown setting 'max_distanse_m'", "'everyone'", "unknown section [colours]",
     ):  # fmt: skip
         assert expected in message, expected

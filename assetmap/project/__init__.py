@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from ._record import SOURCES
 from ._run import Build, demo, run_project
-from ._settings import DEFAULTS, Project, project_from_settings, read_project
+from ._settings import DEFAULTS, MAX_DISTANCE_M, Project, project_from_settings, read_project
 
 __all__ = [
     "DEFAULTS",
+    "MAX_DISTANCE_M",
     "SOURCES",
     "Build",
     "Project",

@@ -151,7 +151,8 @@ def record(
     for p in written:
         for f in (p, p.with_name(p.name + ".audit.json")):
             if f.is_file():
-                outputs[f.relative_to(out).as_posix()] = _sha256(f)
+                # relative to the output folder (outside it only when allowed: "../…")
+                outputs[Path(os.path.relpath(f, out)).as_posix()] = _sha256(f)
     return {
         "project": _file(project) if project is not None else None,
         "inputs": files,

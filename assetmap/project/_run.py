@@ -9,9 +9,10 @@ import json
 import logging
 import sys
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -19,11 +20,20 @@ from typing import Any, Literal, overload
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
+import shapely
 from tqdm.auto import tqdm
 
 from .. import datasets
 from .._reproducible import fixed_time
-from ..areas import StudyArea, assign_areas, read_boundaries, read_imd, study_polygon
+from ..areas import (
+    BUNDLED_STUDY_AREAS,
+    assign_areas,
+    bundled_study_area_path,
+    read_boundaries,
+    read_imd,
+    study_polygon,
+)
+from ..errors import AssetmapError, ConfigurationError
 from ..export import save_assets, save_graph, save_links
 from ..geocoding import geocode, geocode_summary
 from ..geocoding.gazetteer import ons_postcode_directory
@@ -36,7 +46,7 @@ from ..network import StreetGraph, catchments, read_street_graph
 from ..privacy import Audience, Policy, Published, publish
 from ..report import build_report, save_report
 from ._record import record, source_time
-from ._settings import BUNDLED_STUDY_AREA, Project, project_from_settings, read_project
+from ._settings import Project, project_from_settings, read_project
 
 __all__ = ["Build", "demo", "run_project"]
 
@@ -76,11 +86,45 @@ class _Inputs:
     levels: list[gpd.GeoDataFrame]
     imd: pd.DataFrame | None
     streets: StreetGraph | None
-    study: StudyArea | None
+    study: shapely.Geometry | None
     sources: list[str] = field(default_factory=lambda: ["postcodes"])
 
 
+def _register_options(project: Project) -> dict[str, Any]:
+    """How to read the register: the options given (the rest left to read_assets)."""
+    inputs = project["inputs"]
+    options: dict[str, Any] = {
+        "columns": project["columns"] or None,
+        "defaults": project["defaults"] or None,
+        "values": project["values"] or None,
+        "sheet": inputs["sheet"],
+        "layer": inputs["layer"],
+        "make_ids_unique": inputs["make_ids_unique"] or None,
+    }
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _unreadable(what: str, path: Path, exc: Exception, sheet: str | int | None = None) -> str:
+    """One line for an input that could not be read (a library's own error, put plainly)."""
+    said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        try:
+            with pd.ExcelFile(path) as book:
+                sheets = book.sheet_names
+        except Exception:  # not a workbook at all: say so
+            return (
+                f"{what}: cannot read {path.name} as an Excel workbook ({said}); is it really "
+                "an .xlsx file? Save it again from Excel, or as CSV"
+            )
+        if sheet is not None and sheet not in sheets and not isinstance(sheet, int):
+            return f"{what}: {path.name} has no sheet {sheet!r}; its sheets: {sheets}"
+        if isinstance(sheet, int) and sheet >= len(sheets):
+            return f"{what}: {path.name} has {len(sheets)} sheet(s), no sheet number {sheet}"
+    return f"{what}: cannot read {path.name}: {said}"
+
+
 def _read_inputs(project: Project) -> _Inputs:
+    """Every input read, and every problem of every input reported at once."""
     inputs = project["inputs"]
     if inputs["sample"]:
         register: Path = datasets.sample_register_path()
@@ -88,19 +132,66 @@ def _read_inputs(project: Project) -> _Inputs:
     else:
         register = Path(inputs["register"])
         relationships = Path(inputs["relationships"]) if inputs["relationships"] else None
-    given = project["geocode"]["study_area"]
+    errors: list[AssetmapError] = []
+    causes: list[Exception] = []  # kept for --debug's traceback
+    problems: list[str] = []
+
+    def attempt(what: str, path: str | Path | None, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except AssetmapError as exc:
+            errors.append(exc)
+            problems.append(f"{what}: {_said(exc)}")
+        except Exception as exc:  # the file libraries' own (pandas, openpyxl, pyogrio, lxml)
+            causes.append(exc)
+            problems.append(_unreadable(what, Path(path or ""), exc, inputs["sheet"]))
+        return None
+
+    options = _register_options(project)
+    assets = attempt("the register", register, lambda: read_assets(register, **options))
     out = _Inputs(
         register=register,
         relationships_path=relationships,
-        assets=read_assets(register, columns=project["columns"] or None, sheet=inputs["sheet"]),
-        relationships=read_relationships(relationships) if relationships else None,
-        levels=[read_boundaries(p) for p in inputs["boundaries"]],
-        imd=read_imd(inputs["imd"]) if inputs["imd"] else None,
-        streets=read_street_graph(inputs["streets"]) if inputs["streets"] else None,
-        study=datasets.study_area() if given == BUNDLED_STUDY_AREA else given,
+        assets=assets,
+        relationships=attempt(
+            "the relationships",
+            relationships,
+            lambda: read_relationships(relationships) if relationships else None,
+        ),
+        levels=[
+            attempt("the boundaries", p, partial(read_boundaries, p)) for p in inputs["boundaries"]
+        ],
+        imd=attempt(
+            "the IMD files",
+            (inputs["imd"] or [None])[0],
+            lambda: read_imd(inputs["imd"]) if inputs["imd"] else None,
+        ),
+        streets=attempt(
+            "the street graph",
+            inputs["streets"],
+            lambda: read_street_graph(inputs["streets"]) if inputs["streets"] else None,
+        ),
+        study=attempt(
+            "the study area",
+            project["geocode"]["study_area"],
+            lambda: study_polygon(project["geocode"]["study_area"]),
+        ),
     )
+    if len(problems) == 1 and errors:
+        raise errors[0]  # one error of ours: as it was raised (a SchemaError keeps its table)
+    if problems:
+        raise ConfigurationError(
+            f"{len(problems)} input(s) could not be read:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        ) from (causes or errors or [None])[0]
     out.sources += ["boundaries"] * bool(out.levels) + ["imd"] * (out.imd is not None)
     return out
+
+
+def _said(exc: AssetmapError) -> str:
+    """An error's message as a project file's user needs it (the project file's words)."""
+    message = getattr(exc, "message", None)
+    return message(style="project") if callable(message) else str(exc)
 
 
 def _place(project: Project, got: _Inputs) -> gpd.GeoDataFrame:
@@ -142,6 +233,7 @@ def _where(project: Project, key: str, who: str, first: bool, name: str) -> Path
         return None
     if isinstance(setting, str):
         path = Path(setting)
+        path.parent.mkdir(parents=True, exist_ok=True)  # inside the project, or allowed
         return path if first else path.with_name(f"{path.stem}.{who}{path.suffix}")
     folder = Path(project["outputs"]["folder"]) / who
     folder.mkdir(parents=True, exist_ok=True)
@@ -278,7 +370,7 @@ def run_project(project: Project | str | PathLike[str], *, progress: bool | None
                 placed=placed,
                 links=links,
                 graph=graph,
-                drawn=drawn_areas(got.levels, got.imd, study_polygon(got.study)),
+                drawn=drawn_areas(got.levels, got.imd, got.study),
                 walking=catchments(placed, got.streets) if got.streets is not None else None,
                 got=got,
             )
@@ -302,6 +394,7 @@ def _analyst(project: Project, placed: gpd.GeoDataFrame, links: pd.DataFrame | N
         if links is not None:
             written.append(save_links(links, folder / "links.csv", analyst=True))
     if outputs["placed"]:
+        Path(outputs["placed"]).parent.mkdir(parents=True, exist_ok=True)
         written.append(save_assets(placed, outputs["placed"]))
     if (
         isinstance(outputs["links"], str)
@@ -322,6 +415,9 @@ def _write_record(project: Project, got: _Inputs, written: list[Path]) -> Path:
         "streets": inputs["streets"],
         "boundaries": inputs["boundaries"],
         "imd": inputs["imd"],
+        "study_area": project["geocode"]["study_area"]
+        if project["geocode"]["study_area"] not in BUNDLED_STUDY_AREAS
+        else bundled_study_area_path(project["geocode"]["study_area"]),
     }
     body = record(project.path, project.settings, project.base, used, got.sources, written, out)
     path = out / "build.json"
@@ -375,6 +471,7 @@ def demo(
     settings["privacy"]["audiences"] = ["public", "partners"] if audience == "both" else [audience]
     settings["map"]["self_contained"] = self_contained
     settings["outputs"]["map"] = str(Path(out).resolve())
+    settings["outputs"]["allow_outside"] = True  # the map goes where the caller asked
     project = project_from_settings(settings, source="the demo project")
     written = [p for p in run_project(project, progress=False) if p.suffix == ".html"]
     for path in written:

@@ -8,18 +8,27 @@ paths in it are relative to the file::
     [inputs]
     register = "register.xlsx"         # or: sample = true (the bundled Greater Icknield data)
     sheet = "Assets"                   # Excel only
+    layer = "assets"                   # GeoPackage only
+    make_ids_unique = false            # true: repeated ids get a suffix instead of an error
     relationships = "relationships.csv"
     boundaries = ["lsoa11.geojson"]    # ONS boundary files, one per level
     imd = ["File_1_IoD2019.csv"]       # IoD2019 files (LSOA 2011)
     streets = "streets.graphml"        # osmnx GraphML
 
-    [columns]                          # your heading = assetmap's field
+    [columns]                          # your heading = assetmap's field (or fields)
     "Post Code" = "postcode"
+    "Site Address" = ["name", "address"]
+
+    [defaults]                         # a field's value where a row has none
+    category = "institution"
+
+    [values.category]                  # your register's words = assetmap's
+    "Static Library" = "institution"
 
     [geocode]
     online = false                     # ask postcodes.io for unknown postcodes
     fallback = true                    # place at the postcode sector/district centre
-    study_area = "area.geojson"        # or "greater-icknield" (bundled); none by default
+    study_area = "area.geojson"        # any CRS; or "greater-icknield" (bundled); none by default
 
     [links]
     kind = "opportunity"
@@ -37,6 +46,7 @@ paths in it are relative to the file::
 
     [outputs]
     folder = "build"                   # one folder per audience, and build.json
+    allow_outside = false              # true: outputs may be written outside the project's folder
     map = true                         # or a file: "map.html" (others: map.<audience>.html)
     links = true                       # or a file: "links.csv" / "links.xlsx"
     graph = ["graphml", "gpkg"]
@@ -48,62 +58,33 @@ paths in it are relative to the file::
 
 from __future__ import annotations
 
+import html
+import os
 import tomllib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from ..areas import BUNDLED_STUDY_AREAS
 from ..errors import ConfigurationError
+from ._rules import (
+    DEFAULTS,
+    FILE_OR_FLAG,
+    MAX_DISTANCE_M,
+    RENAMED,
+    RULES,
+    TABLES,
+    Names,
+    setting_problems,
+)
 
-__all__ = ["DEFAULTS", "Project", "project_from_settings", "read_project"]
+#: The suffixes of the workbooks a sheet is chosen in.
+EXCEL = (".xlsx", ".xlsm", ".xls")
 
-#: Every setting a project file may hold, with its default (None: not given).
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "inputs": {
-        "register": None,
-        "sample": False,
-        "sheet": None,
-        "relationships": None,
-        "boundaries": [],
-        "imd": [],
-        "streets": None,
-    },
-    "columns": {},
-    "geocode": {"online": False, "fallback": True, "study_area": None},
-    "links": {
-        "kind": "opportunity",
-        "between": ["micro", "macro"],
-        "max_distance_m": 1200.0,
-        "k": None,
-        "decay": "linear",
-        "decay_m": None,
-        "weights": None,
-    },
-    "privacy": {"audiences": ["public", "partners"], "min_count": 5, "allow_small_counts": False},
-    "map": {"self_contained": True, "links": True},
-    "outputs": {
-        "folder": "build",
-        "map": True,
-        "links": True,
-        "graph": ["graphml", "gpkg"],
-        "report": True,
-        "analyst": False,
-        "placed": False,
-        "record": True,
-    },
-}
-
-#: Settings renamed: old section and name → new name (the old one works for one release).
-RENAMED = {("privacy", "k"): "min_count"}
-
-#: Outputs that are either on/off (in the output folder) or a file of their own.
-_FILE_OR_FLAG = {"map": (".html", ".htm"), "links": (".csv", ".xlsx"), "placed": None}
-
-#: Where the bundled study area is named rather than given as a file.
-BUNDLED_STUDY_AREA = "greater-icknield"
+__all__ = ["DEFAULTS", "MAX_DISTANCE_M", "Project", "project_from_settings", "read_project"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -126,76 +107,32 @@ class Project:
     def title(self) -> str:
         return str(self.settings["title"])
 
-    def __repr__(self) -> str:
+    def _register(self) -> str:
         inputs = self.settings["inputs"]
-        register = "the sample register" if inputs["sample"] else Path(inputs["register"]).name
-        audiences = ", ".join(self.settings["privacy"]["audiences"])
-        return f"<Project {self.title!r}: {register} for {audiences}>"
+        return "the sample register" if inputs["sample"] else Path(inputs["register"]).name
 
+    def __repr__(self) -> str:
+        audiences = ", ".join(self.settings["privacy"]["audiences"]) or "the analyst"
+        return f"<Project {self.title!r}: {self._register()} for {audiences}>"
 
-def _setting_problems(section: str, key: str, setting: Any) -> list[str]:
-    default = DEFAULTS[section][key]
-    if section == "outputs" and key in _FILE_OR_FLAG:
-        suffixes = _FILE_OR_FLAG[key]
-        if isinstance(setting, bool):
-            return (
-                []
-                if (setting is False or key != "placed")
-                else ["[outputs] placed must be false or a file"]
-            )
-        if not isinstance(setting, str) or not setting.strip():
-            return [f"[outputs] {key} must be true, false or a file"]
-        if suffixes and Path(setting).suffix.lower() not in suffixes:
-            return [
-                f"[outputs] {key}: a {key} is written as {' or '.join(suffixes)}, not {setting!r}"
-            ]
-        return []
-    if isinstance(default, bool) and not isinstance(setting, bool):
-        return [f"[{section}] {key} must be true or false"]
-    if isinstance(default, list) and not (
-        isinstance(setting, list) or (section == "outputs" and setting is False)
-    ):
-        return [f"[{section}] {key} must be a list, e.g. {default!r}"]
-    number = isinstance(default, float | int) and not isinstance(default, bool)
-    if number and (
-        isinstance(setting, bool) or not isinstance(setting, int | float) or setting <= 0
-    ):
-        return [f"[{section}] {key} must be a positive number"]
-    if key == "min_count" and (isinstance(setting, bool) or not isinstance(setting, int)):
-        return ["[privacy] min_count must be a whole number, 1 or more"]
-    return []
-
-
-def _problems(raw: Mapping[str, Any]) -> list[str]:
-    problems: list[str] = []
-    for section, value in raw.items():
-        if section == "title":
-            if not isinstance(value, str):
-                problems.append("title must be text")
-            continue
-        if section not in DEFAULTS:
-            problems.append(f"unknown section [{section}] (known: title, {', '.join(DEFAULTS)})")
-            continue
-        if not isinstance(value, dict):
-            problems.append(f"[{section}] must be a table of settings")
-            continue
-        if section == "columns":
-            problems.extend(
-                f"[columns] {heading!r} must name a field as text"
-                for heading, field in value.items()
-                if not isinstance(field, str)
-            )
-            continue
-        for key, setting in value.items():
-            key = RENAMED.get((section, key), key)
-            if key not in DEFAULTS[section]:
-                problems.append(
-                    f"unknown setting {key!r} in [{section}] (known: "
-                    f"{', '.join(DEFAULTS[section])})"
-                )
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the title, the register and what differs from the
+        defaults."""
+        rows = [("register", self._register())]
+        if self.path is not None:
+            rows.insert(0, ("project file", str(self.path)))
+        for section, settings in self.settings.items():
+            if section == "title" or not isinstance(settings, dict):
                 continue
-            problems.extend(_setting_problems(section, key, setting))
-    return problems
+            for key, value in settings.items():
+                if section in TABLES or value != DEFAULTS[section].get(key):
+                    rows.append((f"[{section}] {key}", repr(value)))
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<p><b>{html.escape(self.title)}</b> (assetmap project)</p><table>{body}</table>"
 
 
 def _renamed(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -213,90 +150,171 @@ def _renamed(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
     return out
 
 
-def _resolve_paths(settings: dict[str, Any], base: Path) -> list[str]:
-    """Make the inputs' and outputs' paths absolute; the problems of inputs that are missing."""
+def _resolve_paths(settings: dict[str, Any], base: Path, name: Names) -> list[str]:
+    """Make the inputs' and outputs' paths absolute; the problems of inputs that are missing
+    and of outputs outside the project's folder (unless allowed)."""
     problems: list[str] = []
     inputs = settings["inputs"]
+    read: set[Path] = set()
     for key in ("register", "relationships", "streets", "boundaries", "imd"):
         value = inputs[key]
-        if value is None or isinstance(value, list) != isinstance(DEFAULTS["inputs"][key], list):
+        if RULES["inputs"][key](value) is not None or value is None:
             continue  # not given, or of the wrong type (said above)
         paths = [base / v for v in value] if isinstance(value, list) else [base / value]
-        problems.extend(f"[inputs] {key}: no file at {p}" for p in paths if not p.is_file())
+        for p in paths:
+            if p.is_dir():
+                problems.append(f"{name('inputs', key)}: {p} is a folder, not a file")
+            elif not p.is_file():
+                problems.append(f"{name('inputs', key)}: no file at {p}")
+            read.add(p.resolve())
         inputs[key] = [str(p) for p in paths] if isinstance(value, list) else str(paths[0])
+    sheet, register = inputs["sheet"], inputs["register"]
+    if sheet is not None and isinstance(register, str) and not register.lower().endswith(EXCEL):
+        problems.append(
+            f"{name('inputs', 'sheet')}: {Path(register).name} is not an Excel workbook; a sheet "
+            f"is chosen only in {', '.join(EXCEL)} files"
+        )
     study = settings["geocode"]["study_area"]
-    if study is not None and not isinstance(study, str):
-        problems.append(f'[geocode] study_area must be a boundary file or "{BUNDLED_STUDY_AREA}"')
-    elif study is not None and study != BUNDLED_STUDY_AREA:
+    if isinstance(study, str) and study.strip() and study not in BUNDLED_STUDY_AREAS:
         settings["geocode"]["study_area"] = str(base / study)
         if not (base / study).is_file():
-            problems.append(f"[geocode] study_area: no file at {base / study}")
+            problems.append(
+                f"{name('geocode', 'study_area')}: no file at {base / study} (and "
+                f"{study!r} is not a bundled area: {', '.join(BUNDLED_STUDY_AREAS)})"
+            )
     outputs = settings["outputs"]
-    outputs["folder"] = str(base / outputs["folder"])
-    for key in _FILE_OR_FLAG:
-        if isinstance(outputs[key], str):
-            outputs[key] = str(base / outputs[key])
+    allowed = outputs["allow_outside"] is True
+    for key in ("folder", *FILE_OR_FLAG):
+        value = outputs[key]
+        if not isinstance(value, str) or RULES["outputs"][key](value) is not None:
+            continue
+        path = Path(os.path.normpath(base / value))
+        outputs[key] = str(path)
+        if path.resolve() in read:
+            problems.append(
+                f"{name('outputs', key)}: {value!r} is an input; it would be overwritten"
+            )
+        if not allowed and not path.resolve().is_relative_to(base):
+            problems.append(
+                f"{name('outputs', key)}: {value!r} is outside the project's folder ({base}); "
+                "set allow_outside = true in [outputs] (or --allow-outside) to write there"
+            )
     return problems
 
 
+def _crosssetting_problems(settings: dict[str, Any], name: Names) -> list[str]:
+    """Problems of settings that are fine alone but not together."""
+    problems = []
+    inputs, privacy = settings["inputs"], settings["privacy"]
+    if inputs["sample"] is not True and not inputs["register"]:
+        problems.append(
+            f'{name("inputs", "register")} is needed: register = "file" (or sample = true for '
+            "the demo)"
+        )
+    if inputs["sample"] is True and inputs["register"]:
+        problems.append("[inputs] gives both a register and sample = true: choose one")
+    small = privacy["min_count"]
+    if (
+        isinstance(small, int)
+        and not isinstance(small, bool)
+        and 1 <= small < 3
+        and privacy["allow_small_counts"] is not True
+    ):
+        problems.append(
+            f"{name('privacy', 'min_count')} = {small} would publish counts that point at a "
+            "person; use 5 (or set allow_small_counts = true to insist)"
+        )
+    return problems
+
+
+def _normalised(settings: dict[str, Any]) -> None:
+    """Settings put in the one form the run uses (after they were checked)."""
+    settings["columns"] = {
+        heading: ([f.strip() for f in fields.split(",")] if "," in fields else fields.strip())
+        if isinstance(fields, str)
+        else list(fields)
+        for heading, fields in settings["columns"].items()
+    }
+    settings["outputs"]["graph"] = list(settings["outputs"]["graph"] or [])
+    if settings["geocode"]["study_area"] is False:
+        settings["geocode"]["study_area"] = None
+    if settings["links"]["between"] is False:
+        settings["links"]["between"] = []
+
+
 def project_from_settings(
-    raw: Mapping[str, Any], *, base: str | PathLike[str] | None = None, source: str = "settings"
+    raw: Mapping[str, Any],
+    *,
+    base: str | PathLike[str] | None = None,
+    source: str = "settings",
+    labels: Mapping[str, str] | None = None,
+    problems: Sequence[str] = (),
 ) -> Project:
     """A :class:`Project` from settings as a project file holds them (a nested mapping).
 
-    Paths are relative to ``base`` (the current folder by default). Every problem is reported
-    at once, in one :class:`~assetmap.errors.ConfigurationError`.
-    """
-    folder = Path(base) if base is not None else Path.cwd()
-    raw = _renamed(raw, source)
-    problems = _problems(raw)
-    settings: dict[str, Any] = {"title": raw.get("title", "Assets")}
-    for section, defaults in DEFAULTS.items():
-        given = raw.get(section, {}) if isinstance(raw.get(section), dict) else {}
-        settings[section] = {**defaults, **given} if section != "columns" else dict(given)
-    inputs = settings["inputs"]
-    if not inputs["sample"] and not inputs["register"]:
-        problems.append('[inputs] needs a register = "file" (or sample = true for the demo)')
-    if inputs["sample"] and inputs["register"]:
-        problems.append("[inputs] gives both a register and sample = true: choose one")
-    problems += _resolve_paths(settings, folder.resolve())
-    small = settings["privacy"]["min_count"]
-    if (
-        isinstance(small, int)
-        and small < 3
-        and settings["privacy"]["allow_small_counts"] is not True
-    ):
-        problems.append(
-            f"[privacy] min_count = {small} would publish counts that point at a person; use 5 "
-            "(or set allow_small_counts = true to insist)"
-        )
-    for who in settings["privacy"]["audiences"]:
-        if who not in ("public", "partners"):
-            problems.append(f"[privacy] audiences may be 'public' and 'partners', not {who!r}")
-    graph = settings["outputs"]["graph"] or []
-    problems.extend(
-        f"[outputs] graph formats are graphml and gpkg, not {g!r}"
-        for g in graph
-        if g not in ("graphml", "gpkg")
-    )
-    if settings["links"]["kind"] not in ("opportunity", "proximity"):
-        problems.append("[links] kind must be 'opportunity' or 'proximity'")
-    if problems:
-        raise ConfigurationError(
-            f"{source} has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems)
-        )
-    settings["outputs"]["graph"] = list(graph)
-    return Project(settings=settings, base=folder.resolve())
-
-
-def read_project(path: str | PathLike[str]) -> Project:
-    """Read a project file: every setting, defaults filled in, paths made absolute.
+    Parameters
+    ----------
+    raw
+        The settings: ``{"inputs": {"register": "register.csv"}, "links": {...}, ...}``.
+    base
+        The folder paths are relative to (the current folder by default). Outputs must stay in
+        it unless ``[outputs] allow_outside`` is true.
+    source
+        What the settings came from, to begin the message with.
+    labels
+        How to name settings in messages, e.g. ``{"links.max_distance_m": "--max-distance-m"}``
+        (a command line's options); ``[section] key`` otherwise.
+    problems
+        Problems already found where the settings came from (a command line's malformed
+        options), reported with the settings' own.
 
     Raises
     ------
     ConfigurationError
-        Listing every problem: unreadable TOML, unknown sections or settings, wrong types, no
-        register, input files that do not exist.
+        Listing every problem at once, each with its setting: unknown sections or settings,
+        wrong types or ranges, no register, inputs that do not exist, outputs outside the
+        project's folder.
+    """
+    folder = (Path(base) if base is not None else Path.cwd()).resolve()
+    name = Names(labels)
+    raw = _renamed(raw, source)
+    found = list(problems) + setting_problems(raw, name)
+    settings: dict[str, Any] = {"title": raw.get("title", "Assets")}
+    for section, defaults in DEFAULTS.items():
+        given = raw.get(section, {}) if isinstance(raw.get(section), dict) else {}
+        if section in TABLES:
+            settings[section] = {k: v for k, v in given.items() if str(k).strip()}
+        else:
+            settings[section] = {**defaults, **{k: v for k, v in given.items() if k in defaults}}
+    found += _crosssetting_problems(settings, name)
+    found += _resolve_paths(settings, folder, name)
+    if found:
+        raise ConfigurationError(
+            f"{source} has {len(found)} problem(s):\n" + "\n".join(f"  - {p}" for p in found)
+        )
+    _normalised(settings)
+    return Project(settings=settings, base=folder)
+
+
+def read_project(
+    path: str | PathLike[str], *, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> Project:
+    """Read a project file: every setting, defaults filled in, paths made absolute.
+
+    Parameters
+    ----------
+    path
+        The project file (TOML); paths in it are relative to its folder.
+    overrides
+        Settings that replace the file's, by section (a command line's options), e.g.
+        ``{"outputs": {"allow_outside": True}}``.
+
+    Raises
+    ------
+    ConfigurationError
+        Listing every problem: unreadable TOML, unknown sections or settings, wrong types or
+        ranges, no register, input files that do not exist, outputs outside the project's
+        folder.
 
     Examples
     --------
@@ -311,11 +329,18 @@ def read_project(path: str | PathLike[str]) -> Project:
     <Project 'Assets': the sample register for public, partners>
     """
     path = Path(path)
+    if path.is_dir():
+        raise ConfigurationError(f"{path} is a folder: give the project file (.toml) in it")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigurationError(f"no project file at {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"{path} is not a readable TOML file: {exc}") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the project file {path}: {exc}") from None
+    for section, settings in (overrides or {}).items():
+        current = raw.get(section, {})
+        raw[section] = {**(current if isinstance(current, dict) else {}), **settings}
     project = project_from_settings(raw, base=path.resolve().parent, source=str(path))
     return Project(settings=project.settings, path=path.resolve(), base=project.base)
