@@ -19,6 +19,7 @@ import shapely
 import xyzservices
 
 from ..areas import StudyArea, study_polygon
+from ..crs import geographic
 from ..errors import ConfigurationError
 from ..privacy import Audience, Policy, Published, published_or_publish
 from ..schema import CATEGORIES
@@ -200,6 +201,7 @@ def build_map(
     >>> type(m).__name__
     'Map'
     """
+    assets = geographic(assets, "the assets given to build_map")
     # only what the audience may see reaches the page: publish() decides, once
     if not isinstance(assets, Published) and "geocode_method" not in assets.columns:
         raise ConfigurationError("build_map draws geocoded assets; call assetmap.geocode first")
