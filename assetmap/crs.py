@@ -217,7 +217,7 @@ Frame = TypeVar("Frame")
 def _degrees_only(geoms: np.ndarray) -> bool:
     """Whether every coordinate of ``geoms`` lies within -180..180, -90..90."""
     xy = shapely.get_coordinates(geoms)
-    return bool(len(xy) == 0 or (np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90)))
+    return bool(np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90))
 
 
 def _footprints(column: pd.Series) -> np.ndarray | None:
@@ -272,10 +272,10 @@ def geographic(frame: Frame, what: str = "the assets") -> Frame:
     >>> p = geographic(bng).geometry.iloc[0]
     >>> round(p.x, 6), round(p.y, 6)
     (-1.913095, 52.471917)
-    >>> geographic(bng.set_crs(None, allow_override=True))
+    >>> geographic(bng.set_crs(None, allow_override=True))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    assetmap.errors.CRSError: the assets have no CRS, and their coordinates (x 406000 to 406000, y 286000 to 286000) are not longitude/latitude: say which CRS they are in, e.g. frame.set_crs("EPSG:27700") for British National Grid, or frame.set_crs("EPSG:32630") for a UTM zone
+    assetmap.errors.CRSError: the assets have no CRS, and their coordinates (x 406000 to ...
     """
     if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
         return frame
@@ -408,9 +408,7 @@ class Projected:
         return np.asarray(~shapely.is_missing(self.footprint), dtype=bool)
 
 
-def projected(
-    assets: pd.DataFrame, crs: str | None = None, what: str = "the assets"
-) -> Projected:
+def projected(assets: pd.DataFrame, crs: str | None = None, what: str = "the assets") -> Projected:
     """The geocoded assets' points and footprints in metres (``crs``, or one chosen for them).
 
     The assets may be in any CRS (see :func:`geographic`); ``what`` names them in messages.

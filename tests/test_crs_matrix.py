@@ -186,4 +186,3 @@ def test_footprints_without_a_crs_are_read_in_the_frames(register: gpd.GeoDataFr
     plain["footprint"] = pd.Series(bng["footprint"].to_numpy(dtype=object), index=bng.index)
     assert not isinstance(plain["footprint"], gpd.GeoSeries)
     _same_links(find_links(plain), find_links(register))
-

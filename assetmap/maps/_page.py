@@ -41,9 +41,30 @@ def _walk(element: Element) -> Iterator[Element]:
 
 
 def number_elements(root: Element) -> None:
-    """Replace folium's random element ids with numbers in tree order (same map, same ids)."""
-    for i, element in enumerate(_walk(root)):
-        element._id = f"{i:04d}"
+    """Replace folium's random element ids with numbers in tree order (same map, same ids).
+
+    An element keeps its number once given: what a page rendered before holds is replaced,
+    not repeated, when the map is drawn on again and rendered anew. Elements added since are
+    numbered after the others, in tree order.
+    """
+    elements = list(_walk(root))
+    numbered = [e for e in elements if getattr(e, "_assetmap_numbered", False)]
+    n = 1 + max((int(e._id) for e in numbered), default=-1)
+    for element in elements:
+        if not getattr(element, "_assetmap_numbered", False):
+            element._id = f"{n:04d}"
+            element._assetmap_numbered = True
+            n += 1
+
+
+def unrender(m: folium.Map, element: Element) -> None:
+    """Take what ``element`` put into the page when the map was last rendered out of it (so
+    that, rendered again, it comes where the element now stands, or not at all)."""
+    root = m.get_root()
+    for part in ("header", "html", "script"):
+        rendered = getattr(root, part, None)
+        if rendered is not None:
+            rendered._children.pop(element.get_name(), None)
 
 
 def _file_bytes(url: str) -> bytes:
