@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -225,7 +225,9 @@ def _footprints(column: pd.Series) -> np.ndarray | None:
     values = column.to_numpy(dtype=object)
     given = values[pd.notna(values)]
     if isinstance(column, gpd.GeoSeries) or all(isinstance(v, shapely.Geometry) for v in given):
-        return np.where(pd.notna(values), values, None)
+        shapes: np.ndarray = values.copy()
+        shapes[~pd.notna(values)] = None
+        return shapes
     return None
 
 
@@ -321,7 +323,7 @@ def geographic(frame: Frame, what: str = "the assets") -> Frame:
         out = out.set_crs(WGS84, allow_override=True)
     if fp is not None and footprint_moves:
         out["footprint"] = to_crs(gpd.GeoSeries(fp, index=frame.index, crs=fp_crs), WGS84)
-    return out  # type: ignore[return-value]
+    return cast(Frame, out)
 
 
 #: OSTN15 reproduces the National Grid to about 0.1 m (Ordnance Survey).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import weakref
 from collections.abc import Iterator
 from importlib import resources
 from os import PathLike
@@ -40,6 +41,10 @@ def _walk(element: Element) -> Iterator[Element]:
         yield from _walk(child)
 
 
+#: Elements numbered already (they keep their number).
+_NUMBERED: weakref.WeakSet[Element] = weakref.WeakSet()
+
+
 def number_elements(root: Element) -> None:
     """Replace folium's random element ids with numbers in tree order (same map, same ids).
 
@@ -48,12 +53,11 @@ def number_elements(root: Element) -> None:
     numbered after the others, in tree order.
     """
     elements = list(_walk(root))
-    numbered = [e for e in elements if getattr(e, "_assetmap_numbered", False)]
-    n = 1 + max((int(e._id) for e in numbered), default=-1)
+    n = 1 + max((int(e._id) for e in elements if e in _NUMBERED), default=-1)
     for element in elements:
-        if not getattr(element, "_assetmap_numbered", False):
+        if element not in _NUMBERED:
             element._id = f"{n:04d}"
-            element._assetmap_numbered = True
+            _NUMBERED.add(element)
             n += 1
 
 
