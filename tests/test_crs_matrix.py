@@ -186,3 +186,29 @@ def test_footprints_without_a_crs_are_read_in_the_frames(register: gpd.GeoDataFr
     plain["footprint"] = pd.Series(bng["footprint"].to_numpy(dtype=object), index=bng.index)
     assert not isinstance(plain["footprint"], gpd.GeoSeries)
     _same_links(find_links(plain), find_links(register))
+
+
+@pytest.mark.parametrize("crs", CRSS[1:])
+def test_walks_in_any_crs(register: gpd.GeoDataFrame, crs: str) -> None:
+    """walk_distances and catchments read the assets in their CRS (streets in the grid)."""
+    import networkx as nx
+
+    from assetmap.network import catchments, street_graph_from_networkx, walk_distances
+
+    x0, y0, x1, y1 = to_crs(register[["geometry"]], "EPSG:27700").total_bounds
+    G = nx.MultiDiGraph(crs="EPSG:27700")
+    xs, ys = np.arange(x0 - 200, x1 + 200, 200), np.arange(y0 - 200, y1 + 200, 200)
+    for x in xs:
+        for y in ys:
+            G.add_node((x, y), x=float(x), y=float(y))
+            for nb in ((x - 200, y), (x, y - 200)):
+                if nb in G:
+                    G.add_edge((x, y), nb, length=200.0)
+    streets = street_graph_from_networkx(G)
+    base = walk_distances(register, streets, max_distance_m=1500)
+    moved = walk_distances(_in(register, crs), streets, max_distance_m=1500)
+    assert len(base) > 20
+    pd.testing.assert_frame_equal(base, moved, atol=0.01)
+    one, two = catchments(register, streets), catchments(_in(register, crs), streets)
+    assert two.crs == "EPSG:4326"
+    pd.testing.assert_frame_equal(one.drop(columns="geometry"), two.drop(columns="geometry"))
