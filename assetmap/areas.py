@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from ._dispatch import dask_aware
-from .crs import from_lonlat, metric_crs, to_crs
+from .crs import from_lonlat, geographic, metric_crs, to_crs
 from .errors import ConfigurationError, CRSError, Problem, SchemaError, SchemaWarning
 
 __all__ = [
@@ -485,6 +485,7 @@ def assign_areas(
         edge between two areas goes to the one whose code sorts first (the same every run); one
         outside every area (or not placed) gets none, and ``area_note`` says so.
     """
+    assets = geographic(assets, "the assets given to assign_areas")
     if isinstance(areas, gpd.GeoDataFrame):
         levels = {areas.attrs.get("level", "area"): areas}
     elif isinstance(areas, Mapping):

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +30,7 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from pyproj.transformer import TransformerGroup
 
-from .errors import CRSError, Problem, SchemaError
+from .errors import CRSError, CRSWarning, Problem, SchemaError
 
 __all__ = [
     "BRITISH_NATIONAL_GRID",
@@ -38,6 +38,7 @@ __all__ = [
     "Projected",
     "accuracy_m",
     "from_lonlat",
+    "geographic",
     "metric_crs",
     "projected",
     "to_crs",
@@ -210,6 +211,121 @@ def to_crs(data: GeoData, crs: str | int) -> GeoData:
     return out.set_crs(target, allow_override=True)
 
 
+Frame = TypeVar("Frame")
+
+
+def _degrees_only(geoms: np.ndarray) -> bool:
+    """Whether every coordinate of ``geoms`` lies within -180..180, -90..90."""
+    xy = shapely.get_coordinates(geoms)
+    return bool(np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90))
+
+
+def _footprints(column: pd.Series) -> np.ndarray | None:
+    """A ``footprint`` column's shapes, or None when it holds something else (WKT text)."""
+    values = column.to_numpy(dtype=object)
+    given = values[pd.notna(values)]
+    if isinstance(column, gpd.GeoSeries) or all(isinstance(v, shapely.Geometry) for v in given):
+        shapes: np.ndarray = values.copy()
+        shapes[~pd.notna(values)] = None
+        return shapes
+    return None
+
+
+def geographic(frame: Frame, what: str = "the assets") -> Frame:
+    """The frame with its geometry and ``footprint`` in longitude/latitude (EPSG:4326).
+
+    Every public function of assetmap that takes a GeoDataFrame calls this first, so a layer
+    in British National Grid, a UTM zone, web Mercator or any other CRS gives the same answers
+    as the same layer in EPSG:4326; what comes back is in EPSG:4326. British National Grid
+    moves through OSTN15 (see :func:`to_crs`).
+
+    The ``footprint`` column, when it holds shapes, moves from its own CRS (a GeoSeries keeps
+    one: ``to_crs`` moves only the active geometry) or, without one, from the frame's. A
+    DataFrame that is not a GeoDataFrame, or has no geometry, comes back as it is.
+
+    Parameters
+    ----------
+    frame
+        The assets (or any frame of shapes).
+    what
+        What the frame is, for the messages ("the assets given to find_links").
+
+    Returns
+    -------
+    pandas.DataFrame or what was given
+        ``frame`` itself when nothing needed to move; otherwise a copy (the caller's frame is
+        never changed), same index and rows, geometry and footprint in EPSG:4326.
+
+    Raises
+    ------
+    CRSError
+        When the frame has no CRS and its coordinates are not all degrees: the message names
+        the fix, ``frame.set_crs(...)``.
+
+    Warns
+    -----
+    CRSWarning
+        When the frame has no CRS but every coordinate lies within -180..180, -90..90: it is
+        read as EPSG:4326.
+
+    Examples
+    --------
+    >>> bng = gpd.GeoDataFrame(geometry=[shapely.Point(406000, 286000)], crs="EPSG:27700")
+    >>> p = geographic(bng).geometry.iloc[0]
+    >>> round(p.x, 6), round(p.y, 6)
+    (-1.913095, 52.471917)
+    >>> geographic(bng.set_crs(None, allow_override=True))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    assetmap.errors.CRSError: the assets have no CRS, and their coordinates (x 406000 to ...
+    """
+    if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
+        return frame
+    crs = frame.crs
+    geom = frame.geometry.to_numpy()
+    fp_column = frame["footprint"] if "footprint" in frame.columns else None
+    fp = _footprints(fp_column) if fp_column is not None else None
+    fp_crs = fp_column.crs if isinstance(fp_column, gpd.GeoSeries) else None
+    if crs is None:
+        shapes = geom if fp is None or fp_crs is not None else np.concatenate([geom, fp])
+        present = shapes[~shapely.is_missing(shapes)]
+        if not _degrees_only(present):
+            x0, y0, x1, y1 = shapely.total_bounds(present)
+            raise CRSError(
+                f"{what} have no CRS, and their coordinates (x {x0:.0f} to {x1:.0f}, "
+                f"y {y0:.0f} to {y1:.0f}) are not longitude/latitude: say which CRS they are "
+                'in, e.g. frame.set_crs("EPSG:27700") for British National Grid, or '
+                'frame.set_crs("EPSG:32630") for a UTM zone'
+            )
+        if len(shapely.get_coordinates(present)):
+            warnings.warn(
+                f"{what} have no CRS; every coordinate lies within -180..180, -90..90, so they "
+                'are read as longitude/latitude (EPSG:4326). Say so with frame.set_crs("EPSG:4326")'
+                " to silence this, or set the CRS they are in",
+                CRSWarning,
+                stacklevel=3,
+            )
+        crs = pyproj.CRS.from_user_input(WGS84)
+    fp_crs = fp_crs if fp_crs is not None else crs
+    geometry_moves = not crs.equals(WGS84) or frame.crs is None
+    footprint_moves = fp is not None and (
+        not fp_crs.equals(WGS84)
+        or not isinstance(fp_column, gpd.GeoSeries)
+        or fp_column.crs is None
+    )
+    if not (geometry_moves or footprint_moves):
+        return frame
+    out = frame.copy()
+    if geometry_moves:
+        name = frame.geometry.name
+        moved = to_crs(gpd.GeoSeries(geom, index=frame.index, crs=crs), WGS84)
+        out[name] = moved
+        out = out.set_crs(WGS84, allow_override=True)
+    if fp is not None and footprint_moves:
+        out["footprint"] = to_crs(gpd.GeoSeries(fp, index=frame.index, crs=fp_crs), WGS84)
+    return cast(Frame, out)
+
+
 #: OSTN15 reproduces the National Grid to about 0.1 m (Ordnance Survey).
 _OSTN15_ACCURACY_M = 0.1
 
@@ -294,8 +410,11 @@ class Projected:
         return np.asarray(~shapely.is_missing(self.footprint), dtype=bool)
 
 
-def projected(assets: pd.DataFrame, crs: str | None = None) -> Projected:
-    """The geocoded assets' points and footprints in metres (``crs``, or one chosen for them)."""
+def projected(assets: pd.DataFrame, crs: str | None = None, what: str = "the assets") -> Projected:
+    """The geocoded assets' points and footprints in metres (``crs``, or one chosen for them).
+
+    The assets may be in any CRS (see :func:`geographic`); ``what`` names them in messages.
+    """
     if "geometry" not in assets.columns:
         raise SchemaError(
             "links",
@@ -305,6 +424,7 @@ def projected(assets: pd.DataFrame, crs: str | None = None) -> Projected:
                 )
             ],
         )
+    assets = geographic(assets, what)
     geom = assets.geometry.to_numpy()
     placed = ~shapely.is_missing(geom) & ~shapely.is_empty(geom)
     lon = np.where(placed, shapely.get_x(geom), np.nan)

@@ -17,6 +17,7 @@ __all__ = [
     "AssetmapError",
     "AssetmapWarning",
     "CRSError",
+    "CRSWarning",
     "ConfigurationError",
     "GeocodingWarning",
     "PrivacyWarning",
@@ -101,6 +102,10 @@ class PrivacyWarning(AssetmapWarning):
 
 class GeocodingWarning(AssetmapWarning):
     """Some rows could not be placed (see their ``geocode_note``)."""
+
+
+class CRSWarning(AssetmapWarning):
+    """A frame came without a CRS; its coordinates could only be degrees, so they were read so."""
 
 
 def __getattr__(name: str) -> type[AssetmapError]:

@@ -22,7 +22,7 @@ import shapely
 
 from ._reproducible import stable_xlsx
 from ._tabular import write_csv, write_xlsx
-from .crs import to_crs
+from .crs import geographic, to_crs
 from .errors import ConfigurationError, Problem, SchemaError
 from .graph import graph_from_assets, graph_to_gdfs
 from .io import format_of
@@ -110,6 +110,7 @@ def save_assets(
     pathlib.Path
         The path written.
     """
+    assets = geographic(assets, "the assets given to save_assets")
     path = Path(path)
     fmt = driver or format_of(path)
     published = _published(assets, policy, audience, k)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import Projected, projected
+from .crs import Projected, geographic, projected
 from .errors import Problem, SchemaError
 
 __all__ = ["graph_from_assets", "graph_from_gdfs", "graph_to_gdfs", "has_value", "json_safe"]
@@ -193,6 +193,7 @@ def graph_from_assets(
     >>> G.number_of_nodes() == len(assets), G.graph["crs"]
     (True, 'EPSG:27700')
     """
+    assets = geographic(assets, "the assets given to graph_from_assets")
     if crs is None and links is not None:
         crs = links.attrs.get("crs")
     p = projected(assets, crs)

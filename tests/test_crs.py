@@ -315,3 +315,79 @@ def test_to_crs_moves_frames_through_ostn15() -> None:
     # other pairs: geopandas as it is
     utm = to_crs(out, "EPSG:32630")
     assert utm.geometry.iloc[0].equals_exact(out.to_crs(32630).geometry.iloc[0], 1e-9)
+
+
+# --- every frame in any CRS: geographic() --------------------------------------------------
+
+
+def _grid_frame() -> gpd.GeoDataFrame:
+    """Two points 100 m apart on the National Grid, a footprint round the second."""
+    return gpd.GeoDataFrame(
+        {"name": ["A", "B"]},
+        geometry=[shapely.Point(406000, 286000), shapely.Point(406100, 286000)],
+        index=pd.Index(["a", "b"], name="asset_id"),
+        crs="EPSG:27700",
+    ).assign(footprint=[None, shapely.box(406090, 285990, 406110, 286010)])
+
+
+def test_geographic_moves_geometry_and_footprints() -> None:
+    from assetmap.crs import geographic
+
+    grid = _grid_frame()
+    before = grid.copy()
+    out = geographic(grid)
+    assert out.crs == "EPSG:4326" and out.index.equals(grid.index)
+    assert out["footprint"].crs == "EPSG:4326" and out["footprint"].iloc[0] is None
+    p = out.geometry.iloc[0]
+    assert (round(p.x, 6), round(p.y, 6)) == (-1.913095, 52.471917)  # OSTN15, as to_lonlat
+    assert out["footprint"].iloc[1].contains(out.geometry.iloc[1])
+    pd.testing.assert_frame_equal(pd.DataFrame(grid), pd.DataFrame(before))  # caller's intact
+    assert geographic(out) is out  # nothing to move: the same frame
+    plain = pd.DataFrame({"name": ["A"]})
+    assert geographic(plain) is plain
+
+
+def test_footprint_keeps_its_own_crs() -> None:
+    from assetmap.crs import geographic
+
+    grid = _grid_frame()
+    lonlat = geographic(grid)
+    mixed = grid.copy()
+    mixed["footprint"] = lonlat["footprint"]  # a GeoSeries in EPSG:4326 beside a grid geometry
+    assert geographic(mixed)["footprint"].iloc[1].equals_exact(lonlat["footprint"].iloc[1], 1e-9)
+
+
+def test_no_crs_is_an_error_that_names_the_fix() -> None:
+    from assetmap import find_links
+    from assetmap.crs import geographic
+
+    bare = _grid_frame().set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match=r"set_crs\(\"EPSG:27700\"\)") as err:
+        geographic(bare, "the assets given to find_links")
+    assert "the assets given to find_links have no CRS" in str(err.value)
+    assert "x 406000 to 406110" in str(err.value)  # the footprint counts too
+    with pytest.raises(CRSError, match="find_links"):
+        find_links(bare.assign(kind="micro", offers=[()] * 2, needs=[()] * 2))
+
+
+def test_no_crs_but_only_degrees_is_a_warning() -> None:
+    from assetmap.crs import geographic
+    from assetmap.errors import CRSWarning
+
+    bare = gpd.GeoDataFrame(geometry=[shapely.Point(-1.9, 52.5), None])
+    with pytest.warns(CRSWarning, match="read as longitude/latitude"):
+        out = geographic(bare)
+    assert out.crs == "EPSG:4326" and out.geometry.iloc[0].equals(shapely.Point(-1.9, 52.5))
+    empty = gpd.GeoDataFrame(geometry=[None, None])  # nothing placed yet: nothing to say
+    assert geographic(empty).crs == "EPSG:4326"
+
+
+def test_projected_reads_any_crs() -> None:
+    grid = _grid_frame()
+    p = projected(grid)
+    assert p.crs == BRITISH_NATIONAL_GRID
+    np.testing.assert_allclose(p.x, [406000, 406100], atol=0.001)
+    np.testing.assert_allclose(p.y, [286000, 286000], atol=0.001)
+    assert p.footprint[1].equals_exact(grid["footprint"].iloc[1], 0.001)
+    web = projected(grid.to_crs(3857), BRITISH_NATIONAL_GRID)
+    np.testing.assert_allclose(web.x, [406000, 406100], atol=5)  # PROJ's Helmert both ways

@@ -345,3 +345,101 @@ def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: 
     title = q("return document.querySelector('.leaflet-popup-content .assetmap-title').textContent")
     assert title == assets.loc["g7", "name"]
     assert q("return window.__pwned") is None
+
+
+# --- maps that compose: a second build_map, a map from explore() -----------------------------
+
+
+def _two_drawings(sample_geocoded: gpd.GeoDataFrame) -> Any:
+    """Macro sites and associations drawn first; every other category, with links, after."""
+    from assetmap import find_links
+
+    first_part = sample_geocoded["kind"].eq("macro") | sample_geocoded["category"].eq("association")
+    first, second = sample_geocoded[first_part], sample_geocoded[~first_part]
+    m = build_map(first, title="Assets", tiles=None)
+    out = build_map(second, m=m, title="Assets", links=find_links(second), tiles=None)
+    assert out is m
+    return m
+
+
+def test_a_second_build_map_joins_the_same_controls(
+    sample_geocoded: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    page = _page(_two_drawings(sample_geocoded), tmp_path)
+    for once in ("assetmap.search(", "assetmap.fullscreen(", "assetmap.legend(",
+                 "L.control.layers(", ".fitBounds(", 'class="assetmap-legend"'):  # fmt: skip
+        assert page.count(once) == 1, once
+    legend = page.split('class="assetmap-legend"')[1].split("</div>")[0]
+    # both drawings' lines, in one list under one heading, each line once
+    assert legend.count("<h2>") == 1 and legend.count("<ul>") == 1
+    assert "Macro sites (3)" in legend and "Association (" in legend  # the first drawing
+    assert "Economic (" in legend and "Link score 0.75+" in legend  # the second
+    assert legend.count("Link score 0.75+") == 1
+    # the layer switcher comes after every layer, so it lists them all
+    assert page.index("L.control.layers(") > page.rindex("assetmap.layer(")
+    # the view holds what both drawings showed
+    import re
+
+    lons = sample_geocoded.geometry.x[sample_geocoded["privacy"] == "public"]
+    box = re.search(r"\.fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+    assert box is not None
+    west, east = float(box[2]), float(box[4])
+    assert west <= lons.min() + 1e-6 and east >= lons.max() - 1e-6
+
+
+def test_a_second_drawing_with_another_title_gets_its_heading(
+    sample_geocoded: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    m = build_map(sample_geocoded, title="<b>Ours</b>", tiles=None)
+    build_map(sample_geocoded[sample_geocoded["kind"] == "macro"], m=m, title="Theirs & co")
+    legend = _page(m, tmp_path).split('class="assetmap-legend"')[1].split("</div>")[0]
+    assert "<h2>&lt;b&gt;Ours&lt;/b&gt;</h2>" in legend and "<h3>Theirs &amp; co</h3>" in legend
+
+
+def test_two_drawings_in_chromium(
+    browser: Any, sample_geocoded: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    path = save_map(_two_drawings(sample_geocoded), tmp_path / "two.html", self_contained=True)
+    browser.get_log("browser")
+    _open(browser, path)
+    q = browser.execute_script
+    for selector in (".assetmap-search", ".assetmap-fullscreen", ".assetmap-legend",
+                     ".leaflet-control-layers", ".assetmap-filter"):  # fmt: skip
+        assert q(f"return document.querySelectorAll('{selector}').length") == 1, selector
+    overlays = q(
+        "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map(e => e.textContent.trim())"
+    )
+    assert "Macro sites (3)" in overlays and any(o.startswith("Economic (") for o in overlays)
+    assert any(o.startswith("Association (") for o in overlays)
+    # one search finds records of either drawing
+    public = sample_geocoded[sample_geocoded["privacy"] == "public"]
+    for category in ("association", "economic"):
+        name = public.loc[public["category"] == category, "name"].iloc[0]
+        q("var s = document.querySelector('.assetmap-search-input'); s.value = arguments[0];"
+          "s.dispatchEvent(new Event('input'));", name)  # fmt: skip
+        assert q("return document.querySelector('.assetmap-search-status').textContent") == (
+            f"{int(public['name'].str.contains(name, case=False, regex=False).sum())} shown"
+        )
+    # the category filter offers each group once
+    options = q("return Array.from(document.querySelectorAll('.assetmap-filter option'))"
+                ".map(o => o.value)")  # fmt: skip
+    assert len(options) == len(set(options))
+    assert _console_errors(browser) == []
+
+
+def test_build_map_on_a_map_from_explore(sample_geocoded: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    pytest.importorskip("mapclassify", reason="GeoDataFrame.explore() needs mapclassify")
+    theirs = datasets.study_area().explore(name="Study area (theirs)")
+    out = build_map(sample_geocoded, m=theirs, tiles=None)
+    assert out is theirs
+    page = _page(out, tmp_path)
+    assert "Study area (theirs)" in page and "Macro sites (3)" in page
+    for once in ("assetmap.search(", "L.control.layers(", ".fitBounds(", "assetmap.legend("):
+        assert page.count(once) == 1, once
+    # their layer is in the one switcher, listed after it was drawn
+    assert page.index("L.control.layers(") > page.index("Study area (theirs)")
+    # a second drawing on it still gives one of each
+    build_map(sample_geocoded[sample_geocoded["kind"] == "macro"], m=out)
+    again = _page(out, tmp_path, "again.html")
+    assert again.count("assetmap.search(") == again.count("L.control.layers(") == 1

@@ -18,7 +18,7 @@ import shapely
 
 from .._dispatch import dask_aware
 from ..areas import StudyArea, study_polygon
-from ..crs import from_lonlat, metric_crs
+from ..crs import from_lonlat, geographic, metric_crs
 from ..errors import ConfigurationError, GeocodingWarning
 from ..schema import GEOCODE_COLUMNS, validate_assets
 from ._coordinates import (
@@ -122,6 +122,7 @@ def geocode(
     >>> placed.loc["macro-city-hospital", "geocode_method"]
     'postcode'
     """
+    assets = geographic(assets, "the assets given to geocode")
     if disagreement not in ("coordinates", "postcode"):
         raise ConfigurationError(
             f"disagreement must be 'coordinates' or 'postcode'; {disagreement!r} was given"

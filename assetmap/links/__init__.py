@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from .._dispatch import dask_aware
-from ..crs import projected
+from ..crs import geographic, projected
 from ..errors import ConfigurationError, Problem, SchemaError
 from ..network import StreetGraph
 from ..schema import Selector, select_assets, synonym_map
@@ -138,6 +138,7 @@ def find_links(
     >>> links.columns.tolist() == list(LINK_COLUMNS)
     True
     """
+    assets = geographic(assets, "the assets given to find_links")
     if max_distance_m <= 0:
         raise ConfigurationError(f"max_distance_m must be positive, {max_distance_m!r} was given")
     if k is not None and k < 1:

@@ -17,12 +17,15 @@ import numpy as np
 import pandas as pd
 import shapely
 import xyzservices
+from branca.element import Element
+from folium.map import FitBounds
 
 from ..areas import StudyArea, study_polygon
+from ..crs import geographic
 from ..errors import ConfigurationError
 from ..privacy import Audience, Policy, Published, published_or_publish
 from ..schema import CATEGORIES
-from ._elements import Controls, Legend, Runtime, escape_html, label, publications
+from ._elements import Controls, Legend, Runtime, label, publications
 from ._layers import (
     add_areas,
     add_catchments,
@@ -31,7 +34,7 @@ from ._layers import (
     add_micro_categories,
     add_study_area,
 )
-from ._page import CDN, number_elements
+from ._page import CDN, number_elements, unrender
 
 #: Above this many points, markers are drawn on one canvas (fast for 10^5), without tooltips.
 CANVAS_ABOVE = 2000
@@ -121,17 +124,58 @@ def _context_layers(
     return legend
 
 
-def _legend_body(title: str, legend: list[str], coarse: int, hidden: bool) -> str:
-    """The legend's HTML: the title, a line per layer, and notes on what is not shown exactly."""
-    notes = []
-    if coarse:
-        notes.append(f"{coarse} records are shown only approximately, unnamed (dashed outline).")
-    if hidden:
-        # how many is not said: with what the map shows, it would count the hidden ones
-        notes.append("Private records are not shown: they are only counted, per area.")
-    return f"<h2>{escape_html(title)}</h2><ul>{''.join(legend)}</ul>" + "".join(
-        f"<p>{escape_html(n)}</p>" for n in notes
-    )
+def _last(m: folium.Map, element: Element, name: str) -> None:
+    """Put ``element`` after everything on the map (so its script runs after every layer's)."""
+    _drop(m, element)
+    m.add_child(element, name=name)
+
+
+def _drop(m: folium.Map, element: Element) -> None:
+    """Take ``element`` off the map, and out of the page rendered from it before."""
+    for key, child in list(m._children.items()):
+        if child is element:
+            del m._children[key]
+            unrender(m, child)
+
+
+def _controls(
+    m: folium.Map, title: str, legend: list[str], coarse: int, hidden: bool, groups: list[str]
+) -> None:
+    """The map's one legend, one search (with full-screen button) and one layer switcher:
+    made on the first drawing, joined by every later one, and kept after all the layers."""
+    found = m._children.get("assetmap_legend")
+    key = found if isinstance(found, Legend) else Legend()
+    key.add(title, legend, coarse, hidden)
+    _last(m, key, "assetmap_legend")
+    found = m._children.get("assetmap_controls")
+    controls = found if isinstance(found, Controls) else Controls()
+    controls.add(groups)
+    _last(m, controls, "assetmap_controls")
+    switchers = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]
+    for _, extra in switchers[1:]:  # one switcher lists every layer; more would repeat them
+        _drop(m, extra)
+    switcher = switchers[0][1] if switchers else folium.LayerControl(collapsed=False)
+    _last(m, switcher, "assetmap_layer_control")
+
+
+def _fit(m: folium.Map, extent: tuple[Any, ...] | None) -> None:
+    """Fit the map to what every drawing on it showed (and the caller's own bounds)."""
+    fits = [c for c in m._children.values() if isinstance(c, FitBounds)]
+    boxes = [c.bounds for c in fits]
+    if extent is not None:
+        x0, y0, x1, y1 = extent
+        boxes.append([[y0, x0], [y1, x1]])
+    if not boxes:
+        return
+    corners = np.array([corner for box in boxes for corner in box], dtype="float64")
+    (s, w), (n, e) = corners.min(axis=0), corners.max(axis=0)
+    ours = m._children.get("assetmap_fit_bounds")
+    for other in fits:
+        if other is not ours:
+            _drop(m, other)
+    fit = ours if isinstance(ours, FitBounds) else FitBounds([[s, w], [n, e]])
+    fit.bounds = [[float(s), float(w)], [float(n), float(e)]]
+    _last(m, fit, "assetmap_fit_bounds")
 
 
 def build_map(
@@ -155,7 +199,8 @@ def build_map(
     ----------
     assets
         What :func:`assetmap.publish` returned (with its links), or a register as
-        :func:`assetmap.geocode` returns it, which is published here for the ``policy``.
+        :func:`assetmap.geocode` returns it (in any CRS; see :func:`assetmap.crs.geographic`),
+        which is published here for the ``policy``.
         Only what was published reaches the page: records shown coarsely appear unnamed, as
         their category, at their coarse point; ``private`` records are never drawn, only
         counted in the legend. :func:`save_map` writes the audit beside the page.
@@ -185,7 +230,11 @@ def build_map(
         under the map (the list view). A link to a record shown coarsely goes to its coarse
         point and names only its category.
     m
-        A folium map to add the layers to (as geopandas' ``explore(m=)``); a new one when None.
+        A folium map to add the layers to (as geopandas' ``explore(m=)``), such as one
+        ``GeoDataFrame.explore()`` made or an earlier ``build_map`` returned; a new one when
+        None. The map keeps one legend (with every drawing's lines), one search and
+        full-screen control, one layer switcher listing every layer, and is fitted to all
+        that is drawn on it. Every drawing on one map must be for the same audience.
     k
         Old name of the policy's ``min_count`` (deprecated).
 
@@ -200,6 +249,7 @@ def build_map(
     >>> type(m).__name__
     'Map'
     """
+    assets = geographic(assets, "the assets given to build_map")
     # only what the audience may see reaches the page: publish() decides, once
     if not isinstance(assets, Published) and "geocode_method" not in assets.columns:
         raise ConfigurationError("build_map draws geocoded assets; call assetmap.geocode first")
@@ -235,13 +285,9 @@ def build_map(
     legend.extend(add_macro_sites(exact, m))
     legend.extend(add_micro_categories(exact, coarse, m, canvas=many))
 
-    m.add_child(Legend(_legend_body(title, legend, len(coarse), published.kept_back > 0)))
     groups = ["Macro sites", *(label(c) for c in CATEGORIES["micro"])]
-    m.add_child(Controls(groups))
-    folium.LayerControl(collapsed=False).add_to(m)
-    if extent is not None:
-        x0, y0, x1, y1 = extent
-        m.fit_bounds([[y0, x0], [y1, x1]])
+    _controls(m, title, legend, len(coarse), published.kept_back > 0, groups)
+    _fit(m, extent)
     publications(m).add(published)  # save_map writes the audit of each
     number_elements(m.get_root())
     return m

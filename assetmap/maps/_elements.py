@@ -149,7 +149,11 @@ def publications(m: folium.Map) -> Publications:
 
 
 class Legend(MacroElement):
-    """A legend whose (escaped) HTML is in the page and which a Leaflet control shows."""
+    """A legend whose (escaped) HTML is in the page and which a Leaflet control shows.
+
+    One per map: each :func:`assetmap.build_map` onto the map adds its lines with :meth:`add`
+    (under its own heading when its title differs from the first).
+    """
 
     _template = Template(
         "{% macro html(this, kwargs) %}"
@@ -161,14 +165,44 @@ class Legend(MacroElement):
         "{% endmacro %}"
     )
 
-    def __init__(self, body: str) -> None:
+    def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "legend"
-        self.body = body
+        self.sections: list[tuple[str, list[str]]] = []
+        self.coarse = 0
+        self.hidden = False
+
+    def add(self, title: str, lines: list[str], coarse: int, hidden: bool) -> None:
+        """Add one drawing's legend lines (already HTML), and what it showed coarsely or hid."""
+        self.sections.append((title, lines))
+        self.coarse += coarse
+        self.hidden = self.hidden or hidden
+
+    @property
+    def body(self) -> str:
+        """The legend's HTML: the title, a line per layer, notes on what is not shown exactly."""
+        titles = list(dict.fromkeys(title for title, _ in self.sections))
+        parts = []
+        for k, title in enumerate(titles):
+            lines = dict.fromkeys(li for t, some in self.sections if t == title for li in some)
+            tag = "h2" if k == 0 else "h3"
+            parts.append(f"<{tag}>{escape_html(title)}</{tag}><ul>{''.join(lines)}</ul>")
+        notes = []
+        if self.coarse:
+            notes.append(
+                f"{self.coarse} records are shown only approximately, unnamed (dashed outline)."
+            )
+        if self.hidden:
+            # how many is not said: with what the map shows, it would count the hidden ones
+            notes.append("Private records are not shown: they are only counted, per area.")
+        return "".join(parts) + "".join(f"<p>{escape_html(n)}</p>" for n in notes)
 
 
 class Controls(MacroElement):
-    """Search by name, a category filter and a full-screen button (assetmap's runtime)."""
+    """Search by name, a category filter and a full-screen button (assetmap's runtime).
+
+    One per map: a later :func:`assetmap.build_map` onto the map adds its groups to the filter.
+    """
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -177,10 +211,18 @@ class Controls(MacroElement):
         "{% endmacro %}"
     )
 
-    def __init__(self, groups: list[str]) -> None:
+    def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "controls"
-        self.groups = json_for_script(groups)
+        self.names: list[str] = []
+
+    def add(self, groups: list[str]) -> None:
+        """Offer these groups in the category filter too (each once, in order)."""
+        self.names = list(dict.fromkeys([*self.names, *groups]))
+
+    @property
+    def groups(self) -> str:
+        return json_for_script(self.names)
 
 
 class LinksTable(MacroElement):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import weakref
 from collections.abc import Iterator
 from importlib import resources
 from os import PathLike
@@ -40,10 +41,34 @@ def _walk(element: Element) -> Iterator[Element]:
         yield from _walk(child)
 
 
+#: Elements numbered already (they keep their number).
+_NUMBERED: weakref.WeakSet[Element] = weakref.WeakSet()
+
+
 def number_elements(root: Element) -> None:
-    """Replace folium's random element ids with numbers in tree order (same map, same ids)."""
-    for i, element in enumerate(_walk(root)):
-        element._id = f"{i:04d}"
+    """Replace folium's random element ids with numbers in tree order (same map, same ids).
+
+    An element keeps its number once given: what a page rendered before holds is replaced,
+    not repeated, when the map is drawn on again and rendered anew. Elements added since are
+    numbered after the others, in tree order.
+    """
+    elements = list(_walk(root))
+    n = 1 + max((int(e._id) for e in elements if e in _NUMBERED), default=-1)
+    for element in elements:
+        if element not in _NUMBERED:
+            element._id = f"{n:04d}"
+            _NUMBERED.add(element)
+            n += 1
+
+
+def unrender(m: folium.Map, element: Element) -> None:
+    """Take what ``element`` put into the page when the map was last rendered out of it (so
+    that, rendered again, it comes where the element now stands, or not at all)."""
+    root = m.get_root()
+    for part in ("header", "html", "script"):
+        rendered = getattr(root, part, None)
+        if rendered is not None:
+            rendered._children.pop(element.get_name(), None)
 
 
 def _file_bytes(url: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import pandas as pd
 
 from ..errors import ConfigurationError, PrivacyWarning
 from ..geocoding.gazetteer import Gazetteer
+from ..schema import PRIVACY_LEVELS
 
 Audience = Literal["public", "partners"]
 
@@ -125,6 +127,22 @@ class Policy:
         extra += [f"fields={list(self.fields)}"] if self.fields else []
         extra += [f"gazetteer={self.gazetteer.name!r}"] if self.gazetteer is not None else []
         return f"Policy({', '.join([repr(self.audience), *extra])})"
+
+    def _repr_html_(self) -> str:
+        """The policy as a small table (Jupyter)."""
+        rows = {
+            "audience": self.audience,
+            "named and exact": ", ".join(sorted(self.exact_levels)),
+            "shown coarsely": ", ".join(
+                sorted(set(PRIVACY_LEVELS) - self.exact_levels - {"private"})
+            ),
+            "only counted": "private",
+            "smallest count shown": str(self.min_count),
+            "more fields": ", ".join(self.fields) or "none",
+            "coarse points at": "areas, else "
+            + (f"{self.gazetteer.name} levels" if self.gazetteer is not None else "a grid"),
+        }
+        return _html_table(f"Policy for {self.audience}", rows)
 
     @property
     def exact_levels(self) -> frozenset[str]:
@@ -254,3 +272,46 @@ class Published:
         if self.relationships is not None:
             parts.append(f"{len(self.relationships)} relationships")
         return f"<Published for {self.policy.audience}: {', '.join(parts)}>"
+
+    def _repr_html_(self) -> str:
+        """What was shown exactly, coarsely and kept back, by privacy level (Jupyter)."""
+        shown = self.assets["shown"].astype("str")
+        level = (
+            self.assets["privacy"].astype("str")
+            if "privacy" in self.assets.columns
+            else pd.Series("?", index=self.assets.index)
+        )
+        table = pd.crosstab(level, shown).reindex(columns=["exact", "coarse"], fill_value=0)
+        order = [lv for lv in PRIVACY_LEVELS if lv in table.index]
+        table = table.reindex([*order, *sorted(set(table.index) - set(order))])
+        head = "".join(f"<th>{h}</th>" for h in ("privacy", "exact", "coarse", "kept back"))
+        body = [
+            f"<tr><th>{html.escape(str(lv))}</th><td>{int(row['exact'])}</td>"
+            f"<td>{int(row['coarse'])}</td><td></td></tr>"
+            for lv, row in table.iterrows()
+        ]
+        body.append(
+            f"<tr><th>private, or not placed</th><td></td><td></td><td>{self.kept_back}</td></tr>"
+        )
+        parts = []
+        if self.links is not None:
+            parts.append(f"{len(self.links)} links")
+        if self.relationships is not None:
+            parts.append(f"{len(self.relationships)} relationships")
+        parts.append(
+            f"the records kept back counted in {len(self.counts)} area(s) by category "
+            f"(counts below {self.policy.min_count} left empty)"
+        )
+        return (
+            f'<div class="assetmap-published"><strong>Published for '
+            f"{html.escape(self.policy.audience)}</strong><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table><p>{html.escape('; '.join(parts))}</p></div>"
+        )
+
+
+def _html_table(title: str, rows: Mapping[str, str]) -> str:
+    """A titled two-column table of escaped text."""
+    body = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows.items()
+    )
+    return f"<div><strong>{html.escape(title)}</strong><table>{body}</table></div>"

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..crs import geographic
 from ..errors import ConfigurationError
 from ..geocoding.gazetteer import Gazetteer
 from ..schema import CATEGORIES
@@ -70,6 +71,7 @@ def publish(
     >>> "micro-resident-19" in published.assets.index  # private
     False
     """
+    assets = geographic(assets, "the assets given to publish")
     if fields is not None:
         warnings.warn(
             "publish(fields=) is now publish(policy=Policy(fields=...)); the shortcut goes in "
