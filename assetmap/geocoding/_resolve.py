@@ -20,7 +20,8 @@ from .._dispatch import dask_aware
 from ..areas import StudyArea, study_polygon
 from ..crs import from_lonlat, geographic, metric_crs
 from ..errors import ConfigurationError, GeocodingWarning
-from ..schema import GEOCODE_COLUMNS, validate_assets
+from ..io import read_assets
+from ..schema import GEOCODE_COLUMNS
 from ._coordinates import (
     Disagreement,
     against_postcode,
@@ -128,7 +129,7 @@ def geocode(
             f"disagreement must be 'coordinates' or 'postcode'; {disagreement!r} was given"
         )
     if not isinstance(assets, gpd.GeoDataFrame) or "footprint" not in assets.columns:
-        assets = validate_assets(assets)
+        assets = read_assets(assets)  # a frame as a user has it: its headings, its geometry
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
     polygon = study_polygon(study_area)
     work = _Placing(len(assets))
