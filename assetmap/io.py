@@ -286,7 +286,6 @@ def read_assets(
     notes: list[str] = []
     frame = _from_geometry(frame, where, notes)
     plan = map_headings([str(c) for c in frame.columns], columns, what, repeated=repeated)
-    notes += [f"read heading {h!r} as {f}" for h, f in plan.guessed]
     frame, problems = apply_headings(frame, plan, where)
     frame, more, done = prepare_assets(
         frame,
@@ -303,10 +302,21 @@ def read_assets(
         raise SchemaError(what, _in_order([*problems, *exc.problems], where)) from None
     if problems:
         raise SchemaError(what, _in_order(problems, where))
-    for message in [*notes, *done]:
-        warnings.warn(f"{what}: {message}", SchemaWarning, stacklevel=2)
+    # an X/Y read as degrees is said once, by the reading (not also as "read 'X' as easting")
+    guessed = [(h, f) for h, f in plan.guessed if repr(h) not in _moved(done)]
+    if guessed:
+        said = ", ".join(f"{h!r} as {f}" for h, f in guessed)
+        notes.insert(0, f"read heading{'s' if len(guessed) > 1 else ''} {said}")
+    if notes or done:
+        said = "; ".join([*notes, *done])
+        warnings.warn(f"{what}: {said}", SchemaWarning, stacklevel=2)
     log.info("read %d assets from %s", len(assets), what)
     return assets
+
+
+def _moved(done: list[str]) -> str:
+    """The messages saying a coordinate pair was read in the other unit (headings named)."""
+    return " ".join(m for m in done if m.startswith("read '"))
 
 
 def _in_order(problems: list[Problem], where: Sequence[str]) -> list[Problem]:

@@ -148,9 +148,10 @@ def map_headings(
     explicit = _explicit(headings, dict(columns or {}), problems)
     fields = {d: srcs[0] for d, srcs in explicit.items()}
     taken = {src for srcs in explicit.values() for src in srcs}
+    copy_of = {label: h for h, labels in (repeated or {}).items() for label in labels}
     candidates: dict[str, list[str]] = {}
     for h in headings:
-        dst = None if h in taken else _auto_field(heading_key(h))
+        dst = None if h in taken else _auto_field(heading_key(copy_of.get(h, h)))
         if dst is not None and dst not in fields:
             candidates.setdefault(dst, []).append(h)
     if any(f in fields or f in candidates for f in ("latitude", "longitude")):

@@ -155,7 +155,11 @@ def _text_columns(frame: pd.DataFrame, bad: Collector) -> dict[str, Any]:
     """The text columns, cleaned; a missing ``name`` column or name is a problem."""
     missing_cols = [c for c in ("name",) if c not in frame.columns]
     for c in missing_cols:
-        bad.table(f"there is no {c!r} column; map yours", Fix("column", c))
+        unread = [str(h) for h in frame.columns if h not in ASSET_COLUMNS and h != "asset_id"]
+        bad.table(
+            f"there is no {c!r} column; map one of the other headings {unread}",
+            Fix("column", c),
+        )
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
