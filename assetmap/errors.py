@@ -60,8 +60,12 @@ class Fix:
     Examples
     --------
     >>> fix = Fix("default", "category", "institution")
-    >>> fix.render("python"), fix.render("cli"), fix.render("project")
-    ("defaults={'category': 'institution'}", '--default category=institution', '[defaults] category = "institution"')
+    >>> fix.render("python")
+    "defaults={'category': 'institution'}"
+    >>> fix.render("cli")
+    '--default category=institution'
+    >>> fix.render("project")
+    '[defaults] category = "institution"'
     """
 
     option: Literal["column", "default", "value", "make_ids_unique"]
@@ -95,7 +99,7 @@ class Fix:
         return {
             "python": f"values={{{field!r}: {{{value!r}: '...'}}}}",
             "cli": f"--value {_shell(f'{field}:{value}=...')}",
-            "project": f"[values.{field}] {_toml(value)} = \"...\"",
+            "project": f'[values.{field}] {_toml(value)} = "..."',
         }[style]
 
 

@@ -14,9 +14,9 @@ import io as _io
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,11 +27,11 @@ from ._tabular import from_csv_cells, from_csv_text, from_xlsx_cells
 from .crs import to_crs
 from .errors import Problem, SchemaError, SchemaWarning
 from .schema import (
-    GEOCODE_COLUMNS,
     Columns,
     apply_headings,
     map_headings,
     prepare_assets,
+    representative_points,
     validate_assets,
     validate_relationships,
 )
@@ -134,8 +134,8 @@ def _read_table(
         return from_csv_cells(frame), [f"line {i + 2}" for i in range(len(frame))], repeated
     if fmt == "xlsx":
         frame = _read_xlsx(path, 0 if sheet is None else sheet)
-        raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1)
-        repeated = _repeated(list(raw.iloc[0]) if len(raw) else [], list(frame.columns))
+        top = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1)
+        repeated = _repeated(list(top.iloc[0]) if len(top) else [], list(frame.columns))
         return frame, [f"row {i + 2}" for i in range(len(frame))], repeated
     if fmt == "parquet":
         try:
@@ -172,7 +172,8 @@ def _from_geometry(frame: pd.DataFrame, where: Sequence[str], notes: list[str]) 
     present = ~shapely.is_missing(values) & ~shapely.is_empty(values)
     areas = kinds.isin(["Polygon", "MultiPolygon"]).to_numpy() & present
     others = present & ~areas & (kinds != "Point").to_numpy()
-    points = np.where(others, shapely.point_on_surface(np.where(present, values, None)), values)
+    shown = np.asarray(np.where(present, values, None), dtype=object)
+    points = np.where(others, representative_points(shown), values)
     at = present & ~areas
     if at.any() and "latitude" not in out and "longitude" not in out:
         out["longitude"] = np.where(at, shapely.get_x(points), np.nan)
@@ -279,9 +280,7 @@ def read_assets(
         if not path.exists():
             raise FileNotFoundError(f"no register at {path}")
         fmt = format_of(path)
-        frame, where, repeated = _read_table(
-            path, fmt, sheet=sheet, layer=layer, columns=columns
-        )
+        frame, where, repeated = _read_table(path, fmt, sheet=sheet, layer=layer, columns=columns)
         what = str(path)
     notes: list[str] = []
     frame = _from_geometry(frame, where, notes)

@@ -147,9 +147,9 @@ def rotterdam(folder: Path) -> Path:
     points): Dutch headings, lat/lon, no postcode or any other UK field."""
     path = folder / "rotterdam_buurthuizen.csv"
     path.write_bytes(
-        "Naam,Soort,Straat,Huisnummer,Plaats,lat,lon\n"
-        "Buurthuis De Esch,Buurthuis,Esch,12,Rotterdam,51.9225,4.5105\n"
-        "Bibliotheek Kralingen,Bibliotheek,Oudedijk,210,Rotterdam,51.9257,4.5055\n"
-        "Wijkcentrum Crooswijk,Buurthuis,Crooswijksestraat,88,Rotterdam,51.9290,4.4950\n".encode()
+        b"Naam,Soort,Straat,Huisnummer,Plaats,lat,lon\n"
+        b"Buurthuis De Esch,Buurthuis,Esch,12,Rotterdam,51.9225,4.5105\n"
+        b"Bibliotheek Kralingen,Bibliotheek,Oudedijk,210,Rotterdam,51.9257,4.5055\n"
+        b"Wijkcentrum Crooswijk,Buurthuis,Crooswijksestraat,88,Rotterdam,51.9290,4.4950\n"
     )
     return path

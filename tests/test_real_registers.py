@@ -83,9 +83,10 @@ def test_council_land_register_cp1252_geox_geoy_multiline_repeated_refs(tmp_path
     placed = _place(assets)
     assert (placed["geocode_method"] == "coordinates").all()
     # GeoX/GeoY are British National Grid: each lies within 30 m of its postcode's point
-    assert placed.loc["SMBC-0001"].geometry.distance(
-        gpd.points_from_xy([-1.94985], [52.49126])[0]
-    ) < 0.0005
+    assert (
+        placed.loc["SMBC-0001"].geometry.distance(gpd.points_from_xy([-1.94985], [52.49126])[0])
+        < 0.0005
+    )
     _link_map_report(placed)
 
 
@@ -128,7 +129,9 @@ def test_library_list_unmapped_words_name_the_fix(tmp_path: Path) -> None:
 
 def test_food_banks_latt_long_and_postcodes_inside_addresses(tmp_path: Path) -> None:
     with pytest.warns(SchemaWarning, match="there is no id column"):
-        assets = read_assets(rr.food_banks(tmp_path), defaults={"category": "association", "privacy": "public"})
+        assets = read_assets(
+            rr.food_banks(tmp_path), defaults={"category": "association", "privacy": "public"}
+        )
     assert assets[["latitude", "longitude"]].iloc[0].tolist() == [52.4860, -1.9465]
     assert assets.loc[assets.index[0], "needs"] == ["volunteers", "tinned food"]
     placed = _place(assets)

@@ -36,7 +36,7 @@ from ._headings import (
     map_headings,
 )
 from ._prepare import content_ids, prepare_assets
-from ._validate import validate_assets, validate_relationships
+from ._validate import representative_points, validate_assets, validate_relationships
 
 __all__ = [
     "ALIASES",
@@ -60,6 +60,7 @@ __all__ = [
     "normalise_tags",
     "parse_tags",
     "prepare_assets",
+    "representative_points",
     "select_assets",
     "synonym_map",
     "validate_assets",

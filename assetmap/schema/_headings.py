@@ -201,7 +201,7 @@ def _split_pair(
         problems.append(
             Problem(
                 None,
-                where[i],
+                where[int(i)],
                 heading,
                 f"{text.iloc[i]!r} is not {order} (expected e.g. '52.0657,-1.3585')",
             )

@@ -206,8 +206,7 @@ def _ids(
     changed = np.flatnonzero((unique != text).to_numpy() & text.notna().to_numpy())
     if len(changed):
         examples = ", ".join(
-            f"{text.iloc[i]!r} at {where[i]} became {unique.iloc[i]!r}"
-            for i in changed[:_EXAMPLES]
+            f"{text.iloc[i]!r} at {where[i]} became {unique.iloc[i]!r}" for i in changed[:_EXAMPLES]
         )
         notes.append(
             f"{len(changed)} repeated id(s) were made unique with a suffix: {examples}"
@@ -258,4 +257,3 @@ def prepare_assets(
     frame = _values(frame, values or {}, problems)
     frame = _defaults(frame, defaults or {}, problems)
     return frame, problems, notes
-

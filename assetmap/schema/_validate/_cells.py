@@ -26,6 +26,7 @@ __all__ = [
     "footprints",
     "given",
     "numbers",
+    "representative_points",
     "vocab_key",
 ]
 
@@ -120,13 +121,23 @@ def dates(raw: pd.Series, bad: Collector) -> pd.Series:
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None).astype("str")
 
 
+def representative_points(geoms: np.ndarray) -> np.ndarray:
+    """A point standing for each geometry: half-way along lines, a point on anything else
+    (one of a multi-point's points, a point inside an area); None stays None."""
+    geoms = np.asarray(geoms, dtype=object)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    out = np.full(len(geoms), None, dtype=object)
+    out[present] = shapely.point_on_surface(geoms[present])
+    lineal = present & np.isin(shapely.get_type_id(geoms), [1, 2, 5])
+    out[lineal] = shapely.line_interpolate_point(geoms[lineal], 0.5, normalized=True)
+    return out
+
+
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
     """The areas of a geometry (a repaired footprint may hold lines too), or None."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
-    parts = [
-        g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")
-    ]
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else None
 
 
@@ -180,7 +191,7 @@ def footprints(
             area = _polygonal(shapely.make_valid(area))
             repaired.append(i)
         if area is None or area.is_empty:
-            points[i] = shapely.point_on_surface(geom)
+            points[i] = representative_points(np.array([geom], dtype=object))[0]
             represented.setdefault(geom.geom_type, []).append(i)
             continue
         geoms[i] = area
