@@ -15,6 +15,7 @@ from assetmap import build_map, build_report, find_links, geocode, read_assets
 from assetmap.errors import AssetmapWarning, GeocodingWarning, SchemaError, SchemaWarning
 from tests import real_registers as rr
 from tests.contracts import assert_same_rows
+from tests.registers import register
 
 
 def _place(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -254,3 +255,22 @@ def test_one_heading_feeds_two_fields(tmp_path: Path) -> None:
         )
     assert assets.iloc[0][["name", "address", "category"]].tolist() == [
         "1 High St, B66 2QT", "1 High St, B66 2QT", "natural"]  # fmt: skip
+
+
+def test_degrees_in_easting_northing_are_read_as_degrees_row_by_row() -> None:
+    # a frame validated directly (no whole-column decision): the geocoder still reads each
+    # row's X/Y within ±180/±90 as degrees, and still checks it against the row's postcode
+    assets = register(
+        postcode=["B66 2QT", "B66 2QT", "B18 4JD"],
+        easting=[-1.94985, 403502, -1.89],
+        northing=[52.49126, 288151, 52.60],
+    )
+    placed = geocode(assets)
+    assert placed.geometry.y.between(52.4, 52.7).all()  # none off the Scilly Isles
+    note = placed["geocode_note"].fillna("")
+    assert note["a0"] == (
+        "easting -1.94985, northing 52.4913 lie within ±180/±90: read as longitude and "
+        "latitude in degrees"
+    )
+    assert note["a1"] == ""
+    assert "from postcode 'B18 4JD'" in note["a2"]
