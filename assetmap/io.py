@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io as _io
 import logging
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from os import PathLike
@@ -134,9 +135,13 @@ def _read_table(
         return from_csv_cells(frame), [f"line {i + 2}" for i in range(len(frame))], repeated
     if fmt == "xlsx":
         frame = _read_xlsx(path, 0 if sheet is None else sheet)
-        top = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1)
-        repeated = _repeated(list(top.iloc[0]) if len(top) else [], list(frame.columns))
-        return frame, [f"row {i + 2}" for i in range(len(frame))], repeated
+        # pandas labels a repeated heading's copies "name.1", "name.2" (read once, not twice)
+        labels = [str(c) for c in frame.columns]
+        written = [
+            m.group(1) if (m := re.fullmatch(r"(.+)\.\d+", c)) and m.group(1) in labels else c
+            for c in labels
+        ]
+        return frame, [f"row {i + 2}" for i in range(len(frame))], _repeated(written, labels)
     if fmt == "parquet":
         try:
             frame = gpd.read_parquet(path)

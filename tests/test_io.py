@@ -203,3 +203,15 @@ def test_defaults_fill_blanks_and_values_map_words_case_and_space_insensitively(
     assert (assets["privacy"] == "partners").all()
     with pytest.raises(SchemaError, match="defaults= names 'catgory', which is not a field"):
         read_assets(frame, defaults={"catgory": "natural"})
+
+
+def test_a_heading_written_twice_in_xlsx_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "r.xlsx"
+    pd.DataFrame([["A", "association", "B"]], columns=["name", "category", "name"]).to_excel(
+        path, index=False
+    )
+    with pytest.raises(SchemaError, match="'name' is written 2 times"):
+        read_assets(path)
+    with pytest.warns(SchemaWarning, match="no id column"):
+        assets = read_assets(path, columns={"name.1": "name"}, defaults={"privacy": "public"})
+    assert assets["name"].tolist() == ["B"] and assets["name (not read)"].tolist() == ["A"]
