@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ def _run(script: str, *args: str) -> str:
         text=True,
         check=False,
         timeout=300,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLES.parent)},  # this checkout's assetmap
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
