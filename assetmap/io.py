@@ -13,9 +13,11 @@ from __future__ import annotations
 import io as _io
 import logging
 import re
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,8 +26,16 @@ import shapely
 
 from ._tabular import from_csv_cells, from_csv_text, from_xlsx_cells
 from .crs import to_crs
-from .errors import Problem, SchemaError
-from .schema import ALIASES, ASSET_COLUMNS, GEOCODE_COLUMNS, validate_assets, validate_relationships
+from .errors import Problem, SchemaError, SchemaWarning
+from .schema import (
+    Columns,
+    apply_headings,
+    map_headings,
+    prepare_assets,
+    representative_points,
+    validate_assets,
+    validate_relationships,
+)
 
 __all__ = [
     "format_of",
@@ -38,7 +48,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Source = str | PathLike[str] | pd.DataFrame
-_CANONICAL = {"asset_id", *ASSET_COLUMNS, *GEOCODE_COLUMNS, "geometry"}
 _FORMATS = {
     ".csv": "csv",
     ".txt": "csv",
@@ -68,62 +77,6 @@ def format_of(path: Path) -> str:
     return fmt
 
 
-def _key(heading: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(heading).strip().casefold()).strip("_")
-
-
-def _mapping(headings: list[str], columns: Mapping[str, str] | None, what: str) -> dict[str, str]:
-    """Work out which input heading becomes which canonical column.
-
-    Explicit ``columns`` win; otherwise a heading is recognised when, lower-cased with
-    non-letters as "_", it is a canonical name or a known alias ("Post Code" -> postcode).
-    """
-    columns = dict(columns or {})
-    problems = [
-        Problem(
-            None,
-            None,
-            src,
-            f"columns= maps {src!r}, but the source has no such heading; "
-            f"its headings are {headings}",
-        )
-        for src in columns
-        if src not in headings
-    ]
-    problems += [
-        Problem(
-            None,
-            None,
-            src,
-            f"columns= maps {src!r} to {dst!r}, which is not a canonical "
-            f"column; canonical columns are {['asset_id', *ASSET_COLUMNS]}",
-        )
-        for src, dst in columns.items()
-        if dst not in _CANONICAL
-    ]
-    mapping = {src: dst for src, dst in columns.items() if src in headings}
-    taken = set(mapping.values())
-    for h in headings:
-        if h in mapping:
-            continue
-        k = _key(h)
-        dst = k if k in _CANONICAL else ALIASES.get(k)
-        if dst is not None and dst not in taken:
-            mapping[h] = dst
-            taken.add(dst)
-    targets: dict[str, list[str]] = {}
-    for src, dst in mapping.items():
-        targets.setdefault(dst, []).append(src)
-    problems += [
-        Problem(None, None, dst, f"several headings map to {dst!r}: {srcs}; map only one")
-        for dst, srcs in targets.items()
-        if len(srcs) > 1
-    ]
-    if problems:
-        raise SchemaError(what, problems)
-    return mapping
-
-
 def _decode(raw: bytes) -> str:
     """UTF-8 (with or without BOM) first; cp1252, as Excel saves 'CSV', otherwise."""
     try:
@@ -140,23 +93,33 @@ def _read_xlsx(path: Path, sheet: str | int = 0) -> pd.DataFrame:
     return from_xlsx_cells(frame)
 
 
+def _repeated(raw: Sequence[Any], labels: Sequence[Any]) -> dict[str, list[str]]:
+    """Headings written more than once -> the labels pandas gave their copies (``name.1``)."""
+    out: dict[str, list[str]] = {}
+    for written, label in zip(raw, labels, strict=True):
+        out.setdefault(str(written), []).append(str(label))
+    return {h: labels for h, labels in out.items() if len(labels) > 1}
+
+
 def _read_table(
     path: Path,
     fmt: str,
     *,
     sheet: str | int | None,
     layer: str | None,
-    text_columns: Mapping[str, str] | None,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Read a file as it is, returning the frame and where each row stands in the file."""
+    columns: Columns | None,
+) -> tuple[pd.DataFrame, list[str], dict[str, list[str]]]:
+    """Read a file as it is: the frame, where each row stands in the file, repeated headings."""
     if fmt == "csv":
         text = _decode(path.read_bytes())
         try:
             written = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
+            raw = pd.read_csv(_io.StringIO(text), header=None, nrows=1, dtype=str).iloc[0]
             headings = [from_csv_text(h) for h in written]
-            mapping = _mapping(headings, text_columns, str(path))
-            # canonical columns are parsed by the schema
-            as_text = {w: str for w, h in zip(written, headings, strict=True) if h in mapping}
+            repeated = _repeated([from_csv_text(str(h)) for h in raw], headings)
+            plan = map_headings(headings, columns, str(path), repeated=repeated)
+            # the columns that feed fields are parsed by the schema, from their text
+            as_text = {w: str for w, h in zip(written, headings, strict=True) if h in plan.sources}
             frame = pd.read_csv(
                 _io.StringIO(text),
                 dtype=as_text,
@@ -169,24 +132,39 @@ def _read_table(
                 "header, or an unclosed quote?)"
             )
             raise _file_error(path, message) from None
-        return from_csv_cells(frame), [f"line {i + 2}" for i in range(len(frame))]
+        return from_csv_cells(frame), [f"line {i + 2}" for i in range(len(frame))], repeated
     if fmt == "xlsx":
         frame = _read_xlsx(path, 0 if sheet is None else sheet)
-        return frame, [f"row {i + 2}" for i in range(len(frame))]
+        # pandas labels a repeated heading's copies "name.1", "name.2" (read once, not twice)
+        labels = [str(c) for c in frame.columns]
+        written = [
+            m.group(1) if (m := re.fullmatch(r"(.+)\.\d+", c)) and m.group(1) in labels else c
+            for c in labels
+        ]
+        return frame, [f"row {i + 2}" for i in range(len(frame))], _repeated(written, labels)
     if fmt == "parquet":
         try:
             frame = gpd.read_parquet(path)
         except ValueError:  # plain Parquet, no geo metadata
             frame = pd.read_parquet(path)
-        return frame, [f"row {i + 1}" for i in range(len(frame))]
+        return frame, [f"row {i + 1}" for i in range(len(frame))], {}
     frame = gpd.read_file(path, layer=layer)
-    return frame, [f"feature {i + 1}" for i in range(len(frame))]
+    return frame, [f"feature {i + 1}" for i in range(len(frame))], {}
 
 
-def _from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
+def _from_geometry(frame: pd.DataFrame, where: Sequence[str], notes: list[str]) -> pd.DataFrame:
     """Turn a source's geometry into input columns: points into coordinates, areas into
-    footprints. A geocoded register (one with ``geocode_method``) keeps its geometry."""
-    if not isinstance(frame, gpd.GeoDataFrame) or "geocode_method" in frame.columns:
+    footprints, any other geometry (lines, multi-points, collections) into a representative
+    point on it, with a note. A geocoded register (one with ``geocode_method``) keeps its
+    geometry; a plain table's WKT ``geometry`` text is read as a footprint (which takes
+    points, areas and the rest alike)."""
+    if "geocode_method" in frame.columns:
+        return frame
+    if not isinstance(frame, gpd.GeoDataFrame):
+        if "geometry" in frame.columns and "footprint" not in frame.columns:
+            text = frame["geometry"].astype(object)
+            if text.map(lambda v: isinstance(v, str | shapely.Geometry)).any():
+                return frame.rename(columns={"geometry": "footprint"})
         return frame
     if frame.geometry.name not in frame.columns:
         return pd.DataFrame(frame)
@@ -195,22 +173,53 @@ def _from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
         geom = to_crs(geom, "EPSG:4326")
     kinds = geom.geom_type
     out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    points = (kinds == "Point").to_numpy()
-    areas = kinds.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    if points.any() and "latitude" not in out and "longitude" not in out:
-        out["longitude"] = np.where(points, shapely.get_x(geom.to_numpy()), np.nan)
-        out["latitude"] = np.where(points, shapely.get_y(geom.to_numpy()), np.nan)
+    values = geom.to_numpy()
+    present = ~shapely.is_missing(values) & ~shapely.is_empty(values)
+    areas = kinds.isin(["Polygon", "MultiPolygon"]).to_numpy() & present
+    others = present & ~areas & (kinds != "Point").to_numpy()
+    shown = np.asarray(np.where(present, values, None), dtype=object)
+    points = np.where(others, representative_points(shown), values)
+    at = present & ~areas
+    if at.any() and "latitude" not in out and "longitude" not in out:
+        out["longitude"] = np.where(at, shapely.get_x(points), np.nan)
+        out["latitude"] = np.where(at, shapely.get_y(points), np.nan)
+        for kind in sorted(set(kinds[others])):
+            rows = np.flatnonzero(others & (kinds == kind).to_numpy())
+            named = ", ".join(where[i] for i in rows[:3]) + (", …" if len(rows) > 3 else "")
+            notes.append(
+                f"{len(rows)} feature(s) are a {kind}, not a point or an area: each is placed "
+                f"at a point on it (a representative point): {named}"
+            )
     if areas.any() and "footprint" not in out:
-        out["footprint"] = pd.Series(np.where(areas, geom.to_numpy(), None), index=out.index)
+        out["footprint"] = pd.Series(np.where(areas, values, None), index=out.index)
     return out
+
+
+def _unique_labels(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """A frame whose repeated column labels are told apart as pandas does (``name.1``)."""
+    labels = [str(c) for c in frame.columns]
+    if len(set(labels)) == len(labels):
+        return frame, {}
+    seen: dict[str, int] = {}
+    unique = []
+    for c in labels:
+        k = seen.get(c, 0)
+        unique.append(c if k == 0 else f"{c}.{k}")
+        seen[c] = k + 1
+    out = frame.copy()
+    out.columns = pd.Index(unique)
+    return out, _repeated(labels, unique)
 
 
 def read_assets(
     source: Source,
     *,
-    columns: Mapping[str, str] | None = None,
+    columns: Columns | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
     sheet: str | int | None = None,
     layer: str | None = None,
+    make_ids_unique: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read an asset register into the canonical schema.
 
@@ -220,24 +229,44 @@ def read_assets(
         A path to CSV, XLSX, GeoJSON, GeoPackage or GeoParquet, or a (Geo)DataFrame.
     columns
         Maps the register's own headings to canonical names, e.g.
-        ``{"Post Code": "postcode", "Organisation": "name", "Skills offered": "offers"}``.
-        Headings that already are canonical names or common aliases (``lat``, ``lon``, ``id``)
-        need no mapping. Other headings are kept untouched.
+        ``{"Post Code": "postcode", "Organisation": "name", "Skills offered": "offers"}``;
+        a heading may feed several fields (``{"Site Address": ["name", "address"]}``), and
+        one text column holding both coordinates is mapped to ``"latitude,longitude"`` (or
+        ``"longitude,latitude"``). Headings that already are canonical names or common aliases
+        (``lat``, ``lon``, ``id``, ``Post Code``, ``latt_long``) need no mapping; an alias
+        that is a guess (``Type`` as category, ``X``/``Y``, ``OBJECTID``) is said in a
+        warning. Two headings that would feed one field are an error until ``columns`` says
+        which. Other headings are kept untouched.
+    defaults
+        A value for a field on every row where its column is absent or its cell blank, e.g.
+        ``{"category": "institution", "privacy": "public"}``.
+    values
+        Maps the register's own words to the vocabulary before validation, e.g.
+        ``{"category": {"Static Library": "institution"}}`` (case and spaces ignored; words
+        not given are validated as they are).
     sheet
         The Excel sheet (name or 0-based number); the first by default.
     layer
         The GeoPackage layer; the first by default.
+    make_ids_unique
+        Suffix repeated ids (``-2``, ``-3``… in order) with a warning, instead of reporting
+        them as problems.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Every row of the source, in order, indexed by ``asset_id``; see
-        :func:`validate_assets`.
+        :func:`validate_assets`. Without an id column, ids are made from each row's content
+        (stable when rows are reordered; see :mod:`assetmap.schema._prepare`), with a warning.
+        ``kind`` is taken from the category where not given. Easting/northing (``X``/``Y``)
+        whose every value is within ±180/±90 are read as longitude/latitude, with a warning.
 
     Raises
     ------
     SchemaError
-        Listing every problem in the register, each with its id and line.
+        Listing every problem in the register, each with its id and line; repeats are
+        grouped in the message, and each fix is named (``SchemaError.message(style=...)``
+        names it for the command line or a project file).
 
     Examples
     --------
@@ -248,6 +277,7 @@ def read_assets(
     """
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index() if source.index.name == "asset_id" else source.copy()
+        frame, repeated = _unique_labels(frame)
         where = [f"row {i + 1}" for i in range(len(frame))]
         what = "asset register"
     else:
@@ -255,14 +285,48 @@ def read_assets(
         if not path.exists():
             raise FileNotFoundError(f"no register at {path}")
         fmt = format_of(path)
-        frame, where = _read_table(path, fmt, sheet=sheet, layer=layer, text_columns=columns)
+        frame, where, repeated = _read_table(path, fmt, sheet=sheet, layer=layer, columns=columns)
         what = str(path)
-    frame = _from_geometry(frame)
-    mapping = _mapping([str(c) for c in frame.columns], columns, what)
-    frame = frame.rename(columns={c: mapping.get(str(c), c) for c in frame.columns})
-    assets = validate_assets(frame, where=where, what=what)
+    notes: list[str] = []
+    frame = _from_geometry(frame, where, notes)
+    plan = map_headings([str(c) for c in frame.columns], columns, what, repeated=repeated)
+    frame, problems = apply_headings(frame, plan, where)
+    frame, more, done = prepare_assets(
+        frame,
+        plan,
+        defaults=defaults,
+        values=values,
+        make_ids_unique=make_ids_unique,
+        where=where,
+    )
+    problems += more
+    try:
+        assets = validate_assets(frame, where=where, what=what)
+    except SchemaError as exc:
+        raise SchemaError(what, _in_order([*problems, *exc.problems], where)) from None
+    if problems:
+        raise SchemaError(what, _in_order(problems, where))
+    # an X/Y read as degrees is said once, by the reading (not also as "read 'X' as easting")
+    guessed = [(h, f) for h, f in plan.guessed if repr(h) not in _moved(done)]
+    if guessed:
+        said = ", ".join(f"{h!r} as {f}" for h, f in guessed)
+        notes.insert(0, f"read heading{'s' if len(guessed) > 1 else ''} {said}")
+    if notes or done:
+        said = "; ".join([*notes, *done])
+        warnings.warn(f"{what}: {said}", SchemaWarning, stacklevel=2)
     log.info("read %d assets from %s", len(assets), what)
     return assets
+
+
+def _moved(done: list[str]) -> str:
+    """The messages saying a coordinate pair was read in the other unit (headings named)."""
+    return " ".join(m for m in done if m.startswith("read '"))
+
+
+def _in_order(problems: list[Problem], where: Sequence[str]) -> list[Problem]:
+    """Problems of the table first, then by the row's place in the source."""
+    at = {w: i for i, w in enumerate(where)}
+    return sorted(problems, key=lambda p: -1 if p.where is None else at.get(p.where, len(at)))
 
 
 def read_relationships(

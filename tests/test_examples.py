@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ def _run(script: str, *args: str) -> str:
         text=True,
         check=False,
         timeout=300,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLES.parent)},  # this checkout's assetmap
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -32,6 +34,7 @@ def _run(script: str, *args: str) -> str:
         ("q5_spaces_for_groups.py", "Ladywood Community Room → "),
         ("q6_what_changes.py", "with the new site"),
         ("bring_your_own_register.py", "wrote "),
+        ("council_register.py", "SMBC-0003-2  Café on the Green – Kiosk"),
     ],
 )
 def test_example_prints_its_answer(script: str, answer: str) -> None:
@@ -54,5 +57,5 @@ def test_question_3_example_on_the_real_files(shared_data: Path) -> None:
 def test_every_example_is_tested() -> None:
     tested = {"q1_walk_to_the_hospital.py", "q2_skills_and_vacancies.py", "q3_link_deserts.py",
               "q4_brokers.py", "q5_spaces_for_groups.py", "q6_what_changes.py",
-              "bring_your_own_register.py"}  # fmt: skip
+              "bring_your_own_register.py", "council_register.py"}  # fmt: skip
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested

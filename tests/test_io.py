@@ -10,7 +10,7 @@ from pandas.testing import assert_frame_equal
 
 import assetmap
 from assetmap import geocode, read_assets, read_relationships, save_assets
-from assetmap.errors import GeocodingWarning, SchemaError
+from assetmap.errors import GeocodingWarning, SchemaError, SchemaWarning
 from assetmap.schema import validate_assets
 from tests.contracts import assert_same_rows, odd_register
 from tests.registers import register
@@ -154,3 +154,64 @@ def test_relationships_check_ids(tmp_path: Path) -> None:
         read_relationships(path, assets=assets)
     assert "line 2" in str(info.value) and "'nobody'" in str(info.value)
     assert "line 3" in str(info.value) and "'ghost'" in str(info.value)
+
+
+def test_ids_made_from_content_number_identical_rows_in_order() -> None:
+    frame = pd.DataFrame(
+        {"name": ["Hall", "Hall", "Park", "Hall"], "category": "physical", "privacy": "public",
+         "postcode": ["B66 2QT", "B66 2QT", "B66 2QT", "B16 8HJ"]}
+    )  # fmt: skip
+    with pytest.warns(SchemaWarning) as record:
+        assets = read_assets(frame)
+    said = [str(w.message) for w in record]
+    assert sum("there is no id column: 4 id" in m for m in said) == 1
+    assert any("3 rows share a name" in m for m in said)  # the identical rows: said too
+    first, second, park, other = assets.index
+    assert second == f"{first}-2" and first.startswith("hall-") and park.startswith("park-")
+    assert other != first  # another postcode, another id
+    with pytest.warns(SchemaWarning):
+        again = read_assets(frame.iloc[[3, 2, 0, 1]])
+    assert list(again.index) == [other, park, first, second]
+
+
+def test_make_ids_unique_suffixes_repeats_and_warns_once() -> None:
+    frame = pd.DataFrame(
+        {"asset_id": ["a", "a", "a-2", "a"], "name": ["1", "2", "3", "4"],
+         "category": "physical", "privacy": "public"}
+    )  # fmt: skip
+    with pytest.raises(SchemaError) as info:
+        read_assets(frame)
+    assert "--make-ids-unique" in info.value.message("cli")
+    with pytest.warns(SchemaWarning) as record:
+        assets = read_assets(frame, make_ids_unique=True)
+    assert len(record) == 1 and "2 repeated id(s) were made unique" in str(record[0].message)
+    assert list(assets.index) == ["a", "a-3", "a-2", "a-4"]
+
+
+def test_defaults_fill_blanks_and_values_map_words_case_and_space_insensitively() -> None:
+    frame = pd.DataFrame(
+        {"asset_id": ["1", "2", "3"], "name": ["A", "B", "C"],
+         "category": ["  STATIC   library ", None, "association"]}
+    )  # fmt: skip
+    assets = read_assets(
+        frame,
+        defaults={"category": "natural", "privacy": "partners"},
+        values={"category": {"Static Library": "institution"}},
+    )
+    assert assets["category"].tolist() == ["institution", "natural", "association"]
+    assert assets["kind"].tolist() == ["micro"] * 3
+    assert (assets["privacy"] == "partners").all()
+    with pytest.raises(SchemaError, match="defaults= names 'catgory', which is not a field"):
+        read_assets(frame, defaults={"catgory": "natural"})
+
+
+def test_a_heading_written_twice_in_xlsx_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "r.xlsx"
+    pd.DataFrame([["A", "association", "B"]], columns=["name", "category", "name"]).to_excel(
+        path, index=False
+    )
+    with pytest.raises(SchemaError, match="'name' is written 2 times"):
+        read_assets(path)
+    with pytest.warns(SchemaWarning, match="no id column"):
+        assets = read_assets(path, columns={"name.1": "name"}, defaults={"privacy": "public"})
+    assert assets["name"].tolist() == ["B"] and assets["name (not read)"].tolist() == ["A"]

@@ -149,3 +149,94 @@ def test_relationships_list_every_unknown_id() -> None:
         validate_relationships(
             pd.DataFrame({"source": ["a"], "target": ["b"], "type": ["refer"]}), ["a", "b"]
         )
+
+
+def test_repeated_problems_are_grouped_and_the_message_stays_short(tmp_path: Path) -> None:
+    # 3,487 rows without category, plus one privacy typo: a few lines, every problem kept
+    rows = "\n".join(f"Library {i},B66 2QT" for i in range(3487))
+    path = tmp_path / "libraries.csv"
+    path.write_text("name,postcode,privacy\n" + rows.replace("2QT", "2QT,") + "\nX,B1,publc\n")
+    with pytest.raises(SchemaError) as info:
+        read_assets(path)
+    err = info.value
+    assert len(err.problems) == 3489  # 3,488 categories missing, one privacy typo
+    text = str(err)
+    assert len(text.splitlines()) < 60 and len(text) < 5_000
+    assert "on 3488 rows: lines 2\u20133489" in text
+    assert "defaults={'category': '...'}" in text
+    assert "line 3489" in text and "did you mean 'public'?" in text
+    cli = err.message("cli")
+    assert "--default category=..." in cli and "--value privacy:publc=..." in cli
+    assert "[defaults] category = " in err.message("project")
+    table = err.table()
+    assert len(table) == 3489 and table.columns.tolist() == [
+        "row", "where", "column", "message", "fix"]  # fmt: skip
+
+
+def test_many_distinct_problems_are_summed_up_after_the_first_forty() -> None:
+    frame = pd.DataFrame(
+        {"asset_id": [f"a{i}" for i in range(100)], "name": "n", "category": "association",
+         "capacity": [f"lots {i}" for i in range(100)]}
+    )  # fmt: skip
+    with pytest.raises(SchemaError) as info:
+        validate_assets(frame)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 42
+    assert lines[-1].startswith("  - and 60 more problems of other kinds, in capacity (60)")
+
+
+def test_invalid_footprint_is_repaired_and_lines_are_placed_at_a_point() -> None:
+    bowtie = "POLYGON ((-1.93 52.48, -1.92 52.49, -1.92 52.48, -1.93 52.49, -1.93 52.48))"
+    frame = pd.DataFrame(
+        {
+            "asset_id": ["bow", "line", "multi"],
+            "name": ["Bow", "Path", "Pair"],
+            "category": ["capital_development", "natural", "association"],
+            "privacy": "public",
+            "footprint": [
+                bowtie,
+                "LINESTRING (-1.94 52.48, -1.92 52.48)",
+                "MULTIPOINT ((-1.9 52.4), (-1.8 52.5))",
+            ],
+        }
+    )
+    with pytest.warns(SchemaWarning) as record:
+        out = validate_assets(frame)
+    said = " ".join(str(w.message) for w in record)
+    assert "1 footprint(s) were invalid (self-intersecting) and were repaired" in said
+    assert "a LineString, not an area" in said and "a MultiPoint, not an area" in said
+    assert out.loc["bow", "footprint"].is_valid
+    # both triangles of the bow tie kept (buffer(0) would keep one)
+    assert out.loc["bow", "footprint"].geom_type == "MultiPolygon"
+    assert out.loc["bow", "footprint"].area == pytest.approx(2 * 0.5 * 0.01 * 0.005)
+    assert out.loc["line", "footprint"] is None
+    assert out.loc["line", ["latitude", "longitude"]].tolist() == pytest.approx([52.48, -1.93])
+    assert out.loc["multi", "latitude"] in (52.4, 52.5)
+
+
+def test_plain_frame_with_wkt_geometry_text_is_read() -> None:
+    frame = pd.DataFrame(
+        {
+            "asset_id": ["p", "s"],
+            "name": ["P", "S"],
+            "category": ["association", "capital_development"],
+            "privacy": "public",
+            "geometry": ["POINT (-1.93 52.48)", "POLYGON ((0 51, 0.1 51, 0.1 51.1, 0 51))"],
+        }
+    )
+    out = read_assets(frame)
+    assert out.loc["p", ["latitude", "longitude"]].tolist() == [52.48, -1.93]
+    assert out.loc["s", "footprint"].geom_type == "Polygon"
+
+
+def test_fix_is_data_and_renders_for_each_caller() -> None:
+    from assetmap.errors import Fix
+
+    fix = Fix("column", "asset_id", heading='Ref "A"')
+    assert fix.render("python") == "columns={'Ref \"A\"': 'asset_id'}"
+    assert fix.render("cli") == '--column "Ref \\"A\\"=asset_id"'
+    assert fix.render("project") == '[columns] "Ref \\"A\\"" = "asset_id"'
+    assert Fix("value", "category", "Static Library").render("cli") == (
+        '--value "category:Static Library=..."'
+    )
+    assert Fix("make_ids_unique").render("cli") == "--make-ids-unique"

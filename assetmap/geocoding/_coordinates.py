@@ -13,13 +13,16 @@ found and that has no study area has nothing to be judged by: it is read as writ
    longitude swapped; the longitude's minus sign dropped; both. The first that agrees is used,
    with a note. None is used just because it is the only one on Earth: latitude 152 with a
    Birmingham postcode is not put in the Pacific.
-2. Easting/northing are read in ``coordinate_crs`` when given. Otherwise in British National
+2. Easting/northing within ±180/±90 are longitude/latitude in degrees (an ArcGIS ``X``/``Y``
+   export; in any grid they would lie at its false origin, at sea), read as in rule 1, with a
+   note, unless ``coordinate_crs`` is given.
+3. Other easting/northing are read in ``coordinate_crs`` when given. Otherwise in British National
    Grid (OSTN15), except rows whose postcode is in Northern Ireland (``BT``), read in Irish
    Grid (EPSG:29903; Irish Transverse Mercator, EPSG:2157, for values beyond Irish Grid), and
    rows whose values lie beyond British National Grid and whose Irish Transverse Mercator
    reading lies in Ireland; each with a note. When the reading does not agree, easting and
    northing swapped is tried, and (without ``coordinate_crs``) the other two of these grids.
-3. A row placed by its coordinates that still lies further from its postcode's point than the
+4. A row placed by its coordinates that still lies further from its postcode's point than the
    radius gets a note, and keeps its coordinates (``disagreement="coordinates"``) or is placed
    by its postcode instead (``disagreement="postcode"``).
 """
@@ -198,6 +201,7 @@ def read_coordinates(
     n = len(assets)
     notes: list[list[str]] = [[] for _ in range(n)]
     ll = _latlon(assets, check, notes)
+    ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)
     en = _grid(assets, check, keys, coordinate_crs, notes, open_=~ll.placed)
     use_en = ~ll.placed & en.placed
     return Coordinates(
@@ -252,6 +256,46 @@ def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: list[list[str]]
     lat_text = assets["latitude"].where(~swapped, assets["longitude"])
     return Coordinates(
         lon, lat, decimal_precision_m(lat_text, 111_320.0), np.asarray(choice >= 0), notes
+    )
+
+
+def _degrees_as_grid(
+    assets: pd.DataFrame,
+    check: CoordinateCheck,
+    coordinate_crs: str | None,
+    notes: list[list[str]],
+    ll: Coordinates,
+) -> Coordinates:
+    """Easting/northing within ±180/±90 are longitude/latitude in degrees (an ArcGIS ``X``/``Y``
+    export), never a point within 180 m of a grid's false origin, out at sea: read so, with a
+    note, when no ``coordinate_crs`` is given."""
+    east = assets["easting"].to_numpy(dtype="float64")
+    north = assets["northing"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        degrees = ~ll.placed & (np.abs(east) <= 180) & (np.abs(north) <= 90)
+    if coordinate_crs is not None or not degrees.any():
+        return ll
+    rows = np.flatnonzero(degrees)
+    for i in rows:
+        notes[i].append(
+            f"easting {east[i]:g}, northing {north[i]:g} lie within ±180/±90: read as "
+            "longitude and latitude in degrees"
+        )
+    as_degrees = pd.DataFrame(
+        {
+            "latitude": assets["northing"].where(degrees),
+            "longitude": assets["easting"].where(degrees),
+        },
+        index=assets.index,
+    )
+    read = _latlon(as_degrees, check, notes)
+    use = degrees & read.placed
+    return Coordinates(
+        lon=np.where(use, read.lon, ll.lon),
+        lat=np.where(use, read.lat, ll.lat),
+        precision_m=np.where(use, read.precision_m, ll.precision_m),
+        placed=ll.placed | use,
+        notes=notes,
     )
 
 

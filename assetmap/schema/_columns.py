@@ -27,6 +27,7 @@ __all__ = [
     "ASSET_COLUMNS",
     "CATEGORIES",
     "GEOCODE_COLUMNS",
+    "GUESSED_ALIASES",
     "KINDS",
     "PRIVACY_LEVELS",
     "RELATIONSHIP_TYPES",
@@ -117,12 +118,27 @@ ALIASES: Final[dict[str, str]] = {
     "long": "longitude",
     "x": "easting",
     "y": "northing",
+    "geox": "easting",
+    "geoy": "northing",
+    "geo_x": "easting",
+    "geo_y": "northing",
+    "x_coordinate": "easting",
+    "y_coordinate": "northing",
+    "eastings": "easting",
+    "northings": "northing",
+    "objectid": "asset_id",
     "type": "category",
     "offer": "offers",
     "need": "needs",
     "wkt": "footprint",
     "footprint_wkt": "footprint",
 }
+
+#: Aliases that are a guess at what a heading means, not a spelling of the field: reading one
+#: is said in a warning ("read heading 'Type' as category").
+GUESSED_ALIASES: Final = frozenset(
+    {"type", "x", "y", "geox", "geoy", "geo_x", "geo_y", "x_coordinate", "y_coordinate", "objectid"}
+)
 
 _TAG_SPLIT = re.compile(r"[;,\n|]+")
 _SPACES = re.compile(r"\s+")

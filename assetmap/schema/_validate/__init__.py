@@ -12,9 +12,11 @@ each with its row id and where the row stands in its source, in one
 from __future__ import annotations
 
 from ._assets import validate_assets
+from ._cells import representative_points
 from ._relationships import validate_relationships
 
 __all__ = [
+    "representative_points",
     "validate_assets",
     "validate_relationships",
 ]

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from ...crs import to_crs
-from ...errors import Problem, SchemaError, SchemaWarning
+from ...errors import Fix, Problem, SchemaError, SchemaWarning
 from .._columns import (
     ASSET_COLUMNS,
     CATEGORIES,
@@ -69,6 +69,7 @@ def _ids(frame: pd.DataFrame, bad: Collector, what: str = "asset_id") -> pd.Seri
             f"duplicate id {ids.iloc[i]!r}, also at "
             + ", ".join(w for w in positions[ids.iloc[i]] if w != bad.where[i])
         ),
+        Fix("make_ids_unique") if what == "asset_id" else None,
     )
     return ids
 
@@ -142,8 +143,8 @@ def _with_asset_id(frame: pd.DataFrame, what: str) -> pd.DataFrame:
                         None,
                         None,
                         "asset_id",
-                        "there is no asset_id column; map your id column with "
-                        "columns={'Your heading': 'asset_id'}",
+                        "there is no asset_id column; map your id column",
+                        Fix("column", "asset_id"),
                     )
                 ],
             )
@@ -154,7 +155,11 @@ def _text_columns(frame: pd.DataFrame, bad: Collector) -> dict[str, Any]:
     """The text columns, cleaned; a missing ``name`` column or name is a problem."""
     missing_cols = [c for c in ("name",) if c not in frame.columns]
     for c in missing_cols:
-        bad.table(f"there is no {c!r} column; map yours with columns={{'Your heading': {c!r}}}")
+        unread = [str(h) for h in frame.columns if h not in ASSET_COLUMNS and h != "asset_id"]
+        bad.table(
+            f"there is no {c!r} column; map one of the other headings {unread}",
+            Fix("column", c),
+        )
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
@@ -187,17 +192,25 @@ def _kinds_and_categories(
         ~category.isna() & ~category.isin(all_categories),
         "category",
         lambda i: closest(str(out["category"].iloc[i]), all_categories),
+        lambda i: Fix("value", "category", str(out["category"].iloc[i])),
     )
-    bad.add(category.isna(), "category", f"category is missing; one of {list(all_categories)}")
+    bad.add(
+        category.isna(),
+        "category",
+        f"category is missing; one of {list(all_categories)}",
+        Fix("default", "category"),
+    )
     bad.add(
         ~kind.isna() & ~kind.isin(KINDS),
         "kind",
         lambda i: closest(str(out["kind"].iloc[i]), KINDS),
+        lambda i: Fix("value", "kind", str(out["kind"].iloc[i])),
     )
     implied = category.map(cat_kind)
     infer = kind.isna() & implied.notna()
-    bad.add(kind.isna() & implied.isna(), "kind", f"kind is missing; one of {list(KINDS)}")
-    if infer.any():
+    if "kind" in frame:  # without a kind column, the category's problem says it all
+        bad.add(kind.isna() & implied.isna(), "kind", f"kind is missing; one of {list(KINDS)}")
+    if infer.any() and "kind" in frame:  # without a kind column, kinds come from categories
         soft.append(f"{int(infer.sum())} row(s) have no kind; it was taken from their category")
     kind = kind.where(~infer, implied)
     clash = kind.isin(KINDS) & implied.notna() & (kind != implied)
@@ -220,6 +233,7 @@ def _privacy(out: dict[str, Any], category: pd.Series, bad: Collector, soft: lis
         ~privacy.isna() & ~privacy.isin(PRIVACY_LEVELS),
         "privacy",
         lambda i: closest(str(out["privacy"].iloc[i]), PRIVACY_LEVELS),
+        lambda i: Fix("value", "privacy", str(out["privacy"].iloc[i])),
     )
     no_privacy = privacy.isna()
     if no_privacy.any():
@@ -279,7 +293,7 @@ def _footprint_column(
     """Check ``footprint``; a point written there fills coordinates not otherwise given."""
     n = len(frame)
     footprint, points = (
-        footprints(frame["footprint"], bad)
+        footprints(frame["footprint"], bad, soft)
         if "footprint" in frame
         else (gpd.GeoSeries([None] * n, index=frame.index, crs="EPSG:4326"), None)
     )

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ...errors import Problem
+from ...errors import Fix, Problem
 
 __all__ = [
     "Collector",
@@ -26,6 +26,7 @@ __all__ = [
     "footprints",
     "given",
     "numbers",
+    "representative_points",
     "vocab_key",
 ]
 
@@ -62,17 +63,24 @@ class Collector:
         self.where = list(where)
         self.problems: list[tuple[int, Problem]] = []
 
-    def add(self, mask: pd.Series | np.ndarray, column: str | None, message: Any) -> None:
-        """Add a problem for each row in ``mask``; ``message`` may be a callable of the row."""
+    def add(
+        self, mask: pd.Series | np.ndarray, column: str | None, message: Any, fix: Any = None
+    ) -> None:
+        """Add a problem for each row in ``mask``; ``message`` and ``fix`` (a
+        :class:`~assetmap.errors.Fix`) may be callables of the row's position."""
         for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
             rid = self.ids.iloc[i]
             text = message(i) if callable(message) else message
+            how = fix(i) if callable(fix) else fix
             self.problems.append(
-                (int(i), Problem(None if pd.isna(rid) else str(rid), self.where[i], column, text))
+                (
+                    int(i),
+                    Problem(None if pd.isna(rid) else str(rid), self.where[i], column, text, how),
+                )
             )
 
-    def table(self, message: str) -> None:
-        self.problems.append((-1, Problem(None, None, None, message)))
+    def table(self, message: str, fix: Fix | None = None) -> None:
+        self.problems.append((-1, Problem(None, None, None, message, fix)))
 
     def sorted(self) -> list[Problem]:
         return [p for _, p in sorted(self.problems, key=lambda ip: ip[0])]
@@ -113,15 +121,41 @@ def dates(raw: pd.Series, bad: Collector) -> pd.Series:
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None).astype("str")
 
 
-def footprints(raw: pd.Series, bad: Collector) -> tuple[gpd.GeoSeries, np.ndarray]:
-    """Parse footprints given as shapely polygons or WKT text.
+def representative_points(geoms: np.ndarray) -> np.ndarray:
+    """A point standing for each geometry: half-way along lines, a point on anything else
+    (one of a multi-point's points, a point inside an area); None stays None."""
+    geoms = np.asarray(geoms, dtype=object)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    out = np.full(len(geoms), None, dtype=object)
+    out[present] = shapely.point_on_surface(geoms[present])
+    lineal = present & np.isin(shapely.get_type_id(geoms), [1, 2, 5])
+    out[lineal] = shapely.line_interpolate_point(geoms[lineal], 0.5, normalized=True)
+    return out
 
-    Areas are footprints; points (a location written as WKT) are returned apart, as
-    coordinates; anything else is a problem.
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
+    """The areas of a geometry (a repaired footprint may hold lines too), or None."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def footprints(
+    raw: pd.Series, bad: Collector, soft: list[str] | None = None
+) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Parse footprints given as shapely geometries or WKT text.
+
+    Areas are footprints, repaired with ``shapely.make_valid`` where they are invalid
+    (self-intersecting); points (a location written as WKT) are returned apart, as
+    coordinates; lines, multi-points and collections are placed at a representative point
+    (returned with the points). What was repaired or placed so is said in ``soft``.
     """
     values = raw.astype(object).where(~_blank(raw), None)
     geoms = np.empty(len(values), dtype=object)
     points = np.full(len(values), None, dtype=object)
+    repaired: list[int] = []
+    represented: dict[str, list[int]] = {}
     for i, v in enumerate(values):
         if v is None:
             continue
@@ -138,27 +172,46 @@ def footprints(raw: pd.Series, bad: Collector) -> tuple[gpd.GeoSeries, np.ndarra
                 continue
         if geom.is_empty:
             continue
-        if geom.geom_type == "Point":
-            points[i] = geom
-            continue
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            bad.add(
-                _one(len(values), i),
-                "footprint",
-                "a footprint must be a Polygon or MultiPolygon (or a Point for a location), "
-                f"a {geom.geom_type} was given",
-            )
-            continue
         x0, y0, x1, y1 = geom.bounds
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            if geom.geom_type == "Point":
+                points[i] = geom  # easting/northing written as WKT: the geocoder reads it
+                continue
             bad.add(
                 _one(len(values), i),
                 "footprint",
                 "footprint coordinates must be longitude, latitude in degrees (EPSG:4326)",
             )
             continue
-        geoms[i] = geom
+        if geom.geom_type == "Point":
+            points[i] = geom
+            continue
+        area = _polygonal(geom)
+        if area is not None and not shapely.is_valid(area):
+            area = _polygonal(shapely.make_valid(area))
+            repaired.append(i)
+        if area is None or area.is_empty:
+            points[i] = representative_points(np.array([geom], dtype=object))[0]
+            represented.setdefault(geom.geom_type, []).append(i)
+            continue
+        geoms[i] = area
+    if soft is not None and repaired:
+        soft.append(
+            f"{len(repaired)} footprint(s) were invalid (self-intersecting) and were repaired "
+            f"with shapely's make_valid: {_at(bad, repaired)}"
+        )
+    if soft is not None:
+        for kind, rows in represented.items():
+            soft.append(
+                f"{len(rows)} row(s) give a {kind}, not an area: each is placed at a point on "
+                f"it (a representative point), {_at(bad, rows)}"
+            )
     return gpd.GeoSeries(geoms, index=raw.index, crs="EPSG:4326"), points
+
+
+def _at(bad: Collector, rows: list[int]) -> str:
+    named = ", ".join(bad.where[i] for i in rows[:3])
+    return named + (", …" if len(rows) > 3 else "")
 
 
 def _one(n: int, i: int) -> np.ndarray:
