@@ -78,7 +78,7 @@ class Gate:
         raise NotImplementedError
 
     def sent(self, host: str, at: float) -> None:
-        """Record a request to ``host`` started at ``at``."""
+        """Record a request to ``host`` answered (or failed) at ``at``."""
         raise NotImplementedError
 
     def pause(self, host: str, until: float) -> None:
@@ -235,6 +235,11 @@ class Cache:
         """The cached answers among ``queries`` (expired "unknown" answers left out)."""
         with closing(self.connect()) as db:
             return _read(db, service, queries)
+
+    def next_at(self, host: str, min_delay_s: float) -> float:
+        """When the next request to ``host`` may start, as last recorded (without the lock)."""
+        with closing(self.connect()) as db:
+            return _LockedGate(db).next_at(host, min_delay_s)
 
     @contextmanager
     def locked(self) -> Iterator[_LockedGate]:

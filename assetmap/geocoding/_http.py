@@ -148,7 +148,8 @@ class Client:
     host
         The host (and port) the spacing is kept for.
     min_delay_s
-        Seconds between the starts of two requests to the host, by any process.
+        Seconds from the end of one answer to the start of the next request to the host, by
+        any process (so the service never sees two requests closer than this).
     retries, backoff_s
         Attempts after the first, and the first wait when the service names none (doubled
         each time).
@@ -223,13 +224,12 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _turn(self) -> None:
-        """Wait for this host's turn, then take it."""
+        """Wait for this host's turn."""
         pause = self.gate.next_at(self.host, self.min_delay_s) - time.time()
         if pause > settings.options.max_wait_s:
             raise Stop(f"{self.host} asked us to wait another {pause:,.0f} s")
         if pause > 0:
             time.sleep(pause)
-        self.gate.sent(self.host, time.time())
         self.sent += 1
 
     def _follow(
@@ -238,7 +238,10 @@ class Client:
         """One request and its redirects (on the same host only, each hop spaced)."""
         for _ in range(MAX_REDIRECTS + 1):
             self._turn()
-            reply = self._once(method, url, body, headers, timeout)
+            try:
+                reply = self._once(method, url, body, headers, timeout)
+            finally:  # spaced from the end of the last answer: the server sees the gap whole
+                self.gate.sent(self.host, time.time())
             if reply.status not in (301, 302, 303, 307, 308):
                 return reply
             location = reply.headers.get("Location")
@@ -339,6 +342,10 @@ def _batch(
     out: Answers,
 ) -> str | None:  # fmt: skip
     """Ask one batch inside the cache's lock; the reason to stop the run, or None."""
+    if store is not None:  # wait for the host's turn outside the lock: other processes get theirs
+        pause = store.next_at(client.host, client.min_delay_s) - time.time()
+        if 0 < pause <= settings.options.max_wait_s:
+            time.sleep(pause)
     with store.locked() if store else nullcontext(None) as tx:
         client.gate = tx if tx is not None else MemoryGate()
         if tx is not None:  # another process may have answered some meanwhile

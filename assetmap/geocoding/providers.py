@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
@@ -345,7 +346,9 @@ class GeopyProvider:
 
     def _one(self, coder: Geocoder, query: str, part: Answers) -> None:
         try:
-            found = coder.geocode(query, exactly_one=True, **self.query_args)
+            with warnings.catch_warnings():  # geopy warns before it refuses latitude 204
+                warnings.filterwarnings("ignore", "Latitude normalization", UserWarning)
+                found = coder.geocode(query, exactly_one=True, **self.query_args)
         except Stop:
             raise
         except GiveUp as why:
