@@ -147,7 +147,8 @@ def _private_folder(folder: Path) -> None:
         os.chmod(folder, 0o700)  # whatever the umask
         return
     mode = stat.S_IMODE(folder.stat().st_mode)
-    if mode & 0o077 and folder.name == "assetmap" and folder.stat().st_uid == os.getuid():
+    ours = not hasattr(os, "getuid") or folder.stat().st_uid == os.getuid()
+    if mode & 0o077 and folder.name == "assetmap" and ours:
         os.chmod(folder, 0o700)  # our own folder, made readable to others by an older version
     elif mode & 0o077:
         log.warning("the cache folder %s can be read by other users (mode %o)", folder, mode)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -94,8 +95,8 @@ def retry_after(headers: Any) -> float | None:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-        if when.tzinfo is None:  # HTTP dates are GMT
-            return None
+        if when.tzinfo is None:  # "-0000": HTTP dates are GMT
+            when = when.replace(tzinfo=UTC)
         seconds = when.timestamp() - time.time()
     return max(seconds, 0.0) if seconds == seconds else None  # NaN: no usable value
 
@@ -155,6 +156,9 @@ class Client:
         each time).
     timeout_s
         Seconds to wait for the answer to start, and again for all of it to arrive.
+    user_agent, proxies
+        Sent with every request; proxies as ``requests`` takes them (else from the
+        environment).
     """
 
     host: str
@@ -163,12 +167,15 @@ class Client:
     backoff_s: float
     timeout_s: float
     user_agent: str | None = None
+    proxies: dict[str, str] | None = None
     gate: Gate = field(default_factory=MemoryGate)
     sent: int = 0
     session: requests.Session = field(init=False)
 
     def __post_init__(self) -> None:
         self.session = _session(self.user_agent)
+        if self.proxies:
+            self.session.proxies.update(self.proxies)
 
     def close(self) -> None:
         self.session.close()

@@ -326,7 +326,9 @@ class GeopyProvider:
         if not isinstance(api, str):
             api = f"{getattr(coder, 'scheme', 'https')}://{getattr(coder, 'domain', '')}"
         timeout = getattr(coder, "timeout", None)
+        proxies = getattr(coder, "proxies", None)
         client = Client(
+            proxies=proxies if isinstance(proxies, dict) and proxies else None,
             host=urlsplit(api).netloc,
             min_delay_s=self.min_delay_s,
             retries=self.retries,
