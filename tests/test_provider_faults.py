@@ -256,7 +256,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _start() -> Service:
     server = Service()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server
 
 
