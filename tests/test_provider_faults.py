@@ -691,6 +691,26 @@ def test_a_version_1_cache_is_discarded(service: Service, cache_folder: Path) ->
     assert _cached(cache_folder) == {"B1 1AA": (-1.9, 52.48)}
 
 
+def test_a_cache_that_cannot_be_used_is_one_clear_message(service: Service, tmp_path: Path) -> None:
+    (tmp_path / "a file").write_text("not a folder")
+    with (
+        settings.option_context(cache_folder=tmp_path / "a file" / "cache"),
+        pytest.raises(ConfigurationError, match=r"cannot be made .*cache_folder=.*cache=False"),
+    ):
+        _pio(service).geocode(["B1 1AA"])
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "geocoding.sqlite").write_bytes(b"this is not a database" * 100)
+    with (
+        settings.option_context(cache_folder=tmp_path / "broken"),
+        pytest.raises(ConfigurationError, match=r"cannot be opened .*delete it"),
+    ):
+        _pio(service).geocode(["B1 1AA"])
+    assert service.log == []
+    service.known = {"B1 1AA": (-1.9, 52.48)}
+    with settings.option_context(cache_folder=tmp_path / "a file" / "cache"):
+        assert _pio(service, cache=False).geocode(["B1 1AA"]).found["B1 1AA"] is not None
+
+
 def test_new_settings_are_checked() -> None:
     with pytest.raises(ConfigurationError, match="unknown_expire_days"):
         settings.set_option(unknown_expire_days=-1)

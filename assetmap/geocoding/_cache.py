@@ -195,9 +195,16 @@ class Cache:
 
     def __init__(self, folder: Path | None = None) -> None:
         folder = settings.options.cache_folder if folder is None else folder
-        _private_folder(folder)
         self.path = folder / FILE_NAME
-        _private_file(self.path)
+        try:
+            _private_folder(folder)
+            _private_file(self.path)
+        except OSError as e:
+            raise ConfigurationError(
+                f"the geocoding cache {self.path} cannot be made ({e.strerror or e}); set "
+                "another folder with assetmap.set_option(cache_folder=...), or give the "
+                "provider cache=False"
+            ) from e
         with closing(self.connect()) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -224,6 +231,7 @@ class Cache:
         try:
             db = sqlite3.connect(self.path, timeout=_BUSY_S, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA user_version").fetchone()
         except sqlite3.Error as e:
             raise ConfigurationError(
                 f"the geocoding cache {self.path} cannot be opened ({e}); delete it, or set "
