@@ -45,12 +45,20 @@ class Options:
         Seconds to wait for one network request.
     progress
         Show progress bars: ``None`` shows them only when run in a terminal.
+    unknown_expire_days
+        Days an online service's "not known" answer is kept in the cache before it is asked
+        again (a postcode issued since is then found); found answers are kept for good.
+    max_wait_s
+        The longest wait between two attempts of one online request; a service that asks for
+        longer (``Retry-After``) is not asked again in this run, and its rows say so.
     """
 
     cache_folder: Path = field(default_factory=_default_cache)
     user_agent: str | None = None
     timeout_s: float = 30.0
     progress: bool | None = None
+    unknown_expire_days: float = 30.0
+    max_wait_s: float = 60.0
 
     def _validated(self) -> Options:
         problems = []
@@ -62,6 +70,10 @@ class Options:
             problems.append(f"user_agent must be a non-empty string, {self.user_agent!r} given")
         if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
             problems.append(f"timeout_s must be a positive number, {self.timeout_s!r} was given")
+        for name in ("unknown_expire_days", "max_wait_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+                problems.append(f"{name} must be a number of 0 or more, {value!r} was given")
         if self.progress not in (None, True, False):
             problems.append(f"progress must be True, False or None, {self.progress!r} was given")
         if problems:
@@ -80,12 +92,9 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     if "cache_folder" in out and isinstance(out["cache_folder"], str):
         out["cache_folder"] = Path(out["cache_folder"])
-    if (
-        "timeout_s" in out
-        and isinstance(out["timeout_s"], int)
-        and not isinstance(out["timeout_s"], bool)
-    ):
-        out["timeout_s"] = float(out["timeout_s"])
+    for name in ("timeout_s", "unknown_expire_days", "max_wait_s"):
+        if name in out and isinstance(out[name], int) and not isinstance(out[name], bool):
+            out[name] = float(out[name])
     return out
 
 

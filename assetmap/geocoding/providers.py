@@ -1,21 +1,34 @@
 """Online geocoders, used only when asked for: postcodes.io and geopy's geocoders (Nominatim).
 
 Only postcode and address text ever leaves the machine: never a name, a description or any
-other field of a register. Every answer (found or not found) is kept in an on-disk cache in
-:attr:`assetmap.settings.Options.cache_folder`, keyed by provider and query, so that no request
-is sent twice and a run that was killed resumes where it stopped. Requests are spaced to honour
-each provider's policy (Nominatim: one a second, with a real user agent), and retried with
-exponential backoff on timeouts, dropped connections, 429 (honouring ``Retry-After``) and 5xx.
+other field of a register. Every valid answer is kept in an on-disk cache, keyed by the service
+(provider name, base URL and query parameters) and the query, so that nothing is asked twice and
+a run that was killed resumes where it stopped; see :mod:`assetmap.geocoding._cache` for where it
+is and what it holds, and :func:`assetmap.geocoding.cache_info` /
+:func:`assetmap.geocoding.clear_cache` (``assetmap cache info|clear``) to see and empty it.
 
-Owns the :class:`Provider` protocol and the providers; the cache, spacing, retries and batch
-loop they share live in ``_http``.
+What is cached: answers checked to be a place (coordinates in range, and inside the service's
+country where it has one: the UK and Crown dependencies for postcodes.io, the country asked of
+Nominatim when that is ``gb``), and "not known" only when the service said so (postcodes.io's
+"postcode not found", an empty Nominatim search), forgotten after
+:attr:`assetmap.settings.Options.unknown_expire_days`. Failures and invalid answers are never
+cached: the queries are asked again next run, and the rows say why in ``geocode_note``.
+
+Requests are spaced as each provider's policy asks (Nominatim: one a second, with a real user
+agent), also across processes sharing the cache, and retried with exponential backoff on
+timeouts, dropped connections, 429 and 5xx, waiting as ``Retry-After`` says (seconds or a date);
+a wait longer than :attr:`assetmap.settings.Options.max_wait_s` stops that provider for the run.
+Nothing below retries on its own (geopy's and urllib3's retries are off).
+
+Owns the :class:`Provider` protocol and the providers; the client, spacing, retries and batch
+loop they share live in ``_http``, the cache in ``_cache``.
 
 Examples
 --------
 Councils that host postcodes.io themselves point it at their own server::
 
     from assetmap import geocode
-    from assetmap.providers import Nominatim, PostcodesIO
+    from assetmap.geocoding.providers import Nominatim, PostcodesIO
 
     placed = geocode(register, online=[PostcodesIO("https://postcodes.example.gov.uk"),
                                        Nominatim(user_agent="asset-map (me@example.org)")])
@@ -23,26 +36,45 @@ Councils that host postcodes.io themselves point it at their own server::
 
 from __future__ import annotations
 
+import copy
 import math
+import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
-from urllib.parse import quote
+from typing import Any, Literal, Protocol
+from urllib.parse import quote, urlsplit
 
-import requests
 from geopy import exc as geopy_exc
+from geopy.adapters import BaseSyncAdapter
 from geopy.geocoders import Nominatim as _GeopyNominatim
 from geopy.geocoders.base import Geocoder
 
 from .. import settings
 from ..errors import ConfigurationError
-from ._http import Answer, Answers, GiveUp, Policy, Retry, run
+from ._http import Answer, Answers, Client, GiveUp, Service, Stop, run
 from ._tables import POSTCODE_UNIT_PRECISION_M
 from .postcode_files import ONSPD_QUALITY
 
-__all__ = ["Answer", "Answers", "GeopyProvider", "Nominatim", "PostcodesIO", "Provider"]
+__all__ = [
+    "UK_BOUNDS",
+    "Answer",
+    "Answers",
+    "GeopyProvider",
+    "Nominatim",
+    "PostcodesIO",
+    "Provider",
+]
 
 _PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"
+
+#: (west, south, east, north) degrees around the UK, the Isle of Man and the Channel Islands:
+#: where postcodes.io may place a postcode.
+UK_BOUNDS = (-8.75, 49.1, 1.85, 60.9)
+
+_COUNTRY_BOUNDS = {"gb": UK_BOUNDS}
+
+Bounds = tuple[float, float, float, float]
 
 
 class Provider(Protocol):
@@ -50,7 +82,7 @@ class Provider(Protocol):
 
     @property
     def name(self) -> str:
-        """Written into ``geocode_method`` for the rows it places (and keys its cache)."""
+        """Written into ``geocode_method`` for the rows it places (and names it in the cache)."""
         ...
 
     @property
@@ -63,7 +95,32 @@ class Provider(Protocol):
         ...
 
 
+def _not_a_place(lon: object, lat: object, bounds: Bounds | None) -> str | None:
+    """Why (lon, lat) cannot be taken as an answer, or None when it can."""
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat)):
+        return f"its coordinates {lon!r}, {lat!r} are not numbers"
+    x, y = float(lon), float(lat)  # type: ignore[arg-type]
+    if not (math.isfinite(x) and math.isfinite(y) and -90 <= y <= 90 and -180 <= x <= 180):
+        return f"longitude {x:g}, latitude {y:g} is not a place on Earth"
+    if bounds is not None:
+        west, south, east, north = bounds
+        if not (west <= x <= east and south <= y <= north):
+            return f"longitude {x:g}, latitude {y:g} is outside the country the service covers"
+    return None
+
+
+def _invalid(problem: str) -> str:
+    return f"the service's answer is not a place ({problem}); not cached, asked again next run"
+
+
 # --- postcodes.io --------------------------------------------------------------------------
+
+# postcodes.io's own words when it does not know a postcode (404 bodies)
+_NOT_FOUND = re.compile(r"postcode not found|invalid postcode", re.IGNORECASE)
+
+
+def _same_postcode(a: object, b: str) -> bool:
+    return isinstance(a, str) and a.replace(" ", "").upper() == b.replace(" ", "").upper()
 
 
 @dataclass
@@ -80,11 +137,14 @@ class PostcodesIO:
     min_delay_s
         Seconds between two requests (postcodes.io publishes no limit; be kind).
     retries, backoff_s
-        How many times to retry a failed request, and the first wait (doubled each time).
+        How many times to retry a failed request, and the first wait (doubled each time)
+        when the service names none.
     timeout_s
         Seconds to wait for an answer; :attr:`assetmap.settings.Options.timeout_s` when None.
     cache
         Keep answers on disk (see the module's text).
+    bounds
+        (west, south, east, north) degrees an answer must lie in; None for anywhere.
     """
 
     base_url: str = "https://api.postcodes.io"
@@ -95,108 +155,139 @@ class PostcodesIO:
     cache: bool = True
     name: str = "postcodes.io"
     field: Literal["postcode", "address"] = "postcode"
+    bounds: Bounds | None = UK_BOUNDS
 
     def geocode(self, queries: Sequence[str]) -> Answers:
-        policy = Policy(self.min_delay_s, self.retries, self.backoff_s)
         base = self.base_url.rstrip("/")
-        timeout = self.timeout_s or settings.options.timeout_s
-        with requests.Session() as session:
-            if settings.options.user_agent:
-                session.headers["User-Agent"] = settings.options.user_agent
+        client = Client(
+            host=urlsplit(base).netloc,
+            min_delay_s=self.min_delay_s,
+            retries=self.retries,
+            backoff_s=self.backoff_s,
+            timeout_s=self.timeout_s or settings.options.timeout_s,
+            user_agent=settings.options.user_agent,
+        )
+        service = Service(self.name, base, {"bounds": self.bounds}, self.cache)
+        return run(service, queries, 100, self._ask, client)
 
-            def send(method: str, url: str, **kw: object) -> requests.Response:
-                def once() -> requests.Response:
-                    try:
-                        r = session.request(method, url, timeout=timeout, **kw)  # type: ignore[arg-type]
-                    except (requests.Timeout, requests.ConnectionError) as e:
-                        raise Retry(f"{type(e).__name__}: {e}") from e
-                    if r.status_code == 429 or r.status_code >= 500:
-                        raise Retry(f"HTTP {r.status_code}", _retry_after(r))
-                    return r
+    def _ask(self, chunk: list[str], client: Client, part: Answers) -> None:
+        base = self.base_url.rstrip("/")
+        missing = list(chunk)
+        for _ in range(2):  # a bulk answer that leaves some out: those are asked once more
+            reply = client.request(
+                "POST", f"{base}/postcodes", body={"postcodes": missing}, parse=True
+            )
+            if reply.status >= 400:
+                raise GiveUp(f"HTTP {reply.status}: {reply.text[:200]}")
+            items = reply.data.get("result") if isinstance(reply.data, dict) else None
+            if not isinstance(items, list):
+                raise GiveUp(f"the answer held no list of results ({reply.text[:80]!r})")
+            asked, answered, unknown = set(missing), set(), []
+            for item in items:
+                query = item.get("query") if isinstance(item, dict) else None
+                if not isinstance(query, str) or query not in asked or query in answered:
+                    continue
+                answered.add(query)
+                result = item.get("result")
+                if result is None:
+                    unknown.append(query)  # not current: perhaps terminated
+                elif not isinstance(result, dict) or not _same_postcode(
+                    result.get("postcode"), query
+                ):
+                    part.failed[query] = _invalid(
+                        f"an answer for another postcode: {result!r}"[:200]
+                    )
+                else:
+                    self._settle(query, result, part, terminated=False)
+            for query in unknown:
+                self._terminated(query, client, part)
+            missing = [q for q in missing if q not in answered]
+            if not missing:
+                return
+        for query in missing:
+            part.failed[query] = "the service's answers left it out, twice"
 
-                return policy.call(once)
+    def _terminated(self, query: str, client: Client, part: Answers) -> None:
+        base = self.base_url.rstrip("/")
+        try:
+            reply = client.request("GET", f"{base}/terminated_postcodes/{quote(query)}", parse=True)
+        except Stop:
+            raise
+        except GiveUp as why:
+            part.failed[query] = str(why)
+            return
+        error = reply.data.get("error") if isinstance(reply.data, dict) else None
+        if reply.status == 404 and isinstance(error, str) and _NOT_FOUND.search(error):
+            part.found[query] = None  # the service says it does not know it
+        elif reply.status >= 400:
+            part.failed[query] = f"HTTP {reply.status}: {reply.text[:120]}"
+        else:
+            result = reply.data.get("result") if isinstance(reply.data, dict) else None
+            if isinstance(result, dict) and _same_postcode(result.get("postcode"), query):
+                self._settle(query, result, part, terminated=True)
+            else:
+                part.failed[query] = _invalid(f"no terminated postcode in {reply.text[:80]!r}")
 
-            def ask(chunk: list[str]) -> dict[str, Answer | None]:
-                r = send("POST", f"{base}/postcodes", json={"postcodes": chunk})
-                items = _json(r).get("result")
-                got: dict[str, Answer | None] = {}
-                for item in items if isinstance(items, list) else []:
-                    if isinstance(item, dict) and isinstance(item.get("query"), str):
-                        result = item.get("result")
-                        got[item["query"]] = (
-                            _postcodes_io_answer(result) if isinstance(result, dict) else None
-                        )
-                for query in chunk:
-                    if got.get(query) is None:
-                        got[query] = terminated(query)
-                return got
-
-            def terminated(query: str) -> Answer | None:
-                r = send("GET", f"{base}/terminated_postcodes/{quote(query)}")
-                if r.status_code == 404:
-                    return None
-                result = _json(r).get("result")
-                if not isinstance(result, dict) or result.get("latitude") is None:
-                    return None
-                year, month = result.get("year_terminated"), result.get("month_terminated")
-                return Answer(
-                    lon=float(result["longitude"]),
-                    lat=float(result["latitude"]),
-                    precision_m=POSTCODE_UNIT_PRECISION_M,
-                    note=f"terminated in {year}-{int(month):02d}" if year and month else None,
-                )
-
-            return run(self.name, queries, 100, ask, policy, self.cache)
-
-
-def _json(r: requests.Response) -> dict[str, object]:
-    if r.status_code >= 400:
-        raise GiveUp(f"HTTP {r.status_code}: {r.text[:200]}")
-    try:
-        body = r.json()
-    except ValueError as e:
-        raise GiveUp(f"the answer was not JSON ({r.text[:80]!r})") from e
-    if not isinstance(body, dict):
-        raise GiveUp("the answer was not a JSON object")
-    return body
-
-
-def _retry_after(r: requests.Response) -> float | None:
-    value = r.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _postcodes_io_answer(result: dict[str, object]) -> Answer | None:
-    lon, lat = result.get("longitude"), result.get("latitude")
-    if not isinstance(lon, int | float) or not isinstance(lat, int | float):
-        return None
-    quality = result.get("quality")
-    precision = (
-        ONSPD_QUALITY.get(quality, POSTCODE_UNIT_PRECISION_M)
-        if isinstance(quality, int)
-        else POSTCODE_UNIT_PRECISION_M
-    )
-    if precision is None:
-        return None
-    return Answer(lon=float(lon), lat=float(lat), precision_m=precision)
+    def _settle(
+        self, query: str, result: dict[str, Any], part: Answers, *, terminated: bool
+    ) -> None:
+        lon, lat = result.get("longitude"), result.get("latitude")
+        precision: float | None = POSTCODE_UNIT_PRECISION_M
+        quality = result.get("quality")
+        if isinstance(quality, int) and not isinstance(quality, bool):
+            precision = ONSPD_QUALITY.get(quality, POSTCODE_UNIT_PRECISION_M)
+        if (lon is None and lat is None) or precision is None:
+            part.found[query] = None  # a postcode the service knows has no position
+            return
+        problem = _not_a_place(lon, lat, self.bounds)
+        if problem:
+            part.failed[query] = _invalid(problem)
+            return
+        note = None
+        if terminated:
+            year, month = result.get("year_terminated"), result.get("month_terminated")
+            if isinstance(year, int) and isinstance(month, int) and 1 <= month <= 12:
+                note = f"terminated in {year}-{month:02d}"
+            else:
+                note = "terminated"
+        part.found[query] = Answer(float(lon), float(lat), precision, note)  # type: ignore[arg-type]
 
 
 # --- geopy ------------------------------------------------------------------------------------
+
+
+class _Adapter(BaseSyncAdapter):  # type: ignore[misc]
+    """geopy's HTTP layer replaced by our :class:`Client` (spaced, retried once, cached)."""
+
+    def __init__(self, client: Client) -> None:  # no proxies or TLS context of its own
+        self.client = client
+
+    def get_json(self, url: str, *, timeout: float | None, headers: dict[str, str]) -> Any:
+        reply = self.client.request("GET", url, headers=headers, timeout_s=timeout, parse=True)
+        if reply.status >= 400:
+            raise GiveUp(f"HTTP {reply.status}: {reply.text[:200]}")
+        return reply.data
+
+    def get_text(self, url: str, *, timeout: float | None, headers: dict[str, str]) -> str:
+        reply = self.client.request("GET", url, headers=headers, timeout_s=timeout)
+        if reply.status >= 400:
+            raise GiveUp(f"HTTP {reply.status}: {reply.text[:200]}")
+        return reply.text
 
 
 @dataclass
 class GeopyProvider:
     """Any geopy geocoder, for addresses: spaced, retried and cached as the others are.
 
+    The geocoder's own HTTP adapter is not used: requests go through assetmap's client, so
+    nothing retries behind the spacing.
+
     Parameters
     ----------
     geocoder
         A geopy geocoder (``geopy.geocoders.Photon(...)``, a council's own Nominatim…).
     name
-        Written into ``geocode_method`` and keys the cache.
+        Written into ``geocode_method`` and names it in the cache.
     min_delay_s
         Seconds between two requests, as the service's policy asks.
     query_args
@@ -206,6 +297,8 @@ class GeopyProvider:
     bias_to_study_area
         Let :func:`assetmap.geocode` prefer answers inside the study area (as a Nominatim
         ``viewbox``) when ``query_args`` holds none.
+    bounds
+        (west, south, east, north) degrees an answer must lie in; None for anywhere.
     """
 
     geocoder: Geocoder
@@ -217,6 +310,7 @@ class GeopyProvider:
     cache: bool = True
     bias_to_study_area: bool = False
     field: Literal["postcode", "address"] = "address"
+    bounds: Bounds | None = None
 
     def biased(self, bounds: tuple[float, float, float, float]) -> GeopyProvider:
         """The same provider preferring answers inside (west, south, east, north)."""
@@ -227,31 +321,59 @@ class GeopyProvider:
         return replace(self, query_args=args)
 
     def geocode(self, queries: Sequence[str]) -> Answers:
-        policy = Policy(self.min_delay_s, self.retries, self.backoff_s)
+        coder = copy.copy(self.geocoder)  # the caller's geocoder keeps its own adapter
+        api = getattr(coder, "api", None)
+        if not isinstance(api, str):
+            api = f"{getattr(coder, 'scheme', 'https')}://{getattr(coder, 'domain', '')}"
+        timeout = getattr(coder, "timeout", None)
+        proxies = getattr(coder, "proxies", None)
+        client = Client(
+            proxies=proxies if isinstance(proxies, dict) and proxies else None,
+            host=urlsplit(api).netloc,
+            min_delay_s=self.min_delay_s,
+            retries=self.retries,
+            backoff_s=self.backoff_s,
+            timeout_s=float(timeout) if isinstance(timeout, int | float) else 30.0,
+        )
+        coder.adapter = _Adapter(client)
+        base = f"{type(coder).__module__}.{type(coder).__qualname__} {api}"
+        params = {**self.query_args, "bounds": self.bounds}
+        service = Service(self.name, base, params, self.cache)
 
-        def once(query: str) -> Answer | None:
-            try:
-                found = self.geocoder.geocode(query, exactly_one=True, **self.query_args)
-            except geopy_exc.GeocoderRateLimited as e:
-                raise Retry(f"rate limited: {e}", e.retry_after) from e
-            except (geopy_exc.GeocoderTimedOut, geopy_exc.GeocoderUnavailable) as e:
-                raise Retry(f"{type(e).__name__}: {e}") from e
-            except (geopy_exc.GeocoderQueryError, geopy_exc.GeocoderAuthenticationFailure) as e:
-                raise GiveUp(f"{type(e).__name__}: {e}") from e
-            except geopy_exc.GeocoderServiceError as e:
-                raise Retry(f"{type(e).__name__}: {e}") from e
-            if found is None:
-                return None
-            return Answer(
-                lon=float(found.longitude),
-                lat=float(found.latitude),
-                precision_m=_box_precision(found.raw, found.latitude),
-            )
+        def ask(chunk: list[str], client: Client, part: Answers) -> None:
+            for query in chunk:
+                self._one(coder, query, part)
 
-        def ask(chunk: list[str]) -> dict[str, Answer | None]:
-            return {q: policy.call(lambda q=q: once(q)) for q in chunk}  # type: ignore[misc]
+        return run(service, queries, 1, ask, client)
 
-        return run(self.name, queries, 1, ask, policy, self.cache)
+    def _one(self, coder: Geocoder, query: str, part: Answers) -> None:
+        try:
+            with warnings.catch_warnings():  # geopy warns before it refuses latitude 204
+                warnings.filterwarnings("ignore", "Latitude normalization", UserWarning)
+                found = coder.geocode(query, exactly_one=True, **self.query_args)
+        except Stop:
+            raise
+        except GiveUp as why:
+            part.failed[query] = str(why)
+            return
+        except geopy_exc.GeopyError as e:
+            part.failed[query] = f"{type(e).__name__}: {e}"
+            return
+        except (ValueError, TypeError, KeyError, AttributeError) as e:  # geopy read no place
+            part.failed[query] = _invalid(f"{type(e).__name__}: {e}")
+            return
+        if found is None:
+            part.found[query] = None  # an empty result: the service does not know it
+            return
+        problem = _not_a_place(found.longitude, found.latitude, self.bounds)
+        if problem:
+            part.failed[query] = _invalid(problem)
+            return
+        part.found[query] = Answer(
+            lon=float(found.longitude),
+            lat=float(found.latitude),
+            precision_m=_box_precision(found.raw, found.latitude),
+        )
 
 
 def _box_precision(raw: object, lat: float) -> float:
@@ -263,6 +385,8 @@ def _box_precision(raw: object, lat: float) -> float:
         return POSTCODE_UNIT_PRECISION_M
     dy = (north - south) * 110_574.0
     dx = (east - west) * 111_320.0 * math.cos(math.radians(lat))
+    if not math.isfinite(dx) or not math.isfinite(dy):
+        return POSTCODE_UNIT_PRECISION_M
     return max(round(math.hypot(dx, dy) / 2, 0), 10.0)
 
 
@@ -278,6 +402,7 @@ def Nominatim(
     backoff_s: float = 1.0,
     timeout_s: float | None = None,
     cache: bool = True,
+    bounds: Bounds | None = None,
 ) -> GeopyProvider:
     """OpenStreetMap's Nominatim through geopy, for rows with only an address.
 
@@ -295,6 +420,9 @@ def Nominatim(
         sets it to the study area when not given.
     min_delay_s
         Seconds between requests: at least 1 on the public service, as its policy says.
+    bounds
+        (west, south, east, north) degrees an answer must lie in; for ``country="gb"``
+        :data:`UK_BOUNDS` when None.
 
     Raises
     ------
@@ -335,4 +463,5 @@ def Nominatim(
         backoff_s=backoff_s,
         cache=cache,
         bias_to_study_area=viewbox is None,
+        bounds=bounds if bounds is not None else _COUNTRY_BOUNDS.get((country or "").lower()),
     )
