@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from .errors import AssetmapError, ConfigurationError
-from .geocoding import geocode_summary
+from .geocoding import cache_info, clear_cache, geocode_summary
 from .project import Build, demo, project_from_settings, read_project, run_project
 
 __all__ = ["main"]
@@ -107,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     _links_command(sub)
     drawing = _map_command(sub)
     _build_command(sub)
+    _cache_command(sub)
     for command in (_demo_command(sub), drawing):
         _drawing_options(command)
     return parser
@@ -216,6 +217,31 @@ def _build_command(sub: _Commands) -> None:
         action="store_true",
         help="let the project write outside its own folder (as allow_outside = true in [outputs])",
     )
+
+
+def _cache_command(sub: _Commands) -> None:
+    """``assetmap cache info|clear``."""
+    c = sub.add_parser(
+        "cache",
+        help="see or empty the cache of online geocoding answers",
+        description="Online look-ups (postcodes.io, Nominatim) are cached in one file only you "
+        "can read, so nothing is asked twice: every postcode and address sent, with its "
+        "answer. 'info' says where it is and what it holds; 'clear' forgets the answers.",
+    )
+    c.add_argument("action", choices=["info", "clear"], help="what to do")
+    c.add_argument(
+        "--provider",
+        metavar="NAME",
+        help="clear only this provider's answers (e.g. postcodes.io, nominatim)",
+    )
+
+
+def _cache(args: argparse.Namespace) -> None:
+    if args.action == "info":
+        print(cache_info())
+        return
+    gone = clear_cache(args.provider)
+    print(f"forgot {gone:,} answer(s)" + (f" of {args.provider}" if args.provider else ""))
 
 
 def _demo_command(sub: _Commands) -> argparse.ArgumentParser:
@@ -455,7 +481,14 @@ def _demo(args: argparse.Namespace) -> None:
         print(f"wrote {path}")
 
 
-_COMMANDS = {"geocode": _geocode, "links": _links, "map": _map, "build": _build, "demo": _demo}
+_COMMANDS = {
+    "geocode": _geocode,
+    "links": _links,
+    "map": _map,
+    "build": _build,
+    "cache": _cache,
+    "demo": _demo,
+}
 
 
 def _message(exc: BaseException, style: str) -> str:

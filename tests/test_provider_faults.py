@@ -669,6 +669,25 @@ def test_the_cache_is_private_and_can_be_seen_and_cleared(
     assert "empty" in str(cache_info())
 
 
+def test_the_command_line_sees_and_clears_the_cache(
+    service: Service, cache_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assetmap.cli import main
+
+    service.known = {"B1 1AA": (-1.9, 52.48)}
+    service.places = {"1 Grove Lane": (-1.95, 52.49)}
+    _pio(service).geocode(["B1 1AA"])
+    _nominatim(service).geocode(["1 Grove Lane"])
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert str(cache_folder / "geocoding.sqlite") in out and "postcodes.io: 1 answer" in out
+    assert main(["cache", "clear", "--provider", "nominatim"]) == 0
+    assert capsys.readouterr().out.strip() == "forgot 1 answer(s) of nominatim"
+    assert cache_info().entries == {"postcodes.io": 1}
+    assert main(["cache", "clear"]) == 0
+    assert cache_info().entries == {}
+
+
 def test_an_old_cache_folder_is_made_private(tmp_path: Path, service: Service) -> None:
     folder = tmp_path / "old" / "assetmap"
     folder.mkdir(parents=True, mode=0o755)
