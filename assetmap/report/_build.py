@@ -23,6 +23,7 @@ from ..network import StreetGraph
 from ..privacy import Audience, Policy, Published, as_policy, publish
 from ._charts import draw_charts
 from ._model import Report
+from ._notes import shape_notes
 from ._tables import (
     area_codes,
     area_tables,
@@ -134,7 +135,7 @@ def build_report(
     shown_links = published.links
     exact_ids = {i for i, p in published.ids.items() if i == p}
     exact = assets[assets.index.astype("str").isin(exact_ids)]
-    notes = []
+    notes = shape_notes(visible, shown_links, reach)
     tables: dict[str, pd.DataFrame] = {}
     tables["geocoding"] = geocode_summary(exact).round(1).reset_index()
     tables["attention"], more = attention_table(assets, published)
@@ -148,6 +149,9 @@ def build_report(
     tables["macro_catchments"] = macro_catchments_table(visible, streets)
     mismatch = skills_mismatch(visible, areas, reach_m=reach) if areas is not None else None
     tables["areas"], tables["deserts"] = area_tables(visible, shown_links, level, imd, mismatch)
+    if not (visible["kind"].astype("str") == "macro").any():  # no anchor: nothing to reach
+        tables["deserts"] = tables["deserts"].iloc[0:0]
+        tables["areas"]["link_desert"] = False
     study = skills_mismatch(visible, study_polygon(visible), reach_m=reach)
     tables["skills"] = skills_table(study.droplevel(0), [])
     if mismatch is not None:
