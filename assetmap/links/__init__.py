@@ -26,7 +26,7 @@ import shapely
 from .._dispatch import dask_aware
 from ..crs import projected
 from ..errors import ConfigurationError, Problem, SchemaError
-from ..network import StreetGraph
+from ..network import Streets, as_street_graph
 from ..schema import Selector, select_assets, synonym_map
 from ._pairs import pairs_nearest, pairs_within, unordered
 from ._tables import (
@@ -75,7 +75,7 @@ def find_links(
     weights: str | pd.Series | None = None,
     weight_on: str | None = None,
     crs: str | None = None,
-    streets: StreetGraph | None = None,
+    streets: Streets | None = None,
 ) -> pd.DataFrame:
     """Links between geocoded assets: close pairs, or offers that meet needs close enough.
 
@@ -116,8 +116,9 @@ def find_links(
         The metric CRS for distances; chosen for the assets (British National Grid in Great
         Britain, UTM elsewhere) when None.
     streets
-        A street graph (:mod:`assetmap.network`): links with a macro-asset at one end are then
-        measured on foot, from the site's nearest entrance, in ``walk_m``; they count only
+        A street graph (an osmnx or networkx graph, a :class:`assetmap.network.StreetGraph` or
+        a file; :func:`assetmap.network.as_street_graph`): links with a macro-asset at one end
+        are then measured on foot, from the site's nearest entrance, in ``walk_m``; they count only
         within ``max_distance_m`` walked, and the ``proximity`` factor uses the walk. Links
         between two micro-assets keep the straight line.
 
@@ -179,7 +180,7 @@ def find_links(
         i, j, d = i[near], j[near], d[near]
     walk = None
     if streets is not None:
-        walk = pair_walks(assets, i, j, streets, max_distance_m)
+        walk = pair_walks(assets, i, j, as_street_graph(streets), max_distance_m)
         # a pair with a macro-asset at one end is close only if it is close on foot
         reachable = np.isfinite(walk) | ~macro_end(assets, i, j)
         i, j, d, walk = i[reachable], j[reachable], d[reachable], walk[reachable]

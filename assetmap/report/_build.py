@@ -19,7 +19,7 @@ import pandas as pd
 from ..analysis import skills_mismatch
 from ..errors import ConfigurationError
 from ..geocoding import geocode_summary
-from ..network import StreetGraph
+from ..network import Streets, as_street_graph
 from ..privacy import Audience, Policy, Published, as_policy, publish
 from ._charts import draw_charts
 from ._model import Report
@@ -53,7 +53,7 @@ def build_report(
     title: str = "Assets",
     areas: gpd.GeoDataFrame | None = None,
     imd: pd.DataFrame | None = None,
-    streets: StreetGraph | None = None,
+    streets: Streets | None = None,
     max_distance_m: float | None = None,
     graph: nx.MultiGraph | None = None,
     charts: bool = True,
@@ -84,7 +84,8 @@ def build_report(
     imd
         Deprivation by the areas' codes (:func:`assetmap.areas.read_imd`).
     streets
-        A street graph: catchments are walked (else measured in a straight line).
+        A street graph (an osmnx or networkx graph, a StreetGraph or a file): catchments are
+        walked (else measured in a straight line).
     max_distance_m
         How far, in metres, an anchor's needs count for the skills tables (by default the
         links' ``max_distance_m``).
@@ -146,7 +147,8 @@ def build_report(
         )
     tables["macro_links"] = macro_links_table(assets, published)
     tables["macro_needs"] = macro_needs_table(visible, shown_links, exact_ids)
-    tables["macro_catchments"] = macro_catchments_table(visible, streets)
+    walkable = as_street_graph(streets) if streets is not None else None
+    tables["macro_catchments"] = macro_catchments_table(visible, walkable)
     mismatch = skills_mismatch(visible, areas, reach_m=reach) if areas is not None else None
     tables["areas"], tables["deserts"] = area_tables(visible, shown_links, level, imd, mismatch)
     if not (visible["kind"].astype("str") == "macro").any():  # no anchor: nothing to reach
