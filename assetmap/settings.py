@@ -45,12 +45,16 @@ class Options:
         Seconds to wait for one network request.
     progress
         Show progress bars: ``None`` shows them only when run in a terminal.
+    max_pairs
+        The most candidate pairs :func:`assetmap.find_links` may make (estimated before it
+        makes them), to protect the machine's memory; ``None``: no limit.
     """
 
     cache_folder: Path = field(default_factory=_default_cache)
     user_agent: str | None = None
     timeout_s: float = 30.0
     progress: bool | None = None
+    max_pairs: int | None = 10_000_000
 
     def _validated(self) -> Options:
         problems = []
@@ -64,6 +68,13 @@ class Options:
             problems.append(f"timeout_s must be a positive number, {self.timeout_s!r} was given")
         if self.progress not in (None, True, False):
             problems.append(f"progress must be True, False or None, {self.progress!r} was given")
+        if self.max_pairs is not None and (
+            isinstance(self.max_pairs, bool) or not isinstance(self.max_pairs, int)
+            or self.max_pairs < 1
+        ):  # fmt: skip
+            problems.append(
+                f"max_pairs must be a positive whole number or None, {self.max_pairs!r} was given"
+            )
         if problems:
             raise ConfigurationError("; ".join(problems))
         return self
