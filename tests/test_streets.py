@@ -365,3 +365,22 @@ def test_report_repr_and_html() -> None:
         assert f"<code>{name}</code></td><td style='text-align:right'>{len(table):,}<" in page
     for note in report.notes:
         assert html.escape(note) in page
+
+
+def test_assetmap_build_with_a_street_file_as_distributed(tmp_path: Path) -> None:
+    from assetmap.cli import main
+
+    write_osm(tmp_path, "bz2")
+    frame = _birmingham().reset_index()
+    for column in ("offers", "needs"):
+        frame[column] = frame[column].map("; ".join)
+    frame[["asset_id", "name", "kind", "category", "offers", "needs", "latitude", "longitude",
+           "privacy"]].to_csv(tmp_path / "register.csv", index=False)  # fmt: skip
+    (tmp_path / "p.toml").write_text(
+        'title = "Block"\n[inputs]\nregister = "register.csv"\nstreets = "streets.osm.bz2"\n'
+        '[privacy]\naudiences = ["public"]\n[outputs]\nfolder = "build"\n',
+        encoding="utf-8",
+    )
+    assert main(["build", "--no-progress", str(tmp_path / "p.toml")]) == 0
+    links = pd.read_csv(next((tmp_path / "build").rglob("links.csv")))
+    assert links["walk_m"].notna().any()

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import itertools
 import logging
+from array import array
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 from xml.etree.ElementTree import ParseError, iterparse
@@ -107,28 +108,56 @@ def _xml_elements(
                 elem.clear()
 
 
-def _read_xml(
-    path: Path, kind: str
-) -> tuple[dict[int, tuple[float, float]], list[tuple[int, list[int], dict[str, str]]]]:
-    nodes: dict[int, tuple[float, float]] = {}
-    ways: list[tuple[int, list[int], dict[str, str]]] = []
+@dataclass(frozen=True)
+class _Nodes:
+    """Node positions by id, as sorted numpy arrays (a city's millions of nodes in 24 bytes
+    each, where a dict of tuples takes ten times as much)."""
+
+    ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+    @classmethod
+    def of(cls, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> _Nodes:
+        order = np.argsort(ids, kind="stable")
+        return cls(ids[order], lon[order], lat[order])
+
+    def find(self, wanted: np.ndarray) -> np.ndarray:
+        """Positions of ``wanted`` ids (-1 where absent)."""
+        at = np.searchsorted(self.ids, wanted)
+        at = np.minimum(at, max(len(self.ids) - 1, 0))
+        found = (self.ids[at] == wanted) if len(self.ids) else np.zeros(len(wanted), dtype=bool)
+        return np.where(found, at, -1)
+
+
+_Ways = list[tuple[int, list[int], dict[str, str]]]
+
+
+def _read_xml(path: Path, kind: str) -> tuple[_Nodes, _Ways]:
+    ids, lon, lat = array("q"), array("d"), array("d")
+    ways: _Ways = []
     try:
         for tag, attrs, refs, tags in _xml_elements(path, kind):
             if tag == "node":
                 if "lon" in attrs and "lat" in attrs:  # a deleted node in a change file has none
-                    nodes[int(attrs["id"])] = (float(attrs["lon"]), float(attrs["lat"]))
+                    ids.append(int(attrs["id"]))
+                    lon.append(float(attrs["lon"]))
+                    lat.append(float(attrs["lat"]))
             elif tag == "way" and walked(tags):
                 ways.append((int(attrs["id"]), [int(r) for r in refs], tags))
     except (ParseError, OSError, EOFError, ValueError, KeyError) as exc:
         raise SchemaError(
             str(path), [Problem.of_table(f"cannot read it as OpenStreetMap XML ({kind}): {exc}")]
         ) from exc
+    nodes = _Nodes.of(
+        np.frombuffer(ids, dtype=np.int64).copy(),
+        np.frombuffer(lon, dtype="float64").copy(),
+        np.frombuffer(lat, dtype="float64").copy(),
+    )
     return nodes, ways
 
 
-def _read_pbf(
-    path: Path,
-) -> tuple[dict[int, tuple[float, float]], list[tuple[int, list[int], dict[str, str]]]]:
+def _read_pbf(path: Path) -> tuple[_Nodes, _Ways]:
     try:
         import osmium  # optional: pip install "assetmap[osm]"
     except ImportError as exc:
@@ -137,8 +166,8 @@ def _read_pbf(
             '"assetmap[osm]" (or pip install osmium); .osm, .osm.bz2 and .osm.gz files need '
             "nothing more"
         ) from exc
-    nodes: dict[int, tuple[float, float]] = {}
-    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    ids, lon, lat = array("q"), array("d"), array("d")
+    ways: _Ways = []
     try:
         processor = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -154,14 +183,18 @@ def _read_pbf(
             refs = []
             for nd in way.nodes:
                 if nd.location.valid():
-                    nodes[nd.ref] = (nd.location.lon, nd.location.lat)
+                    ids.append(nd.ref)
+                    lon.append(nd.location.lon)
+                    lat.append(nd.location.lat)
                 refs.append(nd.ref)
             ways.append((way.id, refs, tags))
     except RuntimeError as exc:  # libosmium's errors (a corrupt or truncated file)
         raise SchemaError(
             str(path), [Problem.of_table(f"cannot read it as OpenStreetMap PBF: {exc}")]
         ) from exc
-    return nodes, ways
+    unique, first = np.unique(np.frombuffer(ids, dtype=np.int64), return_index=True)
+    x, y = np.frombuffer(lon, dtype="float64"), np.frombuffer(lat, dtype="float64")
+    return _Nodes(unique, x[first], y[first]), ways
 
 
 def graph_from_osm(path: Path, kind: str) -> nx.MultiDiGraph:
@@ -169,41 +202,48 @@ def graph_from_osm(path: Path, kind: str) -> nx.MultiDiGraph:
     (longitude) and ``y`` (latitude), edges both ways with ``length`` (metres), ``osmid``,
     ``highway`` and ``name`` where given; ``G.graph["crs"]`` is EPSG:4326."""
     nodes, ways = _read_pbf(path) if kind == "pbf" else _read_xml(path, kind)
-    G = nx.MultiDiGraph(crs="EPSG:4326", source=path.name)
-    us: list[int] = []
-    vs: list[int] = []
-    attrs: list[dict[str, object]] = []
-    missing = 0
-    for way_id, refs, tags in ways:
-        kept = {"osmid": way_id, "highway": tags["highway"]}
-        if "name" in tags:
-            kept["name"] = tags["name"]
-        for u, v in itertools.pairwise(refs):
-            if u not in nodes or v not in nodes:
-                missing += 1  # the way runs out of the extract
-                continue
-            if u != v:
-                us.append(u)
-                vs.append(v)
-                attrs.append(kept)
-    if not us:
+    refs = [np.asarray(r, dtype=np.int64) for _, r, _ in ways]
+    u = np.concatenate([r[:-1] for r in refs]) if refs else np.empty(0, dtype=np.int64)
+    v = np.concatenate([r[1:] for r in refs]) if refs else np.empty(0, dtype=np.int64)
+    way = np.repeat(np.arange(len(ways)), [max(len(r) - 1, 0) for r in refs])
+    pu, pv = nodes.find(u), nodes.find(v)
+    inside = (pu >= 0) & (pv >= 0)  # a way may run out of the extract
+    keep = inside & (u != v)
+    missing = int((~inside).sum())
+    if not keep.any():
         raise SchemaError(
             str(path),
             [
                 Problem.of_table(
-                    f"no walkable street in it ({len(ways)} walkable ways, {len(nodes)} nodes "
-                    "with a position): an extract of the streets, with their nodes, is needed"
+                    f"no walkable street in it ({len(ways):,} walkable ways, {len(nodes.ids):,} "
+                    "nodes with a position): an extract of the streets, with their nodes, is "
+                    "needed"
                 )
             ],
         )
-    a = np.array([nodes[u] for u in us])
-    b = np.array([nodes[v] for v in vs])
-    lengths = np.round(_GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2], 3)
-    for n in dict.fromkeys(us + vs):
-        G.add_node(n, x=nodes[n][0], y=nodes[n][1])
-    for u, v, length, kept in zip(us, vs, lengths.tolist(), attrs, strict=True):
-        G.add_edge(u, v, length=length, **kept)
-        G.add_edge(v, u, length=length, **kept)
+    u, v, pu, pv, way = u[keep], v[keep], pu[keep], pv[keep], way[keep]
+    lengths = _GEOD.inv(nodes.lon[pu], nodes.lat[pu], nodes.lon[pv], nodes.lat[pv])[2]
+    G = nx.MultiDiGraph(crs="EPSG:4326", source=path.name)
+    used = np.unique(np.r_[pu, pv])
+    G.add_nodes_from(
+        (int(n), {"x": float(x), "y": float(y)})
+        for n, x, y in zip(nodes.ids[used], nodes.lon[used], nodes.lat[used], strict=True)
+    )
+    kept = []
+    for way_id, _, tags in ways:
+        attrs: dict[str, object] = {"osmid": way_id, "highway": tags["highway"]}
+        if "name" in tags:
+            attrs["name"] = tags["name"]
+        kept.append(attrs)
+    rounded = np.round(lengths, 3).tolist()
+    G.add_edges_from(
+        (a, b, {"length": d, **kept[w]})
+        for a, b, d, w in zip(u.tolist(), v.tolist(), rounded, way.tolist(), strict=True)
+    )
+    G.add_edges_from(
+        (b, a, {"length": d, **kept[w]})
+        for a, b, d, w in zip(u.tolist(), v.tolist(), rounded, way.tolist(), strict=True)
+    )
     if missing:
         log.info("%s: %d street segments run out of the extract and were left out", path, missing)
     return G
