@@ -361,6 +361,7 @@ def test_report_repr_and_html() -> None:
     page = report._repr_html_()
     assert "<b>Ladywood" not in page and "&lt;b&gt;Ladywood&lt;/b&gt; &amp; co" in page
     assert len(page) < 10_000  # a summary, not the tables
+    assert f"4 records shown, {len(report.published.links)} links" in page
     for name, table in report.tables.items():
         assert f"<code>{name}</code></td><td style='text-align:right'>{len(table):,}<" in page
     for note in report.notes:

@@ -56,9 +56,14 @@ class Report:
             f"<td style='text-align:left'>{e(ABOUT.get(name, ''))}</td></tr>"
             for name, table in self.tables.items()
         )
+        links = self.published.links
+        shown = (
+            f"{len(self.published.assets):,} records shown, "
+            f"{0 if links is None else len(links):,} links"
+        )
         return (
             f"<div><strong>Report: {e(self.title)}</strong> for <em>{e(str(self.audience))}</em>"
-            f" (counts under {self.min_count} suppressed)"
+            f": {shown} (counts under {self.min_count} suppressed)"
             f"<ul>{notes}</ul>"
             "<table><thead><tr><th>table</th><th>rows</th><th style='text-align:left'>holds"
             f"</th></tr></thead><tbody>{rows}</tbody></table></div>"
