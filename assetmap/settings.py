@@ -51,6 +51,9 @@ class Options:
     max_wait_s
         The longest wait between two attempts of one online request; a service that asks for
         longer (``Retry-After``) is not asked again in this run, and its rows say so.
+    max_pairs
+        The most candidate pairs :func:`assetmap.find_links` may make (estimated before it
+        makes them), to protect the machine's memory; ``None``: no limit.
     """
 
     cache_folder: Path = field(default_factory=_default_cache)
@@ -59,6 +62,7 @@ class Options:
     progress: bool | None = None
     unknown_expire_days: float = 30.0
     max_wait_s: float = 60.0
+    max_pairs: int | None = 10_000_000
 
     def _validated(self) -> Options:
         problems = []
@@ -76,6 +80,13 @@ class Options:
                 problems.append(f"{name} must be a number of 0 or more, {value!r} was given")
         if self.progress not in (None, True, False):
             problems.append(f"progress must be True, False or None, {self.progress!r} was given")
+        if self.max_pairs is not None and (
+            isinstance(self.max_pairs, bool) or not isinstance(self.max_pairs, int)
+            or self.max_pairs < 1
+        ):  # fmt: skip
+            problems.append(
+                f"max_pairs must be a positive whole number or None, {self.max_pairs!r} was given"
+            )
         if problems:
             raise ConfigurationError("; ".join(problems))
         return self

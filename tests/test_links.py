@@ -206,3 +206,76 @@ def test_distances_are_geodesic_anywhere_on_earth() -> None:
     # the two Suva halves, 1 km apart across the antimeridian, are linked
     across = [k for k in got if (int(k[0][1:]) // 25, int(k[1][1:]) // 25) == (6, 7)]
     assert across
+
+
+# --- the guard on candidate pairs (issue 18) --------------------------------------------------
+
+
+def _scattered(n: int, side_m: float, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return geocode(
+        register(
+            offers=["jobs"] * n,
+            needs=["jobs"] * n,
+            easting=list(E0 + rng.random(n) * side_m),
+            northing=list(N0 + rng.random(n) * side_m),
+        ),
+        study_area=None,
+    )
+
+
+def test_too_many_candidate_pairs_fail_fast_with_the_way_out() -> None:
+    """4,000 assets within 10^9 m of each other: 16 million candidate pairs (opportunity links
+    are made both ways round) would take about 5.6 GB; the guard counts them first."""
+    import tracemalloc
+
+    from assetmap import settings
+
+    assets = _scattered(4000, 20_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConfigurationError) as caught:
+            find_links(assets, max_distance_m=1e9)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6  # counted, not made
+    message = str(caught.value)
+    assert "about 15,996,000 candidate pairs" in message
+    assert "more than max_pairs=10,000,000" in message
+    assert "find_links(..., max_pairs=16_000_000)" in message
+    assert "settings.set_option(max_pairs=16_000_000)" in message
+    assert settings.options.max_pairs == 10_000_000
+
+
+def test_the_limit_is_a_parameter_and_a_setting() -> None:
+    from assetmap import settings
+
+    assets = _scattered(30, 500)  # 435 close pairs: every one within 1,200 m
+    with pytest.raises(ConfigurationError, match="about 435 candidate pairs"):
+        find_links(assets, kind="proximity", max_pairs=434)
+    assert len(find_links(assets, kind="proximity", max_pairs=435)) == 435
+    with pytest.raises(ConfigurationError, match="about 870 candidate pairs"):
+        find_links(assets, max_pairs=869)  # opportunity: both ways round
+    with settings.option_context(max_pairs=100):
+        with pytest.raises(ConfigurationError, match="more than max_pairs=100"):
+            find_links(assets, kind="proximity")
+        assert len(find_links(assets, kind="proximity", k=2)) <= 60  # 30 x 2 at most: under it
+    with settings.option_context(max_pairs=None):
+        assert len(find_links(assets, kind="proximity")) == 435
+    with pytest.raises(ConfigurationError, match="max_pairs must be a positive whole number"):
+        settings.set_option(max_pairs=0)
+    with pytest.raises(ConfigurationError, match="max_pairs must be a positive whole number"):
+        find_links(assets, max_pairs=2.5)  # type: ignore[arg-type]
+
+
+def test_the_count_is_close_on_a_large_register() -> None:
+    """30,000 assets in a 10 km square: counted on a sample of 10,000, within 2 %."""
+    assets = _scattered(30_000, 10_000)
+    made = len(find_links(assets, kind="proximity", max_distance_m=100, max_pairs=None))
+    with pytest.raises(ConfigurationError):
+        find_links(assets, kind="proximity", max_distance_m=100, max_pairs=int(made * 0.98))
+    assert (
+        len(find_links(assets, kind="proximity", max_distance_m=100, max_pairs=int(made * 1.02)))
+        == made
+    )

@@ -14,6 +14,7 @@ import shapely
 from assetmap import datasets, geocode
 from assetmap.crs import to_crs, to_lonlat
 from assetmap.network import (
+    StreetCoverageWarning,
     catchments,
     read_street_graph,
     save_street_graph,
@@ -127,7 +128,8 @@ def test_assets_far_from_streets_are_not_walked_to() -> None:
     far = geocode(register(asset_id=["far"], latitude=[round(float(lat[0]), 7)],
                            longitude=[round(float(lon[0]), 7)]), study_area=None)  # fmt: skip
     both = pd.concat([assets, far])
-    walks = walk_distances(both, streets, max_distance_m=10_000)
+    with pytest.warns(StreetCoverageWarning, match=r"1 of 4 placed assets are more than 250 m"):
+        walks = walk_distances(both, streets, max_distance_m=10_000)
     assert "far" not in set(walks["target"])
 
 

@@ -75,6 +75,7 @@ def _gaps(
     synonyms = synonym_map(vocabulary)
     chosen = assets[select_assets(assets, list(kinds))]
     met = _needs_met(links, side, link_column)
+    link_column_out = "met" if column == "needs" else "matched"
     rows = []
     for asset_id, tags in zip(chosen.index, chosen[column], strict=True):
         mine = tuple(dict.fromkeys(synonyms.get(t, t) for t in tags))
@@ -82,12 +83,16 @@ def _gaps(
         rows.append(
             {
                 column: mine,
-                "met" if column == "needs" else "matched": tuple(t for t in mine if t in done),
+                link_column_out: tuple(t for t in mine if t in done),
                 gap: tuple(t for t in mine if t not in done),
             }
         )
-    out = pd.DataFrame(rows, index=pd.Index([str(i) for i in chosen.index], name="asset_id"))
-    out[f"n_{gap}"] = out[gap].map(len) if len(out) else pd.Series(dtype="int64")
+    out = pd.DataFrame(
+        rows,
+        index=pd.Index([str(i) for i in chosen.index], name="asset_id", dtype="object"),
+        columns=[column, link_column_out, gap],  # the columns even when no asset is chosen
+    )
+    out[f"n_{gap}"] = out[gap].map(len).astype("int64")
     return out
 
 

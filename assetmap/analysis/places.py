@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigurationError
 from ..links import find_links
-from ..network import StreetGraph, walk_distances
+from ..network import Streets, walk_distances
 
 __all__ = ["area_summary", "reach_by_category"]
 
@@ -121,7 +121,7 @@ def reach_by_category(
     assets: pd.DataFrame,
     *,
     bands_m: Sequence[float] = (400, 800, 1200),
-    streets: StreetGraph | None = None,
+    streets: Streets | None = None,
 ) -> pd.DataFrame:
     """How many micro-assets of each category lie within each distance of each macro-asset.
 
@@ -132,8 +132,8 @@ def reach_by_category(
     bands_m
         The distances, metres (by default 5, 10 and 15 minutes at 4.8 km/h).
     streets
-        A street graph: distances are walked from the site's nearest entrance (else straight,
-        to the site's footprint).
+        A street graph (an osmnx or networkx graph, a StreetGraph or a file): distances are
+        walked from the site's nearest entrance (else straight, to the site's footprint).
 
     Returns
     -------

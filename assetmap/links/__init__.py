@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import settings
 from .._dispatch import dask_aware
 from ..crs import geographic, projected
 from ..errors import ConfigurationError, Problem, SchemaError
-from ..network import StreetGraph
+from ..network import Streets, as_street_graph
 from ..schema import Selector, select_assets, synonym_map
-from ._pairs import pairs_nearest, pairs_within, unordered
+from ._pairs import count_pairs, pairs_nearest, pairs_within, unordered
 from ._tables import (
     Decay,
     asset_weights,
@@ -75,7 +76,8 @@ def find_links(
     weights: str | pd.Series | None = None,
     weight_on: str | None = None,
     crs: str | None = None,
-    streets: StreetGraph | None = None,
+    streets: Streets | None = None,
+    max_pairs: int | None = None,
 ) -> pd.DataFrame:
     """Links between geocoded assets: close pairs, or offers that meet needs close enough.
 
@@ -116,10 +118,21 @@ def find_links(
         The metric CRS for distances; chosen for the assets (British National Grid in Great
         Britain, UTM elsewhere) when None.
     streets
-        A street graph (:mod:`assetmap.network`): links with a macro-asset at one end are then
-        measured on foot, from the site's nearest entrance, in ``walk_m``; they count only
-        within ``max_distance_m`` walked, and the ``proximity`` factor uses the walk. Links
-        between two micro-assets keep the straight line.
+        A street graph (an osmnx or networkx graph, a :class:`assetmap.network.StreetGraph` or
+        a file; :func:`assetmap.network.as_street_graph`): links with a macro-asset at one end
+        are then measured on foot, from the site's nearest entrance, in ``walk_m``; they count
+        only within ``max_distance_m`` walked, and the ``proximity`` factor uses the walk.
+        Links between two micro-assets keep the straight line.
+    max_pairs
+        The most candidate pairs to make, to protect the machine's memory: each close pair
+        for proximity links, each close pair both ways round (who offers, who needs) for
+        opportunity links. Counted before any is made; past it, an error says how many and
+        what to change. ``settings.options.max_pairs`` (10 million) when None.
+
+    Raises
+    ------
+    ConfigurationError
+        For a parameter out of range, and when the candidate pairs would pass ``max_pairs``.
 
     Returns
     -------
@@ -169,6 +182,7 @@ def find_links(
     a, b = (None, None) if between is None else between
     group_a, group_b = select_assets(assets, a), select_assets(assets, b)
     same = between is None or a == b
+    _guard(kind, lonlat, max_distance_m, k, group_a, group_b, same, max_pairs)
     if k is None:
         i, j, d = pairs_within(p, lonlat, max_distance_m, group_a, group_b, same)
     else:
@@ -180,7 +194,7 @@ def find_links(
         i, j, d = i[near], j[near], d[near]
     walk = None
     if streets is not None:
-        walk = pair_walks(assets, i, j, streets, max_distance_m)
+        walk = pair_walks(assets, i, j, as_street_graph(streets), max_distance_m)
         # a pair with a macro-asset at one end is close only if it is close on foot
         reachable = np.isfinite(walk) | ~macro_end(assets, i, j)
         i, j, d, walk = i[reachable], j[reachable], d[reachable], walk[reachable]
@@ -204,3 +218,57 @@ def find_links(
     }
     log.info("found %d %s links among %d assets", len(out), kind, len(assets))
     return out
+
+
+#: Peak memory per candidate pair, bytes, measured on 4,000 assets within 10^9 m (8 million
+#: close pairs): a proximity link is numbers; an opportunity link carries tuples and a sentence.
+_BYTES_PER_PAIR = {"proximity": 100, "opportunity": 350}
+
+
+def _guard(
+    kind: str,
+    lonlat: tuple[np.ndarray, np.ndarray],
+    max_distance_m: float,
+    k: int | None,
+    group_a: np.ndarray,
+    group_b: np.ndarray,
+    same: bool,
+    max_pairs: int | None,
+) -> None:
+    """Stop before making more candidate pairs than ``max_pairs`` (or the setting)."""
+    limit = settings.options.max_pairs if max_pairs is None else max_pairs
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1:
+        raise ConfigurationError(f"max_pairs must be a positive whole number, {limit!r} was given")
+    placed = np.isfinite(lonlat[0]) & np.isfinite(lonlat[1])
+    n_a, n_b = int((group_a & placed).sum()), int((group_b & placed).sum())
+    every = n_a * (n_a - 1) // 2 if same else n_a * n_b  # all pairs: no need to count under it
+    factor = 2 if kind == "opportunity" else 1
+    if k is not None:  # at most k per asset of each group
+        pairs = min(n_a * k + (0 if same else n_b * k), every)
+    elif every * factor <= limit:
+        return
+    else:
+        pairs = count_pairs(lonlat, max_distance_m, group_a, group_b, same)
+    made = pairs * factor
+    if made <= limit:
+        return
+    gb = made * _BYTES_PER_PAIR[kind] / 1e9
+    suggest = f"{_rounded_up(made):_}"
+    raise ConfigurationError(
+        f"find_links would make about {made:,} candidate pairs"
+        + (" (each close pair both ways round)" if kind == "opportunity" else "")
+        + f" among {int(placed.sum()):,} placed assets within {max_distance_m:,.0f} m"
+        + (f" (k={k})" if k is not None else "")
+        + f", more than max_pairs={int(limit):,}: about {gb:,.1f} GB of memory. Ask for fewer: "
+        "a shorter max_distance_m (1,200 m is a 15-minute walk), k= nearest, or between= two "
+        f"groups; or raise the limit for this call, find_links(..., max_pairs={suggest}), or "
+        f"for the session, assetmap.settings.set_option(max_pairs={suggest}) (None: no limit)."
+    )
+
+
+def _rounded_up(n: int) -> int:
+    """``n`` rounded up to two significant figures: a limit to suggest."""
+    step: int = 10 ** max(len(str(n)) - 2, 0)
+    return -(-n // step) * step

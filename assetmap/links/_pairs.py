@@ -185,6 +185,34 @@ def pairs_within(
     return i, j, d
 
 
+#: Above this many points, the close pairs are counted on an evenly spread sample of them.
+_SAMPLE = 10_000
+
+
+def count_pairs(
+    lonlat: tuple[np.ndarray, np.ndarray], r: float, group_a: np.ndarray, group_b: np.ndarray,
+    same: bool,
+) -> int:  # fmt: skip
+    """About how many unordered pairs (one in each group) lie within ``r`` metres, counted
+    before any is made: a dual-tree count (no pair is stored), on an evenly spread sample of
+    ``_SAMPLE`` points of group A when it is larger. Through the Earth, so a little over the
+    pairs along it; footprints counted at their points."""
+    lon, lat = lonlat
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    a = np.flatnonzero(group_a & placed)
+    b = np.flatnonzero(group_b & placed)
+    if not len(a) or not len(b):
+        return 0
+    sample = a if len(a) <= _SAMPLE else a[np.linspace(0, len(a) - 1, _SAMPLE).astype(np.int64)]
+    found = _points_tree(earth_xyz(lon[sample], lat[sample])).count_neighbors(
+        _points_tree(earth_xyz(lon[b], lat[b])), r
+    )
+    if same:
+        found -= len(sample)  # each point finds itself
+    total = float(found) * len(a) / len(sample)
+    return round(total / 2 if same else total)
+
+
 def _nearest_by_position(tree: cKDTree, points: np.ndarray, kk: int) -> np.ndarray:
     """The ``kk`` nearest tree points of each point (rows of tree positions), ties at equal
     distance broken by position (the register's order), so the answer does not depend on how

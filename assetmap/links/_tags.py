@@ -70,6 +70,8 @@ def matches(
     Returns the pairs that match (positions into the arguments), the share of the needer's needs
     met, the offers (as written) that met them, and the needs they met.
     """
+    if not len(tags.need_keys) or not len(offerer):  # no needs (or no pairs): nothing to meet
+        return np.empty(0, dtype=np.int64), np.empty(0), [], []
     n_tags = max(len(tags.names), 1)
     counts = tags.offer_ptr[offerer + 1] - tags.offer_ptr[offerer]
     pair = np.repeat(np.arange(len(offerer)), counts)

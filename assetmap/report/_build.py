@@ -19,10 +19,11 @@ import pandas as pd
 from ..analysis import skills_mismatch
 from ..errors import ConfigurationError
 from ..geocoding import geocode_summary
-from ..network import StreetGraph
+from ..network import Streets, as_street_graph
 from ..privacy import Audience, Policy, Published, as_policy, publish
 from ._charts import draw_charts
 from ._model import Report
+from ._notes import shape_notes
 from ._tables import (
     area_codes,
     area_tables,
@@ -52,7 +53,7 @@ def build_report(
     title: str = "Assets",
     areas: gpd.GeoDataFrame | None = None,
     imd: pd.DataFrame | None = None,
-    streets: StreetGraph | None = None,
+    streets: Streets | None = None,
     max_distance_m: float | None = None,
     graph: nx.MultiGraph | None = None,
     charts: bool = True,
@@ -83,7 +84,8 @@ def build_report(
     imd
         Deprivation by the areas' codes (:func:`assetmap.areas.read_imd`).
     streets
-        A street graph: catchments are walked (else measured in a straight line).
+        A street graph (an osmnx or networkx graph, a StreetGraph or a file): catchments are
+        walked (else measured in a straight line).
     max_distance_m
         How far, in metres, an anchor's needs count for the skills tables (by default the
         links' ``max_distance_m``).
@@ -134,7 +136,7 @@ def build_report(
     shown_links = published.links
     exact_ids = {i for i, p in published.ids.items() if i == p}
     exact = assets[assets.index.astype("str").isin(exact_ids)]
-    notes = []
+    notes = shape_notes(visible, shown_links, reach)
     tables: dict[str, pd.DataFrame] = {}
     tables["geocoding"] = geocode_summary(exact).round(1).reset_index()
     tables["attention"], more = attention_table(assets, published)
@@ -145,9 +147,13 @@ def build_report(
         )
     tables["macro_links"] = macro_links_table(assets, published)
     tables["macro_needs"] = macro_needs_table(visible, shown_links, exact_ids)
-    tables["macro_catchments"] = macro_catchments_table(visible, streets)
+    walkable = as_street_graph(streets) if streets is not None else None
+    tables["macro_catchments"] = macro_catchments_table(visible, walkable)
     mismatch = skills_mismatch(visible, areas, reach_m=reach) if areas is not None else None
     tables["areas"], tables["deserts"] = area_tables(visible, shown_links, level, imd, mismatch)
+    if not (visible["kind"].astype("str") == "macro").any():  # no anchor: nothing to reach
+        tables["deserts"] = tables["deserts"].iloc[0:0]
+        tables["areas"]["link_desert"] = False
     study = skills_mismatch(visible, study_polygon(visible), reach_m=reach)
     tables["skills"] = skills_table(study.droplevel(0), [])
     if mismatch is not None:

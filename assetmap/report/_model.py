@@ -6,11 +6,13 @@ HTML page and :func:`assetmap.report.save_report` read.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ..privacy import Audience, Published
+from ._columns import ABOUT
 
 __all__ = ["Report"]
 
@@ -43,3 +45,26 @@ class Report:
 
     def __repr__(self) -> str:
         return f"<Report {self.title!r} for {self.audience}: {len(self.tables)} tables>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the heading, the notes, and each table with its rows and what it
+        holds (every text escaped)."""
+        e = html.escape
+        notes = "".join(f"<li>{e(note)}</li>" for note in self.notes)
+        rows = "".join(
+            f"<tr><td><code>{e(name)}</code></td><td style='text-align:right'>{len(table):,}</td>"
+            f"<td style='text-align:left'>{e(ABOUT.get(name, ''))}</td></tr>"
+            for name, table in self.tables.items()
+        )
+        links = self.published.links
+        shown = (
+            f"{len(self.published.assets):,} records shown, "
+            f"{0 if links is None else len(links):,} links"
+        )
+        return (
+            f"<div><strong>Report: {e(self.title)}</strong> for <em>{e(str(self.audience))}</em>"
+            f": {shown} (counts under {self.min_count} suppressed)"
+            f"<ul>{notes}</ul>"
+            "<table><thead><tr><th>table</th><th>rows</th><th style='text-align:left'>holds"
+            f"</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )

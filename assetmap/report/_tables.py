@@ -24,7 +24,7 @@ from ..analysis import (
 from ..areas import area_of
 from ..errors import ConfigurationError
 from ..geocoding.gazetteer import Gazetteer
-from ..network import StreetGraph
+from ..network import Streets
 from ..privacy import Published
 
 __all__ = [
@@ -190,7 +190,7 @@ def macro_needs_table(assets: pd.DataFrame, links: pd.DataFrame, exact: set[str]
     )
 
 
-def macro_catchments_table(visible: gpd.GeoDataFrame, streets: StreetGraph | None) -> pd.DataFrame:
+def macro_catchments_table(visible: gpd.GeoDataFrame, streets: Streets | None) -> pd.DataFrame:
     """Records this audience sees, by category, within each named macro-asset's distance
     bands (coarse records at their coarse point)."""
     reach = reach_by_category(visible, bands_m=BANDS_M, streets=streets)

@@ -1,12 +1,11 @@
-"""Walking distance along streets, and walking catchments: a 15-minute walk, not a circle.
-
-A street graph comes from a GraphML file as osmnx writes it (``ox.save_graphml``), an
-OpenStreetMap XML file (through osmnx, when installed), or any networkx graph whose nodes have
-``x``/``y`` and whose edges have a ``length`` in metres. Walking ignores one-way streets.
+"""Walking distances and catchments along a street graph.
 
 Assets are snapped to their nearest street node with a KD-tree (a site's footprint to every
 node within a few metres of it: its entrances), and distances come from a bounded multi-source
 Dijkstra (scipy's compressed sparse graph) run from the few macro sites, not one search per pair.
+An asset further than ``max_snap_m`` from every street is not walked to; when that is true of
+some assets a warning says how many, and when it is true of all of them (a street graph of
+another place) it is an error.
 """
 
 from __future__ import annotations
@@ -14,31 +13,25 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from functools import cached_property
-from os import PathLike
-from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
-from .crs import WGS84, Projected, from_lonlat, metric_crs, projected, to_crs, to_lonlat
-from .errors import ConfigurationError, Problem, SchemaError
-from .schema import select_assets
+from ..crs import Projected, projected, to_crs
+from ..errors import AssetmapWarning, ConfigurationError
+from ..schema import select_assets
+from ._streets import StreetGraph, Streets, as_street_graph
 
 __all__ = [
+    "ENTRANCE_M",
+    "MAX_SNAP_M",
     "WALKING_SPEED_KMH",
-    "StreetGraph",
+    "StreetCoverageWarning",
     "catchments",
-    "read_street_graph",
-    "save_street_graph",
-    "street_graph_from_networkx",
     "walk_distances",
 ]
 
@@ -54,182 +47,8 @@ MAX_SNAP_M = 250.0
 ENTRANCE_M = 30.0
 
 
-@dataclass(frozen=True)
-class StreetGraph:
-    """A street network ready for walking: nodes in metres and a sparse matrix of lengths.
-
-    Attributes
-    ----------
-    graph
-        The networkx graph it was made from (nodes' ``x``/``y`` as given, in ``source_crs``).
-    crs
-        The metric CRS of ``x``/``y`` below.
-    nodes
-        The node ids, in matrix order.
-    x, y
-        Node positions in metres.
-    lengths
-        Symmetric CSR matrix of edge lengths (the shortest where several edges join two nodes).
-    """
-
-    graph: nx.MultiDiGraph | nx.MultiGraph | nx.Graph | nx.DiGraph
-    crs: str
-    nodes: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    lengths: csr_matrix
-
-    def __repr__(self) -> str:
-        return (
-            f"<StreetGraph: {len(self.nodes)} nodes, {len(self.edges[2])} segments in {self.crs}>"
-        )
-
-    @cached_property
-    def tree(self) -> cKDTree:
-        """A KD-tree of the nodes, built once, for snapping."""
-        return cKDTree(np.column_stack([self.x, self.y]))
-
-    @property
-    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each street segment once: (from, to) positions and length in metres."""
-        coo = self.lengths.tocoo()
-        keep = coo.row < coo.col
-        return coo.row[keep], coo.col[keep], coo.data[keep]
-
-
-def _number(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def street_graph_from_networkx(
-    G: nx.Graph | nx.DiGraph | nx.MultiGraph | nx.MultiDiGraph, *, crs: str | None = None
-) -> StreetGraph:
-    """Make a street graph ready for walking from any networkx graph.
-
-    Parameters
-    ----------
-    G
-        Nodes with ``x`` and ``y`` (longitude/latitude, or metres in ``crs``); edges with
-        ``length`` in metres (worked out from the nodes' positions where missing). Attributes
-        may be text, as GraphML stores them.
-    crs
-        The CRS of ``x``/``y``: ``G.graph["crs"]`` when None, else EPSG:4326.
-
-    Raises
-    ------
-    SchemaError
-        When nodes have no position: every problem listed.
-    """
-    crs = crs or str(G.graph.get("crs") or WGS84)
-    listed = list(G.nodes(data=True))
-    nodes = np.empty(len(listed), dtype=object)  # ids may be tuples: one object each
-    for k, (node, _) in enumerate(listed):
-        nodes[k] = node
-    x = np.array([_number(d.get("x")) for _, d in listed])
-    y = np.array([_number(d.get("y")) for _, d in listed])
-    bad = np.flatnonzero(~(np.isfinite(x) & np.isfinite(y)))
-    if len(bad):
-        raise SchemaError(
-            "street graph",
-            [Problem.of_table(f"node {nodes[i]!r} has no x/y position") for i in bad[:20]],
-        )
-    if crs.lower() in ("epsg:4326", "wgs84", "crs84"):
-        lon, lat = x, y
-    else:
-        lon, lat = to_lonlat(x, y, crs)
-    metric = metric_crs((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())))
-    mx, my = from_lonlat(lon, lat, metric)
-    where = {node: k for k, (node, _) in enumerate(listed)}
-    rows, cols, data = [], [], []
-    for u, v, d in G.edges(data=True):
-        a, b = where[u], where[v]
-        if a == b:
-            continue
-        length = _number(d.get("length"))
-        if not np.isfinite(length):
-            length = float(np.hypot(mx[a] - mx[b], my[a] - my[b]))
-        rows += [a, b]
-        cols += [b, a]
-        data += [length, length]
-    n = len(nodes)
-    frame = pd.DataFrame({"r": rows, "c": cols, "d": data})
-    shortest = (
-        frame.groupby(["r", "c"], sort=True)["d"].min().reset_index() if len(frame) else frame
-    )
-    lengths = csr_matrix(
-        (shortest["d"].to_numpy(float), (shortest["r"].to_numpy(int), shortest["c"].to_numpy(int))),
-        shape=(n, n),
-    )
-    log.info("street graph of %d nodes and %d segments", n, lengths.nnz // 2)
-    return StreetGraph(graph=G, crs=metric, nodes=nodes, x=mx, y=my, lengths=lengths)
-
-
-def _typed(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """osmnx stores every attribute as text in GraphML: numbers and booleans back."""
-    for _, data in G.nodes(data=True):
-        for key in ("x", "y", "lon", "lat", "elevation"):
-            if key in data:
-                data[key] = _number(data[key])
-        if "street_count" in data:
-            data["street_count"] = int(_number(data["street_count"]))
-    for _, _, data in G.edges(data=True):
-        for key in ("length", "speed_kph", "travel_time", "grade"):
-            if key in data:
-                data[key] = _number(data[key])
-        for key in ("oneway", "reversed"):
-            if data.get(key) in ("True", "False"):
-                data[key] = data[key] == "True"
-        if isinstance(data.get("geometry"), str):
-            data["geometry"] = shapely.from_wkt(data["geometry"])
-    return G
-
-
-def read_street_graph(path: str | PathLike[str]) -> StreetGraph:
-    """Read a street graph: GraphML as osmnx saves it, or OpenStreetMap XML (needs osmnx).
-
-    Get one for your area with osmnx (``pip install osmnx``)::
-
-        import osmnx as ox
-        G = ox.graph_from_place("Ladywood, Birmingham, UK", network_type="walk")
-        ox.save_graphml(G, "streets.graphml")
-
-    or download an OpenStreetMap extract (Geofabrik, BBBike) and pass the ``.osm`` file.
-    """
-    path = Path(path)
-    if path.suffix.lower() in (".osm", ".xml"):
-        try:
-            import osmnx as ox  # optional: pip install "assetmap[streets]"
-        except ImportError as exc:  # pragma: no cover - depends on the machine
-            raise ConfigurationError(
-                "reading OpenStreetMap XML needs osmnx: pip install osmnx "
-                "(or save a GraphML file with osmnx elsewhere)"
-            ) from exc
-        return street_graph_from_networkx(ox.graph_from_xml(path, simplify=True))
-    try:
-        G = nx.read_graphml(path, node_type=str, force_multigraph=True)
-    except Exception as exc:  # networkx raises several kinds for a file that is not GraphML
-        raise SchemaError(
-            str(path), [Problem.of_table(f"cannot read it as GraphML: {exc}")]
-        ) from exc
-    return street_graph_from_networkx(_typed(G))
-
-
-def save_street_graph(G: nx.Graph, path: str | PathLike[str]) -> Path:
-    """Write a street graph to GraphML the way osmnx does: every attribute as text."""
-    path = Path(path)
-    H = G.copy()
-    for _, data in H.nodes(data=True):
-        for k, v in list(data.items()):
-            data[k] = str(v)
-    for *_, data in H.edges(data=True):
-        for k, v in list(data.items()):
-            data[k] = v.wkt if isinstance(v, shapely.Geometry) else str(v)
-    H.graph = {k: str(v) for k, v in H.graph.items()}
-    nx.write_graphml(H, path)
-    return path
+class StreetCoverageWarning(AssetmapWarning):
+    """Some assets lie beyond the street graph's reach: they are not walked to or from."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +66,39 @@ def _snap(streets: StreetGraph, x: np.ndarray, y: np.ndarray) -> _Snap:
         d, i = tree.query(np.column_stack([x[ok], y[ok]]))
         node[ok], metres[ok] = i, d
     return _Snap(node, metres)
+
+
+def check_reach(
+    streets: StreetGraph, p: Projected, which: np.ndarray, max_snap_m: float, what: str
+) -> _Snap:
+    """Snap the assets and say how many of ``which`` lie beyond the streets' reach: a warning
+    naming how many, or an error when none is within reach (a street graph of another place)."""
+    snap = _snap(streets, p.x, p.y)
+    placed = which & p.placed & (snap.node >= 0)
+    beyond = placed & ~(snap.metres <= max_snap_m)
+    n, far = int(placed.sum()), int(beyond.sum())
+    if not far:
+        return snap
+    x0, y0, x1, y1 = streets.bounds_lonlat
+    spans = f"the street graph spans longitude {x0:.4f} to {x1:.4f}, latitude {y0:.4f} to {y1:.4f}"
+    nearest = float(np.nanmin(snap.metres[beyond]))
+    if far == n:
+        raise ConfigurationError(
+            f"the street graph reaches none of the {n:,} placed {what}: the nearest is "
+            f"{nearest / 1000:,.1f} km from any street node (more than max_snap_m="
+            f"{max_snap_m:g} m); {spans}. Is it of another place? Give a street graph that "
+            "covers the assets, or leave streets out to measure straight lines."
+        )
+    furthest = float(np.nanmax(snap.metres[beyond]))
+    warnings.warn(
+        f"{far:,} of {n:,} placed {what} are more than {max_snap_m:g} m from every street node "
+        f"(up to {furthest / 1000:,.1f} km): they are not walked to or from, so they have no "
+        f"walking distance, no link with a macro-asset and no place in a catchment; {spans}. "
+        "A street graph that covers the whole register reaches them.",
+        StreetCoverageWarning,
+        stacklevel=3,
+    )
+    return snap
 
 
 def _sources(streets: StreetGraph, p: Projected, which: np.ndarray) -> tuple[csr_matrix, list[int]]:
@@ -298,7 +150,7 @@ def _reach(site: shapely.Geometry) -> float:
 
 def walk_distances(
     assets: gpd.GeoDataFrame,
-    streets: StreetGraph,
+    streets: Streets,
     *,
     max_distance_m: float = 2000.0,
     sources: str | tuple[str, ...] = "macro",
@@ -312,7 +164,8 @@ def walk_distances(
     assets
         Geocoded assets.
     streets
-        From :func:`read_street_graph` or :func:`street_graph_from_networkx`.
+        A street graph: an osmnx or networkx graph, a :class:`StreetGraph` or a file
+        (:func:`as_street_graph`).
     max_distance_m
         Walks longer than this, in metres, are not followed (a bounded search).
     sources
@@ -328,6 +181,16 @@ def walk_distances(
         One row per (source, target) within ``max_distance_m``: ``source``, ``target``,
         ``walk_m`` (along the streets, from the site's nearest entrance to the target's nearest
         node, plus the target's own distance to that node), ``snap_m`` (that last distance).
+
+    Warns
+    -----
+    StreetCoverageWarning
+        When some placed assets are further than ``max_snap_m`` from every street node.
+
+    Raises
+    ------
+    ConfigurationError
+        When every placed asset is (a street graph of another place).
     """
     if max_m is not None:
         warnings.warn(
@@ -336,10 +199,11 @@ def walk_distances(
             stacklevel=2,
         )
         max_distance_m = max_m
+    streets = as_street_graph(streets)
     which = select_assets(assets, sources)
     p = projected(assets, streets.crs)
+    snap = check_reach(streets, p, np.ones(len(p.x), dtype=bool), max_snap_m, "assets")
     matrix, virtual = _sources(streets, p, which)
-    snap = _snap(streets, p.x, p.y)
     if not virtual:
         return pd.DataFrame(columns=["source", "target", "walk_m", "snap_m"])
     n = len(streets.nodes)
@@ -375,7 +239,7 @@ def walk_distances(
 
 def catchments(
     assets: gpd.GeoDataFrame,
-    streets: StreetGraph,
+    streets: Streets,
     *,
     minutes: tuple[float, ...] = (5, 10, 15),
     speed_kmh: float = WALKING_SPEED_KMH,
@@ -396,8 +260,11 @@ def catchments(
     """
     if speed_kmh <= 0 or any(m <= 0 for m in minutes):
         raise ConfigurationError("walking speed and minutes must be positive")
+    streets = as_street_graph(streets)
     which = select_assets(assets, sources)
-    matrix, virtual = _sources(streets, projected(assets, streets.crs), which)
+    p = projected(assets, streets.crs)
+    check_reach(streets, p, which, MAX_SNAP_M, "sites walked from")
+    matrix, virtual = _sources(streets, p, which)
     budgets = sorted(m * speed_kmh * 1000 / 60 for m in minutes)
     n = len(streets.nodes)
     rows = []
