@@ -1,0 +1,648 @@
+"""Reading CSV and XLSX files nobody checked: every row found at its physical line, or one
+error naming every problem at its line.
+
+CSV
+    The encoding is decided per file and said in a note: UTF-8 (with or without a byte-order
+    mark), UTF-16 with a byte-order mark (Excel's "Unicode text", tab-separated), or cp1252 (as
+    Excel saves "CSV") when the file is not UTF-8. A file that is UTF-8 in some places and not
+    in others, bytes cp1252 does not define, and NUL characters are errors naming their lines:
+    nothing becomes mojibake or U+FFFD without a word. The delimiter is read from the header
+    (a comma unless the header has none, or has more tabs than commas).
+
+    Lines are physical lines of the file (blank lines and the lines inside quoted values
+    counted), as an editor numbers them. A row with more fields than the header is an error.
+    A quoted value may span lines (addresses do), but one that looks like a stray quote is an
+    error naming the line where it opens and the lines it swallows: it never closes, or a line
+    it swallows is on its own a whole row (the header's number of fields), or its row ends up
+    with another number of fields than the header, or text follows its closing quote.
+XLSX
+    :func:`check_xlsx` refuses, before anything is decompressed, a workbook whose parts would
+    inflate beyond a size or ratio limit (a "zip bomb"), and a file that is not a workbook at
+    all (a CSV or an old ``.xls`` named ``.xlsx``, a damaged download).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._tabular import from_csv_cells, from_csv_text, from_xlsx_cells
+from .errors import Problem, SchemaError
+
+__all__ = [
+    "MAX_XLSX_BYTES",
+    "MAX_XLSX_RATIO",
+    "CsvTable",
+    "check_xlsx",
+    "read_csv_bytes",
+    "read_xlsx",
+]
+
+#: Largest total size (bytes) the parts of an XLSX may inflate to (256 MiB).
+MAX_XLSX_BYTES = 256 * 1024 * 1024
+#: Largest ratio of inflated to stored size for one part of an XLSX over 1 MiB (Apache POI's
+#: default minimum inflate ratio, 0.01, is the same limit).
+MAX_XLSX_RATIO = 100.0
+_RATIO_FROM = 1024 * 1024  # small parts may compress well without harm
+
+_LISTED = 50  # problems of one kind listed one by one; the rest summarised by line ranges
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_BREAK = re.compile(r"\r\n|\r|\n")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]+")
+_UTF8_WIDE = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_SAVE_UTF8 = "save the file again as UTF-8 ('CSV UTF-8' in Excel)"
+_QUOTE, _LF, _CR = 34, 10, 13
+
+
+@dataclass(frozen=True, repr=False)
+class CsvTable:
+    """A CSV file as read.
+
+    Attributes
+    ----------
+    frame
+        Every data row, in file order, as :func:`pandas.read_csv` reads it (text columns as
+        text, empty cells missing) with spreadsheet quoting undone
+        (:func:`assetmap._tabular.from_csv_cells`).
+    lines
+        The physical line (1-based) where each row of ``frame`` starts.
+    encoding
+        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark), ``"utf-16"`` or
+        ``"cp1252"``.
+    notes
+        What was decided about the file (its encoding, a delimiter other than a comma).
+    """
+
+    frame: pd.DataFrame
+    lines: tuple[int, ...]
+    encoding: str
+    notes: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"CsvTable({len(self.frame)} rows, {self.frame.shape[1]} columns, {self.encoding})"
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    """``[3, 4, 5, 9]`` as ``"3-5, 9"``."""
+    parts, start = [], None
+    for i, n in enumerate(numbers):
+        start = n if start is None else start
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            parts.append(str(n) if n == start else f"{start}-{n}")
+            start = None
+    return ", ".join(parts)
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    """``"line 4"`` or ``"lines 4-5, 9"``."""
+    return f"line{'s' if len(numbers) > 1 else ''} {_ranges(numbers)}"
+
+
+def _listed(found: Sequence[tuple[int, str]], kind: str) -> list[Problem]:
+    """One problem per (line, message), the lines past the first ``_LISTED`` in one more."""
+    problems = [Problem(None, f"line {line}", None, message) for line, message in found]
+    if len(found) > _LISTED:
+        rest = sorted({line for line, _ in found[_LISTED:]})
+        problems = problems[:_LISTED] + [
+            Problem(None, None, None, f"{len(rest)} more lines with {kind}: {_ranges(rest)}")
+        ]
+    return problems
+
+
+def _text_lines(text: str, positions: Sequence[int]) -> list[int]:
+    """The 1-based physical line of each character position of ``text``."""
+    breaks = np.array([m.start() for m in _BREAK.finditer(text)], dtype=np.int64)
+    return [int(n) + 1 for n in np.searchsorted(breaks, positions, side="left")]
+
+
+def _decode_utf16(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start].decode("utf-16", errors="replace")
+        line = _text_lines(head, [len(head)])[0]
+        message = f"not UTF-16 from here on ({exc.reason}), though the file starts as UTF-16"
+        raise SchemaError(what, [Problem(None, f"line {line}", None, message)]) from None
+
+
+def _not_utf8(raw: bytes, what: str, *, bom: bool) -> tuple[str, str]:
+    """Decode a file that is not UTF-8: cp1252, unless it is UTF-8 in places (an error)."""
+    mixed = raw.decode("utf-8", errors="surrogateescape")
+    bad = [(m.start(), m.group()) for m in _NOT_UTF8.finditer(mixed)]
+    wide = [(m.start(), m.group()) for m in _UTF8_WIDE.finditer(mixed)]
+    if wide or bom:  # UTF-8 text and bytes UTF-8 cannot hold: which is the odd one out?
+        odd = bad if bom or len(wide) >= len(bad) else wide
+        lines = _text_lines(mixed, [p for p, _ in odd])
+        found: dict[int, str] = {}
+        for line, (_, chars) in zip(lines, odd, strict=True):
+            if odd is bad:
+                data = chars.encode("utf-8", errors="surrogateescape")
+                seen = data.decode("cp1252", errors="replace")
+                message = (
+                    f"byte {data.hex(' ').upper()} is not UTF-8 (in cp1252 it is {seen!r}), "
+                    "but the rest of the file is UTF-8"
+                )
+            else:
+                message = f"{chars!r} is UTF-8, but the rest of the file is not (cp1252?)"
+            found.setdefault(line, message)
+        head = Problem.of_table(
+            f"the file mixes encodings (UTF-8 characters: {len(wide)}, places that are not "
+            f"UTF-8: {len(bad)}): fix the lines below, then {_SAVE_UTF8}"
+        )
+        raise SchemaError(what, [head, *_listed(sorted(found.items()), "mixed encodings")])
+    undefined = [m.start() for m in _CP1252_UNDEFINED.finditer(raw)]
+    if undefined:
+        lines = _text_lines(raw.decode("latin-1"), undefined)
+        found = {}
+        for line, at in zip(lines, undefined, strict=True):
+            found.setdefault(
+                line,
+                f"byte {raw[at]:02X} is neither UTF-8 nor cp1252: in which encoding was the "
+                f"file saved? {_SAVE_UTF8}",
+            )
+        raise SchemaError(what, _listed(sorted(found.items()), "undefined bytes"))
+    return raw.decode("cp1252"), "cp1252"
+
+
+def _decode(raw: bytes, what: str) -> tuple[str, str, bytes]:
+    """The text, its encoding's name, and bytes to scan (ASCII-compatible, same lines)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = _decode_utf16(raw, what)
+        return text, "utf-16", text.encode("utf-8")
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        kind = "a zip archive (an XLSX workbook?)" if raw[:1] == b"P" else "an Excel .xls workbook"
+        message = f"this is {kind}, not CSV text: give it its own extension or save it as CSV"
+        raise SchemaError(what, [Problem.of_table(message)])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        encoding, body = "utf-8-sig", raw[3:]
+    else:
+        encoding, body = "utf-8", raw
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:  # after a UTF-8 byte-order mark, any other byte is "mixed"
+        text, encoding = _not_utf8(body, what, bom=encoding == "utf-8-sig")
+    if "\x00" in text:
+        at = [m.start() for m in re.finditer("\x00", text)]
+        found = dict.fromkeys(_text_lines(text, at), "a NUL character: is this a binary file, "
+                              "or UTF-16 saved without a byte-order mark? " + _SAVE_UTF8)
+        raise SchemaError(what, _listed(sorted(found.items()), "NUL characters"))
+    return text, encoding, body
+
+
+def _delimiter(text: str) -> str:
+    """A comma, unless the header line has none (or more tabs than commas): then a tab or a
+    semicolon, whichever it has more of (quoted text not counted)."""
+    header = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
+    outside = "".join(header.split('"')[::2])
+    counts = {d: outside.count(d) for d in (",", "\t", ";")}
+    if counts[","] and counts["\t"] <= counts[","]:
+        return ","
+    best = max(("\t", ";"), key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A quoted value that spans lines: its record, field, and the lines it opens and closes
+    on (``closes`` None when it never closes)."""
+
+    record: int
+    field: int
+    opens: int
+    closes: int | None
+    text_after: bool = False
+
+
+@dataclass(frozen=True)
+class _Records:
+    """The records of a file: the physical lines each starts and ends on, its field count,
+    whether it is blank (skipped, as pandas does), and the quoted values that span lines."""
+
+    start: np.ndarray
+    end: np.ndarray
+    fields: np.ndarray
+    blank: np.ndarray
+    spans: list[_Span]
+    last_line: int
+    line_text: Callable[[int], str]
+
+
+def _scan_fast(buf: bytes, delim: str, encoding: str) -> _Records | None:
+    """Records found with array operations, exact when every quote opens or closes a field
+    (RFC 4180): then being inside quotes is the parity of the quotes before. None otherwise
+    (a quote inside a field, text after a closing quote)."""
+    b = np.frombuffer(buf, dtype=np.uint8)
+    n, sep = len(b), ord(delim)
+    if b"\r" in buf:
+        lf = b == _LF
+        lone = b == _CR
+        lone[:-1] &= ~lf[1:]
+        breaks = np.flatnonzero(lf | lone)
+    else:
+        breaks = np.flatnonzero(b == _LF)
+    q = np.flatnonzero(b == _QUOTE)
+    if len(q):
+        prev = b[np.maximum(q - 1, 0)]
+        prev[q == 0] = _LF
+        after = b[np.minimum(q + 1, n - 1)]
+        after[q == n - 1] = _LF
+        edges = np.array([_LF, _CR, _QUOTE, sep], dtype=np.uint8)
+        opening = np.arange(len(q)) % 2 == 0
+        if not np.where(opening, np.isin(prev, edges), np.isin(after, edges)).all():
+            return None
+    inside = np.searchsorted(q, breaks) % 2 == 1
+    ends = breaks[~inside]
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [n]))
+    if starts[-1] >= n:  # the file ends with a line break
+        starts, stops = starts[:-1], stops[:-1]
+    delims = np.flatnonzero(b == sep)
+    delims = delims[np.searchsorted(q, delims) % 2 == 0]
+    fields = np.searchsorted(delims, stops) - np.searchsorted(delims, starts) + 1
+    start = np.searchsorted(breaks, starts) + 1
+    end = np.searchsorted(breaks, stops) + 1
+    blank = np.zeros(len(starts), dtype=bool)
+    space = b" \r" if delim == "\t" else b" \t\r"
+    first = b[np.minimum(starts, max(n - 1, 0))] if n else np.zeros(0, dtype=np.uint8)
+    maybe = (fields == 1) & (start == end)
+    maybe &= (stops == starts) | np.isin(first, np.frombuffer(space, dtype=np.uint8))
+    for i in np.flatnonzero(maybe):
+        blank[i] = not buf[starts[i] : stops[i]].strip(space)
+    spans = []
+    for k in np.unique(np.searchsorted(q, breaks[inside]) - 1):
+        record = int(np.searchsorted(starts, q[k], side="right") - 1)
+        field = int(np.searchsorted(delims, q[k]) - np.searchsorted(delims, starts[record]))
+        opens = int(np.searchsorted(breaks, q[k]) + 1)
+        closes = int(np.searchsorted(breaks, q[k + 1]) + 1) if k + 1 < len(q) else None
+        spans.append(_Span(record, field, opens, closes))
+    if len(q) % 2 and not any(span.closes is None for span in spans):  # open on the last line
+        record = len(starts) - 1
+        field = int(np.searchsorted(delims, q[-1]) - np.searchsorted(delims, starts[record]))
+        spans.append(_Span(record, field, int(np.searchsorted(breaks, q[-1]) + 1), None))
+
+    def line_text(line: int) -> str:
+        begin = 0 if line == 1 else int(breaks[line - 2]) + 1
+        stop = int(breaks[line - 1]) if line - 1 < len(breaks) else n
+        return buf[begin:stop].decode(encoding).rstrip("\r")
+
+    last = len(breaks) + (0 if n == 0 or b[-1] in (_LF, _CR) else 1)
+    return _Records(start, end, fields, blank, spans, last, line_text)
+
+
+def _breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _strict(lines: Sequence[str], delim: str) -> str | None:
+    """What the strict CSV reader refuses in ``lines``: ``"unclosed"`` (no closing quote),
+    ``"after"`` (text after a closing quote) or None."""
+    try:
+        list(csv.reader(lines, delimiter=delim, strict=True))
+    except csv.Error as exc:
+        return "unclosed" if "end of data" in str(exc) else "after"
+    return None
+
+
+def _scan_slow(text: str, delim: str, what: str) -> _Records:
+    """Records as Python's CSV reader (the same rules as pandas' parser) finds them."""
+    lines = io.StringIO(text, newline="").readlines()
+    space = " \r\n" if delim == "\t" else " \t\r\n"
+    reader = csv.reader(lines, delimiter=delim)
+    start, end, fields, blank, spans = [], [], [], [], []
+    done, row = 0, []
+    try:
+        for row in reader:
+            first, done = done + 1, reader.line_num
+            start.append(first)
+            end.append(done)
+            fields.append(len(row))
+            blank.append(first == done and not lines[first - 1].strip(space))
+            if first < done:
+                after = _strict(lines[first - 1 : done], delim) == "after"
+                at = first
+                for i, value in enumerate(row):
+                    if k := _breaks(value):
+                        spans.append(_Span(len(start) - 1, i, at, at + k, after))
+                    at += k
+    except csv.Error as exc:
+        message = (
+            f"a quoted value opens on this line and is still open at line {reader.line_num} "
+            f'({exc}): a stray quote? A quote meant as text is written twice ("")'
+        )
+        raise SchemaError(what, [Problem(None, f"line {done + 1}", None, message)]) from None
+    if start and _strict(lines[start[-1] - 1 :], delim) == "unclosed":
+        record, field = len(start) - 1, len(row) - 1  # the open value ends the last row
+        opens = start[-1] + sum(_breaks(v) for v in row[:-1])
+        spans = [s for s in spans if (s.record, s.field) != (record, field)]
+        spans.append(_Span(record, field, opens, None))
+    return _Records(
+        np.array(start, dtype=np.int64),
+        np.array(end, dtype=np.int64),
+        np.array(fields, dtype=np.int64),
+        np.array(blank, dtype=bool),
+        spans,
+        len(lines),
+        lambda line: lines[line - 1].rstrip("\r\n"),
+    )
+
+
+def _fields_alone(line: str, delim: str) -> int:
+    """How many fields ``line`` has as a CSV file of its own."""
+    return len(next(csv.reader([line], delimiter=delim), [])) if line.strip() else 0
+
+
+def _span_problems(
+    records: _Records, header: int, names: Sequence[str], delim: str
+) -> list[tuple[int, Problem]]:
+    """The quoted values spanning lines that look like a stray quote, at their opening line."""
+    width = int(records.fields[header])
+    found = []
+    for span in records.spans:
+        last = records.last_line if span.closes is None else span.closes
+        reasons = []
+        if span.closes is None:
+            reasons.append("it never closes")
+        inner = range(span.opens + 1, last if span.closes is not None else last + 1)
+        whole = [
+            k
+            for k in inner
+            if width >= 3 and _fields_alone(records.line_text(k), delim) == width
+        ]
+        if whole:
+            own = "on their own are whole rows" if len(whole) > 1 else "on its own is a whole row"
+            reasons.append(f"{_lines(whole)} {own} of {width} fields")
+        if span.closes is not None and records.fields[span.record] != width:
+            reasons.append(f"its row has {records.fields[span.record]} fields, the header {width}")
+        if span.text_after:
+            reasons.append(f"text follows its closing quote on line {span.closes}")
+        if not reasons:
+            continue
+        column = names[span.field] if span.field < len(names) else None
+        to = "the end of the file" if span.closes is None else f"line {span.closes}"
+        swallowed = list(range(span.opens + 1, last + 1))
+        head = (
+            f"a quoted value opens here and runs to {to}, swallowing {_lines(swallowed)}, but"
+            if swallowed
+            else "a quoted value opens here, but"
+        )
+        message = (
+            f"{head} {'; '.join(reasons)}: a stray or missing quote? Close it on this line; "
+            'a quote meant as text is written twice ("")'
+        )
+        found.append((span.opens, Problem(None, f"line {span.opens}", column, message)))
+    return found
+
+
+def _frame(
+    text: str, delim: str, text_columns: Callable[[list[str]], Collection[str]] | None
+) -> pd.DataFrame:
+    """The rows as pandas reads them: the columns ``text_columns`` names (all when None) as
+    text, empty cells missing, every other text kept ("NA" is text), spreadsheet quoting
+    undone."""
+    written = list(pd.read_csv(io.StringIO(text), sep=delim, nrows=0, dtype=str).columns)
+    headings = [from_csv_text(h) for h in written]
+    chosen = set(headings if text_columns is None else text_columns(headings))
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep=delim,
+        dtype={w: str for w, h in zip(written, headings, strict=True) if h in chosen},
+        keep_default_na=False,
+        na_values={w: [""] for w in written},
+    )
+    return from_csv_cells(frame)
+
+
+def read_csv_bytes(
+    raw: bytes,
+    *,
+    what: str,
+    text_columns: Callable[[list[str]], Collection[str]] | None = None,
+) -> CsvTable:
+    """Read a CSV file's bytes, or say everything that is wrong with them.
+
+    Parameters
+    ----------
+    raw
+        The file's bytes.
+    what
+        Names the file in errors (its path).
+    text_columns
+        Given the headings (spreadsheet quoting undone), the headings whose columns are read
+        as text; the others are parsed by pandas (numbers, booleans). ``None`` reads every
+        column as text.
+
+    Returns
+    -------
+    CsvTable
+        Every row, the physical line where each starts, the encoding and notes.
+
+    Raises
+    ------
+    SchemaError
+        For an encoding that cannot be decided (mixed UTF-8 and cp1252, bytes undefined in
+        cp1252, NUL characters), an empty file, rows with more fields than the header, or
+        quoted values that look like a stray quote; every problem at its physical line.
+
+    Examples
+    --------
+    >>> table = read_csv_bytes(b'id,address\\n\\na1,"1 High St\\nB70 6QT"\\na2,\\n', what="x")
+    >>> table.lines, table.frame["id"].tolist(), table.notes
+    ((3, 5), ['a1', 'a2'], ('read as UTF-8',))
+    """
+    text, encoding, buf = _decode(raw, what)
+    notes = [_ENCODING_NOTES[encoding]]
+    delim = _delimiter(text)
+    if delim != ",":
+        notes.append(f"fields separated by {_DELIMITER_NAMES[delim]}")
+    records = _scan_fast(buf, delim, "cp1252" if encoding == "cp1252" else "utf-8")
+    if records is None:
+        records = _scan_slow(text, delim, what)
+    used = np.flatnonzero(~records.blank)
+    if not len(used):
+        raise SchemaError(what, [Problem.of_table("the file is empty: no header line")])
+    header, rows = int(used[0]), used[1:]
+    width = int(records.fields[header])
+    names = [from_csv_text(h) for h in _header_names(records.line_text, records, header, delim)]
+    wide = rows[records.fields[rows] > width]
+    ragged = [
+        (
+            int(records.start[r]),
+            Problem(
+                None,
+                f"line {records.start[r]}",
+                None,
+                f"{records.fields[r]} fields where the header has {width}: a value holding "
+                f"{_DELIMITER_NAMES[delim]} must be quoted",
+            ),
+        )
+        for r in wide
+    ]
+    found = sorted(ragged + _span_problems(records, header, names, delim), key=lambda p: p[0])
+    if found:
+        problems = [p for _, p in found]
+        if len(problems) > _LISTED:
+            rest = sorted({line for line, _ in found[_LISTED:]})
+            more = f"{len(rest)} more lines with problems like these: {_ranges(rest)}"
+            problems = [*problems[:_LISTED], Problem.of_table(more)]
+        raise SchemaError(what, problems)
+    frame = _frame(text, delim, text_columns)
+    lines = tuple(int(n) for n in records.start[rows])
+    if len(frame) != len(lines):  # never expected: refuse rather than misplace rows
+        message = (
+            f"pandas reads {len(frame)} rows where assetmap finds {len(lines)}; "
+            "please report this file"
+        )
+        raise SchemaError(what, [Problem.of_table(message)])
+    return CsvTable(frame, lines, encoding, tuple(notes))
+
+
+_ENCODING_NOTES = {
+    "utf-8": "read as UTF-8",
+    "utf-8-sig": "read as UTF-8 (with a byte-order mark)",
+    "utf-16": "read as UTF-16 (with a byte-order mark), as Excel saves 'Unicode text'",
+    "cp1252": "read as cp1252 (Windows Western European, as Excel saves 'CSV'): it is not UTF-8",
+}
+_DELIMITER_NAMES = {",": "a comma", "\t": "a tab", ";": "a semicolon"}
+
+
+def _header_names(
+    line_text: Callable[[int], str], records: _Records, header: int, delim: str
+) -> list[str]:
+    """The header's fields as written."""
+    first, last = int(records.start[header]), int(records.end[header])
+    text = "\n".join(line_text(k) for k in range(first, last + 1))
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
+
+
+def check_xlsx(
+    path: str | PathLike[str],
+    *,
+    max_bytes: int = MAX_XLSX_BYTES,
+    max_ratio: float = MAX_XLSX_RATIO,
+) -> None:
+    """Refuse a workbook before it is opened: one that is not an XLSX (zip) file, or whose
+    parts would inflate beyond ``max_bytes`` in all or ``max_ratio`` times their stored size.
+
+    The sizes are those of the zip's central directory, read without decompressing anything.
+    They are also the most Python's ``zipfile`` (and so openpyxl) will inflate: a part that
+    inflates further fails its check rather than filling memory.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file.
+    max_bytes
+        Largest total inflated size of the parts, in bytes.
+    max_ratio
+        Largest ratio of inflated to stored size of any part over 1 MiB.
+
+    Raises
+    ------
+    SchemaError
+        Saying what the file is instead, or which limit it passes and how to raise it.
+    """
+    path = Path(path)
+    what = str(path)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    hints = {
+        b"\xd0\xcf\x11\xe0": "an Excel 97-2003 .xls or a password-protected workbook: save it "
+        "as an unprotected .xlsx",
+        b"PK\x03\x04": "a damaged zip archive: download or save it again",
+        b"PK\x05\x06": "an empty zip archive",
+    }
+    hint = next((h for sig, h in hints.items() if head.startswith(sig)), None)
+    if hint is None:
+        hint = "text, perhaps a CSV named .xlsx: rename it" if _looks_like_text(path) else None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        message = f"not an XLSX workbook (not a zip archive: {exc})"
+        message += f"; it looks like {hint}" if hint else "; save it again from Excel as .xlsx"
+        raise SchemaError(what, [Problem.of_table(message)]) from None
+    names = {part.filename for part in parts}
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        message = "a zip archive but not an XLSX workbook (it has no xl/workbook.xml)"
+        raise SchemaError(what, [Problem.of_table(message)])
+    problems = []
+    total = sum(part.file_size for part in parts)
+    if total > max_bytes:
+        problems.append(
+            f"its parts inflate to {total:,} bytes, over the limit of {max_bytes:,}: a "
+            "workbook this big is better read as CSV; if it is trusted, raise the limit "
+            f"(max_bytes={total})"
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _RATIO_FROM and ratio > max_ratio:
+            problems.append(
+                f"part {part.filename} inflates {ratio:,.0f} times (from {part.compress_size:,} "
+                f"to {part.file_size:,} bytes), over the limit of {max_ratio:g}: a zip bomb, "
+                f"or very repetitive data; if it is trusted, raise the limit "
+                f"(max_ratio={ratio:.0f})"
+            )
+    if problems:
+        raise SchemaError(what, [Problem.of_table(p) for p in problems])
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return bool(head) and b"\x00" not in head and not re.search(rb"[\x01-\x08\x0e-\x1f]", head)
+
+
+def read_xlsx(
+    path: str | PathLike[str],
+    *,
+    sheet: str | int = 0,
+    max_bytes: int = MAX_XLSX_BYTES,
+    max_ratio: float = MAX_XLSX_RATIO,
+) -> pd.DataFrame:
+    """A sheet as it is, after :func:`check_xlsx`: text stays text ("NA", "null" too), only
+    empty cells are missing, OOXML escapes undone.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file.
+    sheet
+        The sheet's name or 0-based number.
+    max_bytes, max_ratio
+        The limits of :func:`check_xlsx`.
+
+    Raises
+    ------
+    SchemaError
+        For a file :func:`check_xlsx` refuses, a sheet the workbook does not have (naming the
+        ones it has), or a workbook that cannot be read.
+    """
+    check_xlsx(path, max_bytes=max_bytes, max_ratio=max_ratio)
+    what = str(path)
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            sheets = [str(s) for s in book.sheet_names]
+            if (isinstance(sheet, str) and sheet not in sheets) or (
+                isinstance(sheet, int) and not 0 <= sheet < len(sheets)
+            ):
+                message = (
+                    f"there is no sheet {sheet!r}; the workbook has {', '.join(map(repr, sheets))}"
+                    " (give a name, or a number counted from 0)"
+                )
+                raise SchemaError(what, [Problem.of_table(message)])
+            frame = book.parse(sheet, dtype=object, keep_default_na=False, na_values=[""])
+    except SchemaError:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged workbook
+        message = f"cannot read the workbook ({type(exc).__name__}: {exc}): save it again as .xlsx"
+        raise SchemaError(what, [Problem.of_table(message)]) from None
+    return from_xlsx_cells(frame)
