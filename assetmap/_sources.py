@@ -55,7 +55,7 @@ MAX_XLSX_RATIO = 100.0
 _RATIO_FROM = 1024 * 1024  # small parts may compress well without harm
 
 _LISTED = 50  # problems of one kind listed one by one; the rest summarised by line ranges
-_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_CP1252_UNDEFINED = np.array([0x81, 0x8D, 0x8F, 0x90, 0x9D], dtype=np.uint8)
 _BREAK = re.compile(r"\r\n|\r|\n")
 _NOT_UTF8 = re.compile("[\udc80-\udcff]+")
 _UTF8_WIDE = re.compile("[^\x00-\x7f\udc80-\udcff]")
@@ -112,9 +112,8 @@ def _listed(found: Sequence[tuple[int, str]], kind: str) -> list[Problem]:
     problems = [Problem(None, f"line {line}", None, message) for line, message in found]
     if len(found) > _LISTED:
         rest = sorted({line for line, _ in found[_LISTED:]})
-        problems = problems[:_LISTED] + [
-            Problem(None, None, None, f"{len(rest)} more lines with {kind}: {_ranges(rest)}")
-        ]
+        more = Problem.of_table(f"{len(rest)} more lines with {kind}: {_ranges(rest)}")
+        problems = [*problems[:_LISTED], more]
     return problems
 
 
@@ -136,9 +135,15 @@ def _decode_utf16(raw: bytes, what: str) -> str:
 
 def _not_utf8(raw: bytes, what: str, *, bom: bool) -> tuple[str, str]:
     """Decode a file that is not UTF-8: cp1252, unless it is UTF-8 in places (an error)."""
-    mixed = raw.decode("utf-8", errors="surrogateescape")
-    bad = [(m.start(), m.group()) for m in _NOT_UTF8.finditer(mixed)]
-    wide = [(m.start(), m.group()) for m in _UTF8_WIDE.finditer(mixed)]
+    b = np.frombuffer(raw + b"\n", dtype=np.uint8)
+    high = np.flatnonzero(b >= 0x80)  # a UTF-8 sequence starts C2-F4 and goes on with 80-BF
+    lead, follow = b[high], b[high + 1]
+    if bom or ((lead >= 0xC2) & (lead <= 0xF4) & (follow >= 0x80) & (follow <= 0xBF)).any():
+        mixed = raw.decode("utf-8", errors="surrogateescape")
+        bad = [(m.start(), m.group()) for m in _NOT_UTF8.finditer(mixed)]
+        wide = [(m.start(), m.group()) for m in _UTF8_WIDE.finditer(mixed)]
+    else:
+        mixed, bad, wide = "", [], []
     if wide or bom:  # UTF-8 text and bytes UTF-8 cannot hold: which is the odd one out?
         odd = bad if bom or len(wide) >= len(bad) else wide
         lines = _text_lines(mixed, [p for p, _ in odd])
@@ -159,8 +164,8 @@ def _not_utf8(raw: bytes, what: str, *, bom: bool) -> tuple[str, str]:
             f"UTF-8: {len(bad)}): fix the lines below, then {_SAVE_UTF8}"
         )
         raise SchemaError(what, [head, *_listed(sorted(found.items()), "mixed encodings")])
-    undefined = [m.start() for m in _CP1252_UNDEFINED.finditer(raw)]
-    if undefined:
+    if np.isin(lead, _CP1252_UNDEFINED).any():
+        undefined = [int(at) for at in high[np.isin(lead, _CP1252_UNDEFINED)]]
         lines = _text_lines(raw.decode("latin-1"), undefined)
         found = {}
         for line, at in zip(lines, undefined, strict=True):
@@ -192,8 +197,11 @@ def _decode(raw: bytes, what: str) -> tuple[str, str, bytes]:
         text, encoding = _not_utf8(body, what, bom=encoding == "utf-8-sig")
     if "\x00" in text:
         at = [m.start() for m in re.finditer("\x00", text)]
-        found = dict.fromkeys(_text_lines(text, at), "a NUL character: is this a binary file, "
-                              "or UTF-16 saved without a byte-order mark? " + _SAVE_UTF8)
+        found = dict.fromkeys(
+            _text_lines(text, at),
+            "a NUL character: is this a binary file, "
+            "or UTF-16 saved without a byte-order mark? " + _SAVE_UTF8,
+        )
         raise SchemaError(what, _listed(sorted(found.items()), "NUL characters"))
     return text, encoding, body
 
@@ -201,7 +209,11 @@ def _decode(raw: bytes, what: str) -> tuple[str, str, bytes]:
 def _delimiter(text: str) -> str:
     """A comma, unless the header line has none (or more tabs than commas): then a tab or a
     semicolon, whichever it has more of (quoted text not counted)."""
-    header = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
+    at, header = 0, ""
+    while at < len(text) and not header.strip():
+        found = _BREAK.search(text, at)
+        stop = found.start() if found else len(text)
+        header, at = text[at:stop], found.end() if found else len(text)
     outside = "".join(header.split('"')[::2])
     counts = {d: outside.count(d) for d in (",", "\t", ";")}
     if counts[","] and counts["\t"] <= counts[","]:
@@ -236,10 +248,57 @@ class _Records:
     line_text: Callable[[int], str]
 
 
-def _scan_fast(buf: bytes, delim: str, encoding: str) -> _Records | None:
-    """Records found with array operations, exact when every quote opens or closes a field
-    (RFC 4180): then being inside quotes is the parity of the quotes before. None otherwise
-    (a quote inside a field, text after a closing quote)."""
+def _quoted(b: np.ndarray, q: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where quoted values open and close (``len(b)`` when never closed), and whether text
+    follows the closing quote, as pandas' and Python's CSV parsers read the quotes ``q``.
+
+    A quote opens a value where a field starts; a quote in a value that did not start with
+    one is text (``12" wide``); in a quoted value ``""`` is a quote and ``"`` closes it.
+    """
+    n = len(b)
+    prev = b[np.maximum(q - 1, 0)]
+    after = b[np.minimum(q + 1, n - 1)]
+    starts = np.isin(prev, np.array([_LF, _CR, sep], dtype=np.uint8)) | (q == 0)
+    ends = np.isin(after, np.array([_LF, _CR, sep], dtype=np.uint8)) | (q == n - 1)
+    if not len(q):
+        return q, q, np.zeros(0, dtype=bool)
+    odd = np.arange(len(q)) % 2 == 1
+    if np.where(odd, ends | (after == _QUOTE), starts | (prev == _QUOTE)).all():
+        # every quote opens or closes a field (RFC 4180): inside is the parity of the quotes
+        opens, closes = q[0::2], np.append(q[1::2], n) if len(q) % 2 else q[1::2]
+        joined = opens[1:] == closes[:-1] + 1  # "" in a value: close and open again
+        opens = opens[np.append(True, ~joined)]
+        closes = closes[np.append(~joined, True)]
+        return opens, closes, np.zeros(len(opens), dtype=bool)
+    found_opens, found_closes, found_after = [], [], []
+    inside, escaped = False, False
+    for i, (at, start, end, quote_next) in enumerate(
+        zip(q.tolist(), starts.tolist(), ends.tolist(), (after == _QUOTE).tolist(), strict=True)
+    ):
+        if escaped:
+            escaped = False
+        elif inside and quote_next and i + 1 < len(q):
+            escaped = True
+        elif inside:
+            inside = False
+            found_closes.append(at)
+            found_after.append(not end)
+        elif start:
+            inside = True
+            found_opens.append(at)
+    if inside:
+        found_closes.append(n)
+        found_after.append(False)
+    return (
+        np.array(found_opens, dtype=np.int64),
+        np.array(found_closes, dtype=np.int64),
+        np.array(found_after, dtype=bool),
+    )
+
+
+def _scan(buf: bytes, delim: str, encoding: str) -> _Records:
+    """The records of the file ``buf`` holds (ASCII-compatible bytes), with array operations
+    over the whole file and a loop over its quotes only."""
     b = np.frombuffer(buf, dtype=np.uint8)
     n, sep = len(b), ord(delim)
     if b"\r" in buf:
@@ -249,24 +308,22 @@ def _scan_fast(buf: bytes, delim: str, encoding: str) -> _Records | None:
         breaks = np.flatnonzero(lf | lone)
     else:
         breaks = np.flatnonzero(b == _LF)
-    q = np.flatnonzero(b == _QUOTE)
-    if len(q):
-        prev = b[np.maximum(q - 1, 0)]
-        prev[q == 0] = _LF
-        after = b[np.minimum(q + 1, n - 1)]
-        after[q == n - 1] = _LF
-        edges = np.array([_LF, _CR, _QUOTE, sep], dtype=np.uint8)
-        opening = np.arange(len(q)) % 2 == 0
-        if not np.where(opening, np.isin(prev, edges), np.isin(after, edges)).all():
-            return None
-    inside = np.searchsorted(q, breaks) % 2 == 1
-    ends = breaks[~inside]
+    opens, closes, text_after = _quoted(b, np.flatnonzero(b == _QUOTE), sep)
+
+    def value_of(positions: np.ndarray) -> np.ndarray:
+        """The quoted value each position is inside, or -1."""
+        k = np.searchsorted(opens, positions, side="right") - 1
+        inside = (k >= 0) & (positions < closes[np.maximum(k, 0)]) if len(opens) else k >= 0
+        return np.where(inside, k, -1)
+
+    in_value = value_of(breaks)
+    ends = breaks[in_value < 0]
     starts = np.concatenate(([0], ends + 1))
     stops = np.concatenate((ends, [n]))
     if starts[-1] >= n:  # the file ends with a line break
         starts, stops = starts[:-1], stops[:-1]
     delims = np.flatnonzero(b == sep)
-    delims = delims[np.searchsorted(q, delims) % 2 == 0]
+    delims = delims[value_of(delims) < 0]
     fields = np.searchsorted(delims, stops) - np.searchsorted(delims, starts) + 1
     start = np.searchsorted(breaks, starts) + 1
     end = np.searchsorted(breaks, stops) + 1
@@ -278,16 +335,15 @@ def _scan_fast(buf: bytes, delim: str, encoding: str) -> _Records | None:
     for i in np.flatnonzero(maybe):
         blank[i] = not buf[starts[i] : stops[i]].strip(space)
     spans = []
-    for k in np.unique(np.searchsorted(q, breaks[inside]) - 1):
-        record = int(np.searchsorted(starts, q[k], side="right") - 1)
-        field = int(np.searchsorted(delims, q[k]) - np.searchsorted(delims, starts[record]))
-        opens = int(np.searchsorted(breaks, q[k]) + 1)
-        closes = int(np.searchsorted(breaks, q[k + 1]) + 1) if k + 1 < len(q) else None
-        spans.append(_Span(record, field, opens, closes))
-    if len(q) % 2 and not any(span.closes is None for span in spans):  # open on the last line
-        record = len(starts) - 1
-        field = int(np.searchsorted(delims, q[-1]) - np.searchsorted(delims, starts[record]))
-        spans.append(_Span(record, field, int(np.searchsorted(breaks, q[-1]) + 1), None))
+    spanning = set(np.unique(in_value[in_value >= 0]).tolist())
+    if len(closes) and closes[-1] == n:
+        spanning.add(len(opens) - 1)  # never closed, even on the last line
+    for k in sorted(spanning):
+        record = int(np.searchsorted(starts, opens[k], side="right") - 1)
+        field = int(np.searchsorted(delims, opens[k]) - np.searchsorted(delims, starts[record]))
+        opened = int(np.searchsorted(breaks, opens[k]) + 1)
+        closed = int(np.searchsorted(breaks, closes[k]) + 1) if closes[k] < n else None
+        spans.append(_Span(record, field, opened, closed, bool(text_after[k])))
 
     def line_text(line: int) -> str:
         begin = 0 if line == 1 else int(breaks[line - 2]) + 1
@@ -296,63 +352,6 @@ def _scan_fast(buf: bytes, delim: str, encoding: str) -> _Records | None:
 
     last = len(breaks) + (0 if n == 0 or b[-1] in (_LF, _CR) else 1)
     return _Records(start, end, fields, blank, spans, last, line_text)
-
-
-def _breaks(text: str) -> int:
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
-
-
-def _strict(lines: Sequence[str], delim: str) -> str | None:
-    """What the strict CSV reader refuses in ``lines``: ``"unclosed"`` (no closing quote),
-    ``"after"`` (text after a closing quote) or None."""
-    try:
-        list(csv.reader(lines, delimiter=delim, strict=True))
-    except csv.Error as exc:
-        return "unclosed" if "end of data" in str(exc) else "after"
-    return None
-
-
-def _scan_slow(text: str, delim: str, what: str) -> _Records:
-    """Records as Python's CSV reader (the same rules as pandas' parser) finds them."""
-    lines = io.StringIO(text, newline="").readlines()
-    space = " \r\n" if delim == "\t" else " \t\r\n"
-    reader = csv.reader(lines, delimiter=delim)
-    start, end, fields, blank, spans = [], [], [], [], []
-    done, row = 0, []
-    try:
-        for row in reader:
-            first, done = done + 1, reader.line_num
-            start.append(first)
-            end.append(done)
-            fields.append(len(row))
-            blank.append(first == done and not lines[first - 1].strip(space))
-            if first < done:
-                after = _strict(lines[first - 1 : done], delim) == "after"
-                at = first
-                for i, value in enumerate(row):
-                    if k := _breaks(value):
-                        spans.append(_Span(len(start) - 1, i, at, at + k, after))
-                    at += k
-    except csv.Error as exc:
-        message = (
-            f"a quoted value opens on this line and is still open at line {reader.line_num} "
-            f'({exc}): a stray quote? A quote meant as text is written twice ("")'
-        )
-        raise SchemaError(what, [Problem(None, f"line {done + 1}", None, message)]) from None
-    if start and _strict(lines[start[-1] - 1 :], delim) == "unclosed":
-        record, field = len(start) - 1, len(row) - 1  # the open value ends the last row
-        opens = start[-1] + sum(_breaks(v) for v in row[:-1])
-        spans = [s for s in spans if (s.record, s.field) != (record, field)]
-        spans.append(_Span(record, field, opens, None))
-    return _Records(
-        np.array(start, dtype=np.int64),
-        np.array(end, dtype=np.int64),
-        np.array(fields, dtype=np.int64),
-        np.array(blank, dtype=bool),
-        spans,
-        len(lines),
-        lambda line: lines[line - 1].rstrip("\r\n"),
-    )
 
 
 def _fields_alone(line: str, delim: str) -> int:
@@ -373,9 +372,7 @@ def _span_problems(
             reasons.append("it never closes")
         inner = range(span.opens + 1, last if span.closes is not None else last + 1)
         whole = [
-            k
-            for k in inner
-            if width >= 3 and _fields_alone(records.line_text(k), delim) == width
+            k for k in inner if width >= 3 and _fields_alone(records.line_text(k), delim) == width
         ]
         if whole:
             own = "on their own are whole rows" if len(whole) > 1 else "on its own is a whole row"
@@ -463,9 +460,7 @@ def read_csv_bytes(
     delim = _delimiter(text)
     if delim != ",":
         notes.append(f"fields separated by {_DELIMITER_NAMES[delim]}")
-    records = _scan_fast(buf, delim, "cp1252" if encoding == "cp1252" else "utf-8")
-    if records is None:
-        records = _scan_slow(text, delim, what)
+    records = _scan(buf, delim, "cp1252" if encoding == "cp1252" else "utf-8")
     used = np.flatnonzero(~records.blank)
     if not len(used):
         raise SchemaError(what, [Problem.of_table("the file is empty: no header line")])
