@@ -1,7 +1,6 @@
-"""Reading CSV and XLSX files nobody checked: every row found at its physical line, or one
-error naming every problem at its line.
+"""Reading CSV files nobody checked: every row found at its physical line, or one error
+naming every problem at its line.
 
-CSV
     The encoding is decided per file and said in a note: UTF-8 (with or without a byte-order
     mark), UTF-16 with a byte-order mark (Excel's "Unicode text", tab-separated), or cp1252 (as
     Excel saves "CSV") when the file is not UTF-8. A file that is UTF-8 in some places and not
@@ -15,10 +14,6 @@ CSV
     error naming the line where it opens and the lines it swallows: it never closes, or a line
     it swallows is on its own a whole row (the header's number of fields), or its row ends up
     with another number of fields than the header, or text follows its closing quote.
-XLSX
-    :func:`check_xlsx` refuses, before anything is decompressed, a workbook whose parts would
-    inflate beyond a size or ratio limit (a "zip bomb"), and a file that is not a workbook at
-    all (a CSV or an old ``.xls`` named ``.xlsx``, a damaged download).
 """
 
 from __future__ import annotations
@@ -26,33 +21,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._tabular import from_csv_cells, from_csv_text, from_xlsx_cells
-from .errors import Problem, SchemaError
+from .._tabular import from_csv_cells, from_csv_text
+from ..errors import Problem, SchemaError
 
-__all__ = [
-    "MAX_XLSX_BYTES",
-    "MAX_XLSX_RATIO",
-    "CsvTable",
-    "check_xlsx",
-    "read_csv_bytes",
-    "read_xlsx",
-]
-
-#: Largest total size (bytes) the parts of an XLSX may inflate to (256 MiB).
-MAX_XLSX_BYTES = 256 * 1024 * 1024
-#: Largest ratio of inflated to stored size for one part of an XLSX over 1 MiB (Apache POI's
-#: default minimum inflate ratio, 0.01, is the same limit).
-MAX_XLSX_RATIO = 100.0
-_RATIO_FROM = 1024 * 1024  # small parts may compress well without harm
+__all__ = ["CsvTable", "read_csv_bytes"]
 
 _LISTED = 50  # problems of one kind listed one by one; the rest summarised by line ranges
 _CP1252_UNDEFINED = np.array([0x81, 0x8D, 0x8F, 0x90, 0x9D], dtype=np.uint8)
@@ -516,128 +494,3 @@ def _header_names(
     first, last = int(records.start[header]), int(records.end[header])
     text = "\n".join(line_text(k) for k in range(first, last + 1))
     return next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
-
-
-def check_xlsx(
-    path: str | PathLike[str],
-    *,
-    max_bytes: int = MAX_XLSX_BYTES,
-    max_ratio: float = MAX_XLSX_RATIO,
-) -> None:
-    """Refuse a workbook before it is opened: one that is not an XLSX (zip) file, or whose
-    parts would inflate beyond ``max_bytes`` in all or ``max_ratio`` times their stored size.
-
-    The sizes are those of the zip's central directory, read without decompressing anything.
-    They are also the most Python's ``zipfile`` (and so openpyxl) will inflate: a part that
-    inflates further fails its check rather than filling memory.
-
-    Parameters
-    ----------
-    path
-        The ``.xlsx`` file.
-    max_bytes
-        Largest total inflated size of the parts, in bytes.
-    max_ratio
-        Largest ratio of inflated to stored size of any part over 1 MiB.
-
-    Raises
-    ------
-    SchemaError
-        Saying what the file is instead, or which limit it passes and how to raise it.
-    """
-    path = Path(path)
-    what = str(path)
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    hints = {
-        b"\xd0\xcf\x11\xe0": "an Excel 97-2003 .xls or a password-protected workbook: save it "
-        "as an unprotected .xlsx",
-        b"PK\x03\x04": "a damaged zip archive: download or save it again",
-        b"PK\x05\x06": "an empty zip archive",
-    }
-    hint = next((h for sig, h in hints.items() if head.startswith(sig)), None)
-    if hint is None:
-        hint = "text, perhaps a CSV named .xlsx: rename it" if _looks_like_text(path) else None
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        message = f"not an XLSX workbook (not a zip archive: {exc})"
-        message += f"; it looks like {hint}" if hint else "; save it again from Excel as .xlsx"
-        raise SchemaError(what, [Problem.of_table(message)]) from None
-    names = {part.filename for part in parts}
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        message = "a zip archive but not an XLSX workbook (it has no xl/workbook.xml)"
-        raise SchemaError(what, [Problem.of_table(message)])
-    problems = []
-    total = sum(part.file_size for part in parts)
-    if total > max_bytes:
-        problems.append(
-            f"its parts inflate to {total:,} bytes, over the limit of {max_bytes:,}: a "
-            "workbook this big is better read as CSV; if it is trusted, raise the limit "
-            f"(max_bytes={total})"
-        )
-    for part in parts:
-        ratio = part.file_size / max(part.compress_size, 1)
-        if part.file_size > _RATIO_FROM and ratio > max_ratio:
-            problems.append(
-                f"part {part.filename} inflates {ratio:,.0f} times (from {part.compress_size:,} "
-                f"to {part.file_size:,} bytes), over the limit of {max_ratio:g}: a zip bomb, "
-                f"or very repetitive data; if it is trusted, raise the limit "
-                f"(max_ratio={ratio:.0f})"
-            )
-    if problems:
-        raise SchemaError(what, [Problem.of_table(p) for p in problems])
-
-
-def _looks_like_text(path: Path) -> bool:
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    return bool(head) and b"\x00" not in head and not re.search(rb"[\x01-\x08\x0e-\x1f]", head)
-
-
-def read_xlsx(
-    path: str | PathLike[str],
-    *,
-    sheet: str | int = 0,
-    max_bytes: int = MAX_XLSX_BYTES,
-    max_ratio: float = MAX_XLSX_RATIO,
-) -> pd.DataFrame:
-    """A sheet as it is, after :func:`check_xlsx`: text stays text ("NA", "null" too), only
-    empty cells are missing, OOXML escapes undone.
-
-    Parameters
-    ----------
-    path
-        The ``.xlsx`` file.
-    sheet
-        The sheet's name or 0-based number.
-    max_bytes, max_ratio
-        The limits of :func:`check_xlsx`.
-
-    Raises
-    ------
-    SchemaError
-        For a file :func:`check_xlsx` refuses, a sheet the workbook does not have (naming the
-        ones it has), or a workbook that cannot be read.
-    """
-    check_xlsx(path, max_bytes=max_bytes, max_ratio=max_ratio)
-    what = str(path)
-    try:
-        with pd.ExcelFile(path, engine="openpyxl") as book:
-            sheets = [str(s) for s in book.sheet_names]
-            if (isinstance(sheet, str) and sheet not in sheets) or (
-                isinstance(sheet, int) and not 0 <= sheet < len(sheets)
-            ):
-                message = (
-                    f"there is no sheet {sheet!r}; the workbook has {', '.join(map(repr, sheets))}"
-                    " (give a name, or a number counted from 0)"
-                )
-                raise SchemaError(what, [Problem.of_table(message)])
-            frame = book.parse(sheet, dtype=object, keep_default_na=False, na_values=[""])
-    except SchemaError:
-        raise
-    except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged workbook
-        message = f"cannot read the workbook ({type(exc).__name__}: {exc}): save it again as .xlsx"
-        raise SchemaError(what, [Problem.of_table(message)]) from None
-    return from_xlsx_cells(frame)
