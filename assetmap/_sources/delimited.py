@@ -224,6 +224,7 @@ class _Records:
     spans: list[_Span]
     last_line: int
     line_text: Callable[[int], str]
+    cr_ends: np.ndarray  # byte positions of rows that end with a lone carriage return
 
 
 def _quoted(b: np.ndarray, q: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -316,6 +317,7 @@ def _scan(buf: bytes, delim: str, encoding: str) -> _Records:
     spanning = set(np.unique(in_value[in_value >= 0]).tolist())
     if len(closes) and closes[-1] == n:
         spanning.add(len(opens) - 1)  # never closed, even on the last line
+    spanning.update(np.flatnonzero(text_after).tolist())  # text after the closing quote
     for k in sorted(spanning):
         record = int(np.searchsorted(starts, opens[k], side="right") - 1)
         field = int(np.searchsorted(delims, opens[k]) - np.searchsorted(delims, starts[record]))
@@ -329,7 +331,8 @@ def _scan(buf: bytes, delim: str, encoding: str) -> _Records:
         return buf[begin:stop].decode(encoding).rstrip("\r")
 
     last = len(breaks) + (0 if n == 0 or b[-1] in (_LF, _CR) else 1)
-    return _Records(start, end, fields, blank, spans, last, line_text)
+    cr_ends = ends[b[ends] == _CR] if len(ends) else ends
+    return _Records(start, end, fields, blank, spans, last, line_text, cr_ends)
 
 
 def _fields_alone(line: str, delim: str) -> int:
@@ -340,10 +343,19 @@ def _fields_alone(line: str, delim: str) -> int:
 def _span_problems(
     records: _Records, header: int, names: Sequence[str], delim: str
 ) -> list[tuple[int, Problem]]:
-    """The quoted values spanning lines that look like a stray quote, at their opening line."""
+    """The quoted values that look like a stray quote, at the line where they open: spanning
+    lines (see the module's docstring), or followed by text after their closing quote."""
     width = int(records.fields[header])
     found = []
     for span in records.spans:
+        column = names[span.field] if span.field < len(names) else None
+        if span.closes == span.opens:  # on one line, with text after its closing quote
+            message = (
+                "text follows a quoted value's closing quote, so the quote is dropped "
+                '("12" wide reads 12 wide): a quote meant as text is written twice ("")'
+            )
+            found.append((span.opens, Problem(None, f"line {span.opens}", column, message)))
+            continue
         last = records.last_line if span.closes is None else span.closes
         reasons = []
         if span.closes is None:
@@ -361,7 +373,6 @@ def _span_problems(
             reasons.append(f"text follows its closing quote on line {span.closes}")
         if not reasons:
             continue
-        column = names[span.field] if span.field < len(names) else None
         to = "the end of the file" if span.closes is None else f"line {span.closes}"
         swallowed = list(range(span.opens + 1, last + 1))
         head = (
@@ -467,6 +478,10 @@ def read_csv_bytes(
             more = f"{len(rest)} more lines with problems like these: {_ranges(rest)}"
             problems = [*problems[:_LISTED], Problem.of_table(more)]
         raise SchemaError(what, problems)
+    if len(records.cr_ends):  # pandas eats the character after a blank line ending "\r"
+        ended = np.frombuffer(buf, dtype=np.uint8).copy()
+        ended[records.cr_ends] = _LF
+        text = ended.tobytes().decode("cp1252" if encoding == "cp1252" else "utf-8")
     frame = _frame(text, delim, text_columns)
     lines = tuple(int(n) for n in records.start[rows])
     if len(frame) != len(lines):  # never expected: refuse rather than misplace rows

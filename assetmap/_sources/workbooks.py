@@ -142,8 +142,10 @@ def read_xlsx(
                     " (give a name, or a number counted from 0)"
                 )
                 raise SchemaError(what, [Problem.of_table(message)])
-            frame = book.parse(sheet, dtype=object, keep_default_na=False, na_values=[""])
-    except SchemaError:
+            frame = pd.read_excel(
+                book, sheet_name=sheet, dtype=object, keep_default_na=False, na_values=[""]
+            )
+    except (SchemaError, Warning):  # a warning raised as an error is not a damaged file
         raise
     except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged workbook
         message = f"cannot read the workbook ({type(exc).__name__}: {exc}): save it again as .xlsx"
