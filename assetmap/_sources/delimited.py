@@ -201,15 +201,16 @@ def _delimiter(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Span:
-    """A quoted value that spans lines: its record, field, and the lines it opens and closes
-    on (``closes`` None when it never closes)."""
+class _Spans:
+    """The quoted values that span lines or have text after their closing quote, one entry
+    each: their record, field, the lines they open and close on (-1: never closed), and
+    whether text follows the closing quote."""
 
-    record: int
-    field: int
-    opens: int
-    closes: int | None
-    text_after: bool = False
+    record: np.ndarray
+    field: np.ndarray
+    opens: np.ndarray
+    closes: np.ndarray
+    after: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,9 @@ class _Records:
     end: np.ndarray
     fields: np.ndarray
     blank: np.ndarray
-    spans: list[_Span]
+    spans: _Spans
     last_line: int
+    fields_alone: Callable[[np.ndarray], np.ndarray]  # of lines, each read as a file
     line_text: Callable[[int], str]
     cr_ends: np.ndarray  # byte positions of rows that end with a lone carriage return
 
@@ -313,17 +315,29 @@ def _scan(buf: bytes, delim: str, encoding: str) -> _Records:
     maybe &= (stops == starts) | np.isin(first, np.frombuffer(space, dtype=np.uint8))
     for i in np.flatnonzero(maybe):
         blank[i] = not buf[starts[i] : stops[i]].strip(space)
-    spans = []
     spanning = set(np.unique(in_value[in_value >= 0]).tolist())
     if len(closes) and closes[-1] == n:
         spanning.add(len(opens) - 1)  # never closed, even on the last line
     spanning.update(np.flatnonzero(text_after).tolist())  # text after the closing quote
-    for k in sorted(spanning):
-        record = int(np.searchsorted(starts, opens[k], side="right") - 1)
-        field = int(np.searchsorted(delims, opens[k]) - np.searchsorted(delims, starts[record]))
-        opened = int(np.searchsorted(breaks, opens[k]) + 1)
-        closed = int(np.searchsorted(breaks, closes[k]) + 1) if closes[k] < n else None
-        spans.append(_Span(record, field, opened, closed, bool(text_after[k])))
+    ks = np.array(sorted(spanning), dtype=np.int64)
+    record = np.searchsorted(starts, opens[ks], side="right") - 1
+    field = np.searchsorted(delims, opens[ks]) - np.searchsorted(delims, starts[record])
+    opened = np.searchsorted(breaks, opens[ks]) + 1
+    closed = np.where(closes[ks] < n, np.searchsorted(breaks, closes[ks]) + 1, -1)
+    spans = _Spans(record, field, opened, closed, text_after[ks])
+    every_delim = np.flatnonzero(b == sep)
+    quotes = np.flatnonzero(b == _QUOTE)
+    line_starts = np.concatenate(([0], breaks + 1))
+    line_stops = np.concatenate((breaks, [n]))
+
+    def fields_alone(lines: np.ndarray) -> np.ndarray:
+        begin, stop = line_starts[lines - 1], line_stops[lines - 1]
+        count: np.ndarray = np.searchsorted(every_delim, stop) + 1
+        count -= np.searchsorted(every_delim, begin)
+        for i in np.flatnonzero(np.searchsorted(quotes, stop) > np.searchsorted(quotes, begin)):
+            row = next(csv.reader([line_text(int(lines[i]))], delimiter=delim), [])
+            count[i] = len(row)
+        return count
 
     def line_text(line: int) -> str:
         begin = 0 if line == 1 else int(breaks[line - 2]) + 1
@@ -332,49 +346,53 @@ def _scan(buf: bytes, delim: str, encoding: str) -> _Records:
 
     last = len(breaks) + (0 if n == 0 or b[-1] in (_LF, _CR) else 1)
     cr_ends = ends[b[ends] == _CR] if len(ends) else ends
-    return _Records(start, end, fields, blank, spans, last, line_text, cr_ends)
-
-
-def _fields_alone(line: str, delim: str) -> int:
-    """How many fields ``line`` has as a CSV file of its own."""
-    return len(next(csv.reader([line], delimiter=delim), [])) if line.strip() else 0
+    return _Records(start, end, fields, blank, spans, last, fields_alone, line_text, cr_ends)
 
 
 def _span_problems(
-    records: _Records, header: int, names: Sequence[str], delim: str
+    records: _Records, header: int, names: Sequence[str]
 ) -> list[tuple[int, Problem]]:
     """The quoted values that look like a stray quote, at the line where they open: spanning
     lines (see the module's docstring), or followed by text after their closing quote."""
-    width = int(records.fields[header])
+    width, spans = int(records.fields[header]), records.spans
+    never = spans.closes < 0
+    last = np.where(never, records.last_line, spans.closes)
+    low, high = spans.opens + 1, np.where(never, last, last - 1)  # the lines inside
+    counts = np.clip(high - low + 1, 0, None)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    inner = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    inner += np.repeat(low, counts)
+    whole = records.fields_alone(inner) == width if width >= 3 else inner < 0
+    whole_lines, whole_owner = inner[whole], owner[whole]
+    wrong = ~never & (records.fields[spans.record] != width)
     found = []
-    for span in records.spans:
-        column = names[span.field] if span.field < len(names) else None
-        if span.closes == span.opens:  # on one line, with text after its closing quote
+    for i in np.flatnonzero(
+        never | wrong | spans.after | (np.bincount(whole_owner, minlength=len(counts)) > 0)
+    ):
+        opens, closes, field = int(spans.opens[i]), int(spans.closes[i]), int(spans.field[i])
+        column = names[field] if field < len(names) else None
+        if closes == opens:  # on one line, with text after its closing quote
             message = (
                 "text follows a quoted value's closing quote, so the quote is dropped "
                 '("12" wide reads 12 wide): a quote meant as text is written twice ("")'
             )
-            found.append((span.opens, Problem(None, f"line {span.opens}", column, message)))
+            found.append((opens, Problem(None, f"line {opens}", column, message)))
             continue
-        last = records.last_line if span.closes is None else span.closes
-        reasons = []
-        if span.closes is None:
-            reasons.append("it never closes")
-        inner = range(span.opens + 1, last if span.closes is not None else last + 1)
-        whole = [
-            k for k in inner if width >= 3 and _fields_alone(records.line_text(k), delim) == width
+        reasons = ["it never closes"] if never[i] else []
+        mine = whole_lines[
+            np.searchsorted(whole_owner, i) : np.searchsorted(whole_owner, i, "right")
         ]
-        if whole:
-            own = "on their own are whole rows" if len(whole) > 1 else "on its own is a whole row"
-            reasons.append(f"{_lines(whole)} {own} of {width} fields")
-        if span.closes is not None and records.fields[span.record] != width:
-            reasons.append(f"its row has {records.fields[span.record]} fields, the header {width}")
-        if span.text_after:
-            reasons.append(f"text follows its closing quote on line {span.closes}")
-        if not reasons:
-            continue
-        to = "the end of the file" if span.closes is None else f"line {span.closes}"
-        swallowed = list(range(span.opens + 1, last + 1))
+        if len(mine):
+            own = "on their own are whole rows" if len(mine) > 1 else "on its own is a whole row"
+            reasons.append(f"{_lines(mine.tolist())} {own} of {width} fields")
+        if wrong[i]:
+            reasons.append(
+                f"its row has {records.fields[spans.record[i]]} fields, the header {width}"
+            )
+        if spans.after[i]:
+            reasons.append(f"text follows its closing quote on line {closes}")
+        to = "the end of the file" if never[i] else f"line {closes}"
+        swallowed = list(range(opens + 1, int(last[i]) + 1))
         head = (
             f"a quoted value opens here and runs to {to}, swallowing {_lines(swallowed)}, but"
             if swallowed
@@ -384,7 +402,7 @@ def _span_problems(
             f"{head} {'; '.join(reasons)}: a stray or missing quote? Close it on this line; "
             'a quote meant as text is written twice ("")'
         )
-        found.append((span.opens, Problem(None, f"line {span.opens}", column, message)))
+        found.append((opens, Problem(None, f"line {opens}", column, message)))
     return found
 
 
@@ -470,7 +488,7 @@ def read_csv_bytes(
         )
         for r in wide
     ]
-    found = sorted(ragged + _span_problems(records, header, names, delim), key=lambda p: p[0])
+    found = sorted(ragged + _span_problems(records, header, names), key=lambda p: p[0])
     if found:
         problems = [p for _, p in found]
         if len(problems) > _LISTED:
