@@ -70,6 +70,11 @@ def main() -> None:
         .replace("\n", ',12" wide\n')
         .replace(',12" wide\n', ",size\n", 1)
         .encode(),
+        "a three-line address in every row": to_csv_cells(
+            frame.assign(address=[f"Flat {i}, Block A\nHigh St\nSmethwick" for i in frame.index])
+        )
+        .to_csv(index=False)
+        .encode(),
     }
     for name, raw in files.items():
         old = Timed(lambda raw=raw: plain(raw), repeat=5)

@@ -215,8 +215,10 @@ def test_addresses_with_commas_on_every_line_still_read() -> None:
 def test_ragged_rows_are_one_error_listing_every_line() -> None:
     problems = problems_of((HOSTILE / "ragged_rows.csv").read_bytes())
     assert [str(p) for p in problems] == [
-        "line 3: 4 fields where the header has 3: a value holding a comma must be quoted",
-        "line 7: 5 fields where the header has 3: a value holding a comma must be quoted",
+        "line 3: 4 fields where the header has 3: a value holding a comma must be quoted (or "
+        "is the last one too many?)",
+        "line 7: 5 fields where the header has 3: a value holding a comma must be quoted (or "
+        "is the last one too many?)",
     ]
 
 

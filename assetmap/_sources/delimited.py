@@ -483,7 +483,7 @@ def read_csv_bytes(
                 f"line {records.start[r]}",
                 None,
                 f"{records.fields[r]} fields where the header has {width}: a value holding "
-                f"{_DELIMITER_NAMES[delim]} must be quoted",
+                f"{_DELIMITER_NAMES[delim]} must be quoted (or is the last one too many?)",
             ),
         )
         for r in wide
