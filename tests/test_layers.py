@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assetmap"
 #: Each family's layer: a module imports only from its own layer or below.
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
-        ["errors", "settings", "schema", "crs", "_tabular", "_reproducible", "_dispatch"],
+        ["errors", "settings", "schema", "crs", "_tabular", "_reproducible", "_dispatch",
+         "_sources"],
         0,
     ),
     **dict.fromkeys(["io", "datasets", "geocoding", "areas"], 1),
