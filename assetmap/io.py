@@ -1,8 +1,10 @@
 """Reading registers and relationships into the canonical schema (writing them for an
 audience is :mod:`assetmap.export`'s).
 
-Formats: CSV (UTF-8 with or without a byte-order mark, or cp1252 as Excel writes it), Excel
-(``.xlsx``), GeoJSON, GeoPackage, GeoParquet, or a (Geo)DataFrame already in memory.
+Formats: CSV (UTF-8 with or without a byte-order mark, UTF-16 as Excel saves "Unicode text", or
+cp1252 as Excel saves "CSV"; decided per file, see :mod:`assetmap._sources`), Excel (``.xlsx``,
+checked before it is opened), GeoJSON, GeoPackage, GeoParquet, or a (Geo)DataFrame already in
+memory. Places in errors are physical lines of the file.
 Spreadsheet text is read back as assetmap's writers were given it (:mod:`assetmap._tabular`):
 the ``'`` a CSV cell such as ``'=SUM(1)`` was written with is removed, and in XLSX only empty
 cells are missing (``NA`` and ``#N/A`` stay text).
@@ -10,7 +12,6 @@ cells are missing (``NA`` and ``#N/A`` stay text).
 
 from __future__ import annotations
 
-import io as _io
 import logging
 import re
 import warnings
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._tabular import from_csv_cells, from_csv_text, from_xlsx_cells
+from ._sources import read_csv_bytes, read_xlsx
 from .crs import to_crs
 from .errors import Problem, SchemaError, SchemaWarning
 from .schema import (
@@ -77,28 +78,22 @@ def format_of(path: Path) -> str:
     return fmt
 
 
-def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first; cp1252, as Excel saves 'CSV', otherwise."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def _read_xlsx(path: Path, sheet: str | int = 0) -> pd.DataFrame:
-    """A sheet as it is: text stays text ("NA", "null" too), only empty cells are missing."""
-    frame = pd.read_excel(
-        path, sheet_name=sheet, dtype=object, keep_default_na=False, na_values=[""]
-    )
-    return from_xlsx_cells(frame)
-
-
 def _repeated(raw: Sequence[Any], labels: Sequence[Any]) -> dict[str, list[str]]:
     """Headings written more than once -> the labels pandas gave their copies (``name.1``)."""
     out: dict[str, list[str]] = {}
     for written, label in zip(raw, labels, strict=True):
         out.setdefault(str(written), []).append(str(label))
     return {h: labels for h, labels in out.items() if len(labels) > 1}
+
+
+def _pandas_repeats(labels: list[str]) -> dict[str, list[str]]:
+    """Headings written more than once, from the labels pandas gave their copies ("name.1",
+    "name.2": the file is read once, not twice)."""
+    written = [
+        m.group(1) if (m := re.fullmatch(r"(.+)\.\d+", c)) and m.group(1) in labels else c
+        for c in labels
+    ]
+    return _repeated(written, labels)
 
 
 def _read_table(
@@ -111,37 +106,20 @@ def _read_table(
 ) -> tuple[pd.DataFrame, list[str], dict[str, list[str]]]:
     """Read a file as it is: the frame, where each row stands in the file, repeated headings."""
     if fmt == "csv":
-        text = _decode(path.read_bytes())
-        try:
-            written = list(pd.read_csv(_io.StringIO(text), nrows=0, dtype=str).columns)
-            raw = pd.read_csv(_io.StringIO(text), header=None, nrows=1, dtype=str).iloc[0]
-            headings = [from_csv_text(h) for h in written]
-            repeated = _repeated([from_csv_text(str(h)) for h in raw], headings)
-            plan = map_headings(headings, columns, str(path), repeated=repeated)
+        repeated: dict[str, list[str]] = {}
+
+        def text_columns(labels: list[str]) -> set[str]:
             # the columns that feed fields are parsed by the schema, from their text
-            as_text = {w: str for w, h in zip(written, headings, strict=True) if h in plan.sources}
-            frame = pd.read_csv(
-                _io.StringIO(text),
-                dtype=as_text,
-                keep_default_na=False,
-                na_values={h: [""] for h in written},
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            message = (
-                f"cannot read it as CSV: {exc} (a line with more fields than the "
-                "header, or an unclosed quote?)"
-            )
-            raise _file_error(path, message) from None
-        return from_csv_cells(frame), [f"line {i + 2}" for i in range(len(frame))], repeated
+            repeated.update(_pandas_repeats(labels))
+            return set(map_headings(labels, columns, str(path), repeated=repeated).sources)
+
+        table = read_csv_bytes(path.read_bytes(), what=str(path), text_columns=text_columns)
+        log.info("%s: %s", path, "; ".join(table.notes))
+        return table.frame, [f"line {n}" for n in table.lines], repeated
     if fmt == "xlsx":
-        frame = _read_xlsx(path, 0 if sheet is None else sheet)
-        # pandas labels a repeated heading's copies "name.1", "name.2" (read once, not twice)
+        frame = read_xlsx(path, sheet=0 if sheet is None else sheet)
         labels = [str(c) for c in frame.columns]
-        written = [
-            m.group(1) if (m := re.fullmatch(r"(.+)\.\d+", c)) and m.group(1) in labels else c
-            for c in labels
-        ]
-        return frame, [f"row {i + 2}" for i in range(len(frame))], _repeated(written, labels)
+        return frame, [f"row {i + 2}" for i in range(len(frame))], _pandas_repeats(labels)
     if fmt == "parquet":
         try:
             frame = gpd.read_parquet(path)
@@ -357,16 +335,10 @@ def read_relationships(
         path = Path(source)
         fmt = format_of(path)
         if fmt == "csv":
-            frame = pd.read_csv(
-                _io.StringIO(_decode(path.read_bytes())),
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-            )
-            frame = from_csv_cells(frame)
-            where = [f"line {i + 2}" for i in range(len(frame))]
+            table = read_csv_bytes(path.read_bytes(), what=str(path))
+            frame, where = table.frame, [f"line {n}" for n in table.lines]
         elif fmt == "xlsx":
-            frame = _read_xlsx(path)
+            frame = read_xlsx(path)
             where = [f"row {i + 2}" for i in range(len(frame))]
         else:
             frame, where = pd.DataFrame(gpd.read_file(path)), None

@@ -31,18 +31,12 @@ def _link_map_report(placed: gpd.GeoDataFrame) -> None:
     """find_links -> build_map -> build_report, each keeping every row."""
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        try:
-            links = find_links(placed)
-        except (IndexError, KeyError) as exc:
-            pytest.xfail(f"needs H3: find_links crashes on this register ({exc!r})")
+        links = find_links(placed)
         assert set(links["source"]) | set(links["target"]) <= set(placed.index)
         m = build_map(placed, links=links, tiles=None)
         assert m is not None
-        try:
-            report = build_report(placed, links, charts=False)
-        except (IndexError, KeyError) as exc:
-            pytest.xfail(f"needs H3: build_report crashes on this register ({exc!r})")
-        assert report is not None
+        report = build_report(placed, links, charts=False)
+        assert len(report.notes) > 0 or not links.empty  # says what it could not compute
     foreign = [w for w in said if not issubclass(w.category, AssetmapWarning)]
     assert not foreign, [str(w.message) for w in foreign]
 
@@ -65,13 +59,14 @@ def test_council_land_register_cp1252_geox_geoy_multiline_repeated_refs(tmp_path
     with pytest.raises(SchemaError) as info:
         read_assets(path, **COUNCIL)  # type: ignore[arg-type]
     err = info.value
-    # (records 4 and 5 of the file; their physical lines, 6 and 8, are the new CSV decoder's)
+    # records 4 and 5 of the file, named by their physical lines (multi-line addresses above)
     assert [(p.row, p.column) for p in err.problems] == [("SMBC-0003", "asset_id")] * 2
+    assert [p.where for p in err.problems] == ["line 7", "line 9"]
     assert "duplicate id 'SMBC-0003'" in str(err) and "make_ids_unique=True" in str(err)
     assert "--make-ids-unique" in err.message("cli")
     assert "make_ids_unique = true" in err.message("project")
 
-    with pytest.warns(SchemaWarning, match="'SMBC-0003' at line 5 became 'SMBC-0003-2'"):
+    with pytest.warns(SchemaWarning, match="'SMBC-0003' at line 9 became 'SMBC-0003-2'"):
         assets = read_assets(path, **COUNCIL, make_ids_unique=True)  # type: ignore[arg-type]
     assert list(assets.index) == ["SMBC-0001", "SMBC-0002", "SMBC-0003", "SMBC-0003-2",
                                   "SMBC-0004"]  # fmt: skip
