@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +86,64 @@ def browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+AXE_CORE = "4.10.3"  # axe-core's version, from the npm registry (MPL-2.0), for WCAG checks
+AXE_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assetmap-tests"
+
+
+def _axe_script() -> Path:
+    """axe-core's ``axe.min.js``, fetched once with ``npm pack`` into a cache folder."""
+    target = AXE_CACHE / f"axe-core-{AXE_CORE}" / "axe.min.js"
+    if target.exists():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed (apt-get install npm) to fetch axe-core")
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [npm, "pack", f"axe-core@{AXE_CORE}", "--json", "--pack-destination", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"npm pack axe-core@{AXE_CORE} failed: {done.stderr.strip()[-300:]}")
+    tarball = folder / json.loads(done.stdout)[0]["filename"]
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile("package/axe.min.js")
+        if member is None:
+            raise RuntimeError(f"{tarball} has no package/axe.min.js")
+        partial = target.with_suffix(".part")
+        partial.write_bytes(member.read())
+        partial.replace(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def axe(browser: Any) -> Callable[[str], list[dict[str, Any]]]:
+    """Run axe-core's WCAG 2.1 A and AA rules on the page open in ``browser``; returns the
+    violations (each with ``id``, ``impact``, ``help`` and ``nodes``). ``axe(context)``: a CSS
+    selector to check part of the page, or "document". Skips (fails under CI) without npm."""
+    try:
+        script = _axe_script().read_text(encoding="utf-8")
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        _skip_or_fail("ASSETMAP_REQUIRE_BROWSER", f"no axe-core: {exc}")
+
+    def run(context: str = "document") -> list[dict[str, Any]]:
+        browser.execute_script(script)
+        found = browser.execute_async_script(
+            """const [context, done] = arguments;
+            axe.run(context === "document" ? document : context,
+                    {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+               .then(r => done(r.violations), e => done([{id: "axe-error", impact: "critical",
+                     help: String(e), nodes: []}]));""",
+            context,
+        )
+        return list(found)
+
+    return run
 
 
 @pytest.fixture(scope="session")
