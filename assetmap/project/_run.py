@@ -22,7 +22,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .. import datasets
-from .._reproducible import fixed_time
+from .._reproducible import fixed_time, write_file
 from ..areas import StudyArea, assign_areas, read_boundaries, read_imd, study_polygon
 from ..export import save_assets, save_graph, save_links
 from ..geocoding import geocode, geocode_summary
@@ -325,7 +325,7 @@ def _write_record(project: Project, got: _Inputs, written: list[Path]) -> Path:
     }
     body = record(project.path, project.settings, project.base, used, got.sources, written, out)
     path = out / "build.json"
-    path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_file(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
     return path
 
 
