@@ -121,30 +121,35 @@ def save_assets(
         gdf = assets
     else:
         gdf = validate_assets(assets, what="register to save")  # type: ignore[arg-type]
-    _write_frame(gdf.reset_index(), path, fmt)
+    _write_frame(gdf.reset_index(), path, fmt, str(gdf.index.name or "index"))
     if published is not None:
         write_audit(published, path)
     log.info("saved %d assets to %s", len(gdf), path)
     return path
 
 
-def _write_frame(gdf: gpd.GeoDataFrame, path: Path, fmt: str) -> None:
-    """Write a register (``asset_id`` a column) in a format, replacing ``path`` whole."""
+def _write_frame(gdf: gpd.GeoDataFrame, path: Path, fmt: str, id_column: str) -> None:
+    """Write a register (its ids in ``id_column``) in a format, replacing ``path`` whole."""
     if fmt not in ("csv", "geojson", "gpkg", "parquet", "xlsx"):
         message = f"cannot write format {fmt!r}; use csv, geojson, gpkg, parquet or xlsx"
         raise SchemaError(str(path), [Problem.of_table(message)])
-    ids = gdf["asset_id"].astype("str")
-    gdf = without_control_characters(gdf, str(path), [f"asset {i!r}" for i in ids])
-    _check_ids(gdf["asset_id"].astype("str"), ids, path)
+    ids = gdf[id_column].astype("str")
+    label = "asset" if id_column == "asset_id" else id_column
+    rows = [f"{label} {i!r}" for i in ids]
+    gdf = without_control_characters(gdf, str(path), rows)
+    _check_ids(gdf[id_column].astype("str"), ids, id_column, path)
     if fmt == "xlsx":
         sheet = _to_text_frame(gdf)
         sheet["geometry"] = _wkt(gdf.geometry)
-        write_xlsx(path, {"assets": sheet}, rows={"assets": [f"asset {i!r}" for i in ids]})
+        write_xlsx(path, {"assets": sheet}, rows={"assets": rows})
     elif fmt == "csv":
         text = _to_text_frame(gdf)
         text.insert(len(text.columns), "geometry", _wkt(gdf.geometry))
         write_csv(text, path)
     elif fmt == "parquet":
+        if "footprint" in gdf and not isinstance(gdf["footprint"].dtype, gpd.array.GeometryDtype):
+            gdf = gdf.copy()  # shapes in a plain column (as published): a geometry column
+            gdf["footprint"] = gpd.GeoSeries(gdf["footprint"].to_numpy(), crs=gdf.crs)
         with replacing(path) as new:
             gdf.to_parquet(new, index=False)
     else:
@@ -156,7 +161,7 @@ def _write_frame(gdf: gpd.GeoDataFrame, path: Path, fmt: str) -> None:
                 text.to_file(new, driver="GPKG", layer="assets")
 
 
-def _check_ids(cleaned: pd.Series, given: pd.Series, path: Path) -> None:
+def _check_ids(cleaned: pd.Series, given: pd.Series, column: str, path: Path) -> None:
     """Ids that became one when control characters were taken out of them cannot be written."""
     twins = cleaned[cleaned.duplicated(keep=False)]
     if len(twins):
@@ -164,7 +169,7 @@ def _check_ids(cleaned: pd.Series, given: pd.Series, path: Path) -> None:
             Problem(
                 row=given.iloc[i],
                 where=None,
-                column="asset_id",
+                column=column,
                 message=f"becomes {cleaned.iloc[i]!r} without its control characters, as "
                 "another id does: give them ids without control characters",
             )
@@ -275,7 +280,7 @@ def _graph_bytes(F: nx.MultiGraph, suffix: str) -> bytes:
     """GraphML or GEXF bytes of a flat graph, dated :func:`~assetmap._reproducible.file_time`
     (GEXF), without the characters no file keeps (with a warning)."""
     places = []
-    parts = [("graph", [F.graph]), ("node", F.nodes(data=True)), ("edge", F.edges(data=True))]
+    parts = [("graph", [(F.graph,)]), ("node", F.nodes(data=True)), ("edge", F.edges(data=True))]
     for what, items in parts:
         for item in items:
             *name, attrs = item
@@ -335,8 +340,12 @@ def _graph_parts(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.D
 
 def _graph_of(published: Published, crs: str | None) -> nx.MultiGraph:
     """The graph of what was published: its records, links and relationships."""
+    assets = published.assets
+    if "footprint" in assets:  # published shapes in a plain column, NaN where there is none
+        shapes = assets["footprint"].map(lambda v: v if isinstance(v, shapely.Geometry) else None)
+        assets = assets.assign(footprint=shapes.astype(object))
     H = graph_from_assets(
-        published.assets,
+        assets,
         links=published.links,
         relationships=published.relationships,
         crs=crs,

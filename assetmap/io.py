@@ -181,7 +181,7 @@ def _read_table(
         return frame, [f"row {i + 1}" for i in range(len(frame))]
     frame = gpd.read_file(path, layer=layer)
     if frame.empty and list(frame.columns) == [frame.geometry.name]:
-        frame = pd.DataFrame({"asset_id": []}, dtype="str")  # no features: no columns to read
+        frame = pd.DataFrame({"asset_id": [], "name": []}, dtype="str")  # no features, no columns
     return frame, [f"feature {i + 1}" for i in range(len(frame))]
 
 
