@@ -50,7 +50,7 @@ AWKWARD = st.sampled_from(
         *["\uffff", "_x000D_", "=", "+", "-", "@", "'", '"', ",", ";", " ", "é", "😀", "$5_$10"],
     ]
 )
-TEXT = st.text(alphabet=st.one_of(st.characters(), AWKWARD), max_size=40)
+TEXT = st.lists(st.one_of(st.characters(), AWKWARD), max_size=12).map("".join)
 NAME = TEXT.filter(lambda t: UNKEPT.sub("", t).strip() != "")
 
 
@@ -70,7 +70,7 @@ def _write_quietly(frame: gpd.GeoDataFrame, path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(NAME, min_size=1, max_size=3), description=TEXT)
 def test_every_text_reads_back_from_every_format(
     fmt: str, names: list[str], description: str
@@ -94,8 +94,9 @@ def test_every_text_reads_back_from_every_format(
     assert back.index.tolist() == expected.index.tolist()
     for col in ("name", "description"):
         assert back[col].tolist() == expected[col].tolist(), col
-    unkept = [i for i, n in zip(raw["asset_id"], raw["name"], strict=True) if UNKEPT.search(n)]
-    if unkept or UNKEPT.search(description):
+    # validation trims the edges first (U+001F is white space to str.strip)
+    unkept = [i for i, n in assets["name"].items() if UNKEPT.search(n)]
+    if unkept or any(isinstance(t, str) and UNKEPT.search(t) for t in assets["description"]):
         assert len(notes) == 1
         for asset in unkept:
             assert f"asset {asset!r} (name" in notes[0]
