@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -85,12 +86,16 @@ def test_every_text_reads_back_from_every_format(
             "privacy": "public",
         }
     )
-    assets = validate_assets(raw)
-    expected = validate_assets(_cleaned(raw))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SchemaWarning)  # two rows of the same name, say
+        assets = validate_assets(raw)
+        expected = validate_assets(_cleaned(raw))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"register.{fmt}"
         notes = _write_quietly(assets, path)
-        back = read_assets(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SchemaWarning)
+            back = read_assets(path)
     assert back.index.tolist() == expected.index.tolist()
     for col in ("name", "description"):
         assert back[col].tolist() == expected[col].tolist(), col
@@ -241,8 +246,9 @@ def test_every_writer_writes_the_same_bytes_in_any_time_zone(
     core = zipfile.ZipFile(tmp_path / "auckland/assets.xlsx").read("docProps/core.xml")
     stamp = "2023-11-14T22:13:20Z" if epoch else "1980-01-01T00:00:00Z"
     assert core.count(stamp.encode()) == 2  # created and modified
-    contents = gpd.read_file(tmp_path / "auckland/assets.gpkg", layer="gpkg_contents")
-    assert contents["last_change"].astype(str).str.startswith(stamp[:10]).all()
+    with sqlite3.connect(tmp_path / "auckland/assets.gpkg") as db:
+        changes = [row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")]
+    assert changes and all(c.startswith(stamp[:-1]) for c in changes), changes
 
 
 def test_a_bad_source_date_epoch_is_one_clear_error(
