@@ -7,8 +7,10 @@ None of them decides what an audience may see.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 import warnings
 from os import PathLike
 from pathlib import Path
@@ -20,10 +22,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._reproducible import stable_xlsx
-from ._tabular import write_csv, write_xlsx
+from ._reproducible import file_time, gdal_time, replacing, write_file
+from ._tabular import UNKEPT, without_control_characters, write_csv, write_xlsx
 from .crs import geographic, to_crs
-from .errors import ConfigurationError, Problem, SchemaError
+from .errors import ConfigurationError, Problem, SchemaError, SchemaWarning
 from .graph import graph_from_assets, graph_to_gdfs
 from .io import format_of
 from .privacy import (
@@ -120,35 +122,61 @@ def save_assets(
         gdf = assets
     else:
         gdf = validate_assets(assets, what="register to save")  # type: ignore[arg-type]
-    _write_frame(gdf.reset_index(), path, fmt)
+    _write_frame(gdf.reset_index(), path, fmt, str(gdf.index.name or "index"))
     if published is not None:
         write_audit(published, path)
     log.info("saved %d assets to %s", len(gdf), path)
     return path
 
 
-def _write_frame(gdf: gpd.GeoDataFrame, path: Path, fmt: str) -> None:
+def _write_frame(gdf: gpd.GeoDataFrame, path: Path, fmt: str, id_column: str) -> None:
+    """Write a register (its ids in ``id_column``) in a format, replacing ``path`` whole."""
+    if fmt not in ("csv", "geojson", "gpkg", "parquet", "xlsx"):
+        message = f"cannot write format {fmt!r}; use csv, geojson, gpkg, parquet or xlsx"
+        raise SchemaError(str(path), [Problem.of_table(message)])
+    ids = gdf[id_column].astype("str")
+    label = "asset" if id_column == "asset_id" else id_column
+    rows = [f"{label} {i!r}" for i in ids]
+    gdf = without_control_characters(gdf, str(path), rows)
+    _check_ids(gdf[id_column].astype("str"), ids, id_column, path)
     if fmt == "xlsx":
         sheet = _to_text_frame(gdf)
         sheet["geometry"] = _wkt(gdf.geometry)
-        write_xlsx(path, {"assets": sheet})
-        stable_xlsx(path)
-    elif fmt == "parquet":
-        gdf.to_parquet(path, index=False)
+        write_xlsx(path, {"assets": sheet}, rows={"assets": rows})
     elif fmt == "csv":
         text = _to_text_frame(gdf)
         text.insert(len(text.columns), "geometry", _wkt(gdf.geometry))
         write_csv(text, path)
-    elif fmt in ("geojson", "gpkg"):
-        text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
-        if fmt == "geojson":  # all 17 significant digits, so coordinates read back equal
-            text.to_file(path, driver="GeoJSON", SIGNIFICANT_FIGURES=17)
-        else:
-            path.unlink(missing_ok=True)  # a new file, not a layer replaced inside an old one
-            text.to_file(path, driver="GPKG", layer="assets")
+    elif fmt == "parquet":
+        if "footprint" in gdf and not isinstance(gdf["footprint"].dtype, gpd.array.GeometryDtype):
+            gdf = gdf.copy()  # shapes in a plain column (as published): a geometry column
+            gdf["footprint"] = gpd.GeoSeries(gdf["footprint"].to_numpy(), crs=gdf.crs)
+        with replacing(path) as new:
+            gdf.to_parquet(new, index=False)
     else:
-        message = f"cannot write format {fmt!r}; use csv, geojson, gpkg, parquet or xlsx"
-        raise SchemaError(str(path), [Problem.of_table(message)])
+        text = gpd.GeoDataFrame(_to_text_frame(gdf), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+        with replacing(path) as new, gdal_time():
+            if fmt == "geojson":  # all 17 significant digits, so coordinates read back equal
+                text.to_file(new, driver="GeoJSON", SIGNIFICANT_FIGURES=17)
+            else:
+                text.to_file(new, driver="GPKG", layer="assets")
+
+
+def _check_ids(cleaned: pd.Series, given: pd.Series, column: str, path: Path) -> None:
+    """Ids that became one when control characters were taken out of them cannot be written."""
+    twins = cleaned[cleaned.duplicated(keep=False)]
+    if len(twins):
+        problems = [
+            Problem(
+                row=given.iloc[i],
+                where=None,
+                column=column,
+                message=f"becomes {cleaned.iloc[i]!r} without its control characters, as "
+                "another id does: give them ids without control characters",
+            )
+            for i in np.flatnonzero(cleaned.duplicated(keep=False).to_numpy())
+        ]
+        raise SchemaError(str(path), problems)
 
 
 def save_links(
@@ -202,7 +230,6 @@ def save_links(
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         write_xlsx(path, {"links": table})
-        stable_xlsx(path)
     elif suffix == ".csv":
         write_csv(table, path)
     else:
@@ -235,11 +262,48 @@ def _old_save_links(
     return (links, path, True) if published is None else (published, path, False)
 
 
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
 def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
     """Attributes as GraphML/GEXF hold them: lists as JSON text, no missing values."""
     return {
         k: json.dumps(v) if isinstance(v, list) else v for k, v in attrs.items() if v is not None
     }
+
+
+#: The GEXF header's date, which networkx sets to today in local time.
+_GEXF_DATE = re.compile(rb'(<meta\b[^>]*\blastmodifieddate=")[0-9-]*(")')
+
+
+def _graph_bytes(F: nx.MultiGraph, suffix: str) -> bytes:
+    """GraphML or GEXF bytes of a flat graph, dated :func:`~assetmap._reproducible.file_time`
+    (GEXF), without the characters no file keeps (with a warning)."""
+    places = []
+    parts = [("graph", [(F.graph,)]), ("node", F.nodes(data=True)), ("edge", F.edges(data=True))]
+    for what, items in parts:
+        for item in items:
+            *name, attrs = item
+            for key, value in attrs.items():
+                if isinstance(value, str) and UNKEPT.search(value):
+                    attrs[key] = UNKEPT.sub("", value)
+                    places.append(f"{what} {' '.join(map(repr, name))} ({key})".replace("  ", " "))
+    if places:
+        more = f" and {len(places) - 20} more" if len(places) > 20 else ""
+        warnings.warn(
+            f"removed control characters that no file format keeps from {len(places)} "
+            f"attributes of the {suffix} file: {'; '.join(places[:20])}{more}",
+            SchemaWarning,
+            stacklevel=3,
+        )
+    buffer = io.BytesIO()
+    if suffix == ".graphml":
+        nx.write_graphml(F, buffer)
+        return buffer.getvalue()
+    nx.write_gexf(F, buffer)
+    day = file_time().strftime("%Y-%m-%d").encode()
+    return _GEXF_DATE.sub(lambda m: m.group(1) + day + m.group(2), buffer.getvalue(), count=1)
 
 
 #: Edge kinds that are computed links; every other kind is a declared relationship.
@@ -277,8 +341,12 @@ def _graph_parts(G: nx.MultiGraph) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.D
 
 def _graph_of(published: Published, crs: str | None) -> nx.MultiGraph:
     """The graph of what was published: its records, links and relationships."""
+    assets = published.assets
+    if "footprint" in assets:  # published shapes in a plain column, NaN where there is none
+        shapes = assets["footprint"].map(lambda v: v if isinstance(v, shapely.Geometry) else None)
+        assets = assets.assign(footprint=shapes.astype(object))
     H = graph_from_assets(
-        published.assets,
+        assets,
         links=published.links,
         relationships=published.relationships,
         crs=crs,
@@ -333,16 +401,16 @@ def save_graph(
         F.graph.update(_flat(dict(H.graph)))
         F.add_nodes_from((n, _flat(d)) for n, d in H.nodes(data=True))
         F.add_edges_from((u, v, k, _flat(d)) for u, v, k, d in H.edges(keys=True, data=True))
-        (nx.write_graphml if suffix == ".graphml" else nx.write_gexf)(F, path)
+        write_file(path, _graph_bytes(F, suffix))
     elif suffix == ".gpkg":
-        path.unlink(missing_ok=True)  # a new file, not layers replaced inside an old one
         nodes, edges = graph_to_gdfs(H)
-        for frame, layer in ((nodes.reset_index(), "nodes"), (edges.reset_index(), "edges")):
-            flat = frame.copy()
-            for col in flat.columns:
-                if col != flat.geometry.name and flat[col].map(lambda v: isinstance(v, list)).any():
-                    flat[col] = flat[col].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
-            flat.to_file(path, layer=layer, driver="GPKG")
+        with replacing(path) as new, gdal_time():
+            for frame, layer in ((nodes.reset_index(), "nodes"), (edges.reset_index(), "edges")):
+                flat = without_control_characters(frame, f"{path} ({layer})")
+                for col in flat.columns:
+                    if col != frame.geometry.name and flat[col].map(_is_list).any():
+                        flat[col] = flat[col].map(lambda v: json.dumps(v) if _is_list(v) else v)
+                flat.to_file(new, layer=layer, driver="GPKG")
     else:
         raise SchemaError(
             str(path), [Problem.of_table("save_graph writes .graphml, .gexf or .gpkg files")]

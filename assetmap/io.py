@@ -127,6 +127,8 @@ def _read_table(
             frame = pd.read_parquet(path)
         return frame, [f"row {i + 1}" for i in range(len(frame))], {}
     frame = gpd.read_file(path, layer=layer)
+    if frame.empty and list(frame.columns) == [frame.geometry.name]:
+        frame = pd.DataFrame({"asset_id": [], "name": []}, dtype="str")  # no features, no columns
     return frame, [f"feature {i + 1}" for i in range(len(frame))], {}
 
 

@@ -266,8 +266,8 @@ def _workbook(path: Path) -> Path:
     ("case", "expected"),
     [
         ("missing", ["no file at", "missing.csv"]),
-        ("corrupt", ["corrupt.xlsx", "Excel workbook"]),
-        ("misnamed", ["misnamed.xlsx", "Excel workbook"]),
+        ("corrupt", ["corrupt.xlsx", "damaged zip archive"]),
+        ("misnamed", ["misnamed.xlsx", "perhaps a CSV named .xlsx"]),
         ("unknown sheet", ["'Nope'", "Assets"]),
         ("sheet of a CSV", ["--sheet", "not an Excel workbook"]),
         ("no out folder", ["OUT", "no folder", "create it first"]),
@@ -305,7 +305,7 @@ def test_a_real_process_fails_without_a_traceback_unless_debug(tmp_path: Path) -
     corrupt = tmp_path / "register.xlsx"
     corrupt.write_bytes(b"\x00\x01 not a workbook")
     done = _cli("map", str(corrupt), str(tmp_path / "map.html"))
-    _fails_cleanly(done.returncode, done.stderr, "register.xlsx", "Excel workbook")
+    _fails_cleanly(done.returncode, done.stderr, "register.xlsx", "not an XLSX workbook")
     assert done.stderr.count("assetmap: error:") == 1
     debug = _cli("--debug", "map", str(corrupt), str(tmp_path / "map.html"))
     assert debug.returncode == 1 and "Traceback" in debug.stderr

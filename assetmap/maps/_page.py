@@ -21,6 +21,7 @@ from pathlib import Path
 import folium
 from branca.element import Element
 
+from .._reproducible import write_file
 from ..errors import ConfigurationError
 from ..privacy import write_audit
 from ._elements import Publications
@@ -164,7 +165,7 @@ def save_map(m: folium.Map, path: str | PathLike[str], *, self_contained: bool =
     page = root.render()
     page = _inlined(page) if self_contained else _checked(page)
     out = Path(path)
-    out.write_bytes(page.encode("utf-8"))
+    write_file(out, page)
     found = m._children.get("assetmap_publications")
     if isinstance(found, Publications) and found.published:
         write_audit(found.published, out)

@@ -25,6 +25,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
+from .._reproducible import replacing
 from ..crs import WGS84, from_lonlat, metric_crs, to_lonlat
 from ..errors import ConfigurationError, Problem, SchemaError
 from ._osm import graph_from_osm, osm_format
@@ -341,5 +342,6 @@ def save_street_graph(G: nx.Graph, path: str | PathLike[str]) -> Path:
         for k, v in list(data.items()):
             data[k] = v.wkt if isinstance(v, shapely.Geometry) else str(v)
     H.graph = {k: str(v) for k, v in H.graph.items()}
-    nx.write_graphml(H, path)
+    with replacing(path) as new:
+        nx.write_graphml(H, new)
     return path

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._reproducible import written_at
+from .._reproducible import write_file, written_at
 from ..errors import ConfigurationError
 from ._policy import Published
 
@@ -34,7 +34,7 @@ def write_audit(published: Published | Sequence[Published], export: str | PathLi
     parts = [_audit_body(p) for p in many]
     body: dict[str, Any] = {"export": export.name, "written": written_at()}
     body.update(parts[0] if len(parts) == 1 else {"publications": parts})
-    path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_file(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
     return path
 
 

@@ -24,7 +24,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from .. import datasets
-from .._reproducible import fixed_time
+from .._reproducible import fixed_time, write_file
 from ..areas import (
     BUNDLED_STUDY_AREAS,
     assign_areas,
@@ -421,7 +421,7 @@ def _write_record(project: Project, got: _Inputs, written: list[Path]) -> Path:
     }
     body = record(project.path, project.settings, project.base, used, got.sources, written, out)
     path = out / "build.json"
-    path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_file(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
     return path
 
 

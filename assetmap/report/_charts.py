@@ -1,7 +1,8 @@
 """The report's charts: matplotlib figures drawn from its tables, as PNG bytes.
 
 matplotlib is imported only when charts are drawn (the Agg backend, no window), and the
-figures carry no software stamp, so the same tables draw the same bytes.
+figures carry no software stamp, so the same tables draw the same bytes. Every label is drawn
+as the text it is: mathtext (``$...$``) is off.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ def draw_charts(report: Report) -> dict[str, bytes]:
     import matplotlib.pyplot as plt
 
     out = {}
-    with matplotlib.rc_context({"svg.hashsalt": "assetmap", "font.size": 9}):
+    # text.parse_math off: a label such as "fees $5_$10" is drawn as it is, never as mathtext
+    with matplotlib.rc_context(
+        {"svg.hashsalt": "assetmap", "font.size": 9, "text.parse_math": False}
+    ):
         areas = report.tables["areas"].dropna(subset=["links"])
         areas = areas.sort_values(["links", "area_code"], ascending=[False, True]).head(20)
         if len(areas):

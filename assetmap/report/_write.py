@@ -1,8 +1,9 @@
 """Writing a report: one CSV per table, one workbook, the printable HTML page and its audit.
 
 The workbook has an ``about`` sheet (what each table holds), a ``columns`` sheet (what each
-column holds) and a sheet per table; it is rewritten with fixed times inside
-:func:`assetmap._reproducible.fixed_time`, so the same report writes the same bytes.
+column holds) and a sheet per table; every file carries fixed times (see
+:mod:`assetmap._reproducible`) and replaces the one before it whole, so the same report writes
+the same bytes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._reproducible import stable_xlsx
+from .._reproducible import write_file
 from .._tabular import write_csv, write_xlsx
 from ..privacy import write_audit
 from ._columns import ABOUT, describe
@@ -61,10 +62,9 @@ def save_report(report: Report, folder: str | PathLike[str]) -> list[Path]:
     sheets = {"about": about, "columns": columns}
     sheets.update({name[:31]: _csv_frame(table) for name, table in report.tables.items()})
     write_xlsx(xlsx, sheets)
-    stable_xlsx(xlsx)
     written.append(xlsx)
     page = folder / "report.html"
-    page.write_text(report_page(report), encoding="utf-8")
+    write_file(page, report_page(report))
     written.append(page)
     written.append(write_audit(report.published, page))
     return written
