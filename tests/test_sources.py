@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from assetmap import datasets
 from assetmap._sources import (
+    EXCEL_MAX_ROWS,
     MAX_XLSX_RATIO,
     check_xlsx,
     read_csv_bytes,
@@ -414,6 +415,31 @@ def test_a_shared_string_that_inflates_to_1_gib_is_refused(tmp_path: Path) -> No
         f"zip bomb, or very repetitive data; if it is trusted, raise the limit "
         f"(max_ratio={ratio:.0f})",
     ]
+
+
+def test_more_rows_than_excel_holds_are_refused_before_they_fill_the_memory(
+    tmp_path: Path,
+) -> None:
+    # two million rows that differ only in their number compress about 14 times, under
+    # check_xlsx's limits; the row limit stops them (tested at 1,000 rows; by default it is
+    # Excel's own, 1,048,576)
+    path = workbook(tmp_path / "w.xlsx")
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>a</t></is></c></row>' % (i, i)
+        for i in range(2, 1_502)
+    )
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>asset_id</t></is></c></row>'
+        + rows
+        + b"</sheetData></worksheet>"
+    )
+    many = rebuilt(path, tmp_path / "many.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    check_xlsx(many)
+    assert len(read_xlsx(many)) == 1_500
+    with pytest.raises(SchemaError, match=r"more than 999 rows below its header .* as CSV"):
+        read_xlsx(many, max_rows=1_000)
+    assert EXCEL_MAX_ROWS == 1_048_576
 
 
 def test_a_very_repetitive_part_passes_when_the_limit_is_raised(tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ row found at its physical line, or one error naming every problem at its place.
 from __future__ import annotations
 
 from .delimited import CsvTable, read_csv_bytes
-from .workbooks import MAX_XLSX_BYTES, MAX_XLSX_RATIO, check_xlsx, read_xlsx
+from .workbooks import EXCEL_MAX_ROWS, MAX_XLSX_BYTES, MAX_XLSX_RATIO, check_xlsx, read_xlsx
 
 __all__ = [
+    "EXCEL_MAX_ROWS",
     "MAX_XLSX_BYTES",
     "MAX_XLSX_RATIO",
     "CsvTable",

@@ -104,12 +104,17 @@ def _looks_like_text(path: Path) -> bool:
     return bool(head) and b"\x00" not in head and not re.search(rb"[\x01-\x08\x0e-\x1f]", head)
 
 
+#: Excel's own limit, 1,048,576 rows a sheet, the header included
+EXCEL_MAX_ROWS = 1_048_576
+
+
 def read_xlsx(
     path: str | PathLike[str],
     *,
     sheet: str | int = 0,
     max_bytes: int = MAX_XLSX_BYTES,
     max_ratio: float = MAX_XLSX_RATIO,
+    max_rows: int = EXCEL_MAX_ROWS,
 ) -> pd.DataFrame:
     """A sheet as it is, after :func:`check_xlsx`: text stays text ("NA", "null" too), only
     empty cells are missing, OOXML escapes undone.
@@ -122,6 +127,9 @@ def read_xlsx(
         The sheet's name or 0-based number.
     max_bytes, max_ratio
         The limits of :func:`check_xlsx`.
+    max_rows
+        The most rows a sheet may have, its header included (Excel's own limit by default):
+        rows that compress well pass :func:`check_xlsx` and would still fill the memory.
 
     Raises
     ------
@@ -142,9 +150,22 @@ def read_xlsx(
                     " (give a name, or a number counted from 0)"
                 )
                 raise SchemaError(what, [Problem.of_table(message)])
+            # never more rows than Excel itself can hold: a workbook of two million identical
+            # rows compresses well enough to pass check_xlsx, but would fill the memory
             frame = pd.read_excel(
-                book, sheet_name=sheet, dtype=object, keep_default_na=False, na_values=[""]
+                book,
+                sheet_name=sheet,
+                dtype=object,
+                keep_default_na=False,
+                na_values=[""],
+                nrows=max_rows,
             )
+            if len(frame) >= max_rows:
+                message = (
+                    f"the sheet has more than {max_rows - 1:,} rows below its header (Excel "
+                    f"holds at most {EXCEL_MAX_ROWS - 1:,}): save the register as CSV instead"
+                )
+                raise SchemaError(what, [Problem.of_table(message)])
     except (SchemaError, Warning):  # a warning raised as an error is not a damaged file
         raise
     except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged workbook
