@@ -212,7 +212,8 @@ def test_input_problems_are_reported_together(tmp_path: Path) -> None:
         run_project(path, progress=False)
     message = str(caught.value)
     assert "2 input(s) could not be read" in message
-    assert "register.xlsx as an Excel workbook" in message and "wards.geojson" in message
+    assert "register.xlsx" in message and "damaged zip archive" in message
+    assert "wards.geojson" in message
 
 
 def test_an_unknown_sheet_names_the_sheets_there(tmp_path: Path) -> None:

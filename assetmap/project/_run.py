@@ -104,22 +104,10 @@ def _register_options(project: Project) -> dict[str, Any]:
     return {k: v for k, v in options.items() if v is not None}
 
 
-def _unreadable(what: str, path: Path, exc: Exception, sheet: str | int | None = None) -> str:
-    """One line for an input that could not be read (a library's own error, put plainly)."""
+def _unreadable(what: str, path: Path, exc: Exception) -> str:
+    """One line for an input that could not be read (a library's own error, put plainly;
+    workbooks are checked, and their sheets named, by :func:`assetmap.read_assets`)."""
     said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        try:
-            with pd.ExcelFile(path) as book:
-                sheets = book.sheet_names
-        except Exception:  # not a workbook at all: say so
-            return (
-                f"{what}: cannot read {path.name} as an Excel workbook ({said}); is it really "
-                "an .xlsx file? Save it again from Excel, or as CSV"
-            )
-        if sheet is not None and sheet not in sheets and not isinstance(sheet, int):
-            return f"{what}: {path.name} has no sheet {sheet!r}; its sheets: {sheets}"
-        if isinstance(sheet, int) and sheet >= len(sheets):
-            return f"{what}: {path.name} has {len(sheets)} sheet(s), no sheet number {sheet}"
     return f"{what}: cannot read {path.name}: {said}"
 
 
@@ -144,7 +132,7 @@ def _read_inputs(project: Project) -> _Inputs:
             problems.append(f"{what}: {_said(exc)}")
         except Exception as exc:  # the file libraries' own (pandas, openpyxl, pyogrio, lxml)
             causes.append(exc)
-            problems.append(_unreadable(what, Path(path or ""), exc, inputs["sheet"]))
+            problems.append(_unreadable(what, Path(path or ""), exc))
         return None
 
     options = _register_options(project)
