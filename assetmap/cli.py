@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 
 from .errors import AssetmapError, ConfigurationError
 from .geocoding import cache_info, clear_cache, geocode_summary
+from .maps import links_summary
 from .project import Build, demo, project_from_settings, read_project, run_project
 
 __all__ = ["main"]
@@ -453,6 +454,7 @@ def _map(args: argparse.Namespace) -> None:
         },
     )
     print(f"wrote {build[-1]}")
+    _print_link_counts(build)
 
 
 def _build(args: argparse.Namespace) -> None:
@@ -460,6 +462,7 @@ def _build(args: argparse.Namespace) -> None:
     project = read_project(args.project, overrides=overrides)
     written = run_project(project, progress=False if args.no_progress else None)
     print(f"wrote {len(written)} files; the record is {written[-1]}")
+    _print_link_counts(written)
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -479,6 +482,15 @@ def _demo(args: argparse.Namespace) -> None:
     )
     for path in paths:
         print(f"wrote {path}")
+    _print_link_counts(paths)
+
+
+def _print_link_counts(written: Sequence[Path]) -> None:
+    """Each map's own summary of its links: the numbers the map shows, as it shows them."""
+    for path in written:
+        if path.suffix in (".html", ".htm"):
+            for line in links_summary(path):
+                print(f"{path.name}: {line}")
 
 
 _COMMANDS = {

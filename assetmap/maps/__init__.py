@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ._build import CANVAS_ABOVE, build_map, drawn_areas
 from ._layers import CATEGORY_COLOURS, DECILE_COLOURS
+from ._links import links_summary
 from ._page import save_map
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "DECILE_COLOURS",
     "build_map",
     "drawn_areas",
+    "links_summary",
     "save_map",
 ]

@@ -23,18 +23,20 @@ from folium.map import FitBounds
 from ..areas import StudyArea, study_polygon
 from ..crs import geographic
 from ..errors import ConfigurationError
+from ..network import Streets, as_street_graph
 from ..privacy import Audience, Policy, Published, published_or_publish
 from ..schema import CATEGORIES
-from ._elements import Controls, Legend, Runtime, label, publications
+from ._elements import Controls, Layout, Legend, Runtime, escape_html, label, publications
 from ._layers import (
     add_areas,
     add_catchments,
-    add_links,
     add_macro_sites,
     add_micro_categories,
     add_study_area,
 )
+from ._links import add_links
 from ._page import CDN, number_elements, unrender
+from ._streets import add_streets
 
 #: Above this many points, markers are drawn on one canvas (fast for 10^5), without tooltips.
 CANVAS_ABOVE = 2000
@@ -91,7 +93,7 @@ def _new_map(
         tiles=None,
         control_scale=True,
         prefer_canvas=canvas,
-        height="72%" if with_table else "100%",
+        height="85%" if with_table else "100%",
     )
     m.default_js = [("leaflet", f"{CDN}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{CDN}/leaflet.css")]
@@ -110,9 +112,13 @@ def _context_layers(
     polygon: shapely.Geometry | None,
     published: Published,
     drawn: gpd.GeoDataFrame,
+    streets: Streets | None,
 ) -> list[str]:
-    """Areas, catchments, the study area and links, under the assets; their legend lines."""
+    """Streets, areas, catchments, the study area and links, under the assets; their legend
+    lines."""
     legend: list[str] = []
+    if streets is not None:
+        legend.extend(add_streets(as_street_graph(streets), m))
     if areas is not None and len(areas):
         legend.extend(add_areas(areas, area_colour, m))
     if catchments is not None and len(catchments):
@@ -120,7 +126,15 @@ def _context_layers(
     if polygon is not None:
         legend.extend(add_study_area(polygon, m))
     if published.links is not None and len(published.links):
-        legend.extend(add_links(published.links, drawn, m))
+        legend.extend(
+            add_links(
+                published.links,
+                drawn,
+                m,
+                min_count=published.policy.min_count,
+                hidden=published.kept_back > 0,
+            )
+        )
     return legend
 
 
@@ -139,23 +153,35 @@ def _drop(m: folium.Map, element: Element) -> None:
 
 
 def _controls(
-    m: folium.Map, title: str, legend: list[str], coarse: int, hidden: bool, groups: list[str]
+    m: folium.Map,
+    title: str,
+    legend: list[str],
+    coarse: int,
+    hidden: bool,
+    groups: list[str],
+    with_list: bool,
 ) -> None:
     """The map's one legend, one search (with full-screen button) and one layer switcher:
-    made on the first drawing, joined by every later one, and kept after all the layers."""
+    made on the first drawing, joined by every later one, and kept after all the layers (the
+    layout of them all last)."""
     found = m._children.get("assetmap_legend")
     key = found if isinstance(found, Legend) else Legend()
     key.add(title, legend, coarse, hidden)
     _last(m, key, "assetmap_legend")
     found = m._children.get("assetmap_controls")
     controls = found if isinstance(found, Controls) else Controls()
-    controls.add(groups)
+    controls.add(groups, with_list)
     _last(m, controls, "assetmap_controls")
     switchers = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]
     for _, extra in switchers[1:]:  # one switcher lists every layer; more would repeat them
         _drop(m, extra)
     switcher = switchers[0][1] if switchers else folium.LayerControl(collapsed=False)
     _last(m, switcher, "assetmap_layer_control")
+    found = m._children.get("assetmap_layout")
+    _last(m, found if isinstance(found, Layout) else Layout(), "assetmap_layout")
+    root: Any = m.get_root()  # a branca Figure, whose title is the page's
+    if not getattr(root, "title", None):
+        root.title = escape_html(title)  # the page's title, as the legend's heading
 
 
 def _fit(m: folium.Map, extent: tuple[Any, ...] | None) -> None:
@@ -190,6 +216,7 @@ def build_map(
     area_colour: str = "imd_decile",
     catchments: gpd.GeoDataFrame | None = None,
     links: pd.DataFrame | None = None,
+    streets: Streets | None = None,
     m: folium.Map | None = None,
     k: int | None = None,
 ) -> folium.Map:
@@ -227,8 +254,17 @@ def build_map(
     links
         Link opportunities (:func:`assetmap.find_links`): lines whose width and colour follow
         the score, each with a popup that explains it, and the same links as a sortable table
-        under the map (the list view). A link to a record shown coarsely goes to its coarse
-        point and names only its category.
+        under the map (the list view, which search and the category filter filter too). A link
+        to a record shown coarsely goes to its coarse point as a dashed line; in the list, such
+        links are grouped into one row per site and category ("Port Loop → 12 people within
+        1.2 km, places approximate"; "fewer than N" below the policy's ``min_count``). A line
+        above the list says how many links the map shows, and how many involve records it
+        does not show (see :func:`assetmap.maps.links_summary`).
+    streets
+        A street graph (:class:`assetmap.network.StreetGraph`, an osmnx/networkx graph or a
+        GraphML file): its streets are drawn as a light basemap that needs no network (main
+        roads heavier; railways and waterways where its edges say ``railway``/``waterway``),
+        so the map reads offline, where tiles stay blank.
     m
         A folium map to add the layers to (as geopandas' ``explore(m=)``), such as one
         ``GeoDataFrame.explore()`` made or an earlier ``build_map`` returned; a new one when
@@ -281,12 +317,14 @@ def build_map(
         polygon=polygon,
         published=published,
         drawn=drawn,
+        streets=streets,
     )
     legend.extend(add_macro_sites(exact, m))
     legend.extend(add_micro_categories(exact, coarse, m, canvas=many))
 
     groups = ["Macro sites", *(label(c) for c in CATEGORIES["micro"])]
-    _controls(m, title, legend, len(coarse), published.kept_back > 0, groups)
+    with_list = published.links is not None and len(published.links) > 0
+    _controls(m, title, legend, len(coarse), published.kept_back > 0, groups, with_list)
     _fit(m, extent)
     publications(m).add(published)  # save_map writes the audit of each
     number_elements(m.get_root())

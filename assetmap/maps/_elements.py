@@ -157,7 +157,12 @@ class Legend(MacroElement):
 
     _template = Template(
         "{% macro html(this, kwargs) %}"
-        '<div id="{{ this.get_name() }}" class="assetmap-legend" hidden>{{ this.body }}</div>'
+        '<div id="{{ this.get_name() }}" class="assetmap-legend assetmap-panel" hidden>'
+        '<button type="button" class="assetmap-toggle" aria-expanded="true" '
+        'aria-controls="{{ this.get_name() }}-body">Legend</button>'
+        '<div id="{{ this.get_name() }}-body" class="assetmap-panel-body" tabindex="0" '
+        'role="region" aria-label="Legend">{{ this.body }}</div>'
+        "</div>"
         "{% endmacro %}"
         "{% macro script(this, kwargs) %}"
         'assetmap.legend({{ this._parent.get_name() }}, "{{ this.get_name() }}", '
@@ -206,7 +211,7 @@ class Controls(MacroElement):
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "assetmap.search({{ this._parent.get_name() }}, {{ this.groups }});"
+        "assetmap.search({{ this._parent.get_name() }}, {{ this.groups }}, {{ this.list }});"
         "assetmap.fullscreen({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
@@ -215,10 +220,17 @@ class Controls(MacroElement):
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "controls"
         self.names: list[str] = []
+        self.with_list = False
 
-    def add(self, groups: list[str]) -> None:
-        """Offer these groups in the category filter too (each once, in order)."""
+    def add(self, groups: list[str], with_list: bool) -> None:
+        """Offer these groups in the category filter too (each once, in order); with a list
+        view, offer a link to it."""
         self.names = list(dict.fromkeys([*self.names, *groups]))
+        self.with_list = self.with_list or with_list
+
+    @property
+    def list(self) -> str:
+        return "true" if self.with_list else "false"
 
     @property
     def groups(self) -> str:
@@ -226,25 +238,50 @@ class Controls(MacroElement):
 
 
 class LinksTable(MacroElement):
-    """The list view: link opportunities as an accessible table, filled by the runtime."""
+    """The list view: link opportunities as an accessible table, filled by the runtime, with a
+    line saying how many links the map shows and how many involve records it does not show.
+    It is announced as the text alternative to the map."""
 
     _template = Template(
         "{% macro html(this, kwargs) %}"
-        '<section class="assetmap-links-table" aria-label="Link opportunities">'
-        '<table id="{{ this.get_name() }}"><caption>Link opportunities ({{ this.count }}), '
+        '<section id="{{ this.get_name() }}-list" class="assetmap-links-table" '
+        'aria-label="List view: the map\'s link opportunities as text, an alternative to the map">'
+        "<h2>Link opportunities as a list</h2><p>This list gives the same links as the map, as "
+        "text. Search and the category filter on the map filter it too.</p>"
+        '<p class="assetmap-links-summary">{{ this.summary }}</p>'
+        '<p class="assetmap-list-status" aria-live="polite"></p>'
+        '<table id="{{ this.get_name() }}"><caption>Link opportunities ({{ this.count }} rows), '
         "best first. Select a heading to sort.</caption><thead><tr>"
         '{% for h in this.headings %}<th scope="col"><button type="button">{{ h }}'
         "</button></th>{% endfor %}</tr></thead><tbody></tbody></table></section>"
         "{% endmacro %}"
         "{% macro script(this, kwargs) %}"
-        'assetmap.table("{{ this.get_name() }}", {{ this.rows }}, {{ this.columns }});'
+        'assetmap.table("{{ this.get_name() }}", {{ this.rows }}, {{ this.columns }}, '
+        "{{ this.words }});"
         "{% endmacro %}"
     )
 
-    def __init__(self, rows: list[dict[str, Any]], headings: dict[str, str]) -> None:
+    def __init__(self, rows: list[dict[str, Any]], headings: dict[str, str], summary: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "links_table"
         self.count = len(rows)
+        self.summary = escape_html(summary)
         self.headings = [escape_html(h) for h in headings.values()]
         self.columns = json_for_script(list(headings))
+        self.words = json_for_script(list(headings.values()))
         self.rows = json_for_script(rows)
+
+
+class Layout(MacroElement):
+    """The layout of the map's controls (assetmap's runtime): the layer list collapsible like
+    the legend, both collapsed on small screens, and each kept within the map's height so
+    that no control covers another. Comes after the layer switcher."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}assetmap.layout({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "layout"

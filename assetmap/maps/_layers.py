@@ -22,7 +22,7 @@ import shapely
 
 from ..crs import to_crs
 from ..schema import CATEGORIES
-from ._elements import DataLayer, LinksTable, escape_html, label
+from ._elements import DataLayer, escape_html, label
 
 #: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
 CATEGORY_COLOURS: dict[str, str] = {
@@ -35,13 +35,13 @@ CATEGORY_COLOURS: dict[str, str] = {
     "cultural": "#D55E00",
 }
 
-#: Link scores by class: (lowest score, colour, line width). ColorBrewer Purples.
-LINK_CLASSES = ((0.75, "#3f007d", 5.0), (0.5, "#6a51a3", 3.5), (0.25, "#9e9ac8", 2.5),
-                (0.0, "#cbc9e2", 1.5))  # fmt: skip
+#: Deciles 1 (most deprived, darkest) to 10 (least, palest): a sequential grey ramp, which no
+#: category, link or walking colour uses, drawn as squares (categories are round).
+DECILE_COLOURS = ("#1a1a1a", "#2f2f2f", "#454545", "#5c5c5c", "#737373",
+                  "#8c8c8c", "#a6a6a6", "#bfbfbf", "#d6d6d6", "#ececec")  # fmt: skip
 
-#: Deciles 1 (most deprived, red) to 10 (least, blue): ColorBrewer RdYlBu, 10 classes.
-DECILE_COLOURS = ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090",
-                  "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695")  # fmt: skip
+#: What a decile means, as the legend says it.
+DECILE_MEANING = "1 = most deprived 10% of neighbourhoods in England"
 
 #: Walking bands, nearest first: the darker, the closer.
 CATCHMENT_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
@@ -105,20 +105,24 @@ class _AreaLayer:
             name=f"{self.label} ({len(self.features)})",
             opts={
                 "style": {
-                    "color": "#555",
-                    "weight": 1,
-                    "fillOpacity": 0.35,
+                    "color": "#4d4d4d",
+                    "weight": 0.8,
+                    "fillOpacity": 0.55,
                     "className": "assetmap-area",
-                }
+                },
+                "searchable": False,
             },
         ).add_to(m)
-        lines = [
-            f'<li><span class="assetmap-swatch" style="background:{DECILE_COLOURS[d - 1]}">'
-            f"</span>{escape_html(self.label)} {d}{' (most deprived)' if d == 1 else ''}"
-            f" ({n})</li>"
+        if not self.counts:
+            return [f"<li>{escape_html(self.label)}</li>"]
+        lines = [f'<li class="assetmap-note">{escape_html(self.label)}: {DECILE_MEANING}</li>']
+        lines += [
+            f'<li><span class="assetmap-swatch assetmap-square" style="background:'
+            f'{DECILE_COLOURS[d - 1]}"></span>{escape_html(self.label)} {d}'
+            f"{' (most deprived)' if d == 1 else ''} ({n})</li>"
             for d, n in sorted(self.counts.items())
         ]
-        return lines or [f"<li>{escape_html(self.label)}</li>"]
+        return lines
 
 
 def _area_layer(areas: gpd.GeoDataFrame, colour: str) -> _AreaLayer:
@@ -212,87 +216,6 @@ def add_study_area(polygon: shapely.Geometry, m: folium.Map) -> list[str]:
         },
     ).add_to(m)
     return ['<li><span class="assetmap-swatch assetmap-boundary"></span>Study area</li>']
-
-
-def _apart(link: Any) -> str:
-    """How far apart a link's ends are, as the card and the table say it."""
-    walk = float(getattr(link, "walk_m", float("nan")))
-    straight = float(getattr(link, "distance_m"))  # noqa: B009 - itertuples rows are untyped
-    return (
-        f"{walk:,.0f} m walk"
-        if np.isfinite(walk)
-        else f"{straight:,.0f} m"
-        if np.isfinite(straight)
-        else "not shown (approximate place)"
-    )
-
-
-def _link_card_rows(link: Any, apart: str) -> list[list[str]]:
-    """A link's popup: why, which needs it meets, how far, and each factor of its score."""
-    met = ", ".join(getattr(link, "met", ()) or ())
-    card_rows = [["Why", str(link.reason)]]
-    if met:
-        card_rows.append(["Meets", met])
-    card_rows += [["Apart", apart]]
-    for factor in ("match", "proximity", "weight", "score"):
-        value = getattr(link, factor, float("nan"))
-        if pd.notna(value):
-            card_rows.append([label(factor), f"{float(value):.3f}"])
-    return card_rows
-
-
-def add_links(links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
-    """Links as lines (width and colour by score) with explaining popups, and the list view."""
-    ids = drawn.index.astype("str")
-    where = dict(zip(ids, zip(drawn.geometry.x.round(6), drawn.geometry.y.round(6), strict=True),
-                     strict=True))  # fmt: skip
-    names = drawn["name"] if "name" in drawn.columns else pd.Series(pd.NA, index=drawn.index)
-    named = (drawn["shown"] == "exact") & names.notna()
-    titles = dict(
-        zip(ids, np.where(named, names.astype("str"), drawn["category"].astype("str").map(label)),
-            strict=True)
-    )  # fmt: skip
-    feats, rows = [], []
-    for k, link in enumerate(links.itertuples(index=False)):
-        s, t = str(link.source), str(link.target)
-        if s not in where or t not in where:
-            continue
-        score = float(getattr(link, "score"))  # noqa: B009 - itertuples rows are untyped
-        # a link to a record shown only by its category has no score: the faintest line
-        colour, width = next(
-            ((c, w) for low, c, w in LINK_CLASSES if score >= low), LINK_CLASSES[-1][1:]
-        )
-        apart = _apart(link)
-        feats.append(
-            {
-                "type": "Feature",
-                "id": f"link-{k}",
-                "geometry": {"type": "LineString", "coordinates": [where[s], where[t]]},
-                "properties": {
-                    "title": f"{titles[s]} → {titles[t]}",
-                    "subtitle": f"{label(str(link.kind))} link",
-                    "rows": _link_card_rows(link, apart),
-                    "style": {"color": colour, "weight": width},
-                },
-            }
-        )
-        rows.append({"from": titles[s], "to": titles[t], "why": str(link.reason), "apart": apart,
-                     "score": round(score, 3) if np.isfinite(score) else None})  # fmt: skip
-    DataLayer(
-        feats,
-        name=f"Link opportunities ({len(feats)})",
-        opts={"style": {"opacity": 0.85, "className": "assetmap-link"}, "searchable": False},
-    ).add_to(m)
-    m.get_root().add_child(
-        LinksTable(
-            rows, {"from": "From", "to": "To", "why": "Why", "apart": "Apart", "score": "Score"}
-        )
-    )
-    return [
-        f'<li><span class="assetmap-swatch assetmap-line" style="border-top: {w}px solid {c};'
-        f'width: 16px"></span>Link score {low:g}+</li>'
-        for low, c, w in LINK_CLASSES
-    ]
 
 
 def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:

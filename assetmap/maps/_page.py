@@ -135,6 +135,17 @@ def _checked(page: str) -> str:
     )
 
 
+_VIEWPORT = re.compile(r'<meta name="viewport" content="[^"]*"\s*/>')
+
+
+def _accessible(page: str) -> str:
+    """The page in its language, and zoomable by its reader (folium forbids pinch-zoom)."""
+    page = page.replace("<html>", '<html lang="en">', 1)
+    return _VIEWPORT.sub(
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0" />', page, count=1
+    )
+
+
 def save_map(m: folium.Map, path: str | PathLike[str], *, self_contained: bool = False) -> Path:
     """Write a map as one HTML file.
 
@@ -162,7 +173,7 @@ def save_map(m: folium.Map, path: str | PathLike[str], *, self_contained: bool =
     """
     root = m.get_root()
     number_elements(root)
-    page = root.render()
+    page = _accessible(root.render())
     page = _inlined(page) if self_contained else _checked(page)
     out = Path(path)
     write_file(out, page)

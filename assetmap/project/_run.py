@@ -297,6 +297,7 @@ def _map(project: Project, published: Published, shared: _Shared, path: Path) ->
         study_area=shared.got.study,
         areas=shared.drawn,
         catchments=shared.walking,
+        streets=shared.got.streets,
     )
     return save_map(m, path, self_contained=project["map"]["self_contained"])
 

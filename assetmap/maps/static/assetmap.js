@@ -55,11 +55,20 @@ window.assetmap = window.assetmap || (function () {
       pointToLayer: function (f, latlng) {
         var style = L.extend({}, opts.style, f.properties.style || {});
         if (opts.marker === "site") {
-          return L.marker(latlng, {
+          var site = L.marker(latlng, {
             icon: L.divIcon({className: "assetmap-site", iconSize: [18, 18],
                              html: '<span class="assetmap-site-icon"></span>'}),
             keyboard: true, title: f.properties.title, alt: f.properties.title
           });
+          // named on the map, always: a partner should not have to click to find the hospital
+          site.bindTooltip(text("span", f.properties.title), {
+            permanent: true, direction: "right", offset: [10, 0], className: "assetmap-site-label"
+          });
+          site.on("add", function () {
+            var el = site.getElement();
+            if (el) { el.setAttribute("aria-label", String(f.properties.title || "")); }
+          });
+          return site;
         }
         if (opts.canvas) { style.renderer = renderer; }
         return L.circleMarker(latlng, style);
@@ -67,7 +76,9 @@ window.assetmap = window.assetmap || (function () {
       onEachFeature: function (f, lyr) {
         if (opts.interactive === false) { return; }
         lyr.bindPopup(function () { return card(f.properties); }, {maxWidth: 320});
-        if (!opts.canvas) { lyr.bindTooltip(text("span", f.properties.title)); }
+        if (!opts.canvas && !(lyr.getTooltip && lyr.getTooltip())) {
+          lyr.bindTooltip(text("span", f.properties.title));
+        }
         if (opts.searchable !== false) {
           index.push({title: String(f.properties.title || ""), group: opts.group || "",
                       layer: lyr, fill: lyr.options ? lyr.options.fillOpacity : undefined});
@@ -76,6 +87,8 @@ window.assetmap = window.assetmap || (function () {
     });
     return group;
   }
+  // the list views on the page: each filtered with the map
+  var tables = [];
   function filter(map, query, group) {
     var q = (query || "").toLowerCase();
     var shown = 0;
@@ -87,18 +100,24 @@ window.assetmap = window.assetmap || (function () {
       } else if (el) {
         el.style.display = ok ? "" : "none";
       }
+      var tip = e.layer.getTooltip ? e.layer.getTooltip() : null;
+      if (tip && tip.options.permanent && tip.getElement()) {
+        tip.getElement().style.display = ok ? "" : "none";
+      }
       if (ok) { shown += 1; }
     });
-    return shown;
+    var listed = 0;
+    tables.forEach(function (t) { listed += t.filter(q, group); });
+    return [shown, listed];
   }
-  function search(map, groups) {
+  function search(map, groups, withList) {
     var control = L.control({position: "topleft"});
     control.onAdd = function () {
       var box = L.DomUtil.create("div", "assetmap-search");
+      box.setAttribute("role", "search");
       var label = text("label", "Search by name");
       var input = document.createElement("input");
       input.type = "search"; input.className = "assetmap-search-input";
-      input.setAttribute("aria-label", "Search by name");
       label.appendChild(input);
       var select = document.createElement("select");
       select.className = "assetmap-filter"; select.setAttribute("aria-label", "Show category");
@@ -109,12 +128,28 @@ window.assetmap = window.assetmap || (function () {
       status.setAttribute("aria-live", "polite");
       function run() {
         var n = filter(map, input.value, select.value);
-        status.textContent = (input.value || select.value) ? n + " shown" : "";
+        var words = n[0] + " shown";
+        if (tables.length) { words += "; " + n[1] + " in the list"; }
+        status.textContent = (input.value || select.value) ? words : "";
       }
       input.addEventListener("input", run);
       select.addEventListener("change", run);
       box.appendChild(label); box.appendChild(select); box.appendChild(status);
+      if (withList) {
+        var go = text("button", "Go to the list view", "assetmap-to-list");
+        go.type = "button";
+        go.addEventListener("click", function () {
+          var list = document.querySelector(".assetmap-links-table");
+          if (!list) { return; }
+          if (document.fullscreenElement) { document.exitFullscreen(); }
+          list.setAttribute("tabindex", "-1");
+          list.scrollIntoView();
+          list.focus();
+        });
+        box.appendChild(go);
+      }
       L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
       return box;
     };
     control.addTo(map);
@@ -124,7 +159,7 @@ window.assetmap = window.assetmap || (function () {
     var control = L.control({position: "topleft"});
     control.onAdd = function () {
       var b = L.DomUtil.create("button", "assetmap-fullscreen");
-      b.type = "button"; b.title = "Full screen"; b.textContent = "Full screen";
+      b.type = "button"; b.textContent = "Full screen";
       L.DomEvent.on(b, "click", function (ev) {
         L.DomEvent.stop(ev);
         var c = map.getContainer();
@@ -135,19 +170,41 @@ window.assetmap = window.assetmap || (function () {
     };
     control.addTo(map);
   }
-  function table(id, rows, columns) {
-    // the list view: the same links as an accessible, sortable table (text only)
+  function table(id, rows, columns, words) {
+    // the list view: the same links as an accessible, sortable table (text only), which the
+    // map's search and category filter filter too
     var el = document.getElementById(id);
     if (!el) { return; }
     var body = el.querySelector("tbody");
-    function fill(list) {
+    var status = el.parentNode.querySelector(".assetmap-list-status");
+    var order = rows.slice();
+    var query = "", group = "";
+    function keep(r) {
+      var named = !query || (r.names || []).some(function (n) {
+        return String(n).toLowerCase().indexOf(query) >= 0;
+      });
+      return named && (!group || (r.groups || []).indexOf(group) >= 0);
+    }
+    function fill() {
       while (body.firstChild) { body.removeChild(body.firstChild); }
-      list.forEach(function (r) {
+      var n = 0;
+      order.forEach(function (r) {
+        if (!keep(r)) { return; }
+        n += 1;
         var tr = document.createElement("tr");
-        columns.forEach(function (c, k) { tr.appendChild(text(k === 0 ? "th" : "td", r[c])); });
+        columns.forEach(function (c, k) {
+          var v = r[c];
+          var cell = text(k === 0 ? "th" : "td", typeof v === "number" ? v.toFixed(2) : v);
+          cell.setAttribute("data-label", words[k]);
+          tr.appendChild(cell);
+        });
         if (tr.firstChild) { tr.firstChild.setAttribute("scope", "row"); }
         body.appendChild(tr);
       });
+      if (status) {
+        status.textContent = (query || group) ? n + " of " + rows.length + " rows shown" : "";
+      }
+      return n;
     }
     el.querySelectorAll("thead button").forEach(function (button, k) {
       button.addEventListener("click", function () {
@@ -156,14 +213,94 @@ window.assetmap = window.assetmap || (function () {
         el.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", up ? "ascending" : "descending");
         var c = columns[k];
-        fill(rows.slice().sort(function (a, b) {
+        order = rows.slice().sort(function (a, b) {
           var x = a[c], y = b[c];
+          if (x === null || x === undefined) { return 1; }  // no score: last either way
+          if (y === null || y === undefined) { return -1; }
           var cmp = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y));
           return up ? cmp : -cmp;
-        }));
+        });
+        fill();
       });
     });
-    fill(rows);
+    tables.push({filter: function (q, g) { query = q; group = g; return fill(); }});
+    fill();
+  }
+  function collapsible(button, body, collapsed) {
+    // a panel whose body a button shows and hides (Enter and Space work, as on any button)
+    function set(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      body.hidden = !open;
+      button.parentNode.classList.toggle("assetmap-collapsed", !open);
+    }
+    button.addEventListener("click", function (ev) {
+      L.DomEvent.stop(ev);
+      var open = button.getAttribute("aria-expanded") !== "true";
+      set(open);
+      button.dispatchEvent(new CustomEvent("assetmap:toggle", {bubbles: true, detail: open}));
+    });
+    set(!collapsed);
+    return set;
+  }
+  function layout(map) {
+    // no control ever covers another: the legend and the layer list fold away (folded from
+    // the start on small screens, and only one open at a time there), and each open one is
+    // kept within the room its corner leaves
+    var box = map.getContainer();
+    var small = box.clientWidth < 600 || box.clientHeight < 420;
+    var panels = [];
+    var legendEl = box.querySelector(".assetmap-legend");
+    if (legendEl) {
+      panels.push({el: legendEl, body: legendEl.querySelector(".assetmap-panel-body"),
+                   set: collapsible(legendEl.querySelector(".assetmap-toggle"),
+                                    legendEl.querySelector(".assetmap-panel-body"), small)});
+    }
+    var layers = box.querySelector(".leaflet-control-layers");
+    if (layers && !layers.querySelector(".assetmap-toggle")) {
+      var list = layers.querySelector(".leaflet-control-layers-list");
+      list.id = list.id || map.getContainer().id + "-layers";
+      list.setAttribute("tabindex", "0");  // it may scroll: reachable by keyboard
+      list.setAttribute("role", "region");
+      list.setAttribute("aria-label", "Layers");
+      var button = text("button", "Layers", "assetmap-toggle");
+      button.type = "button";
+      button.setAttribute("aria-controls", list.id);
+      layers.insertBefore(button, layers.firstChild);
+      layers.classList.add("assetmap-panel");
+      panels.push({el: layers, body: list, set: collapsible(button, list, small)});
+    }
+    function fit() {
+      var h = box.clientHeight, w = box.clientWidth;
+      var top = box.querySelector(".leaflet-top.leaflet-left");
+      var used = top ? top.getBoundingClientRect().bottom - box.getBoundingClientRect().top : 0;
+      var left = top ? top.getBoundingClientRect().width : 0;
+      var scale = box.querySelector(".leaflet-control-scale");
+      var below = scale ? scale.getBoundingClientRect().height + 10 : 0;
+      var credit = box.querySelector(".leaflet-control-attribution");
+      if (credit) {  // the credits wrap beside the scale (the legend stands above both)
+        credit.style.maxWidth = Math.max(w - (scale ? scale.getBoundingClientRect().width : 0)
+                                         - 30, 100) + "px";
+      }
+      var under = credit ? credit.getBoundingClientRect().height : 0;
+      below = Math.max(below, under + 10);
+      panels.forEach(function (p) {
+        var toggle = p.el.querySelector(".assetmap-toggle");
+        var head = toggle ? toggle.getBoundingClientRect().height : 0;
+        var room = p.el === legendEl ? h - used - below - head - 30 : h - under - head - 30;
+        p.body.style.maxHeight = Math.max(room, 40) + "px";
+        if (p.el === layers) { p.el.style.maxWidth = Math.max(w - left - 30, 120) + "px"; }
+        if (p.el === legendEl) { p.el.style.maxWidth = Math.min(260, w - 20) + "px"; }
+      });
+    }
+    box.addEventListener("assetmap:toggle", function (ev) {
+      if (!(box.clientWidth < 600 || box.clientHeight < 420) || !ev.detail) { return; }
+      panels.forEach(function (p) {
+        if (!p.el.contains(ev.target)) { p.set(false); }
+      });
+    });
+    box.addEventListener("assetmap:toggle", fit);
+    map.on("resize", fit);
+    fit();
   }
   function legend(map, id, position) {
     var control = L.control({position: position});
@@ -178,5 +315,5 @@ window.assetmap = window.assetmap || (function () {
     return control;
   }
   return {layer: layer, legend: legend, search: search, fullscreen: fullscreen, table: table,
-          index: index};
+          layout: layout, index: index};
 }());
