@@ -21,7 +21,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -32,6 +32,7 @@ from assetmap import geocode, settings
 from assetmap.errors import ConfigurationError, GeocodingWarning
 from assetmap.geocoding import CacheInfo, cache_info, clear_cache
 from assetmap.geocoding.providers import Nominatim, PostcodesIO
+from tests.loopback import LoopbackService
 from tests.registers import register
 
 DELAY = 0.1  # seconds between requests in most scenarios: the spacing measured server-side
@@ -42,38 +43,20 @@ def _postcode(i: int) -> str:
     return f"B{1 + i // 100} {i // 10 % 10}A{'BDEFGHJLNP'[i % 10]}"
 
 
-class Service(ThreadingHTTPServer):
+class Service(LoopbackService):
     """postcodes.io and Nominatim in one server; faults served in order, one a request."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.known: dict[str, tuple[float, float]] = {}
         self.terminated: dict[str, tuple[float, float]] = {}
         self.places: dict[str, tuple[float, float]] = {}
         self.bad: dict[str, str] = {}  # query → how its answer is corrupted
-        self.faults: list[str] = []
-        self.always: str | None = None
         self.partial = 0  # this many bulk answers hold only 60 % of their items
         self.lag = 0.0  # seconds before every bulk answer
         self.elsewhere = ""  # where the "away" redirect points
-        self.log: list[dict[str, Any]] = []
         self.settled: set[tuple[str, str]] = set()  # (end point, query) answered properly
         self.duplicates: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    @property
-    def domain(self) -> str:
-        return f"127.0.0.1:{self.server_address[1]}"
-
-    def fault(self) -> str:
-        with self.lock:
-            return self.always or (self.faults.pop(0) if self.faults else "ok")
 
     def times(self) -> list[float]:
         return [r["t"] for r in self.log]
@@ -119,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _begin(self, kind: str, queries: list[str]) -> str:
         t = self.arrived
-        fault = self.server.fault()
+        fault = self.server.next_fault()
         with self.server.lock:
             self.server.log.append({"t": t, "kind": kind, "queries": queries, "fault": fault,
                                     "path": self.path, "method": self.command})  # fmt: skip

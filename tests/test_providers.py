@@ -12,7 +12,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -22,37 +22,18 @@ import pytest
 from assetmap import datasets, geocode, settings
 from assetmap.errors import ConfigurationError, GeocodingWarning
 from assetmap.geocoding.providers import Nominatim, PostcodesIO
+from tests.loopback import LoopbackService
 from tests.registers import register
 
 
-class FakeService(ThreadingHTTPServer):
+class FakeService(LoopbackService):
     """postcodes.io and Nominatim in one server, with faults served in order."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.known: dict[str, tuple[float, float]] = {}
         self.terminated: dict[str, tuple[float, float, int, int]] = {}
         self.places: dict[str, tuple[float, float, float]] = {}  # address → lon, lat, half box
-        self.faults: list[str] = []
-        self.always: str | None = None  # a fault served to every request
-        self.log: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    @property
-    def domain(self) -> str:
-        return f"127.0.0.1:{self.server_address[1]}"
-
-    def next_fault(self) -> str:
-        with self.lock:
-            if self.always:
-                return self.always
-            return self.faults.pop(0) if self.faults else "ok"
 
 
 class _Handler(BaseHTTPRequestHandler):
