@@ -81,7 +81,8 @@ def test_macro_tables_worked_by_hand(placed: Any, links: pd.DataFrame) -> None:
     report = build_report(placed, links, audience="partners", charts=False)
     ranked = report.tables["macro_links"]
     mmuh = ranked[ranked["macro_id"] == "macro-mmuh"]
-    assert mmuh["rank"].tolist() == list(range(1, len(mmuh) + 1))
+    scored = mmuh["rank"].notna().to_numpy()
+    assert mmuh["rank"][scored].tolist() == list(range(1, scored.sum() + 1))
     # the same links, best first by their true scores
     mine = links[(links["source"] == "macro-mmuh") | (links["target"] == "macro-mmuh")]
     other = mine["source"].where(mine["target"] == "macro-mmuh", mine["target"]).astype(str)
@@ -93,9 +94,10 @@ def test_macro_tables_worked_by_hand(placed: Any, links: pd.DataFrame) -> None:
     named = mmuh["partner_name"].notna().to_numpy()
     assert mmuh["score"][named].tolist() == sorted(mmuh["score"][named], reverse=True)
     assert mmuh["score"][~named].isna().all() and not named[named.sum() :].any()
+    assert (scored == named).all()  # no score shown, no rank
     top = mmuh.iloc[0]
-    assert top["partner_id"] == "micro-winson-green-tenants"
-    assert top["direction"] == "offers" and top["distance_m"] == 539
+    assert top["partner_id"] == "micro-winson-green-tenants" and top["score"] == 0.551
+    assert top["direction"] == "offers to" and top["distance_m"] == 539
     assert top["reason"] == "offers meeting space; 539 m"
     needs = report.tables["macro_needs"].set_index("macro_id")
     assert "security" in needs.loc["macro-city-hospital", "uncovered"]
