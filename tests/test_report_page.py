@@ -157,7 +157,7 @@ def _print(browser: Any, path: Path) -> Any:
 _ROWS = """return Array.from(document.querySelectorAll('tbody tr')).map(
     tr => Array.from(tr.cells).map(c => c.innerText));"""
 _LABELS = """return Array.from(document.querySelectorAll(
-    'h1, h2, h3, caption, thead tr')).map(e => e.innerText);"""
+    'h1, h2, h3, caption, thead tr, p.about, p.lead')).map(e => e.innerText);"""
 
 
 def _check_print(browser: Any, path: Path) -> tuple[int, list[Any], list[str]]:
@@ -180,35 +180,123 @@ def _check_print(browser: Any, path: Path) -> tuple[int, list[Any], list[str]]:
     return len(pdf.pages), split, orphaned
 
 
+_A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)  # the page's width less @page's margins
+
+
+def _too_wide(browser: Any, path: Path) -> list[Any]:
+    """The tables wider than an A4 page's content, laid out for print (Chromium would shrink
+    every page to fit them)."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": _A4_CONTENT_PX, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        browser.get(path.as_uri())
+        return list(
+            browser.execute_script(
+                "return Array.from(document.querySelectorAll('table')).filter(t => "
+                "t.getBoundingClientRect().right > innerWidth + 1).map(t => t.caption.innerText)"
+            )
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_prints_to_clean_a4_pages(browser: Any, pages: dict[str, Path], audience: str) -> None:
     count, split, orphaned = _check_print(browser, pages[audience])
     assert 3 <= count <= 10, count  # the sample's report: a few pages, not one per table
     assert not split, split[:3]
     assert not orphaned, orphaned
+    assert not _too_wide(browser, pages[audience])
+
+
+def test_a_table_too_wide_for_a4_is_found(
+    browser: Any, pages: dict[str, Path], tmp_path: Path
+) -> None:
+    wide = _text(pages["public"]).replace("<td>", "<td>Anunbreakablecellvaluewithnospace ")
+    path = tmp_path / "wide.html"
+    path.write_text(wide, encoding="utf-8")
+    assert _too_wide(browser, path)
+
+
+@pytest.fixture(scope="module")
+def area_pages(
+    placed: Any, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """The report with the real LSOAs and IMD deciles: the widest tables (a column per
+    category, deprivation, link deserts)."""
+    from assetmap.areas import assign_areas, read_boundaries, read_imd
+
+    lsoa = read_boundaries(
+        shared_data / "boundaries/lsoa_2011_bgc_martinjc/lsoa11_bgc_bbox.geojson"
+    )
+    imd = read_imd(
+        shared_data / "imd/iod2019_energy_flex/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    )
+    placed = assign_areas(placed, lsoa)
+    links = find_links(placed, between=("micro", "macro"))
+    out = {}
+    for audience in AUDIENCES:
+        folder = tmp_path_factory.mktemp(f"areas-{audience}")
+        report = build_report(placed, links, audience=audience, areas=lsoa, imd=imd)
+        save_report(report, folder)
+        out[audience] = folder / "report.html"
+    return out
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_the_report_with_areas_and_deprivation(
+    browser: Any,
+    axe: Callable[..., list[dict[str, Any]]],
+    area_pages: dict[str, Path],
+    audience: str,
+) -> None:
+    page = _text(area_pages[audience])
+    assert "Deprivation decile (1 = most deprived 10%)" in page and "Link desert" in page
+    for missing in ("&lt;NA&gt;", ">nan<", ">None<"):
+        assert missing not in page
+    assert not _too_wide(browser, area_pages[audience])
+    count, split, orphaned = _check_print(browser, area_pages[audience])
+    assert count <= 14 and not split and not orphaned, (count, split[:2], orphaned)
+    browser.get(area_pages[audience].as_uri())
+    serious = [v["id"] for v in axe() if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
 
 
 _KEEP_ROWS = "tr,figure,img,dl>div,.notes li,p{break-inside:avoid}"
-_KEEP_HEADINGS = "h1,h2,h3,caption,.lead{break-after:avoid}"
+_KEEP_HEADINGS = "h1,h2,h3,caption,.lead,.about{break-after:avoid}"
 
 
-@pytest.mark.parametrize("without", ["", _KEEP_ROWS, _KEEP_HEADINGS])
+_KEEP_HEADER_ROWS = "break-after:avoid}tbody tr:first-child{break-before:avoid}"
+
+
+@pytest.mark.parametrize(
+    ("without", "found"),
+    [
+        ("", ""),
+        (_KEEP_ROWS, "split"),
+        (_KEEP_HEADINGS, "orphaned"),
+        (_KEEP_HEADER_ROWS, "orphaned"),
+    ],
+)
 def test_the_print_rules_keep_tall_rows_whole_and_headings_with_their_text(
-    browser: Any, pages: dict[str, Path], tmp_path: Path, without: str
+    browser: Any, pages: dict[str, Path], tmp_path: Path, without: str, found: str
 ) -> None:
     # every cell three lines taller, so rows and headings meet page ends: the page's print
     # rules keep them whole; without each rule, the checks above find what it prevents
     page = _text(pages["partners"]).replace("<td>", "<td>line<br>line<br>line<br>")
     assert without in _CSS
     path = tmp_path / "tall.html"
-    path.write_text(page.replace(without, "") if without else page, encoding="utf-8")
+    rest = "}" if without == _KEEP_HEADER_ROWS else ""  # keep the thead rule's brace
+    path.write_text(page.replace(without, rest) if without else page, encoding="utf-8")
     _, split, orphaned = _check_print(browser, path)
-    if not without:
-        assert not split and not orphaned, (split[:2], orphaned)
-    elif without == _KEEP_ROWS:
-        assert split
-    else:
-        assert orphaned
+    assert {"split": bool(split), "orphaned": bool(orphaned)} == {
+        "split": found == "split",
+        "orphaned": found == "orphaned",
+    }, (split[:2], orphaned)
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._columns import ABOUT, TITLES, describe, heading
+from ._columns import ABOUT, COLUMNS, TITLES, describe, heading
 from ._model import Report
 from ._tables import SCORE_DECIMALS
 
@@ -94,10 +94,12 @@ def _table(
     row_header: str | None = None,
     limit: int | None = None,
     more: str = "rows",
+    seen: set[str],
 ) -> str:
     """One table: a caption, plain headings with ``scope``, escaped cells; in a box that
     scrolls sideways on a narrow screen (reachable by keyboard)."""
     columns = list(table.columns if columns is None else columns)
+    seen.update(columns)
     shown = table if limit is None else table.head(limit)
     numeric = {
         c
@@ -147,16 +149,55 @@ dd{margin-left:1.2em}code{font-size:.9em}
 @media print{
 body{max-width:none;padding:0;font-size:9.5pt}nav{display:none}
 .scroll{overflow:visible;margin:.3em 0 .6em}table{font-size:8pt;width:100%}
-h1,h2,h3,caption,.lead{break-after:avoid}
+h1,h2,h3,caption,.lead,.about{break-after:avoid}
 tr,figure,img,dl>div,.notes li,p{break-inside:avoid}
-thead{display:table-header-group}
-figure img{max-height:230mm;width:auto}
+thead{display:table-header-group;break-after:avoid}tbody tr:first-child{break-before:avoid}
+figure img{max-height:230mm;width:auto}dl{columns:2;column-gap:2em;font-size:8.5pt}
 a{color:inherit;text-decoration:none}
 }
 """
 
 
-def _site(report: Report, macro: str, number: int) -> str:
+def _area_tables(table: pd.DataFrame, limit: int | None, seen: set[str]) -> str:
+    """The areas table as narrower ones that fit a phone and an A4 page: assets by category
+    (six categories a table), then links and deprivation."""
+    named = ["area_name"] if table["area_name"].notna().any() else ["area_code"]
+    categories = [c for c in table.columns if c not in COLUMNS]
+    measures = [c for c in table.columns if c in COLUMNS and c != named[0]]
+    chunks = [categories[i : i + 6] for i in range(0, len(categories), 6)] or [[]]
+    parts = []
+    for number, chunk in enumerate(chunks, start=1):
+        last = number == len(chunks)
+        caption = "Areas: assets by category" + (
+            f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
+        )
+        columns = [*named, *chunk, *(["assets"] if last else [])]
+        parts.append(
+            _table(
+                table,
+                caption,
+                columns=columns,
+                row_header=named[0],
+                limit=limit,
+                more="areas",
+                seen=seen,
+            )
+        )
+    parts.append(
+        _table(
+            table,
+            "Areas: links and deprivation",
+            columns=[*named, *measures],
+            row_header=named[0],
+            limit=limit,
+            more="areas",
+            seen=seen,
+        )
+    )
+    return "".join(parts)
+
+
+def _site(report: Report, macro: str, number: int, seen: set[str]) -> str:
     """One site: its needs, its ranked link opportunities, the records linked only by
     category, and what lies within reach."""
     t = report.tables
@@ -190,6 +231,7 @@ def _site(report: Report, macro: str, number: int) -> str:
                 row_header="partner_id",
                 limit=10,
                 more="link opportunities",
+                seen=seen,
             )
         )
     elif not len(unranked):
@@ -209,7 +251,8 @@ def _site(report: Report, macro: str, number: int) -> str:
     if len(bands):
         how = cell_text("measured", bands["measured"].iloc[0])
         caption = f"What lies within reach of {name} ({how}), by category"
-        parts.append(_table(bands.drop(columns="measured"), caption, row_header="within_m"))
+        bands = bands.drop(columns="measured")
+        parts.append(_table(bands, caption, row_header="within_m", seen=seen))
     parts.append("</section>")
     return "".join(parts)
 
@@ -230,7 +273,8 @@ def report_page(report: Report) -> str:
             ]
         )
     )
-    sites = "".join(_site(report, m, i) for i, m in enumerate(macros, start=1))
+    seen: set[str] = set()  # the columns the page shows, for its glossary
+    sites = "".join(_site(report, m, i, seen) for i, m in enumerate(macros, start=1))
     sections.append(
         (
             "sites",
@@ -253,23 +297,23 @@ def report_page(report: Report) -> str:
         ("areas", "area_code", 40),
         ("deserts", "area_code", 40),
         ("skills", "tag", 40),
-        ("brokers", "name", 40),
+        ("brokers", "name", 15),
         ("geocoding", "geocode_method", None),
         ("attention", "asset_id", 40),
     ):
         table = t[name]
         body = f"<p class=about>{_e(ABOUT[name])}</p>"
-        body += (
-            _table(table, TITLES[name], row_header=row_header, limit=limit)
-            if len(table)
-            else "<p>None.</p>"
-        )
+        if not len(table):
+            body += "<p>None.</p>"
+        elif name == "areas":  # two narrower tables, to fit a phone and an A4 page
+            body += _area_tables(table, limit, seen)
+        else:
+            body += _table(table, TITLES[name], row_header=row_header, limit=limit, seen=seen)
         sections.append((name, TITLES[name], body))
-    seen = sorted({c for n, table in t.items() if n != "not_shown" for c in table.columns})
     glossary = "".join(
         f"<div><dt>{_e(heading(c))}</dt><dd>{_e(describe(c))} "
         f"<span class=more>(workbook column <code>{_e(c)}</code>)</span></dd></div>"
-        for c in seen
+        for c in sorted(seen)
     )
     sections.append(("columns", "What the columns mean", f"<dl>{glossary}</dl>"))
     notes = "".join(f"<li>{_e(n)}</li>" for n in report.notes)
