@@ -18,7 +18,7 @@ import pytest
 from assetmap import datasets, find_links, geocode, graph_from_assets
 from assetmap.report import build_report, save_report
 from assetmap.report._columns import COLUMNS, HEADINGS
-from assetmap.report._html import _CSS, cell_text
+from assetmap.report._html import CSS, cell_text
 
 AUDIENCES = ("public", "partners")
 A4_PT = (595.3, 841.9)  # 210 × 297 mm in PDF points
@@ -288,7 +288,7 @@ def test_the_print_rules_keep_tall_rows_whole_and_headings_with_their_text(
     # every cell three lines taller, so rows and headings meet page ends: the page's print
     # rules keep them whole; without each rule, the checks above find what it prevents
     page = _text(pages["partners"]).replace("<td>", "<td>line<br>line<br>line<br>")
-    assert without in _CSS
+    assert without in CSS
     path = tmp_path / "tall.html"
     rest = "}" if without == _KEEP_HEADER_ROWS else ""  # keep the thead rule's brace
     path.write_text(page.replace(without, rest) if without else page, encoding="utf-8")

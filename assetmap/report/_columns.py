@@ -95,7 +95,10 @@ def describe(column: str) -> str:
     """What a column of a report's table holds; columns not in ``COLUMNS`` count a category."""
     if column in COLUMNS:
         return COLUMNS[column]
-    return f"assets of category '{column}' (in not_shown: empty where fewer than the minimum)"
+    return (
+        f"assets of category '{column}' (in the not_shown sheet, of records not shown: empty "
+        "where fewer than the minimum)"
+    )
 
 
 #: Each column's heading on the HTML page, in plain words (the workbook and the CSV files keep

@@ -23,7 +23,7 @@ from ._columns import ABOUT, COLUMNS, TITLES, describe, heading
 from ._model import Report
 from ._tables import SCORE_DECIMALS
 
-__all__ = ["report_page"]
+__all__ = ["CSS", "cell_text", "report_page"]
 
 _e = html.escape
 
@@ -132,7 +132,9 @@ def _table(
     return body
 
 
-_CSS = """
+#: The page's style sheet: a narrow screen scrolls wide tables in their own box; printed, A4
+#: pages that split no table row, figure or glossary entry and end with no heading.
+CSS = """
 body{font:11pt/1.45 system-ui,sans-serif;margin:0 auto;padding:1em;max-width:60em;color:#1a1a1a}
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.3em;border-bottom:1px solid #767676;
 margin-top:1.8em}h3{font-size:1.08em;margin:1.4em 0 .3em}
@@ -322,7 +324,7 @@ def report_page(report: Report) -> str:
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(report.title)}: report for {_e(audience)}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{CSS}</style></head><body>",
         f"<header><h1>{_e(report.title)}</h1>",
         f"<p class=lead>A report for {_e(audience)}: {len(report.published.assets):,} records "
         f"shown, {len(t['macro_links']):,} link opportunities with a site.</p></header>",
