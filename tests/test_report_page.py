@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -84,6 +85,9 @@ def test_every_column_has_a_plain_heading_and_a_description() -> None:
         ("score", pd.NA, ""),
         ("supply", float("nan"), ""),
         ("supply", None, ""),
+        ("supply", np.float32("nan"), ""),
+        ("imd_rank", np.int64(6200), "6,200"),
+        ("articulation_point", np.bool_(False), "no"),
         ("rank", pd.array([3], dtype="Int64")[0], "3"),
         ("distance_m", 1023.0, "1,023"),
         ("linked_share", 0.456, "46%"),

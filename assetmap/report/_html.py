@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import numbers
 from collections.abc import Sequence
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from ._columns import ABOUT, COLUMNS, TITLES, describe, heading
@@ -53,9 +54,7 @@ _ALT = {
 
 def _blank(value: object) -> bool:
     """True for every kind of missing value pandas may hold (None, NaN, NA, NaT)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
+    return bool(pd.api.types.is_scalar(value) and pd.isna(cast(Any, value)))
 
 
 def cell_text(column: str, value: object) -> str:
@@ -66,7 +65,7 @@ def cell_text(column: str, value: object) -> str:
         return "; ".join(map(str, value))
     if _blank(value):
         return ""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if column in _WORDS:
         return _WORDS[column].get(str(value), str(value))
