@@ -81,7 +81,8 @@ def test_macro_tables_worked_by_hand(placed: Any, links: pd.DataFrame) -> None:
     report = build_report(placed, links, audience="partners", charts=False)
     ranked = report.tables["macro_links"]
     mmuh = ranked[ranked["macro_id"] == "macro-mmuh"]
-    assert mmuh["rank"].tolist() == list(range(1, len(mmuh) + 1))
+    scored = mmuh["rank"].notna().to_numpy()
+    assert mmuh["rank"][scored].tolist() == list(range(1, scored.sum() + 1))
     # the same links, best first by their true scores
     mine = links[(links["source"] == "macro-mmuh") | (links["target"] == "macro-mmuh")]
     other = mine["source"].where(mine["target"] == "macro-mmuh", mine["target"]).astype(str)
@@ -93,9 +94,10 @@ def test_macro_tables_worked_by_hand(placed: Any, links: pd.DataFrame) -> None:
     named = mmuh["partner_name"].notna().to_numpy()
     assert mmuh["score"][named].tolist() == sorted(mmuh["score"][named], reverse=True)
     assert mmuh["score"][~named].isna().all() and not named[named.sum() :].any()
+    assert (scored == named).all()  # no score shown, no rank
     top = mmuh.iloc[0]
-    assert top["partner_id"] == "micro-winson-green-tenants"
-    assert top["direction"] == "offers" and top["distance_m"] == 539
+    assert top["partner_id"] == "micro-winson-green-tenants" and top["score"] == 0.551
+    assert top["direction"] == "offers to" and top["distance_m"] == 539
     assert top["reason"] == "offers meeting space; 539 m"
     needs = report.tables["macro_needs"].set_index("macro_id")
     assert "security" in needs.loc["macro-city-hospital", "uncovered"]
@@ -173,3 +175,36 @@ def test_areas_with_real_lsoas_and_imd(placed: Any, links: pd.DataFrame, shared_
 def test_reports_are_for_public_or_partners(placed: Any, links: pd.DataFrame) -> None:
     with pytest.raises(ConfigurationError, match="public"):
         build_report(placed, links, audience="analyst")  # type: ignore[arg-type]
+
+
+def test_ranks_follow_the_rounded_scores_nearer_first_among_equals() -> None:
+    from tests.registers import register
+
+    e0, n0 = 406000.0, 286000.0
+    # the site offers jobs; "a-far" (600 m less 0.4 on the grid) needs only jobs: score
+    # 0.50015; "z-near" (1 m) needs jobs and cooking, half met: score 0.49958. Both show
+    # 0.500, so the nearer ranks first although its unrounded score is lower, and the reader
+    # sees why
+    placed = geocode(
+        register(
+            asset_id=["site", "a-far", "z-near"],
+            kind=["macro", "micro", "micro"],
+            category=["anchor_institution", "association", "association"],
+            offers=["jobs", "", ""],
+            needs=["", "jobs", "jobs; cooking"],
+            easting=[e0, e0 + 599.6, e0 + 1.0],
+            northing=[n0, n0, n0],
+        ),
+        study_area=None,
+    )
+    links = find_links(placed, between=("micro", "macro"))
+    assert links.set_index("target")["score"].round(5).to_dict() == {
+        "a-far": 0.50015,
+        "z-near": 0.49958,
+    }
+    table = build_report(placed, links, audience="public", charts=False).tables["macro_links"]
+    assert table[["rank", "partner_id", "score", "distance_m"]].values.tolist() == [
+        [1, "z-near", 0.5, 1.0],
+        [2, "a-far", 0.5, 600.0],
+    ]
+    assert set(table["direction"]) == {"offers to"}

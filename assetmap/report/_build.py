@@ -175,9 +175,9 @@ def build_report(
         )
     notes.append(
         "Every count here is of records this audience sees (those shown only by category "
-        "at their approximate place included). Private records are only in the not_shown "
-        f"table, per area, where counts from 0 to {min_count - 1} are left empty, with no "
-        "totals, so none can be worked out."
+        "at their approximate place included). Private records are counted only in the "
+        "workbook's not_shown sheet (tables/not_shown.csv), per area, where counts from 0 to "
+        f"{min_count - 1} are left empty, with no totals, so none can be worked out."
     )
     report = Report(title, published.policy.audience, tables, notes, published, min_count)
     if charts:

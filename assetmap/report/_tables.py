@@ -29,6 +29,8 @@ from ..privacy import Published
 
 __all__ = [
     "BANDS_M",
+    "DIRECTIONS",
+    "SCORE_DECIMALS",
     "area_codes",
     "area_tables",
     "attention_table",
@@ -127,24 +129,44 @@ def attention_table(assets: pd.DataFrame, published: Published) -> tuple[pd.Data
     return table, bool(needs_look.sum() > shown.sum())
 
 
+#: Decimals of every score a report shows (the map's popups use the same): ranks follow them.
+SCORE_DECIMALS = 3
+
+#: How a macro-asset stands to its partner in a link: it offers what the partner needs, or it
+#: needs what the partner offers.
+DIRECTIONS = ("offers to", "needs from")
+
+
 def macro_links_table(assets: pd.DataFrame, published: Published) -> pd.DataFrame:
-    """Each macro-asset's published link opportunities, ranked by their score (in the order
-    they were published: best first, before publishing rounded any score)."""
+    """Each macro-asset's published link opportunities, ranked by the score shown.
+
+    Scores are rounded to :data:`SCORE_DECIMALS`, and ranks follow the rounded scores: equal
+    scores are ranked nearer first (straight-line distance), then by partner id and direction,
+    all columns of the table, so a reader can see why one comes first. Links to records shown
+    only by category carry no score, so no rank: they come last, in the order of their
+    published ids. ``direction`` says how the macro-asset stands to its partner ("offers to" or
+    "needs from"; a pair linked both ways appears twice), and a reason for a "needs from" row
+    says what the macro-asset needs ("needs training; 1,023 m").
+    """
     links = published.links
     columns = [
         "macro_id", "macro_name", "rank", "partner_id", "partner_name", "partner_category",
         "direction", "distance_m", "walk_m", "score", "reason",
     ]  # fmt: skip
     if links is None or not len(links):
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame(columns=columns)
+        return empty.astype({"rank": "Int64", "score": "float64"})
     kinds = published.assets["kind"].astype("str")
     macro = set(kinds.index[kinds == "macro"])
     src, tgt = links["source"].astype("str"), links["target"].astype("str")
     names = _names(published)
     categories = published.assets["category"].astype("str")
     parts = []
-    for macro_end, other, direction in ((src, tgt, "offers"), (tgt, src, "needs")):
+    for macro_end, other, direction in ((src, tgt, DIRECTIONS[0]), (tgt, src, DIRECTIONS[1])):
         mine = macro_end.isin(macro).to_numpy()
+        reason = links.loc[mine, "reason"].astype("str")
+        if direction == DIRECTIONS[1]:  # the partner offers what the macro-asset needs
+            reason = reason.str.replace(r"^offers ", "needs ", regex=True)
         part = pd.DataFrame(
             {
                 "macro_id": macro_end[mine].to_numpy(),
@@ -156,18 +178,29 @@ def macro_links_table(assets: pd.DataFrame, published: Published) -> pd.DataFram
                 else np.nan,
                 "score": links.loc[mine, "score"].to_numpy(dtype=float),
                 "order": np.flatnonzero(mine),
-                "reason": links.loc[mine, "reason"].astype("str").to_numpy(),
+                "reason": reason.to_numpy(),
             }
         )
-        parts.append(part[~part["partner_id"].isin(macro) | (direction == "offers")])
+        parts.append(part[~part["partner_id"].isin(macro) | (direction == DIRECTIONS[0])])
     table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values(["macro_id", "order", "partner_id"], kind="stable")
-    table["rank"] = table.groupby("macro_id").cumcount() + 1
+    table[["distance_m", "walk_m"]] = table[["distance_m", "walk_m"]].round(0)
+    table["score"] = table["score"].round(SCORE_DECIMALS)
+    unscored = table["score"].isna()
+    # scored links by the score shown, nearer first among equals; then the unscored ones in
+    # the order they were published (by published id: their place says nothing)
+    table["_last"] = unscored
+    table["_by"] = -table["score"].fillna(0.0)
+    table["_near"] = table["distance_m"].where(~unscored, 0.0)
+    table["_order"] = table["order"].where(unscored, 0)
+    table = table.sort_values(
+        ["macro_id", "_last", "_by", "_near", "_order", "partner_id", "direction"],
+        kind="stable",
+    )
+    ranks = table.groupby("macro_id").cumcount() + 1
+    table["rank"] = pd.array(ranks.where(~table["_last"]).to_numpy(), dtype="Int64")
     table["macro_name"] = table["macro_id"].map(names)
     table["partner_name"] = table["partner_id"].map(names)
     table["partner_category"] = table["partner_id"].map(categories)
-    table[["distance_m", "walk_m"]] = table[["distance_m", "walk_m"]].round(0)
-    table["score"] = table["score"].round(4)
     return table[columns].reset_index(drop=True)
 
 
