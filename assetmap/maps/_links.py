@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..schema import SCORE_DECIMALS
 from ._elements import DataLayer, LinksTable, escape_html, label
 
 #: Link scores by class: (lowest score, colour, line width, legend words). ColorBrewer Purples.
@@ -59,8 +60,8 @@ HEADINGS = {
 
 
 def _score_text(value: Any) -> str:
-    """A factor or score as every card and the list show it: two decimals."""
-    return f"{float(value):.2f}"
+    """A factor or score as every card and the list show it (:data:`SCORE_DECIMALS`)."""
+    return f"{float(value):.{SCORE_DECIMALS}f}"
 
 
 def _distance_text(metres: float) -> str:
@@ -228,7 +229,7 @@ def add_links(
                 "to": ends.title[t],
                 "why": str(link.reason),
                 "apart": apart,
-                "score": round(score, 2) if np.isfinite(score) else None,
+                "score": round(score, SCORE_DECIMALS) if np.isfinite(score) else None,
                 "names": [ends.title[s], ends.title[t]],
                 "groups": sorted({ends.group[s], ends.group[t]}),
             }

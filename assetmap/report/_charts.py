@@ -54,7 +54,7 @@ def draw_charts(report: Report) -> dict[str, bytes]:
         if len(scores):
             fig, ax = plt.subplots(figsize=(7, 2.6))
             ax.hist(scores.to_numpy(dtype=float), bins=[i / 20 for i in range(21)], color="#41ab5d")
-            ax.set_xlabel("score (match × proximity × weight)")
+            ax.set_xlabel("link score, 0 to 1: how well it matches × how close × priority")
             ax.set_ylabel("links")
             ax.set_title("Score distribution of the macro-assets' link opportunities")
             out["score distribution"] = _png(fig)

@@ -20,9 +20,9 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ..schema import SCORE_DECIMALS
 from ._columns import ABOUT, COLUMNS, TITLES, describe, heading
 from ._model import Report
-from ._tables import SCORE_DECIMALS
 
 __all__ = ["CSS", "cell_text", "report_page"]
 

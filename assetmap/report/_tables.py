@@ -26,11 +26,11 @@ from ..errors import ConfigurationError
 from ..geocoding.gazetteer import Gazetteer
 from ..network import Streets
 from ..privacy import Published
+from ..schema import SCORE_DECIMALS
 
 __all__ = [
     "BANDS_M",
     "DIRECTIONS",
-    "SCORE_DECIMALS",
     "area_codes",
     "area_tables",
     "attention_table",
@@ -128,9 +128,6 @@ def attention_table(assets: pd.DataFrame, published: Published) -> tuple[pd.Data
     )
     return table, bool(needs_look.sum() > shown.sum())
 
-
-#: Decimals of every score a report shows (the map's popups use the same): ranks follow them.
-SCORE_DECIMALS = 3
 
 #: How a macro-asset stands to its partner in a link: it offers what the partner needs, or it
 #: needs what the partner offers.

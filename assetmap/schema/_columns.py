@@ -31,6 +31,7 @@ __all__ = [
     "KINDS",
     "PRIVACY_LEVELS",
     "RELATIONSHIP_TYPES",
+    "SCORE_DECIMALS",
     "normalise_tags",
     "parse_tags",
     "select_assets",
@@ -97,6 +98,10 @@ ASSET_COLUMNS: Final = (
     "source",
     "recorded",
 )
+#: How many decimals a link score (and each of its factors) is shown with to people: on maps, in
+#: their list views and in reports (ranks follow the rounded score shown).
+SCORE_DECIMALS = 2
+
 #: Columns that geocoding adds (besides ``geometry``).
 GEOCODE_COLUMNS: Final = (
     "geocode_method",
