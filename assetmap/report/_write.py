@@ -16,7 +16,7 @@ import pandas as pd
 from .._reproducible import write_file
 from .._tabular import write_csv, write_xlsx
 from ..privacy import write_audit
-from ._columns import ABOUT, describe
+from ._columns import ABOUT, describe, heading
 from ._html import report_page
 from ._model import Report
 
@@ -54,7 +54,7 @@ def save_report(report: Report, folder: str | PathLike[str]) -> list[Path]:
     )
     columns = pd.DataFrame(
         [
-            {"sheet": name, "column": c, "description": describe(c)}
+            {"sheet": name, "column": c, "heading": heading(c), "description": describe(c)}
             for name, table in report.tables.items()
             for c in table.columns
         ]
