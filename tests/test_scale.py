@@ -31,7 +31,10 @@ def client() -> Iterator[Any]:
     with (
         distributed.LocalCluster(
             # port 0: any free port (None still tries 8787, and warns when another cluster has it)
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         distributed.Client(cluster) as c,
     ):
