@@ -7,15 +7,17 @@ and the tables :func:`assetmap.find_links` returns, one factor of the score per 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..crs import Projected
 from ..errors import ConfigurationError
 from ..network import StreetGraph, walk_distances
-from ._tags import matches, numbered_tags
+from ._tags import interned, matches, numbered_tags, tuples_of
 
 Decay = Literal["threshold", "linear", "exponential"]
 
@@ -147,6 +149,41 @@ def _objects(items: list[tuple[str, ...]]) -> np.ndarray:
     return out
 
 
+def _texts(values: list[str], at: np.ndarray) -> pa.Array:
+    """``values[at]`` as Arrow text, each value made once."""
+    return pa.array(values, type=pa.large_string()).take(pa.array(at, type=pa.int64()))
+
+
+def _reasons(
+    offered: list[tuple[str, ...]],
+    seq: np.ndarray,
+    apart: np.ndarray,
+    on_foot: np.ndarray,
+    label: str,
+    weight: np.ndarray,
+) -> pd.api.extensions.ExtensionArray:
+    """``offers <what>; <metres> m[ walk][; <label> ×<weight>]`` for each link, joined by Arrow
+    from the few distinct pieces (a Python string per distinct piece, none per link)."""
+    metres, at_m = np.unique(np.round(apart).astype(np.int64), return_inverse=True)
+    parts = [
+        pa.scalar("offers ", pa.large_string()),
+        _texts([", ".join(t) for t in offered], seq),
+        pa.scalar("; ", pa.large_string()),
+        _texts([f"{m:,}" for m in metres.tolist()], at_m),
+        _texts([" m", " m walk"], on_foot.astype(np.int64)),
+    ]
+    if label:
+        ws, at_w = np.unique(weight, return_inverse=True)
+        parts += [
+            pa.scalar(f"; {label} ×", pa.large_string()),
+            _texts([f"{w:g}" for w in ws.tolist()], at_w),
+        ]
+    if not len(seq):
+        return pd.array([], dtype="str")
+    joined = pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string()))
+    return cast("pd.api.extensions.ExtensionArray", pd.array(joined, dtype="str"))
+
+
 def opportunity_table(
     assets: pd.DataFrame,
     p: Projected,
@@ -161,43 +198,50 @@ def opportunity_table(
     decay_m: float,
     walk: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Opportunity links, both ways round each close pair, best score first."""
+    """Opportunity links, both ways round each close pair, best score first.
+
+    Columnar: the matches are integer arrays; the tuples of what met what are made once per
+    distinct combination (links holding the same combination share one tuple), the reasons
+    joined by Arrow.
+    """
     tags = numbered_tags(assets, vocabulary)
     offerer = np.r_[i, j]
     needer = np.r_[j, i]
-    dist = np.r_[d, d]
-    walked = np.r_[walk, walk] if walk is not None else np.full(len(dist), np.nan)
-    which, share, named, needed = matches(tags, offerer, needer)
-    o, n_, dd = offerer[which], needer[which], np.round(dist[which], 2)
-    ww_ = np.round(walked[which], 2)
+    found = matches(tags, offerer, needer)
+    which = found.which
+    o, n_ = offerer[which], needer[which]
+    dd = np.round(np.r_[d, d][which], 2)
+    ww_ = np.round(np.r_[walk, walk][which], 2) if walk is not None else np.full(len(o), np.nan)
     apart = np.where(np.isfinite(ww_), ww_, dd)
     prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
     w = np.round(weight[o] * weight[n_], 6)
-    match = np.round(share, 6)
+    match = np.round(found.share, 6)
     score = np.round(match * prox * w, 6)
-    reasons = [
-        f"offers {', '.join(m)}; {x:,.0f} m{' walk' if foot else ''}"
-        + (f"; {label} ×{ww:g}" if label else "")
-        for m, x, foot, ww in zip(named, apart, np.isfinite(ww_), w, strict=True)
-    ]
-    matched, met = _objects(named), _objects(needed)
+    # best first; ties by the register's order of source, then target
+    order = np.lexsort((n_, o, -score))
+    n_tags = max(len(tags.names), 1)
+    offer_seq, offer_row = interned(found.offer_ptr, found.offer_tag, n_tags)
+    need_seq, need_row = interned(found.need_ptr, found.need_tag, n_tags)
+    offered = tuples_of(tags.names, found.offer_ptr, found.offer_tag, offer_row)
+    needed = tuples_of(tags.names, found.need_ptr, found.need_tag, need_row)
+    offer_seq, need_seq = offer_seq[order], need_seq[order]
+    o, n_, apart, ww_ = o[order], n_[order], apart[order], ww_[order]
+    w = w[order]
     ids = p.id_dtype
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(o, dtype=ids, validate=False),
             "target": pd.Categorical.from_codes(n_, dtype=ids, validate=False),
             "kind": pd.Categorical.from_codes(np.ones(len(o), dtype=np.int8), dtype=_KINDS),
-            "distance_m": dd,
+            "distance_m": dd[order],
             **({"walk_m": ww_} if walk is not None else {}),
-            "matched": matched,
-            "met": met,
-            "match": match,
-            "proximity": prox,
+            "matched": _objects(offered)[offer_seq],
+            "met": _objects(needed)[need_seq],
+            "match": match[order],
+            "proximity": prox[order],
             "weight": w,
-            "score": score,
-            "reason": pd.array(reasons, dtype="str"),
-        }
+            "score": score[order],
+            "reason": _reasons(offered, offer_seq, apart, np.isfinite(ww_), label, w),
+        },
+        copy=False,  # millions of rows: no copy into one block
     )
-    # best first; ties by the register's order of source, then target
-    order = np.lexsort((n_, o, -score))
-    return out.iloc[order].reset_index(drop=True)
