@@ -181,6 +181,9 @@ def pairs_within(
     j = np.concatenate([q[1] for q in parts]).astype(np.int64)
     d = np.concatenate([q[2] for q in parts]).astype("float64")
     if len(fps) or not same:
+        if not len(fps) and not (group_a & group_b & p.placed).any():
+            # points of one group against the other's: each pair once, never an asset with itself
+            return np.minimum(i, j), np.maximum(i, j), d
         return unordered(i, j, d)
     return i, j, d
 

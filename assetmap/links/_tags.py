@@ -78,13 +78,27 @@ def _flat(column: pd.Series) -> tuple[np.ndarray, np.ndarray, list[Any]]:
     return lengths, codes.astype(np.int64), list(uniques)
 
 
+#: Rows holding more codes than this are told apart by sorting; shorter ones by comparing
+#: each code with the few before it in its row (a numpy pass per position, no sort).
+_SHORT_ROWS = 16
+
+
 def _first_each(row: np.ndarray, code: np.ndarray, n_codes: int) -> np.ndarray:
-    """Positions of the first time each (row, code) appears, in their order."""
-    if not len(row):
+    """Positions of the first time each (row, code) appears, in their order (``row`` is sorted:
+    each row's codes lie together)."""
+    n = len(row)
+    if not n:
         return np.empty(0, dtype=np.int64)
-    _, first = np.unique(row.astype(np.int64) * n_codes + code, return_index=True)
-    first.sort()
-    return first
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    longest = int(np.diff(np.r_[starts, n]).max())
+    if longest > _SHORT_ROWS:
+        _, first = np.unique(row.astype(np.int64) * n_codes + code, return_index=True)
+        first.sort()
+        return first
+    seen = np.zeros(n, dtype=bool)
+    for k in range(1, longest):
+        seen[k:] |= (row[k:] == row[:-k]) & (code[k:] == code[:-k])
+    return np.flatnonzero(~seen)
 
 
 def _canonical(
@@ -133,6 +147,10 @@ def numbered_tags(assets: pd.DataFrame, vocabulary: dict[str, str]) -> Tags:
     )
 
 
+#: Up to this many (asset, tag) cells, needs are looked up in a table of yes/no (one byte a
+#: cell); above it, by a sorted search.
+_TABLE_CELLS = 1 << 26
+
 #: Candidate pairs matched at once: bounds the arrays of one row per (pair, expanded offer).
 _CHUNK = 1 << 20
 
@@ -153,6 +171,11 @@ def _hits(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> tuple[np.ndarr
     (pair, need met, offer as written)."""
     n_tags = max(len(tags.names), 1)
     keys = tags.need_keys
+    # who needs what, as a table of yes/no by asset and tag where it is small enough
+    table = None
+    if len(tags.need_count) * n_tags <= _TABLE_CELLS:
+        table = np.zeros(len(tags.need_count) * n_tags, dtype=bool)
+        table[keys] = True
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for lo in range(0, len(offerer), _CHUNK):
         o, nd = offerer[lo : lo + _CHUNK], needer[lo : lo + _CHUNK]
@@ -162,8 +185,10 @@ def _hits(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> tuple[np.ndarr
         pair, at = _expanded(tags.offer_ptr, o[useful])
         tag = tags.offer_tag[at]
         key = nd[useful][pair] * n_tags + tag
-        pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-        hit = keys[pos] == key
+        if table is not None:
+            hit = table[key]
+        else:
+            hit = keys[np.minimum(np.searchsorted(keys, key), len(keys) - 1)] == key
         parts.append((useful[pair[hit]] + lo, tag[hit], tags.offer_own[at[hit]]))
     if not parts:
         return tuple(np.empty(0, dtype=np.int64) for _ in range(3))
@@ -171,12 +196,13 @@ def _hits(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> tuple[np.ndarr
 
 
 def _grouped(
-    pair: np.ndarray, code: np.ndarray, which: np.ndarray, n_codes: int
+    pair: np.ndarray, code: np.ndarray, group: np.ndarray, n_groups: int, n_codes: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each pair's distinct codes, first first, as CSR over ``which`` (the distinct pairs)."""
+    """Each pair's distinct codes, first first, as CSR over the distinct pairs (``group``: each
+    hit's pair as a number from 0, in order)."""
     keep = _first_each(pair, code, n_codes)
-    per = np.searchsorted(which, pair[keep])
-    return np.r_[0, np.cumsum(np.bincount(per, minlength=len(which)))].astype(np.int64), code[keep]
+    counts = np.bincount(group[keep], minlength=n_groups)
+    return np.r_[0, np.cumsum(counts)].astype(np.int64), code[keep]
 
 
 def matches(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> Matches:
@@ -191,10 +217,11 @@ def matches(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> Matches:
             empty, np.empty(0), np.zeros(1, np.int64), empty, np.zeros(1, np.int64), empty
         )
     pair, need, own = _hits(tags, offerer, needer)
-    which = np.unique(pair)
+    new = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.empty(0, dtype=bool)
+    which, group = pair[new], np.cumsum(new) - 1
     n_tags = max(len(tags.names), 1)
-    offer_ptr, offer_tag = _grouped(pair, own, which, n_tags)
-    need_ptr, need_tag = _grouped(pair, need, which, n_tags)
+    offer_ptr, offer_tag = _grouped(pair, own, group, len(which), n_tags)
+    need_ptr, need_tag = _grouped(pair, need, group, len(which), n_tags)
     share = np.diff(need_ptr) / tags.need_count[needer[which]]
     return Matches(which, share, offer_ptr, offer_tag, need_ptr, need_tag)
 
