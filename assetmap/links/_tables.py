@@ -196,6 +196,31 @@ def _best_first(score: np.ndarray, source: np.ndarray, target: np.ndarray, n: in
     return np.lexsort((target, source, -score))
 
 
+def _factors(
+    pair: np.ndarray,
+    share: np.ndarray,
+    o: np.ndarray,
+    n_: np.ndarray,
+    d: np.ndarray,
+    walk: np.ndarray | None,
+    weight: np.ndarray,
+    decay: Decay,
+    max_distance_m: float,
+    decay_m: float,
+) -> dict[str, np.ndarray]:
+    """The score and its factors of links: close pairs ``pair`` (positions into ``d``), from
+    ``o`` to ``n_``, meeting ``share`` of the needs."""
+    dd = np.round(d[pair], 2)
+    ww_ = np.round(walk[pair], 2) if walk is not None else np.full(len(pair), np.nan)
+    apart = np.where(np.isfinite(ww_), ww_, dd)
+    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
+    w = np.round(weight[o] * weight[n_], 6)
+    match = np.round(share, 6)
+    score = np.round(match * prox * w, 6)
+    return {"distance_m": dd, "walk_m": ww_, "apart": apart, "match": match,
+            "proximity": prox, "weight": w, "score": score}  # fmt: skip
+
+
 def opportunity_table(
     assets: pd.DataFrame,
     p: Projected,
@@ -217,42 +242,40 @@ def opportunity_table(
     joined by Arrow.
     """
     tags = numbered_tags(assets, vocabulary)
-    offerer = np.r_[i, j]
-    needer = np.r_[j, i]
-    found = matches(tags, offerer, needer)
-    which = found.which
-    o, n_ = offerer[which], needer[which]
-    dd = np.round(np.r_[d, d][which], 2)
-    ww_ = np.round(np.r_[walk, walk][which], 2) if walk is not None else np.full(len(o), np.nan)
-    apart = np.where(np.isfinite(ww_), ww_, dd)
-    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
-    w = np.round(weight[o] * weight[n_], 6)
-    match = np.round(found.share, 6)
-    score = np.round(match * prox * w, 6)
+    found = matches(tags, i, j)
+    back = found.which >= len(i)  # j offering to i
+    pair = found.which - back * len(i)
+    o, n_ = np.where(back, j[pair], i[pair]), np.where(back, i[pair], j[pair])
+
+    how = (d, walk, weight, decay, max_distance_m, decay_m)
+    score = _factors(pair, found.share, o, n_, *how)["score"]
     order = _best_first(score, o, n_, len(assets))
+    o, n_ = o[order], n_[order]
+    # made once more, in order: no second copy of each column
+    f = _factors(pair[order], found.share[order], o, n_, *how)
     n_tags = max(len(tags.names), 1)
     offer_seq, offer_row = interned(found.offer_ptr, found.offer_tag, n_tags)
     need_seq, need_row = interned(found.need_ptr, found.need_tag, n_tags)
     offered = tuples_of(tags.names, found.offer_ptr, found.offer_tag, offer_row)
     needed = tuples_of(tags.names, found.need_ptr, found.need_tag, need_row)
     offer_seq, need_seq = offer_seq[order], need_seq[order]
-    o, n_, apart, ww_ = o[order], n_[order], apart[order], ww_[order]
-    w = w[order]
+    del found, pair, back, order, score
     ids = p.id_dtype
+    reason = _reasons(offered, offer_seq, f["apart"], np.isfinite(f["walk_m"]), label, f["weight"])
     return pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(o, dtype=ids, validate=False),
             "target": pd.Categorical.from_codes(n_, dtype=ids, validate=False),
             "kind": pd.Categorical.from_codes(np.ones(len(o), dtype=np.int8), dtype=_KINDS),
-            "distance_m": dd[order],
-            **({"walk_m": ww_} if walk is not None else {}),
+            "distance_m": f["distance_m"],
+            **({"walk_m": f["walk_m"]} if walk is not None else {}),
             "matched": _objects(offered)[offer_seq],
             "met": _objects(needed)[need_seq],
-            "match": match[order],
-            "proximity": prox[order],
-            "weight": w,
-            "score": score[order],
-            "reason": _reasons(offered, offer_seq, apart, np.isfinite(ww_), label, w),
+            "match": f["match"],
+            "proximity": f["proximity"],
+            "weight": f["weight"],
+            "score": f["score"],
+            "reason": reason,
         },
         copy=False,  # millions of rows: no copy into one block
     )

@@ -152,7 +152,7 @@ def numbered_tags(assets: pd.DataFrame, vocabulary: dict[str, str]) -> Tags:
 _TABLE_CELLS = 1 << 26
 
 #: Candidate pairs matched at once: bounds the arrays of one row per (pair, expanded offer).
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 def _expanded(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,9 +166,10 @@ def _expanded(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return owner, at
 
 
-def _hits(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> tuple[np.ndarray, ...]:
+def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, ...]:
     """Every (pair, expanded offer) that meets a need of the pair's needer, in pair order:
-    (pair, need met, offer as written)."""
+    (pair, need met, offer as written). Pairs are each close pair both ways round: ``first``
+    offering to ``second`` (pairs 0 … P-1), then ``second`` offering to ``first`` (P … 2P-1)."""
     n_tags = max(len(tags.names), 1)
     keys = tags.need_keys
     # who needs what, as a table of yes/no by asset and tag where it is small enough
@@ -177,21 +178,21 @@ def _hits(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> tuple[np.ndarr
         table = np.zeros(len(tags.need_count) * n_tags, dtype=bool)
         table[keys] = True
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for lo in range(0, len(offerer), _CHUNK):
-        o, nd = offerer[lo : lo + _CHUNK], needer[lo : lo + _CHUNK]
-        useful = np.flatnonzero(
-            (tags.need_count[nd] > 0) & (tags.offer_ptr[o + 1] > tags.offer_ptr[o])
-        )
-        pair, at = _expanded(tags.offer_ptr, o[useful])
-        tag = tags.offer_tag[at]
-        key = nd[useful][pair] * n_tags + tag
-        if table is not None:
-            hit = table[key]
-        else:
-            hit = keys[np.minimum(np.searchsorted(keys, key), len(keys) - 1)] == key
-        parts.append((useful[pair[hit]] + lo, tag[hit], tags.offer_own[at[hit]]))
-    if not parts:
-        return tuple(np.empty(0, dtype=np.int64) for _ in range(3))
+    for way, (offerer, needer) in enumerate(((first, second), (second, first))):
+        for lo in range(0, len(offerer), _CHUNK):
+            o, nd = offerer[lo : lo + _CHUNK], needer[lo : lo + _CHUNK]
+            useful = np.flatnonzero(
+                (tags.need_count[nd] > 0) & (tags.offer_ptr[o + 1] > tags.offer_ptr[o])
+            )
+            pair, at = _expanded(tags.offer_ptr, o[useful])
+            tag = tags.offer_tag[at]
+            key = nd[useful][pair] * n_tags + tag
+            if table is not None:
+                hit = table[key]
+            else:
+                hit = keys[np.minimum(np.searchsorted(keys, key), len(keys) - 1)] == key
+            at_pair = useful[pair[hit]] + (lo + way * len(first))
+            parts.append((at_pair, tag[hit], tags.offer_own[at[hit]]))
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
 
@@ -205,24 +206,27 @@ def _grouped(
     return np.r_[0, np.cumsum(counts)].astype(np.int64), code[keep]
 
 
-def matches(tags: Tags, offerer: np.ndarray, needer: np.ndarray) -> Matches:
-    """For each (offerer, needer) pair: which offers met which needs.
+def matches(tags: Tags, first: np.ndarray, second: np.ndarray) -> Matches:
+    """For each close pair (``first``, ``second``) both ways round: which offers met which needs.
 
-    Returns the pairs that match (positions into the arguments), the share of the needer's needs
-    met, the offers (as written) that met them and the needs they met, each as CSR arrays.
+    Returns the pairs that match (positions 0 … P-1 for ``first`` offering to ``second``, P …
+    2P-1 the other way round), the share of the needer's needs met, the offers (as written)
+    that met them and the needs they met, each as CSR arrays.
     """
     empty = np.empty(0, dtype=np.int64)
-    if not len(tags.need_keys) or not len(offerer):  # no needs (or no pairs): nothing to meet
+    if not len(tags.need_keys) or not len(first):  # no needs (or no pairs): nothing to meet
         return Matches(
             empty, np.empty(0), np.zeros(1, np.int64), empty, np.zeros(1, np.int64), empty
         )
-    pair, need, own = _hits(tags, offerer, needer)
+    pair, need, own = _hits(tags, first, second)
     new = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.empty(0, dtype=bool)
     which, group = pair[new], np.cumsum(new) - 1
     n_tags = max(len(tags.names), 1)
     offer_ptr, offer_tag = _grouped(pair, own, group, len(which), n_tags)
     need_ptr, need_tag = _grouped(pair, need, group, len(which), n_tags)
-    share = np.diff(need_ptr) / tags.need_count[needer[which]]
+    back = which >= len(first)
+    needer = np.where(back, first[which - back * len(first)], second[which - back * len(first)])
+    share = np.diff(need_ptr) / tags.need_count[needer]
     return Matches(which, share, offer_ptr, offer_tag, need_ptr, need_tag)
 
 
