@@ -164,23 +164,25 @@ def _reasons(
 ) -> pd.api.extensions.ExtensionArray:
     """``offers <what>; <metres> m[ walk][; <label> ×<weight>]`` for each link, joined by Arrow
     from the few distinct pieces (a Python string per distinct piece, none per link)."""
-    metres, at_m = np.unique(np.round(apart).astype(np.int64), return_inverse=True)
-    parts = [
-        pa.scalar("offers ", pa.large_string()),
-        _texts([", ".join(t) for t in offered], seq),
-        pa.scalar("; ", pa.large_string()),
-        _texts([f"{m:,}" for m in metres.tolist()], at_m),
-        _texts([" m", " m walk"], on_foot.astype(np.int64)),
-    ]
-    if label:
-        ws, at_w = np.unique(weight, return_inverse=True)
-        parts += [
-            pa.scalar(f"; {label} ×", pa.large_string()),
-            _texts([f"{w:g}" for w in ws.tolist()], at_w),
-        ]
     if not len(seq):
         return pd.array([], dtype="str")
-    joined = pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string()))
+    # whole metres (as ``:,.0f`` rounds: half to even), on foot or not, and the weight
+    how, hows = pd.factorize(np.round(apart).astype(np.int64) * 2 + on_foot)
+    if label:
+        by, ws = pd.factorize(weight)
+        how, combined = pd.factorize(how.astype(np.int64) * len(ws) + by)
+        pieces = [
+            f"; {hows[c // len(ws)] >> 1:,} m{' walk' if hows[c // len(ws)] & 1 else ''}"
+            f"; {label} ×{ws[c % len(ws)]:g}"
+            for c in combined.tolist()
+        ]
+    else:
+        pieces = [f"; {h >> 1:,} m{' walk' if h & 1 else ''}" for h in hows.tolist()]
+    joined = pc.binary_join_element_wise(
+        _texts([f"offers {', '.join(t)}" for t in offered], seq),
+        _texts(pieces, how),
+        pa.scalar("", pa.large_string()),
+    )
     return cast("pd.api.extensions.ExtensionArray", pd.array(joined, dtype="str"))
 
 

@@ -241,7 +241,10 @@ def interned(ptr: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarr
         joined = seq * (n_codes + 1)  # rows that ended keep theirs, told apart from longer ones
         joined[longer] += codes[ptr[longer] + k] + 1
         seq = pd.factorize(joined)[0].astype(np.int64)
-    _, first = np.unique(seq, return_index=True)
+    # numbered in order of first appearance: each number first appears where the highest so far
+    # goes up
+    top = np.maximum.accumulate(seq)
+    first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(seq) else seq
     return seq, first
 
 
