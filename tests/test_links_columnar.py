@@ -241,11 +241,36 @@ def test_no_needs_no_pairs_give_an_empty_frame_of_the_same_shape() -> None:
     assert apart.empty
 
 
-@pytest.mark.parametrize("chunk", [1, 3])
-def test_matching_in_chunks_loses_nothing(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("chunk", "table"), [(1, 1 << 26), (3, 0), (1 << 18, 0)])
+def test_matching_in_chunks_or_without_the_table_loses_nothing(
+    chunk: int, table: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs matched a few at a time, and needs looked up by a sorted search (as for registers
+    with too many distinct tags for a yes/no table), give the same links."""
     from assetmap.links import _tags
 
     placed = geocode(datasets.sample_register())
     whole = find_links(placed, between=("micro", "macro"))
     monkeypatch.setattr(_tags, "_CHUNK", chunk)
+    monkeypatch.setattr(_tags, "_TABLE_CELLS", table)
     pd.testing.assert_frame_equal(find_links(placed, between=("micro", "macro")), whole)
+
+
+def test_many_tags_and_huge_weights_keep_the_definition() -> None:
+    """Twenty offers meeting twenty needs (past the short-row shortcut), and scores too large
+    for the one-key sort."""
+    many = [f"soc:{k}{k}" for k in range(10, 30)]
+    assets = geocode(
+        register(
+            offers=["; ".join(many), "jobs", "; ".join(reversed(many)), ""],
+            needs=["jobs", "; ".join([*many[::2], "soc:1"]), "; ".join(many), "; ".join(many)],
+            easting=[E0, E0 + 50, E0 + 100, E0 + 150],
+            northing=[N0, N0, N0, N0],
+            weight=[1e6, 3e5, 7.0, 1e6],
+        ),
+        study_area=None,
+    )
+    links = _same(assets, max_distance_m=500.0, weights="weight")
+    assert links["score"].max() > 1e9
+    top = links.set_index(["source", "target"]).loc[("a0", "a3")]
+    assert top["matched"] == tuple(many) and top["match"] == 1.0
