@@ -245,23 +245,23 @@ def opportunity_table(
     """
     tags = numbered_tags(assets, vocabulary)
     found = matches(tags, i, j)
-    back = found.which >= len(i)  # j offering to i
-    pair = found.which - back * len(i)
-    o, n_ = np.where(back, j[pair], i[pair]), np.where(back, i[pair], j[pair])
-
-    how = (d, walk, weight, decay, max_distance_m, decay_m)
-    score = _factors(pair, found.share, o, n_, *how)["score"]
-    order = _best_first(score, o, n_, len(assets))
-    o, n_ = o[order], n_[order]
-    # made once more, in order: no second copy of each column
-    f = _factors(pair[order], found.share[order], o, n_, *how)
     n_tags = max(len(tags.names), 1)
     offer_seq, offer_row = interned(found.offer_ptr, found.offer_tag, n_tags)
     need_seq, need_row = interned(found.need_ptr, found.need_tag, n_tags)
     offered = tuples_of(tags.names, found.offer_ptr, found.offer_tag, offer_row)
     needed = tuples_of(tags.names, found.need_ptr, found.need_tag, need_row)
+    back = found.which >= len(i)  # j offering to i
+    pair, share = found.which - back * len(i), found.share
+    del found, tags  # millions of links: each array held no longer than needed
+    o, n_ = np.where(back, j[pair], i[pair]), np.where(back, i[pair], j[pair])
+    del back
+    how = (d, walk, weight, decay, max_distance_m, decay_m)
+    order = _best_first(_factors(pair, share, o, n_, *how)["score"], o, n_, len(assets))
+    o, n_, pair, share = o[order], n_[order], pair[order], share[order]
     offer_seq, need_seq = offer_seq[order], need_seq[order]
-    del found, pair, back, order, score
+    del order
+    f = _factors(pair, share, o, n_, *how)  # made once more, in order: no copy of each column
+    del pair, share
     ids = p.id_dtype
     reason = _reasons(offered, offer_seq, f["apart"], np.isfinite(f["walk_m"]), label, f["weight"])
     return pd.DataFrame(
