@@ -2,9 +2,10 @@
 
 Tags are canonicalised through a vocabulary (synonym → canonical tag) and numbered; offers are
 expanded with the codes above them (an offer ``soc:2231`` meets a need ``soc:22``), so that
-matching millions of candidate pairs is a sorted search over integers, not Python over strings.
+matching millions of candidate pairs is a look-up over integers, not Python over strings.
 Python touches each *distinct* tag once (its synonym, its prefixes); every asset's tags, every
-candidate pair and every match are numpy arrays: CSR offsets and integer codes.
+candidate pair and every match are numpy arrays: CSR offsets and integer codes. Tag columns may
+hold lists (as :func:`assetmap.read_assets` gives them) or be Arrow lists.
 """
 
 from __future__ import annotations
