@@ -226,7 +226,7 @@ def _scattered(n: int, side_m: float, seed: int = 7) -> pd.DataFrame:
 
 def test_too_many_candidate_pairs_fail_fast_with_the_way_out() -> None:
     """4,000 assets within 10^9 m of each other: 16 million candidate pairs (opportunity links
-    are made both ways round) would take about 5.6 GB; the guard counts them first."""
+    are made both ways round) would take about 3.6 GB; the guard counts them first."""
     import tracemalloc
 
     from assetmap import settings
@@ -242,7 +242,7 @@ def test_too_many_candidate_pairs_fail_fast_with_the_way_out() -> None:
     assert peak < 50e6  # counted, not made
     message = str(caught.value)
     assert "about 15,996,000 candidate pairs" in message
-    assert "more than max_pairs=10,000,000" in message
+    assert "more than max_pairs=10,000,000: about 3.6 GB" in message
     assert "find_links(..., max_pairs=16_000_000)" in message
     assert "settings.set_option(max_pairs=16_000_000)" in message
     assert settings.options.max_pairs == 10_000_000

@@ -133,6 +133,14 @@ def _footprint_distances(
     return geodesic_m(lon1, lat1, lon2, lat2)
 
 
+def _near(
+    i: np.ndarray, j: np.ndarray, d: np.ndarray, r: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs within ``r`` (no copy when all are)."""
+    near = d <= r
+    return (i, j, d) if near.all() else (i[near], j[near], d[near])
+
+
 def pairs_within(
     p: Projected,
     lonlat: tuple[np.ndarray, np.ndarray],
@@ -156,10 +164,10 @@ def pairs_within(
             ta = _points_tree(earth_xyz(lon[a_pts], lat[a_pts]))
             tb = _points_tree(earth_xyz(lon[b_pts], lat[b_pts]))
             m = ta.sparse_distance_matrix(tb, r, output_type="ndarray")
-            i, j, chord = a_pts[m["i"]], b_pts[m["j"]], m["v"]
+            i, j, chord = a_pts[m["i"]], b_pts[m["j"]], m["v"].copy()
+            del m  # millions of pairs: hold each array once
         d = arc_m(chord)
-        near = d <= r
-        parts.append((i[near], j[near], d[near]))
+        parts.append(_near(i, j, d, r))
     fps = np.flatnonzero((group_a | group_b) & p.placed & has_fp)
     if len(fps):
         others = np.flatnonzero((group_a | group_b) & p.placed)
@@ -172,15 +180,20 @@ def pairs_within(
         ok = (group_a[i] & group_b[j]) | (group_b[i] & group_a[j])
         i, j = i[ok], j[ok]
         d = _footprint_distances(p, geoms, i, j)
-        near = d <= r
-        parts.append((i[near], j[near], d[near]))
+        parts.append(_near(i, j, d, r))
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0)
-    i = np.concatenate([q[0] for q in parts]).astype(np.int64)
-    j = np.concatenate([q[1] for q in parts]).astype(np.int64)
-    d = np.concatenate([q[2] for q in parts]).astype("float64")
+    i, j, d = (
+        (parts[0][k] if len(parts) == 1 else np.concatenate([q[k] for q in parts])).astype(
+            t, copy=False
+        )
+        for k, t in enumerate((np.int64, np.int64, np.float64))
+    )
     if len(fps) or not same:
+        if not len(fps) and not (group_a & group_b & p.placed).any():
+            # points of one group against the other's: each pair once, never an asset with itself
+            return np.minimum(i, j), np.maximum(i, j), d
         return unordered(i, j, d)
     return i, j, d
 

@@ -7,15 +7,17 @@ and the tables :func:`assetmap.find_links` returns, one factor of the score per 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..crs import Projected
 from ..errors import ConfigurationError
 from ..network import StreetGraph, walk_distances
-from ._tags import matches, numbered_tags
+from ._tags import interned, matches, numbered_tags, tuples_of
 
 Decay = Literal["threshold", "linear", "exponential"]
 
@@ -147,6 +149,80 @@ def _objects(items: list[tuple[str, ...]]) -> np.ndarray:
     return out
 
 
+def _texts(values: list[str], at: np.ndarray) -> pa.Array:
+    """``values[at]`` as Arrow text, each value made once."""
+    return pa.array(values, type=pa.large_string()).take(pa.array(at, type=pa.int64()))
+
+
+def _reasons(
+    offered: list[tuple[str, ...]],
+    seq: np.ndarray,
+    apart: np.ndarray,
+    on_foot: np.ndarray,
+    label: str,
+    weight: np.ndarray,
+) -> pd.api.extensions.ExtensionArray:
+    """``offers <what>; <metres> m[ walk][; <label> ×<weight>]`` for each link, joined by Arrow
+    from the few distinct pieces (a Python string per distinct piece, none per link)."""
+    if not len(seq):
+        return pd.array([], dtype="str")
+    # whole metres (as ``:,.0f`` rounds: half to even), on foot or not, and the weight
+    how, hows = pd.factorize(np.round(apart).astype(np.int64) * 2 + on_foot)
+    if label:
+        by, ws = pd.factorize(weight)
+        how, combined = pd.factorize(how.astype(np.int64) * len(ws) + by)
+        pieces = [
+            f"; {hows[c // len(ws)] >> 1:,} m{' walk' if hows[c // len(ws)] & 1 else ''}"
+            f"; {label} ×{ws[c % len(ws)]:g}"
+            for c in combined.tolist()
+        ]
+    else:
+        pieces = [f"; {h >> 1:,} m{' walk' if h & 1 else ''}" for h in hows.tolist()]
+    joined = pc.binary_join_element_wise(
+        _texts([f"offers {', '.join(t)}" for t in offered], seq),
+        _texts(pieces, how),
+        pa.scalar("", pa.large_string()),
+    )
+    return cast("pd.api.extensions.ExtensionArray", pd.array(joined, dtype="str"))
+
+
+def _best_first(score: np.ndarray, source: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:
+    """The order of links by score, best first, ties by the register's order of source, then
+    target: one sort of a single integer key (scores have six decimals) where it fits in 64
+    bits, a three-key sort where it does not."""
+    if len(score) and np.isfinite(score).all() and np.abs(score).max() < 1e9:
+        micro = np.rint(score * 1e6).astype(np.int64)
+        span = int(micro.max() - micro.min()) + 1
+        if span * n * n < 2**62:
+            return np.argsort(((micro.max() - micro) * n + source) * n + target)
+    return np.lexsort((target, source, -score))
+
+
+def _factors(
+    pair: np.ndarray,
+    share: np.ndarray,
+    o: np.ndarray,
+    n_: np.ndarray,
+    d: np.ndarray,
+    walk: np.ndarray | None,
+    weight: np.ndarray,
+    decay: Decay,
+    max_distance_m: float,
+    decay_m: float,
+) -> dict[str, np.ndarray]:
+    """The score and its factors of links: close pairs ``pair`` (positions into ``d``), from
+    ``o`` to ``n_``, meeting ``share`` of the needs."""
+    dd = np.round(d[pair], 2)
+    ww_ = np.round(walk[pair], 2) if walk is not None else np.full(len(pair), np.nan)
+    apart = np.where(np.isfinite(ww_), ww_, dd)
+    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
+    w = np.round(weight[o] * weight[n_], 6)
+    match = np.round(share, 6)
+    score = np.round(match * prox * w, 6)
+    return {"distance_m": dd, "walk_m": ww_, "apart": apart, "match": match,
+            "proximity": prox, "weight": w, "score": score}  # fmt: skip
+
+
 def opportunity_table(
     assets: pd.DataFrame,
     p: Projected,
@@ -161,43 +237,47 @@ def opportunity_table(
     decay_m: float,
     walk: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Opportunity links, both ways round each close pair, best score first."""
+    """Opportunity links, both ways round each close pair, best score first.
+
+    Columnar: the matches are integer arrays; the tuples of what met what are made once per
+    distinct combination (links holding the same combination share one tuple), the reasons
+    joined by Arrow.
+    """
     tags = numbered_tags(assets, vocabulary)
-    offerer = np.r_[i, j]
-    needer = np.r_[j, i]
-    dist = np.r_[d, d]
-    walked = np.r_[walk, walk] if walk is not None else np.full(len(dist), np.nan)
-    which, share, named, needed = matches(tags, offerer, needer)
-    o, n_, dd = offerer[which], needer[which], np.round(dist[which], 2)
-    ww_ = np.round(walked[which], 2)
-    apart = np.where(np.isfinite(ww_), ww_, dd)
-    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
-    w = np.round(weight[o] * weight[n_], 6)
-    match = np.round(share, 6)
-    score = np.round(match * prox * w, 6)
-    reasons = [
-        f"offers {', '.join(m)}; {x:,.0f} m{' walk' if foot else ''}"
-        + (f"; {label} ×{ww:g}" if label else "")
-        for m, x, foot, ww in zip(named, apart, np.isfinite(ww_), w, strict=True)
-    ]
-    matched, met = _objects(named), _objects(needed)
+    found = matches(tags, i, j)
+    n_tags = max(len(tags.names), 1)
+    offer_seq, offer_row = interned(found.offer_ptr, found.offer_tag, n_tags)
+    need_seq, need_row = interned(found.need_ptr, found.need_tag, n_tags)
+    offered = tuples_of(tags.names, found.offer_ptr, found.offer_tag, offer_row)
+    needed = tuples_of(tags.names, found.need_ptr, found.need_tag, need_row)
+    back = found.which >= len(i)  # j offering to i
+    pair, share = found.which - back * len(i), found.share
+    del found, tags  # millions of links: each array held no longer than needed
+    o, n_ = np.where(back, j[pair], i[pair]), np.where(back, i[pair], j[pair])
+    del back
+    how = (d, walk, weight, decay, max_distance_m, decay_m)
+    order = _best_first(_factors(pair, share, o, n_, *how)["score"], o, n_, len(assets))
+    o, n_, pair, share = o[order], n_[order], pair[order], share[order]
+    offer_seq, need_seq = offer_seq[order], need_seq[order]
+    del order
+    f = _factors(pair, share, o, n_, *how)  # made once more, in order: no copy of each column
+    del pair, share
     ids = p.id_dtype
-    out = pd.DataFrame(
+    reason = _reasons(offered, offer_seq, f["apart"], np.isfinite(f["walk_m"]), label, f["weight"])
+    return pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(o, dtype=ids, validate=False),
             "target": pd.Categorical.from_codes(n_, dtype=ids, validate=False),
             "kind": pd.Categorical.from_codes(np.ones(len(o), dtype=np.int8), dtype=_KINDS),
-            "distance_m": dd,
-            **({"walk_m": ww_} if walk is not None else {}),
-            "matched": matched,
-            "met": met,
-            "match": match,
-            "proximity": prox,
-            "weight": w,
-            "score": score,
-            "reason": pd.array(reasons, dtype="str"),
-        }
+            "distance_m": f["distance_m"],
+            **({"walk_m": f["walk_m"]} if walk is not None else {}),
+            "matched": _objects(offered)[offer_seq],
+            "met": _objects(needed)[need_seq],
+            "match": f["match"],
+            "proximity": f["proximity"],
+            "weight": f["weight"],
+            "score": f["score"],
+            "reason": reason,
+        },
+        copy=False,  # millions of rows: no copy into one block
     )
-    # best first; ties by the register's order of source, then target
-    order = np.lexsort((n_, o, -score))
-    return out.iloc[order].reset_index(drop=True)

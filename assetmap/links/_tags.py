@@ -2,15 +2,23 @@
 
 Tags are canonicalised through a vocabulary (synonym → canonical tag) and numbered; offers are
 expanded with the codes above them (an offer ``soc:2231`` meets a need ``soc:22``), so that
-matching a million candidate pairs is a sorted search over integers, not Python over strings.
+matching millions of candidate pairs is a look-up over integers, not Python over strings.
+Python touches each *distinct* tag once (its synonym, its prefixes); every asset's tags, every
+candidate pair and every match are numpy arrays: CSR offsets and integer codes. Tag columns may
+hold lists (as :func:`assetmap.read_assets` gives them) or be Arrow lists.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def _prefixes(tag: str) -> list[str]:
@@ -33,66 +41,214 @@ class Tags:
     need_count: np.ndarray  # distinct needs per asset
 
 
+@dataclass(frozen=True)
+class Matches:
+    """The candidate pairs whose offers meet needs, with what met what as CSR over them."""
+
+    which: np.ndarray  # positions of the matching pairs, ascending
+    share: np.ndarray  # the share of the needer's needs met
+    offer_ptr: np.ndarray  # CSR over matching pairs: the offers (as written) that met a need
+    offer_tag: np.ndarray  # in the order the offerer lists them
+    need_ptr: np.ndarray  # CSR over matching pairs: the needs they met
+    need_tag: np.ndarray  # in the order they were first met
+
+
+def _flat(column: pd.Series) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """A column of tag lists as (tags per row, each tag's number, the distinct tags), without a
+    Python object per tag where the column is an Arrow list; missing cells have no tags."""
+    kind = column.dtype.pyarrow_dtype if isinstance(column.dtype, pd.ArrowDtype) else None
+    if kind is not None and (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        arr = pa.chunked_array(pa.array(column.array)).combine_chunks()
+        flat = arr.flatten()
+        if not flat.null_count:
+            lengths = arr.value_lengths().fill_null(0).to_numpy(zero_copy_only=False)
+            coded = pc.dictionary_encode(flat)
+            return (
+                lengths.astype(np.int64),
+                coded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                coded.dictionary.to_pylist(),
+            )
+    cells: Any = column.to_numpy(dtype=object)
+    try:  # lists or tuples, as read_assets gives them
+        lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    except TypeError:  # a missing cell here and there: no tags
+        cells = [c if isinstance(c, Iterable) and not isinstance(c, str) else () for c in cells]
+        lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    flat = np.fromiter(itertools.chain.from_iterable(cells), dtype=object, count=int(lengths.sum()))
+    codes, uniques = pd.factorize(flat)
+    return lengths, codes.astype(np.int64), list(uniques)
+
+
+#: Rows holding more codes than this are told apart by sorting; shorter ones by comparing
+#: each code with the few before it in its row (a numpy pass per position, no sort).
+_SHORT_ROWS = 16
+
+
+def _first_each(row: np.ndarray, code: np.ndarray, n_codes: int) -> np.ndarray:
+    """Positions of the first time each (row, code) appears, in their order (``row`` is sorted:
+    each row's codes lie together)."""
+    n = len(row)
+    if not n:
+        return np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    longest = int(np.diff(np.r_[starts, n]).max())
+    if longest > _SHORT_ROWS:
+        _, first = np.unique(row.astype(np.int64) * n_codes + code, return_index=True)
+        first.sort()
+        return first
+    seen = np.zeros(n, dtype=bool)
+    for k in range(1, longest):
+        seen[k:] |= (row[k:] == row[:-k]) & (code[k:] == code[:-k])
+    return np.flatnonzero(~seen)
+
+
+def _canonical(
+    column: pd.Series, vocabulary: dict[str, str], number: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's distinct canonical tags, first mention first: (row, tag number) arrays."""
+    lengths, codes, uniques = _flat(column)
+    canon = np.array(
+        [number.setdefault(vocabulary.get(t, t), len(number)) for t in uniques], dtype=np.int64
+    )
+    tag = canon[codes] if len(codes) else np.empty(0, dtype=np.int64)
+    row = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    keep = _first_each(row, tag, max(len(number), 1))
+    return row[keep], tag[keep]
+
+
 def numbered_tags(assets: pd.DataFrame, vocabulary: dict[str, str]) -> Tags:
     """The assets' offers and needs, canonicalised through ``vocabulary``, as numbers."""
     number: dict[str, int] = {}
-
-    def num(t: str) -> int:
-        return number.setdefault(t, len(number))
-
-    canon = [[vocabulary.get(t, t) for t in tags] for tags in assets["offers"]]
-    ptr, expanded, own = [0], [], []
-    for tags in canon:
-        for t in dict.fromkeys(tags):
-            for prefix in _prefixes(t):
-                expanded.append(num(prefix))
-                own.append(num(t))
-        ptr.append(len(expanded))
-    needs = [dict.fromkeys(vocabulary.get(t, t) for t in tags) for tags in assets["needs"]]
-    need_pairs = [(a, num(t)) for a, tags in enumerate(needs) for t in tags]
+    n = len(assets)
+    o_row, o_tag = _canonical(assets["offers"], vocabulary, number)
+    n_row, n_tag = _canonical(assets["needs"], vocabulary, number)
+    # each canonical offer tag's prefixes (itself first), as CSR over the offer tags
+    own_tags = np.unique(o_tag)
+    names = list(number)
+    expansions = [
+        [number.setdefault(p, len(number)) for p in _prefixes(names[t])] for t in own_tags
+    ]
+    width = np.zeros(len(number) + 1, dtype=np.int64)
+    width[own_tags + 1] = [len(e) for e in expansions]
+    pre_ptr = np.cumsum(width)
+    pre_tag = np.fromiter(itertools.chain.from_iterable(expansions), dtype=np.int64)
+    counts = width[o_tag + 1]
+    start = np.repeat(pre_ptr[o_tag], counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    offer_tag = pre_tag[start + within] if len(pre_tag) else np.empty(0, dtype=np.int64)
+    per_asset = np.bincount(np.repeat(o_row, counts), minlength=n)
     n_tags = max(len(number), 1)
-    keys = np.array(sorted(a * n_tags + t for a, t in need_pairs), dtype=np.int64)
     return Tags(
         names=np.array(list(number), dtype=object),
-        offer_ptr=np.array(ptr, dtype=np.int64),
-        offer_tag=np.array(expanded, dtype=np.int64),
-        offer_own=np.array(own, dtype=np.int64),
-        need_keys=keys,
-        need_count=np.array([len(n) for n in needs], dtype=np.int64),
+        offer_ptr=np.r_[0, np.cumsum(per_asset)].astype(np.int64),
+        offer_tag=offer_tag,
+        offer_own=np.repeat(o_tag, counts),
+        need_keys=np.sort(n_row * n_tags + n_tag),
+        need_count=np.bincount(n_row, minlength=n).astype(np.int64),
     )
 
 
-def matches(
-    tags: Tags, offerer: np.ndarray, needer: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """For each (offerer, needer) pair: which offers met which needs.
+#: Up to this many (asset, tag) cells, needs are looked up in a table of yes/no (one byte a
+#: cell); above it, by a sorted search.
+_TABLE_CELLS = 1 << 26
 
-    Returns the pairs that match (positions into the arguments), the share of the needer's needs
-    met, the offers (as written) that met them, and the needs they met.
-    """
-    if not len(tags.need_keys) or not len(offerer):  # no needs (or no pairs): nothing to meet
-        return np.empty(0, dtype=np.int64), np.empty(0), [], []
+#: Candidate pairs matched at once: bounds the arrays of one row per (pair, expanded offer).
+_CHUNK = 1 << 18
+
+
+def _expanded(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For CSR ``ptr`` and some of its rows: each element's row (position into ``rows``) and
+    its position in the CSR values."""
+    counts = ptr[rows + 1] - ptr[rows]
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    at = np.arange(len(owner), dtype=np.int64) + np.repeat(
+        ptr[rows] - (np.cumsum(counts) - counts), counts
+    )
+    return owner, at
+
+
+def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every (pair, expanded offer) that meets a need of the pair's needer, in pair order:
+    (pair, need met, offer as written). Pairs are each close pair both ways round: ``first``
+    offering to ``second`` (pairs 0 … P-1), then ``second`` offering to ``first`` (P … 2P-1)."""
     n_tags = max(len(tags.names), 1)
-    counts = tags.offer_ptr[offerer + 1] - tags.offer_ptr[offerer]
-    pair = np.repeat(np.arange(len(offerer)), counts)
-    start = np.repeat(tags.offer_ptr[offerer], counts)
-    within = np.arange(len(pair)) - np.repeat(np.cumsum(counts) - counts, counts)
-    at = start + within
-    key = needer[pair] * n_tags + tags.offer_tag[at]
-    pos = np.searchsorted(tags.need_keys, key)
-    hit = (pos < len(tags.need_keys)) & (
-        tags.need_keys[np.minimum(pos, len(tags.need_keys) - 1)] == key
-    )
-    if not hit.any():
-        return np.empty(0, dtype=np.int64), np.empty(0), [], []
-    frame = pd.DataFrame(
-        {"pair": pair[hit], "need": tags.offer_tag[at][hit], "own": tags.offer_own[at][hit]}
-    )
-    met = frame.groupby("pair", sort=True)["need"].nunique()
-    offers = frame.drop_duplicates(["pair", "own"]).groupby("pair", sort=True)["own"].agg(list)
-    needs = frame.drop_duplicates(["pair", "need"]).groupby("pair", sort=True)["need"].agg(list)
-    which = met.index.to_numpy()
-    share = met.to_numpy() / tags.need_count[needer[which]]
-    named = [tuple(tags.names[o] for o in own) for own in offers.to_numpy()]
-    needed = [tuple(tags.names[t] for t in ts) for ts in needs.to_numpy()]
-    return which, share, named, needed
+    keys = tags.need_keys
+    # who needs what, as a table of yes/no by asset and tag where it is small enough
+    table = None
+    if len(tags.need_count) * n_tags <= _TABLE_CELLS:
+        table = np.zeros(len(tags.need_count) * n_tags, dtype=bool)
+        table[keys] = True
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for way, (offerer, needer) in enumerate(((first, second), (second, first))):
+        for lo in range(0, len(offerer), _CHUNK):
+            o, nd = offerer[lo : lo + _CHUNK], needer[lo : lo + _CHUNK]
+            useful = np.flatnonzero(
+                (tags.need_count[nd] > 0) & (tags.offer_ptr[o + 1] > tags.offer_ptr[o])
+            )
+            pair, at = _expanded(tags.offer_ptr, o[useful])
+            tag = tags.offer_tag[at]
+            key = nd[useful][pair] * n_tags + tag
+            if table is not None:
+                hit = table[key]
+            else:
+                hit = keys[np.minimum(np.searchsorted(keys, key), len(keys) - 1)] == key
+            at_pair = useful[pair[hit]] + (lo + way * len(first))
+            parts.append((at_pair, tag[hit], tags.offer_own[at[hit]]))
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+
+def _grouped(
+    pair: np.ndarray, code: np.ndarray, group: np.ndarray, n_groups: int, n_codes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's distinct codes, first first, as CSR over the distinct pairs (``group``: each
+    hit's pair as a number from 0, in order)."""
+    keep = _first_each(pair, code, n_codes)
+    counts = np.bincount(group[keep], minlength=n_groups)
+    return np.r_[0, np.cumsum(counts)].astype(np.int64), code[keep]
+
+
+def matches(tags: Tags, first: np.ndarray, second: np.ndarray) -> Matches:
+    """For each close pair (``first``, ``second``) both ways round: which offers met which needs.
+
+    Returns the pairs that match (positions 0 … P-1 for ``first`` offering to ``second``, P …
+    2P-1 the other way round), the share of the needer's needs met, the offers (as written)
+    that met them and the needs they met, each as CSR arrays.
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if not len(tags.need_keys) or not len(first):  # no needs (or no pairs): nothing to meet
+        return Matches(
+            empty, np.empty(0), np.zeros(1, np.int64), empty, np.zeros(1, np.int64), empty
+        )
+    pair, need, own = _hits(tags, first, second)
+    new = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.empty(0, dtype=bool)
+    which, group = pair[new], np.cumsum(new) - 1
+    n_tags = max(len(tags.names), 1)
+    offer_ptr, offer_tag = _grouped(pair, own, group, len(which), n_tags)
+    need_ptr, need_tag = _grouped(pair, need, group, len(which), n_tags)
+    back = which >= len(first)
+    needer = np.where(back, first[which - back * len(first)], second[which - back * len(first)])
+    share = np.diff(need_ptr) / tags.need_count[needer]
+    return Matches(which, share, offer_ptr, offer_tag, need_ptr, need_tag)
+
+
+def interned(ptr: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct sequences of a CSR (rows holding the same codes in the same order
+    get the same number), one numpy pass per position: (sequence number per row, a row holding
+    each sequence)."""
+    lengths = np.diff(ptr)
+    seq = np.zeros(len(lengths), dtype=np.int64)
+    for k in range(int(lengths.max(initial=0))):
+        longer = np.flatnonzero(lengths > k)
+        joined = seq * (n_codes + 1)  # rows that ended keep theirs, told apart from longer ones
+        joined[longer] += codes[ptr[longer] + k] + 1
+        seq = pd.factorize(joined)[0].astype(np.int64)
+    # numbered in order of first appearance: each number first appears where the highest so far
+    # goes up
+    top = np.maximum.accumulate(seq)
+    first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(seq) else seq
+    return seq, first
+
+
+def tuples_of(names: np.ndarray, ptr: np.ndarray, codes: np.ndarray, rows: np.ndarray) -> list[Any]:
+    """The tags of some CSR rows as tuples of names."""
+    return [tuple(names[codes[ptr[r] : ptr[r + 1]]]) for r in rows]

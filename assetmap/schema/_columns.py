@@ -240,7 +240,7 @@ def select_assets(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
     if selector is None:
         return np.ones(len(assets), dtype=bool)
     names = [selector] if isinstance(selector, str) else list(selector)
-    known = set(assets["kind"].dropna()) | set(assets["category"].dropna())
+    known = set(assets["kind"].dropna().unique()) | set(assets["category"].dropna().unique())
     allowed = set(KINDS) | {c for cats in CATEGORIES.values() for c in cats} | known
     unknown = [n for n in names if n not in allowed]
     if unknown:
