@@ -29,6 +29,7 @@ found and that has no study area has nothing to be judged by: it is read as writ
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,6 +44,7 @@ __all__ = [
     "AGREE_MIN_M",
     "IRISH_GRID",
     "IRISH_TRANSVERSE_MERCATOR",
+    "RowNotes",
     "CoordinateCheck",
     "Coordinates",
     "Disagreement",
@@ -56,6 +58,8 @@ __all__ = [
 Disagreement = Literal["coordinates", "postcode"]
 
 IRISH_GRID = "EPSG:29903"
+#: What was said about each row, by row position (only rows with something said are held).
+RowNotes = defaultdict[int, list[str]]
 IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
 _GRID_NAMES = {
     BRITISH_NATIONAL_GRID: "British National Grid",
@@ -74,9 +78,12 @@ _Reading = tuple[np.ndarray, np.ndarray, np.ndarray]  # lon, lat, usable
 
 def decimal_precision_m(values: pd.Series, metres_per_unit: float) -> np.ndarray:
     """Half the last written digit's step, in metres: 52.4913° → ±5.6 m, 406649 m → ±0.5 m."""
-    decimals = values.map(
-        lambda v: len(repr(float(v)).split(".")[1].rstrip("0")) if pd.notna(v) else 0
-    ).to_numpy(dtype="float64")
+    decimals = np.zeros(len(values), dtype="float64")
+    present = values.notna().to_numpy()
+    if present.any():  # each distinct value read once
+        unique, where = np.unique(values.to_numpy(dtype="float64")[present], return_inverse=True)
+        digits = [len(repr(float(v)).split(".")[1].rstrip("0")) for v in unique.tolist()]
+        decimals[present] = np.asarray(digits, dtype="float64")[where]
     return np.maximum(0.5 * metres_per_unit * 10.0 ** (-decimals), 0.5)
 
 
@@ -186,7 +193,7 @@ class Coordinates:
     lat: np.ndarray
     precision_m: np.ndarray
     placed: np.ndarray
-    notes: list[list[str]]
+    notes: RowNotes
 
 
 def _on_earth(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -199,7 +206,7 @@ def read_coordinates(
 ) -> Coordinates:
     """Read each row's latitude/longitude, else its easting/northing (see the module's rules)."""
     n = len(assets)
-    notes: list[list[str]] = [[] for _ in range(n)]
+    notes: RowNotes = defaultdict(list)
     ll = _latlon(assets, check, notes)
     ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)
     en = _grid(assets, check, keys, coordinate_crs, notes, open_=~ll.placed)
@@ -213,7 +220,7 @@ def read_coordinates(
     )
 
 
-def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: list[list[str]]) -> Coordinates:
+def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: RowNotes) -> Coordinates:
     glat = assets["latitude"].to_numpy(dtype="float64")
     glon = assets["longitude"].to_numpy(dtype="float64")
     given = np.isfinite(glat) & np.isfinite(glon)
@@ -263,7 +270,7 @@ def _degrees_as_grid(
     assets: pd.DataFrame,
     check: CoordinateCheck,
     coordinate_crs: str | None,
-    notes: list[list[str]],
+    notes: RowNotes,
     ll: Coordinates,
 ) -> Coordinates:
     """Easting/northing within ±180/±90 are longitude/latitude in degrees (an ArcGIS ``X``/``Y``
@@ -346,7 +353,7 @@ def _grid(
     check: CoordinateCheck,
     keys: Keys,
     coordinate_crs: str | None,
-    notes: list[list[str]],
+    notes: RowNotes,
     open_: np.ndarray,
 ) -> Coordinates:
     n = len(assets)
@@ -413,12 +420,13 @@ def against_postcode(
     ``disagreement="postcode"`` leave them for the postcode to place."""
     apart = check.apart_m(coords.lon, coords.lat)
     far = coords.placed & check.found & (apart > check.radius_m)
-    notes = [list(said) for said in coords.notes]
+    notes: RowNotes = defaultdict(list, {i: list(said) for i, said in coords.notes.items()})
+    key = keys.key.to_numpy(dtype=object)
     keep = disagreement == "coordinates"
     for i in np.flatnonzero(far):
         notes[i].append(
             f"the coordinates lie {apart[i] / 1000:,.1f} km from postcode "
-            f"{keys.key.iloc[i]!r}, further than its district's radius "
+            f"{key[i]!r}, further than its district's radius "
             f"({check.radius_m[i] / 1000:,.1f} km); "
             + ("the coordinates are kept" if keep else "placed by the postcode instead")
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections import defaultdict
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -24,6 +25,7 @@ from ..io import read_assets
 from ..schema import GEOCODE_COLUMNS
 from ._coordinates import (
     Disagreement,
+    RowNotes,
     against_postcode,
     coordinate_check,
     read_coordinates,
@@ -142,8 +144,8 @@ def geocode(
     check = coordinate_check(table, keys, exact, assets, polygon)
     coords = read_coordinates(assets, check, keys, coordinate_crs)
     coords = against_postcode(coords, check, keys, disagreement)
-    for said, notes in zip(work.notes, coords.notes, strict=True):
-        said.extend(notes)
+    for i, notes in coords.notes.items():
+        work.notes[i].extend(notes)
     work.place(coords.placed, coords.lon, coords.lat, coords.precision_m, "coordinates")
 
     # 2. a site's footprint: its representative point, precise to its farthest corner
@@ -151,14 +153,16 @@ def geocode(
 
     # 3. the postcode (or other key) in the gazetteer
     open_ = work.method == "none"
-    for i in np.flatnonzero(open_ & keys.notes.notna().to_numpy()):
-        work.notes[i].append(str(keys.notes.iloc[i]))
-    for i in np.flatnonzero(open_ & from_address & keys.key.notna().to_numpy()):
-        if keys.notes.isna().iloc[i]:
-            work.notes[i].append(f"postcode {keys.key.iloc[i]!r} taken from the address")
+    key = keys.key.to_numpy(dtype=object)
+    read_as = keys.notes.to_numpy(dtype=object)
+    has_read = keys.notes.notna().to_numpy()
+    for i in np.flatnonzero(open_ & has_read).tolist():
+        work.notes[i].append(str(read_as[i]))
+    for i in np.flatnonzero(open_ & from_address & keys.key.notna().to_numpy() & ~has_read):
+        work.notes[int(i)].append(f"postcode {key[i]!r} taken from the address")
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
-    for i in np.flatnonzero(placed_by_key & pd.notna(exact.notes)):
-        work.notes[i].append(f"postcode {keys.key.iloc[i]!r} {exact.notes[i]}")
+    for i in np.flatnonzero(placed_by_key & pd.notna(exact.notes)).tolist():
+        work.notes[i].append(f"postcode {key[i]!r} {exact.notes[i]}")
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
@@ -202,11 +206,16 @@ def _coarser(fallbacks: dict[str, tuple[Lookup, pd.Series]], work: _Placing) -> 
     """Place the rows still open at the centre of their key's coarser levels, finest first."""
     for level, (hit, level_keys) in fallbacks.items():
         todo = (work.method == "none") & hit.found
-        for i in np.flatnonzero(todo):
-            work.notes[i].append(
-                f"placed at the centre of {level} {level_keys.iloc[i]!r} "
-                f"(90% of its postcodes within {hit.precision_m[i]:,.0f} m)"
-            )
+        rows = np.flatnonzero(todo)
+        # one note per distinct (key, radius), shared by every row that has it
+        said = pd.Series(level_keys.to_numpy(dtype=object)[rows]).map(repr)
+        radius = pd.Series(hit.precision_m[rows]).map("{:,.0f}".format)
+        texts = (
+            f"placed at the centre of {level} " + said + " (90% of its postcodes within "
+            + radius + " m)"
+        )  # fmt: skip
+        for i, text in zip(rows.tolist(), texts.tolist(), strict=True):
+            work.notes[i].append(text)
         work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
 
 
@@ -218,7 +227,7 @@ class _Placing:
         self.lat = np.full(n, np.nan)
         self.precision = np.full(n, np.nan)
         self.method = np.full(n, "none", dtype=object)
-        self.notes: list[list[str]] = [[] for _ in range(n)]
+        self.notes: RowNotes = defaultdict(list)  # by row position, only rows with a note
 
     def place(
         self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
@@ -332,19 +341,21 @@ def _why_not(
     text = written.to_numpy(dtype=object)
     has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
     tried = (work.method != "coordinates") & (work.method != "footprint") & (work.method != name)
-    for i in np.flatnonzero(tried):
-        said = work.notes[i]
-        if pd.notna(key[i]) and not exact.found[i]:
-            said.insert(0, f"postcode {key[i]!r} was not found in the {name} gazetteer")
-        elif pd.isna(key[i]) and pd.notna(text[i]) and str(text[i]).strip() and not read[i]:
-            said.insert(0, f"{str(text[i])!r} is not a full postcode")
-        if work.method[i] == "none" and not said:
-            said.append(
-                "no coordinates, footprint or postcode to place it by (an address alone needs "
-                "an online provider: see assetmap.providers)"
-                if has_address[i]
-                else "no coordinates, footprint, postcode or address to place it by"
-            )
+    has_key = keys.key.notna().to_numpy()
+    for i in np.flatnonzero(tried & has_key & ~exact.found).tolist():
+        work.notes[i].insert(0, f"postcode {key[i]!r} was not found in the {name} gazetteer")
+    written_ = written.notna().to_numpy() & (written.str.strip() != "").fillna(False).to_numpy()
+    for i in np.flatnonzero(tried & ~has_key & written_ & ~read).tolist():
+        work.notes[i].insert(0, f"{str(text[i])!r} is not a full postcode")
+    silent = tried & (work.method == "none")
+    silent[[i for i, said in work.notes.items() if said]] = False
+    for i in np.flatnonzero(silent & has_address).tolist():
+        work.notes[i].append(
+            "no coordinates, footprint or postcode to place it by (an address alone needs "
+            "an online provider: see assetmap.providers)"
+        )
+    for i in np.flatnonzero(silent & ~has_address).tolist():
+        work.notes[i].append("no coordinates, footprint, postcode or address to place it by")
 
 
 def _result(
@@ -371,9 +382,11 @@ def _result(
             out[name] = pd.Series(values, index=assets.index, dtype="str")
     out["geocode_method"] = pd.Series(method, index=assets.index).astype("str")
     out["geocode_precision_m"] = work.precision
-    out["geocode_note"] = pd.Series(
-        ["; ".join(n_) if n_ else None for n_ in work.notes], index=assets.index, dtype="str"
-    )
+    notes = np.full(n, None, dtype=object)
+    for i, said in work.notes.items():
+        if said:
+            notes[i] = "; ".join(said)
+    out["geocode_note"] = pd.Series(notes, index=assets.index, dtype="str")
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
