@@ -152,7 +152,7 @@ def geocode(
     _footprints(assets["footprint"].to_numpy(), work)
 
     # 3. the postcode (or other key) in the gazetteer
-    open_ = work.method == "none"
+    open_ = work.open()
     key = keys.key.to_numpy(dtype=object)
     read_as = keys.notes.to_numpy(dtype=object)
     has_read = keys.notes.notna().to_numpy()
@@ -170,7 +170,7 @@ def geocode(
     for provider in online:
         if provider.field != "postcode":
             continue
-        todo = (work.method == "none") & has_key
+        todo = work.open() & has_key
         _ask(provider, keys.key, todo, work)
     fallbacks = _fallbacks(table, keys, work) if fallback else None
     address = assets["address"].astype("str").str.strip()
@@ -179,7 +179,7 @@ def geocode(
             continue
         if polygon is not None and isinstance(provider, GeopyProvider):
             provider = provider.biased(tuple(shapely.bounds(polygon)))
-        todo = (work.method == "none") & address.notna().to_numpy() & (address != "").to_numpy()
+        todo = work.open() & address.notna().to_numpy() & (address != "").to_numpy()
         _ask(provider, address, todo, work, better_than=fallbacks)
 
     # 5. coarser levels of the gazetteer
@@ -205,7 +205,7 @@ def _footprints(fp: np.ndarray, work: _Placing) -> None:
 def _coarser(fallbacks: dict[str, tuple[Lookup, pd.Series]], work: _Placing) -> None:
     """Place the rows still open at the centre of their key's coarser levels, finest first."""
     for level, (hit, level_keys) in fallbacks.items():
-        todo = (work.method == "none") & hit.found
+        todo = work.open() & hit.found
         rows = np.flatnonzero(todo)
         # one note per distinct (key, radius), shared by every row that has it
         said = pd.Series(level_keys.to_numpy(dtype=object)[rows]).map(repr)
@@ -226,17 +226,29 @@ class _Placing:
         self.lon = np.full(n, np.nan)
         self.lat = np.full(n, np.nan)
         self.precision = np.full(n, np.nan)
-        self.method = np.full(n, "none", dtype=object)
+        self.how = np.zeros(n, dtype=np.int8)  # a code into ``names``: 0 not placed
+        self.names = ["none"]
         self.notes: RowNotes = defaultdict(list)  # by row position, only rows with a note
 
     def place(
         self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
     ) -> np.ndarray:
         """Place the rows of ``mask`` not yet placed that have a point; returns which."""
-        todo = mask & (self.method == "none") & np.isfinite(x) & np.isfinite(y)
+        todo = mask & (self.how == 0) & np.isfinite(x) & np.isfinite(y)
         self.lon[todo], self.lat[todo], self.precision[todo] = x[todo], y[todo], prec[todo]
-        self.method[todo] = how
+        if how not in self.names:
+            self.names.append(how)
+        self.how[todo] = self.names.index(how)
         return np.asarray(todo, dtype=bool)
+
+    def open(self) -> np.ndarray:
+        """Which rows are not placed yet."""
+        return np.asarray(self.how == 0)
+
+    def by(self, *methods: str) -> np.ndarray:
+        """Which rows were placed by any of ``methods``."""
+        codes = [self.names.index(m) for m in methods if m in self.names]
+        return np.isin(self.how, codes)
 
 
 def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.ndarray]:
@@ -270,8 +282,8 @@ def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.n
 def _fallbacks(table: Gazetteer, keys: Keys, work: _Placing) -> dict[str, tuple[Lookup, pd.Series]]:
     """The coarser levels' answers (full length) for the rows not yet placed, finest first."""
     out: dict[str, tuple[Lookup, pd.Series]] = {}
-    rows = np.flatnonzero(work.method == "none")
-    n = len(work.method)
+    rows = np.flatnonzero(work.open())
+    n = len(work.lon)
     for level, level_keys in keys.levels.items():
         hit = table.lookup(level_keys.iloc[rows], level)  # only the rows that need it
         full = Lookup(
@@ -340,14 +352,14 @@ def _why_not(
     read = keys.notes.notna().to_numpy()  # the reader already said what it made of the text
     text = written.to_numpy(dtype=object)
     has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
-    tried = (work.method != "coordinates") & (work.method != "footprint") & (work.method != name)
+    tried = ~work.by("coordinates", "footprint", name)
     has_key = keys.key.notna().to_numpy()
     for i in np.flatnonzero(tried & has_key & ~exact.found).tolist():
         work.notes[i].insert(0, f"postcode {key[i]!r} was not found in the {name} gazetteer")
     written_ = written.notna().to_numpy() & (written.str.strip() != "").fillna(False).to_numpy()
     for i in np.flatnonzero(tried & ~has_key & written_ & ~read).tolist():
         work.notes[i].insert(0, f"{str(text[i])!r} is not a full postcode")
-    silent = tried & (work.method == "none")
+    silent = tried & work.open()
     silent[[i for i, said in work.notes.items() if said]] = False
     for i in np.flatnonzero(silent & has_address).tolist():
         work.notes[i].append(
@@ -368,19 +380,18 @@ def _result(
     n = len(assets)
     # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format
     lon, lat = np.round(work.lon, 7), np.round(work.lat, 7)
-    method = work.method
-    geometry = gpd.GeoSeries(
-        np.where(method != "none", shapely.points(lon, lat), None),
-        index=assets.index,
-        crs="EPSG:4326",
-    )
+    placed = ~work.open()
+    points = np.full(n, None, dtype=object)
+    points[placed] = shapely.points(lon[placed], lat[placed])
+    geometry = gpd.GeoSeries(points, index=assets.index, crs="EPSG:4326")
     drop = [assets.geometry.name, *GEOCODE_COLUMNS, *_CODE_COLUMNS]
     out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
     for name in _CODE_COLUMNS:
         if name in codes:
             values = np.where(placed_by_key, codes[name], np.array(None, dtype=object))
             out[name] = pd.Series(values, index=assets.index, dtype="str")
-    out["geocode_method"] = pd.Series(method, index=assets.index).astype("str")
+    names = np.asarray(work.names, dtype=object)
+    out["geocode_method"] = pd.Series(names[work.how], index=assets.index, dtype="str")
     out["geocode_precision_m"] = work.precision
     notes = np.full(n, None, dtype=object)
     for i, said in work.notes.items():
@@ -392,11 +403,11 @@ def _result(
     else:
         contained = shapely.contains_xy(polygon, lon, lat)
         inside = pd.Series(contained, index=assets.index, dtype="boolean").where(
-            method != "none", pd.NA
+            placed, pd.NA
         )
     out["in_study_area"] = inside
     out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
-    unplaced = int((method == "none").sum())
+    unplaced = int(n - placed.sum())
     summary = geocode_summary(out)
     log.info(
         "geocoded %d of %d assets; %d not placed (see geocode_note)\n%s",
