@@ -124,8 +124,11 @@ class CoordinateCheck:
 
     def apart_m(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Metres from each point to its row's postcode (NaN where either is missing)."""
-        with np.errstate(invalid="ignore"):
-            return _metres(lon, lat, self.lon, self.lat)
+        out = np.full(len(lon), np.nan)
+        rows = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & self.found)
+        with np.errstate(invalid="ignore"):  # only rows with both points: most have neither
+            out[rows] = _metres(lon[rows], lat[rows], self.lon[rows], self.lat[rows])
+        return out
 
     def near(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         return np.asarray(self.found & (self.apart_m(lon, lat) <= self.radius_m), dtype=bool)

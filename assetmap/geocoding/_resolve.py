@@ -11,6 +11,7 @@ import logging
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -153,16 +154,14 @@ def geocode(
 
     # 3. the postcode (or other key) in the gazetteer
     open_ = work.open()
-    key = keys.key.to_numpy(dtype=object)
-    read_as = keys.notes.to_numpy(dtype=object)
     has_read = keys.notes.notna().to_numpy()
-    for i in np.flatnonzero(open_ & has_read).tolist():
-        work.notes[i].append(str(read_as[i]))
-    for i in np.flatnonzero(open_ & from_address & keys.key.notna().to_numpy() & ~has_read):
-        work.notes[int(i)].append(f"postcode {key[i]!r} taken from the address")
+    for i, read_as in _at(keys.notes, open_ & has_read):
+        work.notes[i].append(str(read_as))
+    for i, key in _at(keys.key, open_ & from_address & keys.key.notna().to_numpy() & ~has_read):
+        work.notes[i].append(f"postcode {key!r} taken from the address")
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
-    for i in np.flatnonzero(placed_by_key & pd.notna(exact.notes)).tolist():
-        work.notes[i].append(f"postcode {key[i]!r} {exact.notes[i]}")
+    for i, key in _at(keys.key, placed_by_key & pd.notna(exact.notes)):
+        work.notes[i].append(f"postcode {key!r} {exact.notes[i]}")
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
@@ -348,17 +347,16 @@ def _why_not(
     work: _Placing, keys: Keys, exact: Lookup, written: pd.Series, address: pd.Series, name: str
 ) -> None:
     """Say why each row not placed by its key was not (beyond what was already said)."""
-    key = keys.key.to_numpy(dtype=object)
     read = keys.notes.notna().to_numpy()  # the reader already said what it made of the text
-    text = written.to_numpy(dtype=object)
     has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
     tried = ~work.by("coordinates", "footprint", name)
     has_key = keys.key.notna().to_numpy()
-    for i in np.flatnonzero(tried & has_key & ~exact.found).tolist():
-        work.notes[i].insert(0, f"postcode {key[i]!r} was not found in the {name} gazetteer")
-    written_ = written.notna().to_numpy() & (written.str.strip() != "").fillna(False).to_numpy()
-    for i in np.flatnonzero(tried & ~has_key & written_ & ~read).tolist():
-        work.notes[i].insert(0, f"{str(text[i])!r} is not a full postcode")
+    for i, key in _at(keys.key, tried & has_key & ~exact.found):
+        work.notes[i].insert(0, f"postcode {key!r} was not found in the {name} gazetteer")
+    unread = tried & ~has_key & ~read & written.notna().to_numpy()
+    for i, text in _at(written, unread):
+        if str(text).strip():
+            work.notes[i].insert(0, f"{str(text)!r} is not a full postcode")
     silent = tried & work.open()
     silent[[i for i, said in work.notes.items() if said]] = False
     for i in np.flatnonzero(silent & has_address).tolist():
@@ -368,6 +366,12 @@ def _why_not(
         )
     for i in np.flatnonzero(silent & ~has_address).tolist():
         work.notes[i].append("no coordinates, footprint, postcode or address to place it by")
+
+
+def _at(values: pd.Series, mask: np.ndarray) -> list[tuple[int, Any]]:
+    """(position, value) of the rows of ``mask``: only those are converted to Python."""
+    rows = np.flatnonzero(mask)
+    return list(zip(rows.tolist(), values.iloc[rows].tolist(), strict=True))
 
 
 def _result(
