@@ -29,7 +29,7 @@ found and that has no study area has nothing to be judged by: it is read as writ
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,8 +58,51 @@ __all__ = [
 Disagreement = Literal["coordinates", "postcode"]
 
 IRISH_GRID = "EPSG:29903"
-#: What was said about each row, by row position (only rows with something said are held).
-RowNotes = defaultdict[int, list[str]]
+
+
+class RowNotes:
+    """What was said about each row, by row position: ``notes[i].append(text)``.
+
+    Only rows with something said are held, each as one text with "; " between its notes (not
+    a list per row: a million lists would keep Python's garbage collector busy).
+    """
+
+    def __init__(self, said: dict[int, str] | None = None) -> None:
+        self.said: dict[int, str] = {} if said is None else dict(said)
+
+    def __getitem__(self, row: int) -> _Said:
+        return _Said(self.said, row)
+
+    def items(self) -> Iterable[tuple[int, str]]:
+        return self.said.items()
+
+    def copy(self) -> RowNotes:
+        return RowNotes(self.said)
+
+
+class _Said:
+    """The notes of one row, as a list would take them."""
+
+    __slots__ = ("row", "said")
+
+    def __init__(self, said: dict[int, str], row: int) -> None:
+        self.said, self.row = said, row
+
+    def append(self, text: str) -> None:
+        before = self.said.get(self.row)
+        self.said[self.row] = text if before is None else f"{before}; {text}"
+
+    def extend(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.append(text)
+
+    def insert(self, at: Literal[0], text: str) -> None:
+        """Put ``text`` first (the only place taken)."""
+        before = self.said.get(self.row)
+        self.said[self.row] = text if before is None else f"{text}; {before}"
+
+    def __bool__(self) -> bool:
+        return self.row in self.said
 IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
 _GRID_NAMES = {
     BRITISH_NATIONAL_GRID: "British National Grid",
@@ -209,7 +252,7 @@ def read_coordinates(
 ) -> Coordinates:
     """Read each row's latitude/longitude, else its easting/northing (see the module's rules)."""
     n = len(assets)
-    notes: RowNotes = defaultdict(list)
+    notes = RowNotes()
     ll = _latlon(assets, check, notes)
     ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)
     en = _grid(assets, check, keys, coordinate_crs, notes, open_=~ll.placed)
@@ -423,7 +466,7 @@ def against_postcode(
     ``disagreement="postcode"`` leave them for the postcode to place."""
     apart = check.apart_m(coords.lon, coords.lat)
     far = coords.placed & check.found & (apart > check.radius_m)
-    notes: RowNotes = defaultdict(list, {i: list(said) for i, said in coords.notes.items()})
+    notes = coords.notes.copy()
     key = keys.key.to_numpy(dtype=object)
     keep = disagreement == "coordinates"
     for i in np.flatnonzero(far):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from .._dispatch import dask_aware
@@ -145,8 +145,7 @@ def geocode(
     check = coordinate_check(table, keys, exact, assets, polygon)
     coords = read_coordinates(assets, check, keys, coordinate_crs)
     coords = against_postcode(coords, check, keys, disagreement)
-    for i, notes in coords.notes.items():
-        work.notes[i].extend(notes)
+    work.notes = coords.notes.copy()  # nothing was said before
     work.place(coords.placed, coords.lon, coords.lat, coords.precision_m, "coordinates")
 
     # 2. a site's footprint: its representative point, precise to its farthest corner
@@ -227,7 +226,7 @@ class _Placing:
         self.precision = np.full(n, np.nan)
         self.how = np.zeros(n, dtype=np.int8)  # a code into ``names``: 0 not placed
         self.names = ["none"]
-        self.notes: RowNotes = defaultdict(list)  # by row position, only rows with a note
+        self.notes = RowNotes()  # by row position, only rows with a note
 
     def place(
         self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
@@ -358,7 +357,7 @@ def _why_not(
         if str(text).strip():
             work.notes[i].insert(0, f"{str(text)!r} is not a full postcode")
     silent = tried & work.open()
-    silent[[i for i, said in work.notes.items() if said]] = False
+    silent[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = False
     for i in np.flatnonzero(silent & has_address).tolist():
         work.notes[i].append(
             "no coordinates, footprint or postcode to place it by (an address alone needs "
@@ -372,6 +371,13 @@ def _at(values: pd.Series, mask: np.ndarray) -> list[tuple[int, Any]]:
     """(position, value) of the rows of ``mask``: only those are converted to Python."""
     rows = np.flatnonzero(mask)
     return list(zip(rows.tolist(), values.iloc[rows].tolist(), strict=True))
+
+
+def _text(codes: np.ndarray, names: np.ndarray, index: pd.Index) -> pd.Series:
+    """A text column from codes into ``names`` (-1: missing), without a Python string a row."""
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+    words = pa.DictionaryArray.from_arrays(indices, pa.array(names, type=pa.large_string()))
+    return pd.Series(pd.array(words.cast(pa.large_string()), dtype="str"), index=index)
 
 
 def _result(
@@ -393,14 +399,14 @@ def _result(
     for name in _CODE_COLUMNS:
         if name in codes:
             values = np.where(placed_by_key, codes[name], np.array(None, dtype=object))
-            out[name] = pd.Series(values, index=assets.index, dtype="str")
-    names = np.asarray(work.names, dtype=object)
-    out["geocode_method"] = pd.Series(names[work.how], index=assets.index, dtype="str")
+            found, distinct = pd.factorize(values)  # a few hundred areas: text made once each
+            out[name] = _text(found, distinct.astype(str), assets.index)
+    out["geocode_method"] = _text(work.how, np.asarray(work.names, dtype=str), assets.index)
     out["geocode_precision_m"] = work.precision
     notes = np.full(n, None, dtype=object)
-    for i, said in work.notes.items():
-        if said:
-            notes[i] = "; ".join(said)
+    if work.notes.said:
+        rows = np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))
+        notes[rows] = np.fromiter(work.notes.said.values(), dtype=object, count=len(rows))
     out["geocode_note"] = pd.Series(notes, index=assets.index, dtype="str")
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
