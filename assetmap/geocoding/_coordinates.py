@@ -29,7 +29,7 @@ found and that has no study area has nothing to be judged by: it is read as writ
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,6 +78,18 @@ class RowNotes:
 
     def copy(self) -> RowNotes:
         return RowNotes(self.said)
+
+    def add(self, rows: Sequence[int], texts: Iterable[str], *, first: bool = False) -> None:
+        """Say ``texts`` of ``rows`` (positions), after what was said (before, with ``first``)."""
+        said = self.said
+        if said.keys().isdisjoint(rows):
+            said.update(zip(rows, texts))
+            return
+        for row, text in zip(rows, texts):
+            before = said.get(row)
+            if before is not None:
+                text = f"{text}; {before}" if first else f"{before}; {text}"
+            said[row] = text
 
 
 class _Said:

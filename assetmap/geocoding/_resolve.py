@@ -7,9 +7,12 @@ be placed or what was read differently from what was written (``geocode_note``).
 
 from __future__ import annotations
 
+import gc
+import itertools
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import geopandas as gpd
@@ -135,6 +138,36 @@ def geocode(
         assets = read_assets(assets)  # a frame as a user has it: its headings, its geometry
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
     polygon = study_polygon(study_area)
+    with _gc_paused():
+        return _place(assets, table, online, fallback, coordinate_crs, polygon, disagreement)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the rows are placed.
+
+    Placing makes no reference cycles, but its many small objects would set the collector
+    walking every object a register holds (a million rows of tags), several times over.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _place(
+    assets: gpd.GeoDataFrame,
+    table: Gazetteer,
+    online: Sequence[Provider],
+    fallback: bool,
+    coordinate_crs: str | None,
+    polygon: shapely.Geometry | None,
+    disagreement: Disagreement,
+) -> gpd.GeoDataFrame:
+    """The tiers, in order (see :func:`geocode`)."""
     work = _Placing(len(assets))
 
     # the gazetteer first: its answers also judge coordinates that may be swapped
@@ -154,13 +187,13 @@ def geocode(
     # 3. the postcode (or other key) in the gazetteer
     open_ = work.open()
     has_read = keys.notes.notna().to_numpy()
-    for i, read_as in _at(keys.notes, open_ & has_read):
-        work.notes[i].append(str(read_as))
-    for i, key in _at(keys.key, open_ & from_address & keys.key.notna().to_numpy() & ~has_read):
-        work.notes[i].append(f"postcode {key!r} taken from the address")
+    rows, read_as = _at(keys.notes, open_ & has_read)
+    work.notes.add(rows, map(str, read_as))
+    rows, key = _at(keys.key, open_ & from_address & keys.key.notna().to_numpy() & ~has_read)
+    work.notes.add(rows, (f"postcode {k!r} taken from the address" for k in key))
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
-    for i, key in _at(keys.key, placed_by_key & pd.notna(exact.notes)):
-        work.notes[i].append(f"postcode {key!r} {exact.notes[i]}")
+    rows, key = _at(keys.key, placed_by_key & pd.notna(exact.notes))
+    work.notes.add(rows, (f"postcode {k!r} {exact.notes[i]}" for i, k in zip(rows, key)))
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
@@ -205,15 +238,13 @@ def _coarser(fallbacks: dict[str, tuple[Lookup, pd.Series]], work: _Placing) -> 
     for level, (hit, level_keys) in fallbacks.items():
         todo = work.open() & hit.found
         rows = np.flatnonzero(todo)
-        # one note per distinct (key, radius), shared by every row that has it
-        said = pd.Series(level_keys.to_numpy(dtype=object)[rows]).map(repr)
+        said = pd.Series(level_keys.iloc[rows].to_numpy(dtype=object)).map(repr)
         radius = pd.Series(hit.precision_m[rows]).map("{:,.0f}".format)
         texts = (
             f"placed at the centre of {level} " + said + " (90% of its postcodes within "
             + radius + " m)"
         )  # fmt: skip
-        for i, text in zip(rows.tolist(), texts.tolist(), strict=True):
-            work.notes[i].append(text)
+        work.notes.add(rows.tolist(), texts.tolist())
         work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
 
 
@@ -350,34 +381,37 @@ def _why_not(
     has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
     tried = ~work.by("coordinates", "footprint", name)
     has_key = keys.key.notna().to_numpy()
-    for i, key in _at(keys.key, tried & has_key & ~exact.found):
-        work.notes[i].insert(0, f"postcode {key!r} was not found in the {name} gazetteer")
+    rows, key = _at(keys.key, tried & has_key & ~exact.found)
+    said = (f"postcode {k!r} was not found in the {name} gazetteer" for k in key)
+    work.notes.add(rows, said, first=True)
     unread = tried & ~has_key & ~read & written.notna().to_numpy()
-    for i, text in _at(written, unread):
-        if str(text).strip():
-            work.notes[i].insert(0, f"{str(text)!r} is not a full postcode")
+    rows, text = _at(written, unread)
+    kept = [(i, f"{str(t)!r} is not a full postcode") for i, t in zip(rows, text) if str(t).strip()]
+    work.notes.add([i for i, _ in kept], [t for _, t in kept], first=True)
     silent = tried & work.open()
     silent[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = False
-    for i in np.flatnonzero(silent & has_address).tolist():
-        work.notes[i].append(
-            "no coordinates, footprint or postcode to place it by (an address alone needs "
-            "an online provider: see assetmap.providers)"
-        )
-    for i in np.flatnonzero(silent & ~has_address).tolist():
-        work.notes[i].append("no coordinates, footprint, postcode or address to place it by")
+    rows = np.flatnonzero(silent & has_address).tolist()
+    work.notes.add(rows, itertools.repeat(
+        "no coordinates, footprint or postcode to place it by (an address alone needs "
+        "an online provider: see assetmap.providers)"
+    ))  # fmt: skip
+    rows = np.flatnonzero(silent & ~has_address).tolist()
+    work.notes.add(rows, itertools.repeat(
+        "no coordinates, footprint, postcode or address to place it by"
+    ))  # fmt: skip
 
 
-def _at(values: pd.Series, mask: np.ndarray) -> list[tuple[int, Any]]:
-    """(position, value) of the rows of ``mask``: only those are converted to Python."""
+def _at(values: pd.Series, mask: np.ndarray) -> tuple[list[int], list[Any]]:
+    """The positions of the rows of ``mask`` and their values: only those made Python."""
     rows = np.flatnonzero(mask)
-    return list(zip(rows.tolist(), values.iloc[rows].tolist(), strict=True))
+    return rows.tolist(), values.iloc[rows].tolist()
 
 
 def _text(codes: np.ndarray, names: np.ndarray, index: pd.Index) -> pd.Series:
     """A text column from codes into ``names`` (-1: missing), without a Python string a row."""
-    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    words = pa.DictionaryArray.from_arrays(indices, pa.array(names, type=pa.large_string()))
-    return pd.Series(pd.array(words.cast(pa.large_string()), dtype="str"), index=index)
+    indices = pa.array(codes.astype(np.int64), mask=codes < 0)
+    text = pa.array(names, type=pa.large_string()).take(indices)  # missing where masked
+    return pd.Series(pd.array(text, dtype="str"), index=index)
 
 
 def _result(
@@ -403,11 +437,13 @@ def _result(
             out[name] = _text(found, distinct.astype(str), assets.index)
     out["geocode_method"] = _text(work.how, np.asarray(work.names, dtype=str), assets.index)
     out["geocode_precision_m"] = work.precision
-    notes = np.full(n, None, dtype=object)
-    if work.notes.said:
-        rows = np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))
-        notes[rows] = np.fromiter(work.notes.said.values(), dtype=object, count=len(rows))
-    out["geocode_note"] = pd.Series(notes, index=assets.index, dtype="str")
+    # each row's note: a code into the texts said (-1: nothing said)
+    said = np.full(n, -1, dtype=np.int64)
+    said[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = np.arange(
+        len(work.notes.said)
+    )
+    out["geocode_note"] = _text(said, np.asarray(list(work.notes.said.values()), dtype=object),
+                                assets.index)  # fmt: skip
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
@@ -416,7 +452,7 @@ def _result(
             placed, pd.NA
         )
     out["in_study_area"] = inside
-    out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
+    out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326", copy=False)  # ours alone
     unplaced = int(n - placed.sum())
     summary = geocode_summary(out)
     log.info(
