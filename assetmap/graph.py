@@ -169,7 +169,7 @@ def _node_column(values: pd.Series) -> list[Any]:
         return out
     if dtype.kind in "iub" and isinstance(dtype, np.dtype):
         return list(values.to_numpy().tolist())
-    if dtype == object:
+    if pd.api.types.is_object_dtype(dtype):
         array = values.to_numpy()
         if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
             return _text_or_none(array)

@@ -186,7 +186,8 @@ def test_node_attributes_are_json_safe_records_of_every_dtype() -> None:
             "int": np.arange(n, dtype="int32"),
             "uint": np.arange(n, dtype="uint16"),
             "bool": [True, False, True, True, False],
-            "when": pd.to_datetime(["2024-01-02", None, "2024-03-04", "2024-01-02", None]) + pd.to_timedelta([0, 0, 5, 0, 0], unit="h"),
+            "when": pd.to_datetime(["2024-01-02", None, "2024-03-04", "2024-01-02", None])
+            + pd.to_timedelta([0, 0, 5, 0, 0], unit="h"),
             "when_tz": pd.to_datetime(["2024-01-02", None, None, "2024-06-01", None], utc=True),
             "span": pd.to_timedelta([1, None, 3, 1, 2], unit="D"),
             "period": pd.period_range("2024-01", periods=n, freq="M"),

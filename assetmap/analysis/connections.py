@@ -199,11 +199,7 @@ def communities(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING, seed: in
         largest community, then by size (ties: the community with the first asset id first).
     """
     wanted = set(kinds)
-    pairs = {
-        (u, v) if u <= v else (v, u)
-        for u, v, kind in G.edges(data="kind")
-        if kind in wanted
-    }
+    pairs = {(u, v) if u <= v else (v, u) for u, v, kind in G.edges(data="kind") if kind in wanted}
     ids = sorted({n for pair in pairs for n in pair})
     if not ids:
         return pd.Series([], index=pd.Index([], name="asset_id"), name="community", dtype="int64")

@@ -44,10 +44,10 @@ __all__ = [
     "AGREE_MIN_M",
     "IRISH_GRID",
     "IRISH_TRANSVERSE_MERCATOR",
-    "RowNotes",
     "CoordinateCheck",
     "Coordinates",
     "Disagreement",
+    "RowNotes",
     "against_postcode",
     "coordinate_check",
     "decimal_precision_m",
@@ -70,8 +70,8 @@ class RowNotes:
     def __init__(self, said: dict[int, str] | None = None) -> None:
         self.said: dict[int, str] = {} if said is None else dict(said)
 
-    def __getitem__(self, row: int) -> _Said:
-        return _Said(self.said, row)
+    def __getitem__(self, row: int | np.integer) -> _Said:
+        return _Said(self.said, int(row))
 
     def items(self) -> Iterable[tuple[int, str]]:
         return self.said.items()
@@ -83,9 +83,9 @@ class RowNotes:
         """Say ``texts`` of ``rows`` (positions), after what was said (before, with ``first``)."""
         said = self.said
         if said.keys().isdisjoint(rows):
-            said.update(zip(rows, texts))
+            said.update(zip(rows, texts, strict=False))  # texts may repeat one text
             return
-        for row, text in zip(rows, texts):
+        for row, text in zip(rows, texts, strict=False):
             before = said.get(row)
             if before is not None:
                 text = f"{text}; {before}" if first else f"{before}; {text}"
@@ -115,6 +115,8 @@ class _Said:
 
     def __bool__(self) -> bool:
         return self.row in self.said
+
+
 IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
 _GRID_NAMES = {
     BRITISH_NATIONAL_GRID: "British National Grid",
@@ -263,7 +265,6 @@ def read_coordinates(
     assets: pd.DataFrame, check: CoordinateCheck, keys: Keys, coordinate_crs: str | None
 ) -> Coordinates:
     """Read each row's latitude/longitude, else its easting/northing (see the module's rules)."""
-    n = len(assets)
     notes = RowNotes()
     ll = _latlon(assets, check, notes)
     ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)

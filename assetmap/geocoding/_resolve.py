@@ -193,7 +193,9 @@ def _place(
     work.notes.add(rows, (f"postcode {k!r} taken from the address" for k in key))
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
     rows, key = _at(keys.key, placed_by_key & pd.notna(exact.notes))
-    work.notes.add(rows, (f"postcode {k!r} {exact.notes[i]}" for i, k in zip(rows, key)))
+    work.notes.add(
+        rows, (f"postcode {k!r} {exact.notes[i]}" for i, k in zip(rows, key, strict=True))
+    )
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
@@ -386,7 +388,11 @@ def _why_not(
     work.notes.add(rows, said, first=True)
     unread = tried & ~has_key & ~read & written.notna().to_numpy()
     rows, text = _at(written, unread)
-    kept = [(i, f"{str(t)!r} is not a full postcode") for i, t in zip(rows, text) if str(t).strip()]
+    kept = [
+        (i, f"{str(t)!r} is not a full postcode")
+        for i, t in zip(rows, text, strict=True)
+        if str(t).strip()
+    ]
     work.notes.add([i for i, _ in kept], [t for _, t in kept], first=True)
     silent = tried & work.open()
     silent[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = False
@@ -448,9 +454,7 @@ def _result(
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
         contained = shapely.contains_xy(polygon, lon, lat)
-        inside = pd.Series(contained, index=assets.index, dtype="boolean").where(
-            placed, pd.NA
-        )
+        inside = pd.Series(contained, index=assets.index, dtype="boolean").where(placed, pd.NA)
     out["in_study_area"] = inside
     out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326", copy=False)  # ours alone
     unplaced = int(n - placed.sum())

@@ -182,7 +182,10 @@ def _write_cached(path: Path, table: Table) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
         try:
-            with os.fdopen(fd, "wb") as sink, ipc.new_file(sink, data.schema, options=_WRITE) as writer:
+            with (
+                os.fdopen(fd, "wb") as sink,
+                ipc.new_file(sink, data.schema, options=_WRITE) as writer,
+            ):
                 writer.write_table(data)
             os.replace(tmp, path)
         finally:
