@@ -458,14 +458,14 @@ def _result(
     out["in_study_area"] = inside
     out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326", copy=False)  # ours alone
     unplaced = int(n - placed.sum())
-    summary = geocode_summary(out)
-    log.info(
-        "geocoded %d of %d assets; %d not placed (see geocode_note)\n%s",
-        n - unplaced,
-        n,
-        unplaced,
-        summary.to_string(),
-    )
+    if log.isEnabledFor(logging.INFO):  # the summary is worked out only to be logged
+        log.info(
+            "geocoded %d of %d assets; %d not placed (see geocode_note)\n%s",
+            n - unplaced,
+            n,
+            unplaced,
+            geocode_summary(out).to_string(),
+        )
     if unplaced:
         warnings.warn(
             f"{unplaced} of {n} assets could not be placed; their geometry is empty "
