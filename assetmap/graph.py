@@ -141,15 +141,65 @@ def _add_edges(G: nx.MultiGraph, edges: list[tuple[str, str, dict[str, Any]]]) -
         nx._clear_cache(G)
 
 
-def _nodes(assets: pd.DataFrame, p: Projected) -> Iterator[tuple[str, dict[str, Any]]]:
-    columns = [c for c in assets.columns if c not in _NOT_ON_NODES]
-    records = assets[columns].to_dict("records")
-    for k, (asset_id, record) in enumerate(zip(assets.index, records, strict=True)):
-        attrs = {str(c): json_safe(v) for c, v in record.items()}
-        placed = bool(p.placed[k])
-        attrs["x"] = float(p.x[k]) if placed else None
-        attrs["y"] = float(p.y[k]) if placed else None
-        yield str(asset_id), attrs
+def _text_or_none(array: np.ndarray) -> list[Any]:
+    """Text values as they are, every missing one (None, NaN, NA, NaT) as None."""
+    out: list[Any] = array.tolist()
+    for k in np.flatnonzero(pd.isna(array)).tolist():
+        out[k] = None
+    return out
+
+
+def _node_column(values: pd.Series) -> list[Any]:
+    """A register column as the JSON-safe values its rows' nodes carry, column at a time.
+
+    The same values as ``json_safe`` of each row's ``to_dict("records")`` value, computed
+    once per column (numbers), once per distinct value (categories, dates, nullable numbers),
+    or for text and lists of tags without a call per row.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        names = [json_safe(v) for v in values.cat.categories.tolist()] + [None]
+        codes = values.cat.codes.to_numpy()
+        return [names[c] for c in codes.tolist()]  # -1 (missing) takes the None at the end
+    if dtype.kind == "f" and isinstance(dtype, np.dtype):
+        array = values.to_numpy()
+        out: list[Any] = array.tolist()
+        for k in np.flatnonzero(~np.isfinite(array)).tolist():
+            out[k] = None
+        return out
+    if dtype.kind in "iub" and isinstance(dtype, np.dtype):
+        return list(values.to_numpy().tolist())
+    if pd.api.types.is_object_dtype(dtype):
+        array = values.to_numpy()
+        if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
+            return _text_or_none(array)
+        return [
+            list(v) if isinstance(v, tuple | list) and all(type(t) is str for t in v)
+            else json_safe(v)
+            for v in array.tolist()
+        ]  # fmt: skip
+    if pd.api.types.is_string_dtype(dtype):
+        return _text_or_none(values.to_numpy(dtype=object))
+    # nullable numbers and booleans, dates, periods, intervals: each distinct value once
+    codes, uniques = pd.factorize(values)
+    names = [json_safe(v) for v in pd.Series(uniques).to_dict().values()] + [None]
+    return [names[c] for c in codes.tolist()]
+
+
+def _nodes(assets: pd.DataFrame, p: Projected) -> list[tuple[str, dict[str, Any]]]:
+    """(asset id, attributes) of each node, built column by column."""
+    keep = [k for k, c in enumerate(assets.columns) if c not in _NOT_ON_NODES]
+    names = [str(assets.columns[k]) for k in keep]
+    columns = [_node_column(assets.iloc[:, k]) for k in keep]
+    placed = np.asarray(p.placed, dtype=bool)
+    xs: list[Any] = np.where(placed, p.x, np.nan).tolist()
+    ys: list[Any] = np.where(placed, p.y, np.nan).tolist()
+    for k in np.flatnonzero(~placed).tolist():
+        xs[k] = ys[k] = None
+    names += ["x", "y"]
+    ids = [str(i) for i in assets.index.tolist()]
+    rows = zip(*columns, xs, ys, strict=True)
+    return [(i, dict(zip(names, row, strict=True))) for i, row in zip(ids, rows, strict=True)]
 
 
 def graph_from_assets(

@@ -3,6 +3,11 @@ the partners' questions 1, 2, 4 and 5 (CONTEXT.md) answered on the bundled regis
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
+
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
@@ -96,6 +101,56 @@ def test_communities_are_the_same_every_run() -> None:
     first = analysis.communities(G)
     assert first.equals(analysis.communities(G))
     assert first["a"] == first["b"] == first["c"] != first["x"] == first["y"] == first["z"]
+
+
+def _cliques(sizes: list[int]) -> nx.MultiGraph:
+    """Cliques of the given sizes joined in a ring by one edge each, plus a proximity edge."""
+    edges: list[tuple[str, str, str]] = []
+    kinds: dict[str, str] = {}
+    for k, size in enumerate(sizes):
+        members = [f"c{k}-{i:02d}" for i in range(size)]
+        kinds.update(dict.fromkeys(members, "micro"))
+        edges += [(a, b, "refers") for j, a in enumerate(members) for b in members[j + 1 :]]
+    for k in range(len(sizes)):
+        edges.append((f"c{k}-00", f"c{(k + 1) % len(sizes)}-01", "partners"))
+    kinds["alone"] = "micro"
+    edges.append(("alone", "c0-00", "proximity"))  # proximity connects nobody
+    return _graph(edges, kinds)
+
+
+def test_communities_are_the_cliques_ranked_by_size() -> None:
+    G = _cliques([4, 7, 5, 7])
+    got = analysis.communities(G)
+    assert got.name == "community" and got.index.name == "asset_id"
+    assert list(got.index) == sorted(n for n in G if n != "alone")  # connected assets, sorted
+    for k in range(4):
+        assert got[[n for n in got.index if n.startswith(f"c{k}-")]].nunique() == 1
+    # 0 the largest; the two cliques of 7 tie and the one with the first asset id comes first
+    assert [got["c1-00"], got["c3-00"], got["c2-00"], got["c0-00"]] == [0, 1, 2, 3]
+    empty = analysis.communities(_graph([("a", "b", "proximity")], {"a": "micro", "b": "micro"}))
+    assert empty.empty and empty.name == "community"
+
+
+def test_communities_are_the_same_in_another_process() -> None:
+    G = nx.relabel_nodes(nx.MultiGraph(nx.random_partition_graph([30] * 12, 0.3, 0.02, seed=3)),
+                         lambda n: f"a{n:03d}")  # fmt: skip
+    nx.set_edge_attributes(G, "refers", "kind")
+    here = analysis.communities(G, seed=7)
+    assert here.nunique() > 1
+    code = (
+        "import sys, networkx as nx\n"
+        "from assetmap import analysis\n"
+        "G = nx.relabel_nodes(nx.MultiGraph(nx.random_partition_graph([30] * 12, 0.3, 0.02, "
+        "seed=3)), lambda n: f'a{n:03d}')\n"
+        "nx.set_edge_attributes(G, 'refers', 'kind')\n"
+        "print(analysis.communities(G, seed=7).to_json())\n"
+    )
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        there = pd.read_json(io.StringIO(out.stdout), typ="series")
+        assert there.to_dict() == here.to_dict()
 
 
 def test_capacity_matching_worked_by_hand() -> None:

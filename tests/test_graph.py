@@ -125,3 +125,81 @@ def test_files_open_and_keep_private_records_private(
 def test_unknown_file_type(assets: pd.DataFrame, tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match=r"\.graphml, \.gexf or \.gpkg"):
         save_graph(graph_from_assets(assets), tmp_path / "g.json")
+
+
+def _attributes_by_definition(assets: pd.DataFrame) -> dict[str, dict[str, object]]:
+    """What each node carries, by the definition: ``json_safe`` of each record's value."""
+    from assetmap.graph import json_safe
+
+    fields = pd.DataFrame(assets.drop(columns=assets.geometry.name))
+    records = fields.to_dict("records")
+    return {
+        str(i): {str(c): json_safe(v) for c, v in record.items()}
+        for i, record in zip(fields.index, records, strict=True)
+    }
+
+
+def _same_values(got: object, want: object) -> bool:
+    """Equal, and of the same types all the way down (True is not 1, 1.0 is not 1)."""
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(
+            _same_values(g, w) for g, w in zip(got, want, strict=True)
+        )  # fmt: skip
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and all(
+            _same_values(got[k], want[k]) for k in want
+        )  # fmt: skip
+    return type(got) is type(want) and got == want
+
+
+def _assert_nodes_by_definition(assets: pd.DataFrame) -> None:
+    G = graph_from_assets(assets)
+    want = _attributes_by_definition(assets)
+    assert list(G.nodes) == list(want)
+    for node, attrs in want.items():
+        got = {k: v for k, v in G.nodes[node].items() if k not in ("x", "y")}
+        assert _same_values(got, attrs), (node, got, attrs)
+
+
+def test_node_attributes_are_json_safe_records_on_the_sample_register() -> None:
+    from assetmap import datasets
+
+    _assert_nodes_by_definition(geocode(datasets.sample_register(), study_area=None))
+
+
+def test_node_attributes_are_json_safe_records_of_every_dtype() -> None:
+    import numpy as np
+    import shapely
+
+    with pytest.warns(GeocodingWarning, match="1 of 5"):
+        base = _assets()
+    n = len(base)
+    extra = pd.DataFrame(
+        {
+            "cat_text": pd.Categorical(["a", None, "b", "a", "c"]),
+            "cat_int": pd.Categorical([3, 1, None, 3, 2]),
+            "nullable_int": pd.array([1, None, 3, 4, None], dtype="Int64"),
+            "nullable_bool": pd.array([True, None, False, True, None], dtype="boolean"),
+            "nullable_float": pd.array([1.5, None, 2.0, None, 0.25], dtype="Float64"),
+            "text": pd.array(["x", None, "z", "", "w"], dtype="str"),
+            "float": [1.0, np.nan, np.inf, -0.0, 2.5],
+            "int": np.arange(n, dtype="int32"),
+            "uint": np.arange(n, dtype="uint16"),
+            "bool": [True, False, True, True, False],
+            "when": pd.to_datetime(["2024-01-02", None, "2024-03-04", "2024-01-02", None])
+            + pd.to_timedelta([0, 0, 5, 0, 0], unit="h"),
+            "when_tz": pd.to_datetime(["2024-01-02", None, None, "2024-06-01", None], utc=True),
+            "span": pd.to_timedelta([1, None, 3, 1, 2], unit="D"),
+            "period": pd.period_range("2024-01", periods=n, freq="M"),
+            "tuples": [("a", "b"), (), None, ("c",), ("a", 1)],
+            "lists": [["a"], [], np.nan, ["b", None], [np.float64(1.5), np.nan]],
+            "mixed": [True, 1, 1.0, "1", None],
+            "nan_and_na": [np.nan, pd.NA, None, pd.NaT, "text"],
+            "numpy_scalars": [np.int64(2), np.float32(0.5), np.bool_(True), np.str_("s"), None],
+            "shapes": [shapely.Point(1, 2), None, shapely.Point(), None, None],
+            "dicts": [{"a": 1}, {}, None, {2: (1, 2)}, None],
+            7: ["seven"] * n,  # a heading that is not text
+        },
+        index=base.index,
+    )
+    _assert_nodes_by_definition(pd.concat([base, extra], axis=1))

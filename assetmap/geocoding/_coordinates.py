@@ -29,6 +29,7 @@ found and that has no study area has nothing to be judged by: it is read as writ
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,6 +47,7 @@ __all__ = [
     "CoordinateCheck",
     "Coordinates",
     "Disagreement",
+    "RowNotes",
     "against_postcode",
     "coordinate_check",
     "decimal_precision_m",
@@ -56,6 +58,65 @@ __all__ = [
 Disagreement = Literal["coordinates", "postcode"]
 
 IRISH_GRID = "EPSG:29903"
+
+
+class RowNotes:
+    """What was said about each row, by row position: ``notes[i].append(text)``.
+
+    Only rows with something said are held, each as one text with "; " between its notes (not
+    a list per row: a million lists would keep Python's garbage collector busy).
+    """
+
+    def __init__(self, said: dict[int, str] | None = None) -> None:
+        self.said: dict[int, str] = {} if said is None else dict(said)
+
+    def __getitem__(self, row: int | np.integer) -> _Said:
+        return _Said(self.said, int(row))
+
+    def items(self) -> Iterable[tuple[int, str]]:
+        return self.said.items()
+
+    def copy(self) -> RowNotes:
+        return RowNotes(self.said)
+
+    def add(self, rows: Sequence[int], texts: Iterable[str], *, first: bool = False) -> None:
+        """Say ``texts`` of ``rows`` (positions), after what was said (before, with ``first``)."""
+        said = self.said
+        if said.keys().isdisjoint(rows):
+            said.update(zip(rows, texts, strict=False))  # texts may repeat one text
+            return
+        for row, text in zip(rows, texts, strict=False):
+            before = said.get(row)
+            if before is not None:
+                text = f"{text}; {before}" if first else f"{before}; {text}"
+            said[row] = text
+
+
+class _Said:
+    """The notes of one row, as a list would take them."""
+
+    __slots__ = ("row", "said")
+
+    def __init__(self, said: dict[int, str], row: int) -> None:
+        self.said, self.row = said, row
+
+    def append(self, text: str) -> None:
+        before = self.said.get(self.row)
+        self.said[self.row] = text if before is None else f"{before}; {text}"
+
+    def extend(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.append(text)
+
+    def insert(self, at: Literal[0], text: str) -> None:
+        """Put ``text`` first (the only place taken)."""
+        before = self.said.get(self.row)
+        self.said[self.row] = text if before is None else f"{text}; {before}"
+
+    def __bool__(self) -> bool:
+        return self.row in self.said
+
+
 IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
 _GRID_NAMES = {
     BRITISH_NATIONAL_GRID: "British National Grid",
@@ -74,9 +135,12 @@ _Reading = tuple[np.ndarray, np.ndarray, np.ndarray]  # lon, lat, usable
 
 def decimal_precision_m(values: pd.Series, metres_per_unit: float) -> np.ndarray:
     """Half the last written digit's step, in metres: 52.4913° → ±5.6 m, 406649 m → ±0.5 m."""
-    decimals = values.map(
-        lambda v: len(repr(float(v)).split(".")[1].rstrip("0")) if pd.notna(v) else 0
-    ).to_numpy(dtype="float64")
+    decimals = np.zeros(len(values), dtype="float64")
+    present = values.notna().to_numpy()
+    if present.any():  # each distinct value read once
+        unique, where = np.unique(values.to_numpy(dtype="float64")[present], return_inverse=True)
+        digits = [len(repr(float(v)).split(".")[1].rstrip("0")) for v in unique.tolist()]
+        decimals[present] = np.asarray(digits, dtype="float64")[where]
     return np.maximum(0.5 * metres_per_unit * 10.0 ** (-decimals), 0.5)
 
 
@@ -117,8 +181,11 @@ class CoordinateCheck:
 
     def apart_m(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Metres from each point to its row's postcode (NaN where either is missing)."""
-        with np.errstate(invalid="ignore"):
-            return _metres(lon, lat, self.lon, self.lat)
+        out = np.full(len(lon), np.nan)
+        rows = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & self.found)
+        with np.errstate(invalid="ignore"):  # only rows with both points: most have neither
+            out[rows] = _metres(lon[rows], lat[rows], self.lon[rows], self.lat[rows])
+        return out
 
     def near(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         return np.asarray(self.found & (self.apart_m(lon, lat) <= self.radius_m), dtype=bool)
@@ -186,7 +253,7 @@ class Coordinates:
     lat: np.ndarray
     precision_m: np.ndarray
     placed: np.ndarray
-    notes: list[list[str]]
+    notes: RowNotes
 
 
 def _on_earth(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -198,8 +265,7 @@ def read_coordinates(
     assets: pd.DataFrame, check: CoordinateCheck, keys: Keys, coordinate_crs: str | None
 ) -> Coordinates:
     """Read each row's latitude/longitude, else its easting/northing (see the module's rules)."""
-    n = len(assets)
-    notes: list[list[str]] = [[] for _ in range(n)]
+    notes = RowNotes()
     ll = _latlon(assets, check, notes)
     ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)
     en = _grid(assets, check, keys, coordinate_crs, notes, open_=~ll.placed)
@@ -213,7 +279,7 @@ def read_coordinates(
     )
 
 
-def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: list[list[str]]) -> Coordinates:
+def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: RowNotes) -> Coordinates:
     glat = assets["latitude"].to_numpy(dtype="float64")
     glon = assets["longitude"].to_numpy(dtype="float64")
     given = np.isfinite(glat) & np.isfinite(glon)
@@ -263,7 +329,7 @@ def _degrees_as_grid(
     assets: pd.DataFrame,
     check: CoordinateCheck,
     coordinate_crs: str | None,
-    notes: list[list[str]],
+    notes: RowNotes,
     ll: Coordinates,
 ) -> Coordinates:
     """Easting/northing within ±180/±90 are longitude/latitude in degrees (an ArcGIS ``X``/``Y``
@@ -346,7 +412,7 @@ def _grid(
     check: CoordinateCheck,
     keys: Keys,
     coordinate_crs: str | None,
-    notes: list[list[str]],
+    notes: RowNotes,
     open_: np.ndarray,
 ) -> Coordinates:
     n = len(assets)
@@ -413,12 +479,13 @@ def against_postcode(
     ``disagreement="postcode"`` leave them for the postcode to place."""
     apart = check.apart_m(coords.lon, coords.lat)
     far = coords.placed & check.found & (apart > check.radius_m)
-    notes = [list(said) for said in coords.notes]
+    notes = coords.notes.copy()
+    key = keys.key.to_numpy(dtype=object)
     keep = disagreement == "coordinates"
     for i in np.flatnonzero(far):
         notes[i].append(
             f"the coordinates lie {apart[i] / 1000:,.1f} km from postcode "
-            f"{keys.key.iloc[i]!r}, further than its district's radius "
+            f"{key[i]!r}, further than its district's radius "
             f"({check.radius_m[i] / 1000:,.1f} km); "
             + ("the coordinates are kept" if keep else "placed by the postcode instead")
         )

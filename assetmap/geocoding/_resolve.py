@@ -7,13 +7,18 @@ be placed or what was read differently from what was written (``geocode_note``).
 
 from __future__ import annotations
 
+import gc
+import itertools
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from .._dispatch import dask_aware
@@ -24,6 +29,7 @@ from ..io import read_assets
 from ..schema import GEOCODE_COLUMNS
 from ._coordinates import (
     Disagreement,
+    RowNotes,
     against_postcode,
     coordinate_check,
     read_coordinates,
@@ -132,6 +138,36 @@ def geocode(
         assets = read_assets(assets)  # a frame as a user has it: its headings, its geometry
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
     polygon = study_polygon(study_area)
+    with _gc_paused():
+        return _place(assets, table, online, fallback, coordinate_crs, polygon, disagreement)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the rows are placed.
+
+    Placing makes no reference cycles, but its many small objects would set the collector
+    walking every object a register holds (a million rows of tags), several times over.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _place(
+    assets: gpd.GeoDataFrame,
+    table: Gazetteer,
+    online: Sequence[Provider],
+    fallback: bool,
+    coordinate_crs: str | None,
+    polygon: shapely.Geometry | None,
+    disagreement: Disagreement,
+) -> gpd.GeoDataFrame:
+    """The tiers, in order (see :func:`geocode`)."""
     work = _Placing(len(assets))
 
     # the gazetteer first: its answers also judge coordinates that may be swapped
@@ -142,23 +178,24 @@ def geocode(
     check = coordinate_check(table, keys, exact, assets, polygon)
     coords = read_coordinates(assets, check, keys, coordinate_crs)
     coords = against_postcode(coords, check, keys, disagreement)
-    for said, notes in zip(work.notes, coords.notes, strict=True):
-        said.extend(notes)
+    work.notes = coords.notes.copy()  # nothing was said before
     work.place(coords.placed, coords.lon, coords.lat, coords.precision_m, "coordinates")
 
     # 2. a site's footprint: its representative point, precise to its farthest corner
     _footprints(assets["footprint"].to_numpy(), work)
 
     # 3. the postcode (or other key) in the gazetteer
-    open_ = work.method == "none"
-    for i in np.flatnonzero(open_ & keys.notes.notna().to_numpy()):
-        work.notes[i].append(str(keys.notes.iloc[i]))
-    for i in np.flatnonzero(open_ & from_address & keys.key.notna().to_numpy()):
-        if keys.notes.isna().iloc[i]:
-            work.notes[i].append(f"postcode {keys.key.iloc[i]!r} taken from the address")
+    open_ = work.open()
+    has_read = keys.notes.notna().to_numpy()
+    rows, read_as = _at(keys.notes, open_ & has_read)
+    work.notes.add(rows, map(str, read_as))
+    rows, key = _at(keys.key, open_ & from_address & keys.key.notna().to_numpy() & ~has_read)
+    work.notes.add(rows, (f"postcode {k!r} taken from the address" for k in key))
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
-    for i in np.flatnonzero(placed_by_key & pd.notna(exact.notes)):
-        work.notes[i].append(f"postcode {keys.key.iloc[i]!r} {exact.notes[i]}")
+    rows, key = _at(keys.key, placed_by_key & pd.notna(exact.notes))
+    work.notes.add(
+        rows, (f"postcode {k!r} {exact.notes[i]}" for i, k in zip(rows, key, strict=True))
+    )
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
@@ -166,7 +203,7 @@ def geocode(
     for provider in online:
         if provider.field != "postcode":
             continue
-        todo = (work.method == "none") & has_key
+        todo = work.open() & has_key
         _ask(provider, keys.key, todo, work)
     fallbacks = _fallbacks(table, keys, work) if fallback else None
     address = assets["address"].astype("str").str.strip()
@@ -175,7 +212,7 @@ def geocode(
             continue
         if polygon is not None and isinstance(provider, GeopyProvider):
             provider = provider.biased(tuple(shapely.bounds(polygon)))
-        todo = (work.method == "none") & address.notna().to_numpy() & (address != "").to_numpy()
+        todo = work.open() & address.notna().to_numpy() & (address != "").to_numpy()
         _ask(provider, address, todo, work, better_than=fallbacks)
 
     # 5. coarser levels of the gazetteer
@@ -201,12 +238,15 @@ def _footprints(fp: np.ndarray, work: _Placing) -> None:
 def _coarser(fallbacks: dict[str, tuple[Lookup, pd.Series]], work: _Placing) -> None:
     """Place the rows still open at the centre of their key's coarser levels, finest first."""
     for level, (hit, level_keys) in fallbacks.items():
-        todo = (work.method == "none") & hit.found
-        for i in np.flatnonzero(todo):
-            work.notes[i].append(
-                f"placed at the centre of {level} {level_keys.iloc[i]!r} "
-                f"(90% of its postcodes within {hit.precision_m[i]:,.0f} m)"
-            )
+        todo = work.open() & hit.found
+        rows = np.flatnonzero(todo)
+        said = pd.Series(level_keys.iloc[rows].to_numpy(dtype=object)).map(repr)
+        radius = pd.Series(hit.precision_m[rows]).map("{:,.0f}".format)
+        texts = (
+            f"placed at the centre of {level} " + said + " (90% of its postcodes within "
+            + radius + " m)"
+        )  # fmt: skip
+        work.notes.add(rows.tolist(), texts.tolist())
         work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
 
 
@@ -217,17 +257,29 @@ class _Placing:
         self.lon = np.full(n, np.nan)
         self.lat = np.full(n, np.nan)
         self.precision = np.full(n, np.nan)
-        self.method = np.full(n, "none", dtype=object)
-        self.notes: list[list[str]] = [[] for _ in range(n)]
+        self.how = np.zeros(n, dtype=np.int8)  # a code into ``names``: 0 not placed
+        self.names = ["none"]
+        self.notes = RowNotes()  # by row position, only rows with a note
 
     def place(
         self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
     ) -> np.ndarray:
         """Place the rows of ``mask`` not yet placed that have a point; returns which."""
-        todo = mask & (self.method == "none") & np.isfinite(x) & np.isfinite(y)
+        todo = mask & (self.how == 0) & np.isfinite(x) & np.isfinite(y)
         self.lon[todo], self.lat[todo], self.precision[todo] = x[todo], y[todo], prec[todo]
-        self.method[todo] = how
+        if how not in self.names:
+            self.names.append(how)
+        self.how[todo] = self.names.index(how)
         return np.asarray(todo, dtype=bool)
+
+    def open(self) -> np.ndarray:
+        """Which rows are not placed yet."""
+        return np.asarray(self.how == 0)
+
+    def by(self, *methods: str) -> np.ndarray:
+        """Which rows were placed by any of ``methods``."""
+        codes = [self.names.index(m) for m in methods if m in self.names]
+        return np.isin(self.how, codes)
 
 
 def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.ndarray]:
@@ -261,8 +313,8 @@ def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.n
 def _fallbacks(table: Gazetteer, keys: Keys, work: _Placing) -> dict[str, tuple[Lookup, pd.Series]]:
     """The coarser levels' answers (full length) for the rows not yet placed, finest first."""
     out: dict[str, tuple[Lookup, pd.Series]] = {}
-    rows = np.flatnonzero(work.method == "none")
-    n = len(work.method)
+    rows = np.flatnonzero(work.open())
+    n = len(work.lon)
     for level, level_keys in keys.levels.items():
         hit = table.lookup(level_keys.iloc[rows], level)  # only the rows that need it
         full = Lookup(
@@ -327,24 +379,45 @@ def _why_not(
     work: _Placing, keys: Keys, exact: Lookup, written: pd.Series, address: pd.Series, name: str
 ) -> None:
     """Say why each row not placed by its key was not (beyond what was already said)."""
-    key = keys.key.to_numpy(dtype=object)
     read = keys.notes.notna().to_numpy()  # the reader already said what it made of the text
-    text = written.to_numpy(dtype=object)
     has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
-    tried = (work.method != "coordinates") & (work.method != "footprint") & (work.method != name)
-    for i in np.flatnonzero(tried):
-        said = work.notes[i]
-        if pd.notna(key[i]) and not exact.found[i]:
-            said.insert(0, f"postcode {key[i]!r} was not found in the {name} gazetteer")
-        elif pd.isna(key[i]) and pd.notna(text[i]) and str(text[i]).strip() and not read[i]:
-            said.insert(0, f"{str(text[i])!r} is not a full postcode")
-        if work.method[i] == "none" and not said:
-            said.append(
-                "no coordinates, footprint or postcode to place it by (an address alone needs "
-                "an online provider: see assetmap.providers)"
-                if has_address[i]
-                else "no coordinates, footprint, postcode or address to place it by"
-            )
+    tried = ~work.by("coordinates", "footprint", name)
+    has_key = keys.key.notna().to_numpy()
+    rows, key = _at(keys.key, tried & has_key & ~exact.found)
+    said = (f"postcode {k!r} was not found in the {name} gazetteer" for k in key)
+    work.notes.add(rows, said, first=True)
+    unread = tried & ~has_key & ~read & written.notna().to_numpy()
+    rows, text = _at(written, unread)
+    kept = [
+        (i, f"{str(t)!r} is not a full postcode")
+        for i, t in zip(rows, text, strict=True)
+        if str(t).strip()
+    ]
+    work.notes.add([i for i, _ in kept], [t for _, t in kept], first=True)
+    silent = tried & work.open()
+    silent[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = False
+    rows = np.flatnonzero(silent & has_address).tolist()
+    work.notes.add(rows, itertools.repeat(
+        "no coordinates, footprint or postcode to place it by (an address alone needs "
+        "an online provider: see assetmap.providers)"
+    ))  # fmt: skip
+    rows = np.flatnonzero(silent & ~has_address).tolist()
+    work.notes.add(rows, itertools.repeat(
+        "no coordinates, footprint, postcode or address to place it by"
+    ))  # fmt: skip
+
+
+def _at(values: pd.Series, mask: np.ndarray) -> tuple[list[int], list[Any]]:
+    """The positions of the rows of ``mask`` and their values: only those made Python."""
+    rows = np.flatnonzero(mask)
+    return rows.tolist(), values.iloc[rows].tolist()
+
+
+def _text(codes: np.ndarray, names: np.ndarray, index: pd.Index) -> pd.Series:
+    """A text column from codes into ``names`` (-1: missing), without a Python string a row."""
+    indices = pa.array(codes.astype(np.int64), mask=codes < 0)
+    text = pa.array(names, type=pa.large_string()).take(indices)  # missing where masked
+    return pd.Series(pd.array(text, dtype="str"), index=index)
 
 
 def _result(
@@ -357,41 +430,42 @@ def _result(
     n = len(assets)
     # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format
     lon, lat = np.round(work.lon, 7), np.round(work.lat, 7)
-    method = work.method
-    geometry = gpd.GeoSeries(
-        np.where(method != "none", shapely.points(lon, lat), None),
-        index=assets.index,
-        crs="EPSG:4326",
-    )
+    placed = ~work.open()
+    points = np.full(n, None, dtype=object)
+    points[placed] = shapely.points(lon[placed], lat[placed])
+    geometry = gpd.GeoSeries(points, index=assets.index, crs="EPSG:4326")
     drop = [assets.geometry.name, *GEOCODE_COLUMNS, *_CODE_COLUMNS]
     out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
     for name in _CODE_COLUMNS:
         if name in codes:
             values = np.where(placed_by_key, codes[name], np.array(None, dtype=object))
-            out[name] = pd.Series(values, index=assets.index, dtype="str")
-    out["geocode_method"] = pd.Series(method, index=assets.index).astype("str")
+            found, distinct = pd.factorize(values)  # a few hundred areas: text made once each
+            out[name] = _text(found, distinct.astype(str), assets.index)
+    out["geocode_method"] = _text(work.how, np.asarray(work.names, dtype=str), assets.index)
     out["geocode_precision_m"] = work.precision
-    out["geocode_note"] = pd.Series(
-        ["; ".join(n_) if n_ else None for n_ in work.notes], index=assets.index, dtype="str"
+    # each row's note: a code into the texts said (-1: nothing said)
+    said = np.full(n, -1, dtype=np.int64)
+    said[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = np.arange(
+        len(work.notes.said)
     )
+    out["geocode_note"] = _text(said, np.asarray(list(work.notes.said.values()), dtype=object),
+                                assets.index)  # fmt: skip
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
         contained = shapely.contains_xy(polygon, lon, lat)
-        inside = pd.Series(contained, index=assets.index, dtype="boolean").where(
-            method != "none", pd.NA
-        )
+        inside = pd.Series(contained, index=assets.index, dtype="boolean").where(placed, pd.NA)
     out["in_study_area"] = inside
-    out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
-    unplaced = int((method == "none").sum())
-    summary = geocode_summary(out)
-    log.info(
-        "geocoded %d of %d assets; %d not placed (see geocode_note)\n%s",
-        n - unplaced,
-        n,
-        unplaced,
-        summary.to_string(),
-    )
+    out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326", copy=False)  # ours alone
+    unplaced = int(n - placed.sum())
+    if log.isEnabledFor(logging.INFO):  # the summary is worked out only to be logged
+        log.info(
+            "geocoded %d of %d assets; %d not placed (see geocode_note)\n%s",
+            n - unplaced,
+            n,
+            unplaced,
+            geocode_summary(out).to_string(),
+        )
     if unplaced:
         warnings.warn(
             f"{unplaced} of {n} assets could not be placed; their geometry is empty "

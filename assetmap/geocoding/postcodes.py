@@ -268,7 +268,7 @@ def parse(values: pd.Series, *, search: bool = True) -> pd.DataFrame:
 
 def _arrow(values: pd.Series) -> pa.Array:
     """The values as one Arrow text array (no copy when they are Arrow-backed already)."""
-    arr = pa.array(values.astype("str"))
+    arr = pa.array(values.astype("str").array)  # the array: a Series would hash its index
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 

@@ -7,6 +7,7 @@ canonical frame it returns.
 
 from __future__ import annotations
 
+import gc
 import re
 import warnings
 from collections.abc import Sequence
@@ -38,6 +39,30 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def _tags(series: pd.Series) -> pd.Series:
     """:func:`parse_tags` of every cell, each distinct text parsed once (registers repeat)."""
+    values = series.astype(object).to_numpy()
+    try:
+        codes, distinct = pd.factorize(values)
+    except TypeError:  # lists (GeoParquet): not hashable
+        return _tags_by_row(series)
+    parsed = [parse_tags(v) for v in distinct.tolist()]
+    gc_was = gc.isenabled()
+    gc.disable()  # a million new lists hold no cycles: no reason to walk them all, repeatedly
+    try:
+        out = [list(parsed[c]) if c >= 0 else [] for c in codes.tolist()]  # a list of its own
+    finally:
+        if gc_was:
+            gc.enable()
+    gaps: dict[type, list[str]] = {}  # None, NaN, NA, NaT: each kind of gap parsed once
+    for i in np.flatnonzero(codes < 0).tolist():
+        kind = type(values[i])
+        if kind not in gaps:
+            gaps[kind] = parse_tags(values[i])
+        out[i] = list(gaps[kind])
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _tags_by_row(series: pd.Series) -> pd.Series:
+    """:func:`parse_tags` of every cell, for columns holding lists."""
     cache: dict[Any, list[str]] = {}
     out = []
     for value in series.astype(object).to_numpy():

@@ -44,8 +44,15 @@ def clean_text(series: pd.Series) -> pd.Series:
 
 
 def vocab_key(series: pd.Series) -> pd.Series:
-    """Normalise a vocabulary value: 'Anchor institution' -> 'anchor_institution'."""
-    return clean_text(series).str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
+    """Normalise a vocabulary value: 'Anchor institution' -> 'anchor_institution'.
+
+    Each distinct text is normalised once (a register repeats a handful of categories).
+    """
+    text = clean_text(series)
+    codes, distinct = pd.factorize(text)
+    keys = pd.Series(distinct, dtype="str").str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
+    out = keys.array.take(codes, allow_fill=True)  # -1 (missing) stays missing
+    return pd.Series(out, index=series.index, name=text.name)
 
 
 def closest(value: str, allowed: Sequence[str]) -> str:
