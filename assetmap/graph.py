@@ -14,11 +14,9 @@ from every pair in a city.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
-from collections.abc import Hashable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._memory import gc_paused
 from .crs import Projected, geographic, projected
 from .errors import Problem, SchemaError
 
@@ -85,22 +84,6 @@ def _column(values: pd.Series) -> list[Any]:
     if values.dtype == object:
         return [(list(v) or None) if isinstance(v, tuple | list) else json_safe(v) for v in values]
     return list(map(json_safe, values.tolist()))
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small dicts are made.
-
-    None of them is garbage, but each pass of the collector walks all of them: with it paused,
-    building a graph of a million edges is several times faster.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _link_edges(links: pd.DataFrame) -> list[tuple[str, str, dict[str, Any]]]:
@@ -250,7 +233,7 @@ def graph_from_assets(
     G = nx.MultiGraph()
     G.graph["crs"] = p.crs
     G.graph["links"] = json.dumps(json_safe(dict(links.attrs)) if links is not None else None)
-    with _no_gc():
+    with gc_paused():
         G.add_nodes_from(_nodes(assets, p))
     known = set(G.nodes)
     problems = []
@@ -262,7 +245,7 @@ def graph_from_assets(
                 Problem.of_table(f"a link names {unknown!r}, which is not among the assets")
             )
         # "source" and "target" stay on each edge: which way an opportunity runs
-        with _no_gc():
+        with gc_paused():
             edges.extend(_link_edges(links))
     if relationships is not None:
         named = set(relationships["source"]) | set(relationships["target"])
@@ -277,7 +260,7 @@ def graph_from_assets(
             edges.append((s, t, attrs))
     if problems:
         raise SchemaError("graph", problems)
-    with _no_gc():
+    with gc_paused():
         _add_edges(G, edges)
     kinds = pd.Series([e[2]["kind"] for e in edges], dtype=object).value_counts()
     G.graph["edges_by_kind"] = json.dumps({str(k): int(v) for k, v in sorted(kinds.items())})

@@ -7,12 +7,10 @@ be placed or what was read differently from what was written (``geocode_note``).
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -22,6 +20,7 @@ import pyarrow as pa
 import shapely
 
 from .._dispatch import dask_aware
+from .._memory import gc_paused
 from ..areas import StudyArea, study_polygon
 from ..crs import from_lonlat, geographic, metric_crs
 from ..errors import ConfigurationError, GeocodingWarning
@@ -138,24 +137,8 @@ def geocode(
         assets = read_assets(assets)  # a frame as a user has it: its headings, its geometry
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
     polygon = study_polygon(study_area)
-    with _gc_paused():
+    with gc_paused():
         return _place(assets, table, online, fallback, coordinate_crs, polygon, disagreement)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the rows are placed.
-
-    Placing makes no reference cycles, but its many small objects would set the collector
-    walking every object a register holds (a million rows of tags), several times over.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _place(

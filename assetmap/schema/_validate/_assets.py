@@ -7,7 +7,6 @@ canonical frame it returns.
 
 from __future__ import annotations
 
-import gc
 import re
 import warnings
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..._memory import gc_paused
 from ...crs import to_crs
 from ...errors import Fix, Problem, SchemaError, SchemaWarning
 from .._columns import (
@@ -45,13 +45,8 @@ def _tags(series: pd.Series) -> pd.Series:
     except TypeError:  # lists (GeoParquet): not hashable
         return _tags_by_row(series)
     parsed = [parse_tags(v) for v in distinct.tolist()]
-    gc_was = gc.isenabled()
-    gc.disable()  # a million new lists hold no cycles: no reason to walk them all, repeatedly
-    try:
+    with gc_paused():  # a million new lists hold no cycles: no reason to walk them all
         out = [list(parsed[c]) if c >= 0 else [] for c in codes.tolist()]  # a list of its own
-    finally:
-        if gc_was:
-            gc.enable()
     gaps: dict[type, list[str]] = {}  # None, NaN, NA, NaT: each kind of gap parsed once
     for i in np.flatnonzero(codes < 0).tolist():
         kind = type(values[i])
