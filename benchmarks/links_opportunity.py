@@ -163,13 +163,11 @@ def _child(*args: str) -> dict[str, Any]:
 def pipeline(n: int) -> None:
     """read → geocode → assign_areas → find_links in this process, peak memory per stage."""
     warnings.simplefilter("ignore")
-    import geopandas as gpd
-    import shapely
+    from _cells import five_km_cells
 
     import assetmap
     from assetmap import datasets
     from assetmap.areas import assign_areas
-    from assetmap.crs import BRITISH_NATIONAL_GRID, from_lonlat, to_lonlat
 
     folder = Path(tempfile.mkdtemp())
     csv = folder / "register.csv"
@@ -192,22 +190,7 @@ def pipeline(n: int) -> None:
     assets = stage("read", lambda: assetmap.read_assets(csv))
     placed = stage("geocode", lambda: assetmap.geocode(assets, study_area=None))  # noqa: F821
     del assets
-    x, y = from_lonlat(placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy(),
-                       BRITISH_NATIONAL_GRID)  # fmt: skip
-    ok = np.isfinite(x)
-    cells = np.unique(np.column_stack([x[ok] // 5000, y[ok] // 5000]), axis=0)
-    boxes = shapely.box(cells[:, 0] * 5000, cells[:, 1] * 5000, cells[:, 0] * 5000 + 5000,
-                        cells[:, 1] * 5000 + 5000)  # fmt: skip
-    boxes = shapely.transform(
-        boxes, lambda c: np.column_stack(to_lonlat(c[:, 0], c[:, 1], BRITISH_NATIONAL_GRID))
-    )
-    areas = gpd.GeoDataFrame(
-        {"area_name": [f"cell {i}" for i in range(len(cells))]},
-        geometry=boxes,
-        crs=4326,
-        index=pd.Index([f"C{i:07d}" for i in range(len(cells))], name="area_code"),
-    )
-    areas.attrs["level"] = "cell"
+    areas = five_km_cells(placed)
     placed = stage("assign_areas", lambda: assign_areas(placed, areas))
     links = stage("find_links", lambda: by_assetmap(placed))
     print(f"{n:,} assets, {len(links):,} links; peak resident memory {_peak_mb():,.0f} MB")

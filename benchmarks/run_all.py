@@ -84,12 +84,12 @@ def one(n: int) -> list[dict[str, Any]]:
     import networkx as nx
     import numpy as np
     import pandas as pd
-    import shapely
+    from _cells import five_km_cells
 
     import assetmap
     from assetmap import analysis
     from assetmap.areas import assign_areas
-    from assetmap.crs import BRITISH_NATIONAL_GRID, from_lonlat, to_lonlat
+    from assetmap.crs import BRITISH_NATIONAL_GRID, from_lonlat
 
     warnings.simplefilter("ignore")
     rows: list[dict[str, Any]] = []
@@ -156,20 +156,7 @@ def one(n: int) -> list[dict[str, Any]]:
         placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy(), BRITISH_NATIONAL_GRID
     )
     ok = np.isfinite(x)
-    cells = np.unique(np.column_stack([x[ok] // 5000, y[ok] // 5000]), axis=0)
-    boxes = shapely.box(
-        cells[:, 0] * 5000, cells[:, 1] * 5000, cells[:, 0] * 5000 + 5000, cells[:, 1] * 5000 + 5000
-    )
-    boxes = shapely.transform(
-        boxes, lambda c: np.column_stack(to_lonlat(c[:, 0], c[:, 1], BRITISH_NATIONAL_GRID))
-    )
-    areas = gpd.GeoDataFrame(
-        {"area_name": [f"cell {i}" for i in range(len(cells))]},
-        geometry=boxes,
-        crs=4326,
-        index=pd.Index([f"C{i:07d}" for i in range(len(cells))], name="area_code"),
-    )
-    areas.attrs["level"] = "cell"
+    areas = five_km_cells(placed)
     placed = add(
         "assign areas",
         _measure(lambda: assign_areas(placed, areas)),
