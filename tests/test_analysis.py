@@ -4,6 +4,7 @@ the partners' questions 1, 2, 4 and 5 (CONTEXT.md) answered on the bundled regis
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -119,6 +120,26 @@ def test_sampled_brokers_are_the_same_for_a_seed() -> None:
         pd.testing.assert_frame_equal(
             out.sort_index().drop(columns="betweenness"), exact.drop(columns="betweenness")
         )
+
+
+def test_sampled_brokers_are_the_same_in_another_process() -> None:
+    here = analysis.brokers(_random_graph(7), sample=10, seed=3)
+    code = (
+        "import json, networkx as nx\n"
+        "from assetmap import analysis\n"
+        "H = nx.gnm_random_graph(60, 110, seed=7)\n"
+        "G = nx.MultiGraph()\n"
+        "G.add_nodes_from((f'v{i:02d}', {'kind': 'macro' if i % 9 == 0 else 'micro'}) for i in H)\n"
+        "G.add_edges_from((f'v{u:02d}', f'v{v:02d}', {'kind': 'refers'}) for u, v in H.edges)\n"
+        "out = analysis.brokers(G, sample=10, seed=3)['betweenness']\n"
+        "print(json.dumps(list(out.items())))\n"
+    )
+    for hash_seed in ("1", "2"):  # the set of edges is iterated in another order
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        there = [tuple(row) for row in json.loads(out.stdout)]
+        assert there == list(here["betweenness"].items())  # same rows, order and values
 
 
 @pytest.mark.parametrize("seed", [0, 5, 11])

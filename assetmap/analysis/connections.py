@@ -36,10 +36,6 @@ def _simple(G: nx.MultiGraph, kinds: Iterable[str]) -> nx.Graph:
     return H
 
 
-def _macro(G: nx.MultiGraph) -> set[str]:
-    return {n for n, kind in G.nodes(data="kind") if kind == "macro"}
-
-
 def brokers(
     G: nx.MultiGraph,
     *,
@@ -52,8 +48,9 @@ def brokers(
     Betweenness is exact by default (Brandes' algorithm in igraph, O(V·E)). For graphs too
     large for that, ``sample=k`` estimates it from the shortest paths of ``k`` source assets
     drawn at random without replacement (Brandes & Pich 2007), scaled by ``n / k`` so that it
-    is an unbiased estimate on the same normalised scale; it costs about ``k / n`` of the exact
-    run. Articulation points and stranded assets are always exact (one linear pass).
+    is an unbiased estimate on the same normalised scale, in about ``k / n`` of the exact
+    betweenness's time. Articulation points and stranded assets are always exact (one linear
+    pass).
 
     Parameters
     ----------
