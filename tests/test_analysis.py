@@ -4,6 +4,7 @@ the partners' questions 1, 2, 4 and 5 (CONTEXT.md) answered on the bundled regis
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -90,6 +91,90 @@ def test_brokers_agree_with_their_definition(
     got = analysis.brokers(G).sort_index()
     want = _brokers_by_definition(G)
     pd.testing.assert_frame_equal(got.drop(columns="n_stranded"), want, check_dtype=False)
+
+
+def _spider() -> nx.MultiGraph:
+    """Broker L joins four groups (hubs g0…g3, g0 the hospital), each with ten residents;
+    worked by hand, L lies on every path between groups: 6 × 11² = 726 pairs against a hub's
+    C(10, 2) + 10 × 34 = 385."""
+    edges = [("L", f"g{i}", "partners") for i in range(4)]
+    edges += [(f"g{i}", f"r{i}{j}", "refers") for i in range(4) for j in range(10)]
+    kinds = {n: "micro" for e in edges for n in e[:2]} | {"g0": "macro"}
+    return _graph(edges, kinds)
+
+
+def _random_graph(seed: int) -> nx.MultiGraph:
+    H = nx.gnm_random_graph(60, 110, seed=seed)
+    kinds = {f"v{i:02d}": "macro" if i % 9 == 0 else "micro" for i in H}
+    return _graph([(f"v{u:02d}", f"v{v:02d}", "refers") for u, v in H.edges], kinds)
+
+
+def test_sampled_brokers_are_the_same_for_a_seed() -> None:
+    G = _random_graph(7)
+    first = analysis.brokers(G, sample=10, seed=3)
+    pd.testing.assert_frame_equal(first, analysis.brokers(G, sample=10, seed=3))
+    other = analysis.brokers(G, sample=10, seed=4)  # another draw of sources
+    assert not first["betweenness"].sort_index().equals(other["betweenness"].sort_index())
+    exact = analysis.brokers(G).sort_index()
+    for out in (first, other):  # articulation points and stranded assets never estimated
+        pd.testing.assert_frame_equal(
+            out.sort_index().drop(columns="betweenness"), exact.drop(columns="betweenness")
+        )
+
+
+def test_sampled_brokers_are_the_same_in_another_process() -> None:
+    here = analysis.brokers(_random_graph(7), sample=10, seed=3)
+    code = (
+        "import json, networkx as nx\n"
+        "from assetmap import analysis\n"
+        "H = nx.gnm_random_graph(60, 110, seed=7)\n"
+        "G = nx.MultiGraph()\n"
+        "G.add_nodes_from((f'v{i:02d}', {'kind': 'macro' if i % 9 == 0 else 'micro'}) for i in H)\n"
+        "G.add_edges_from((f'v{u:02d}', f'v{v:02d}', {'kind': 'refers'}) for u, v in H.edges)\n"
+        "out = analysis.brokers(G, sample=10, seed=3)['betweenness']\n"
+        "print(json.dumps(list(out.items())))\n"
+    )
+    for hash_seed in ("1", "2"):  # the set of edges is iterated in another order
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        there = [tuple(row) for row in json.loads(out.stdout)]
+        assert there == list(here["betweenness"].items())  # same rows, order and values
+
+
+@pytest.mark.parametrize("seed", [0, 5, 11])
+def test_a_sample_of_every_asset_is_the_exact_answer(seed: int) -> None:
+    G = _random_graph(seed)
+    exact = analysis.brokers(G)
+    n = len(exact)  # the connected assets (those of G with a "refers" edge)
+    for k in (n, n + 1, G.number_of_nodes()):
+        pd.testing.assert_frame_equal(analysis.brokers(G, sample=k, seed=seed), exact)
+
+
+def test_a_small_sample_finds_the_broker() -> None:
+    G = _spider()
+    exact = analysis.brokers(G)
+    assert exact.index[0] == "L"
+    assert exact.loc["L", "betweenness"] == round(726 / (44 * 43 / 2), 6)
+    assert exact.loc["g1", "betweenness"] == round(385 / (44 * 43 / 2), 6)
+    estimates = []
+    for seed in range(30):  # 11 of the 45 assets as sources, whichever 11
+        out = analysis.brokers(G, sample=11, seed=seed)
+        assert out.index[0] == "L"
+        estimates.append(out.loc["L", "betweenness"])
+    # the estimate is unbiased: its mean over draws is near the exact value
+    assert sum(estimates) / len(estimates) == pytest.approx(exact.loc["L", "betweenness"], rel=0.1)
+
+
+def test_brokers_refuse_a_sample_they_cannot_draw() -> None:
+    from assetmap.errors import ConfigurationError
+
+    G = _spider()
+    with pytest.raises(ConfigurationError, match=r"sample must be .* 0 was given(?s:.*)seed must"):
+        analysis.brokers(G, sample=0, seed=-1)
+    for sample in (2.5, True, "10"):
+        with pytest.raises(ConfigurationError, match="sample must be a positive whole number"):
+            analysis.brokers(G, sample=sample)  # type: ignore[arg-type]
 
 
 def test_communities_are_the_same_every_run() -> None:
