@@ -371,7 +371,7 @@ def test_a_wait_longer_than_the_cap_stops_the_provider_for_the_run(
     with pytest.warns(GeocodingWarning):
         placed = geocode(assets, online=[_pio(service)])
     assert "asked us to wait" in placed["geocode_note"].iloc[0]
-    clear_cache()  # forgets the pause too
+    clear_cache()  # forgets the pause, not when it last asked: the spacing holds (_settled)
     assert not _pio(service).geocode(queries[100:]).failed
     _settled(service, queries)
 

@@ -357,8 +357,8 @@ def clear_cache(provider: str | None = None) -> int:
     ----------
     provider
         A provider's name (``"postcodes.io"``, ``"nominatim"``); None for every provider
-        (the file is then also compacted, and the record of when each service was last asked
-        is dropped).
+        (the file is then also compacted, and any wait a service asked for is forgotten; when
+        it was last asked is kept, so the spacing still holds).
 
     Returns
     -------
@@ -374,7 +374,9 @@ def clear_cache(provider: str | None = None) -> int:
         try:
             if provider is None:
                 gone = db.execute("DELETE FROM answers").rowcount
-                db.execute("DELETE FROM pacing")
+                # a service's request to wait is forgotten; when it was last asked is not,
+                # so the spacing still holds for the next request
+                db.execute("UPDATE pacing SET not_before = 0")
             else:
                 gone = db.execute("DELETE FROM answers WHERE provider = ?", (provider,)).rowcount
         finally:
