@@ -21,9 +21,8 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-import pyproj
 
-from ..crs import BRITISH_NATIONAL_GRID, WGS84, to_lonlat
+from ..crs import BRITISH_NATIONAL_GRID, WGS84, ground_m, to_lonlat
 from . import postcodes
 from .postcodes import first_letter, postcode_codes
 
@@ -65,7 +64,7 @@ COVERAGE_SHARE = 0.9
 #: district's postcodes are on such points (a non-geographic district such as ``W1A``).
 SHARED_POINT_MIN = 20
 
-_GEOD = pyproj.Geod(ellps="WGS84")
+_HAIR = 0.001  #: added before a radius is rounded up: ground_m is within 1 mm of the geodesic
 
 _IRISH_GRID = "EPSG:29903"
 
@@ -211,7 +210,7 @@ def _centres(table: Table, coarsen: Callable[[pd.Series], pd.Series], encode: En
     g = group[used]
     count = np.bincount(g, minlength=k)
     lon0, lat0 = _mean_points(table.lon[used], table.lat[used], g, k)
-    dist = np.asarray(_GEOD.inv(lon0[g], lat0[g], table.lon[used], table.lat[used])[2])
+    dist = ground_m(lon0[g], lat0[g], table.lon[used], table.lat[used]) + _HAIR
     order = np.lexsort((dist, g))
     start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(int)
     # the n-th nearest, n = the share of the count rounded up (less a hair: 0.9 * 70 = 63.0…1)
@@ -288,7 +287,7 @@ def _reach(
         i = centres.index.get_indexer(encode(pd.Series(code[mask], dtype="str")))
         r_lon[mask], r_lat[mask] = centres.lon[i], centres.lat[i]
         radius[mask] = centres.precision[i]
-    gap = np.asarray(_GEOD.inv(lon, lat, r_lon, r_lat)[2])
+    gap = ground_m(lon, lat, r_lon, r_lat) + _HAIR
     return np.ceil(gap + radius), by_area, code
 
 

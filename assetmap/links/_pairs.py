@@ -17,7 +17,7 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from ..crs import Projected, to_lonlat
+from ..crs import Projected, arc_m, earth_xyz, to_lonlat
 
 
 def unordered(
@@ -39,21 +39,6 @@ def _points_tree(points: np.ndarray) -> cKDTree:
 
 
 _GEOD = pyproj.Geod(ellps="WGS84")
-_A, _E2 = 6_378_137.0, 6.694379990141317e-3  # WGS84 semi-major axis (m), first eccentricity²
-
-
-def earth_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Earth-centred x, y, z (metres, WGS84, on the ellipsoid) of points in degrees.
-
-    A straight line through the Earth is never longer than the geodesic between its ends, so
-    every pair within ``r`` metres along the ground is within ``r`` here: a candidate search in
-    these coordinates misses nothing anywhere on Earth, across UTM zones and the antimeridian.
-    """
-    phi, lam = np.radians(lat), np.radians(lon)
-    n = _A / np.sqrt(1 - _E2 * np.sin(phi) ** 2)
-    return np.column_stack(
-        [n * np.cos(phi) * np.cos(lam), n * np.cos(phi) * np.sin(lam), n * (1 - _E2) * np.sin(phi)]
-    )
 
 
 def geodesic_m(
@@ -63,18 +48,6 @@ def geodesic_m(
     if not len(lon1):
         return np.empty(0)
     return np.asarray(_GEOD.inv(lon1, lat1, lon2, lat2)[2], dtype="float64")
-
-
-#: The Earth's mean radius (IUGG), metres: only for the small arc-over-chord correction.
-_MEAN_RADIUS_M = 6_371_008.8
-
-
-def arc_m(chord: np.ndarray) -> np.ndarray:
-    """The distance along the Earth of points ``chord`` metres apart in a straight line
-    through it: within a millimetre of the ellipsoidal geodesic up to 100 km, 0.001% up to
-    1,000 km (the chord is exact on the ellipsoid; only the small bulge is spherical), and
-    as fast as numpy, where Karney's geodesic costs about 1 µs a pair."""
-    return np.asarray(2 * _MEAN_RADIUS_M * np.arcsin(np.minimum(chord / (2 * _MEAN_RADIUS_M), 1)))
 
 
 #: Above this many points, close pairs are found in two halves at once (the KD-tree releases
