@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._data import data_folder
 from ._dispatch import dask_aware
 from .crs import from_lonlat, geographic, metric_crs, to_crs
 from .errors import ConfigurationError, CRSError, Problem, SchemaError, SchemaWarning
@@ -67,13 +68,15 @@ def bundled_study_area_path(name: str) -> Path:
             f"{name!r} is not a bundled study area (known: {', '.join(BUNDLED_STUDY_AREAS)}); "
             "give a boundary file, a polygon or a GeoDataFrame"
         )
-    here = Path(__file__).resolve().parent
-    for folder in (here / "data", here.parent / "data"):  # installed, or the source tree
-        if (folder / BUNDLED_STUDY_AREAS[name]).is_file():
-            return folder / BUNDLED_STUDY_AREAS[name]
-    raise ConfigurationError(
-        f"the bundled study area {name!r} is missing from assetmap's data; reinstall assetmap"
-    )
+    try:
+        path = data_folder() / BUNDLED_STUDY_AREAS[name]
+    except FileNotFoundError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if not path.is_file():
+        raise ConfigurationError(
+            f"the bundled study area {name!r} is missing from assetmap's data; reinstall assetmap"
+        )
+    return path
 
 
 def study_polygon(study_area: StudyArea | Literal[False] | None) -> shapely.Geometry | None:

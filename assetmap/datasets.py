@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._data import data_folder
 from .crs import BRITISH_NATIONAL_GRID, from_lonlat
 from .geocoding.gazetteer import ons_postcode_directory
 from .io import read_assets, read_relationships
@@ -26,18 +27,6 @@ __all__ = [
     "study_area_path",
     "synthetic_register",
 ]
-
-
-def data_folder() -> Path:
-    """The folder of the bundled data: inside the installed package, or the source tree's."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "data", here.parent / "data"):
-        if (candidate / "sample").is_dir():
-            return candidate
-    raise FileNotFoundError(
-        f"assetmap's bundled data is missing (looked in {here / 'data'} and "
-        f"{here.parent / 'data'}); reinstall assetmap with `pip install .`"
-    )
 
 
 def study_area_path() -> Path:

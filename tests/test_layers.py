@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assetmap"
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
         ["errors", "settings", "schema", "crs", "_tabular", "_reproducible", "_dispatch",
-         "_sources", "_memory"],
+         "_sources", "_memory", "_data"],
         0,
     ),
     **dict.fromkeys(["io", "datasets", "geocoding", "areas"], 1),
