@@ -744,6 +744,28 @@ _WORKER = textwrap.dedent(
 )
 
 
+def test_processes_opening_a_new_cache_at_once_all_open_it(tmp_path: Path) -> None:
+    # putting the file in WAL mode needs it to itself; SQLite says "database is locked" at
+    # once (CI saw it), so opening waits as the busy timeout would
+    folder, go = tmp_path / "cache", tmp_path / "go"
+    code = (
+        "import sys, time; from pathlib import Path; "
+        "from assetmap.geocoding._cache import Cache\n"
+        "while not Path(sys.argv[2]).exists(): time.sleep(0.001)\n"
+        "Cache(Path(sys.argv[1]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code, str(folder), str(go)], env=env,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]  # fmt: skip
+    time.sleep(2)  # all started and waiting
+    go.touch()
+    errors = [w.communicate(timeout=60)[1] for w in workers]
+    assert [w.returncode for w in workers] == [0] * 6, errors
+
+
 def test_two_processes_share_one_cache_and_one_spacing(
     service: Service, cache_folder: Path, tmp_path: Path
 ) -> None:

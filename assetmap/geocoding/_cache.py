@@ -66,6 +66,22 @@ class Answer:
     note: str | None = None
 
 
+def _write_ahead(db: sqlite3.Connection) -> None:
+    """Put the cache in WAL mode (once: it stays so). Switching needs the file to itself, and
+    SQLite answers "database is locked" at once, without waiting, while another process is
+    opening it too: so wait here, as the busy timeout would."""
+    deadline = time.monotonic() + _BUSY_S
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class CacheBusy(Exception):
     """Another process held the cache for longer than the busy timeout."""
 
@@ -230,7 +246,7 @@ class Cache:
         """A connection in autocommit mode (transactions are explicit), WAL, busy timeout."""
         try:
             db = sqlite3.connect(self.path, timeout=_BUSY_S, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
+            _write_ahead(db)
             db.execute("PRAGMA user_version").fetchone()
         except sqlite3.Error as e:
             raise ConfigurationError(
