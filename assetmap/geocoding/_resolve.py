@@ -406,7 +406,7 @@ def _result(
     assets: gpd.GeoDataFrame,
     work: _Placing,
     polygon: shapely.Geometry | None,
-    codes: dict[str, np.ndarray],
+    codes: dict[str, pd.Categorical],
     placed_by_key: np.ndarray,
 ) -> gpd.GeoDataFrame:
     n = len(assets)
@@ -420,12 +420,14 @@ def _result(
     out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
     for name in _CODE_COLUMNS:
         if name in codes:
-            values = np.where(placed_by_key, codes[name], np.array(None, dtype=object))
-            found, distinct = pd.factorize(values)  # a few hundred areas: text made once each
-            out[name] = _text(found, distinct.astype(str), assets.index)
+            found = np.where(placed_by_key, codes[name].codes, -1)
+            names = np.asarray(codes[name].categories.astype("str"), dtype=object)
+            out[name] = _text(found, names, assets.index)
     out["geocode_method"] = _text(work.how, np.asarray(work.names, dtype=str), assets.index)
     out["geocode_precision_m"] = work.precision
-    out["geocode_note"] = pd.Series(pd.array(work.notes.to_arrow(), dtype="str"), index=assets.index)
+    out["geocode_note"] = pd.Series(
+        pd.array(work.notes.to_arrow(), dtype="str"), index=assets.index
+    )
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
