@@ -5,6 +5,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import pytest
 import shapely
@@ -513,3 +514,19 @@ def test_an_unwritable_cache_folder_still_loads_the_directory(tmp_path: Path) ->
     with settings.option_context(cache_folder=blocked):
         table = ons._ons_letter.__wrapped__("F")
     assert len(table.keys) > 1000 and np.isfinite(table.lon).mean() > 0.9
+
+
+def test_row_notes_join_in_the_order_said_with_firsts_leading() -> None:
+    from assetmap.geocoding._notes import RowNotes, quoted
+
+    notes = RowNotes(5)
+    notes[1].append("a")
+    notes.add([1, 2], ["b", "c"])
+    notes[1].insert(0, "z")  # before what was said
+    notes.add_arrow(np.array([0, 1]), "r", first=True)  # before that too
+    notes[1].append("q")
+    notes[1].append("q2")  # the same row twice in a row
+    assert notes.to_arrow().to_pylist() == ["r", "r; z; a; b; q; q2", "c", None, None]
+    assert notes.said.tolist() == [True, True, True, False, False]
+    texts = ["B16 8HJ", None, "O'Neil", "a\\b", "x\ny", "café", ""]
+    assert quoted(pa.array(texts)).to_pylist() == [None if t is None else repr(t) for t in texts]

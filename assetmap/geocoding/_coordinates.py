@@ -423,12 +423,11 @@ def against_postcode(
     far = coords.placed & check.found & (apart > check.radius_m)
     notes = coords.notes.copy()
     rows = np.flatnonzero(far)
-    key = dict(zip(rows.tolist(), keys.key.iloc[rows].tolist(), strict=True))
     keep = disagreement == "coordinates"
-    for i in rows:
+    for i, key in zip(rows.tolist(), keys.key.iloc[rows].tolist(), strict=True):
         notes[i].append(
             f"the coordinates lie {apart[i] / 1000:,.1f} km from postcode "
-            f"{key[i]!r}, further than its district's radius "
+            f"{key!r}, further than its district's radius "
             f"({check.radius_m[i] / 1000:,.1f} km); "
             + ("the coordinates are kept" if keep else "placed by the postcode instead")
         )
