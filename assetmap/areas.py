@@ -17,6 +17,7 @@ from typing import Final, Literal, TypeAlias
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from ._data import data_folder
@@ -495,33 +496,44 @@ def assign_areas(
         levels = dict(areas)
     else:
         levels = {a.attrs.get("level", f"area{k}"): a for k, a in enumerate(areas)}
-    out = assets.copy()
+    out = assets.copy(deep=False)  # new columns only: the caller's frame is left as it was
     points = assets.geometry.to_numpy()
     placed = ~shapely.is_missing(points) & ~shapely.is_empty(points)
-    notes: list[list[str]] = [[] for _ in range(len(assets))]
-    for level, polygons in levels.items():
-        codes = np.asarray(polygons.index.astype("str"), dtype=object)
-        names = (
+    # each row's note: which levels it is outside (1) or not placed for (2), as one number
+    said = np.zeros(len(assets), dtype=np.int64)
+    for k, (level, polygons) in enumerate(levels.items()):
+        codes = pa.array(
+            polygons.index.astype("str").to_numpy(dtype=object), type=pa.large_string()
+        )
+        names = pa.array(
             polygons["area_name"].to_numpy(dtype=object)
             if "area_name" in polygons
-            else np.full(len(polygons), None)
+            else np.full(len(polygons), None),
+            type=pa.large_string(),
+            from_pandas=True,
         )
         at = area_of(points, polygons)
-        found = at >= 0
-        code_col = np.full(len(assets), None, dtype=object)
-        name_col = np.full(len(assets), None, dtype=object)
-        code_col[found] = codes[at[found]]
-        name_col[found] = names[at[found]]
-        out[f"{level}_code"] = pd.Series(code_col, index=assets.index, dtype="str")
-        out[f"{level}_name"] = pd.Series(name_col, index=assets.index, dtype="str")
-        for i in np.flatnonzero(pd.isna(code_col)):
-            notes[i].append(
-                f"outside every {level} area" if placed[i] else f"not placed: no {level}"
-            )
-    out["area_note"] = pd.Series(
-        ["; ".join(n) if n else None for n in notes], index=assets.index, dtype="str"
-    )
-    missed = sum(bool(n) for n in notes)
+        where = pa.array(at, mask=at < 0)  # a few hundred areas: no Python string per row
+        code_col = codes.take(where)
+        out[f"{level}_code"] = pd.Series(pd.array(code_col, dtype="str"), index=assets.index)
+        out[f"{level}_name"] = pd.Series(
+            pd.array(names.take(where), dtype="str"), index=assets.index
+        )
+        missing = ~np.asarray(code_col.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        said += np.where(missing, np.where(placed, 1, 2), 0) * 3**k
+    combos, which = np.unique(said, return_inverse=True)
+    texts = [
+        "; ".join(
+            f"outside every {level} area" if c // 3**k % 3 == 1 else f"not placed: no {level}"
+            for k, level in enumerate(levels)
+            if c // 3**k % 3
+        )
+        or None
+        for c in combos.tolist()
+    ]
+    note = pa.array(texts, type=pa.large_string()).take(pa.array(which.reshape(-1)))
+    out["area_note"] = pd.Series(pd.array(note, dtype="str"), index=assets.index)
+    missed = int((said > 0).sum())
     log.info(
         "assigned %d assets to %s; %d outside or unplaced", len(assets), ", ".join(levels), missed
     )

