@@ -160,11 +160,14 @@ window.assetmap = window.assetmap || (function () {
       this._request = null;
       if (!this._map) { return; }
       var ctx = this._ctx, view = this._view(), r = L.Browser.retina ? 2 : 1;
+      var start = performance.now();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, this._container.width, this._container.height);
       ctx.setTransform(r, 0, 0, r, 0, 0);
       this._packs.forEach(function (p) { p.draw(ctx, view); });
       this.painted = true;
+      this.draws = (this.draws || 0) + 1;
+      this.drawMs = performance.now() - start;
     },
     _at: function (e) {
       // the topmost packed point under the pointer, else the nearest line: [pack, i]
@@ -228,44 +231,61 @@ window.assetmap = window.assetmap || (function () {
       if (this.lines) { this._lines(ctx, v); } else { this._points(ctx, v); }
     },
     _points: function (ctx, v) {
-      var st = this.opts.style, x = this.x, y = this.y, shown = this.shown, exact = this.d.exact;
-      var r = st.radius || 7, fill = st.fillOpacity, drawn = 0, dash = this.d.coarse_style;
-      ctx.lineWidth = st.weight; ctx.strokeStyle = st.color; ctx.fillStyle = st.fillColor;
-      ctx.lineCap = "round"; ctx.lineJoin = "round";
+      // each marker stamped from one drawn once (10^5 circles drawn one by one are slow)
+      var x = this.x, y = this.y, shown = this.shown, exact = this.d.exact;
+      var stamp = this._stamp(false), half = stamp.half, size = stamp.size, drawn = 0, px, py;
       for (var i = 0; i < this.n; i++) {
-        if (i === exact) {  // the records shown approximately: dashed, paler
-          ctx.setLineDash(dash.dashArray.split(" ").map(Number));
-          fill = dash.fillOpacity;
-        }
+        if (i === exact) { stamp = this._stamp(true); }  // records shown approximately
         if (!shown[i]) { continue; }
-        var px = x[i] * v.k - v.ox, py = y[i] * v.k - v.oy;
-        if (px < -r || py < -r || px > v.w + r || py > v.h + r) { continue; }
-        ctx.beginPath();
-        ctx.arc(px, py, r, 0, 2 * Math.PI);
-        ctx.globalAlpha = fill; ctx.fill();
-        ctx.globalAlpha = 1; ctx.stroke();
+        px = x[i] * v.k - v.ox; py = y[i] * v.k - v.oy;
+        if (px < -half || py < -half || px > v.w + half || py > v.h + half) { continue; }
+        ctx.drawImage(stamp, Math.round(px - half), Math.round(py - half), size, size);
         drawn += 1;
       }
-      ctx.setLineDash([]); ctx.globalAlpha = 1;
       this.drawn = drawn;
     },
+    _stamp: function (coarse) {
+      // the layer's marker (dashed and paler for a record shown approximately), drawn once
+      this.stamps = this.stamps || {};
+      if (this.stamps[coarse]) { return this.stamps[coarse]; }
+      var st = L.extend({}, this.opts.style, coarse ? this.d.coarse_style : {});
+      var r = st.radius || 7, ratio = L.Browser.retina ? 2 : 1;
+      var size = Math.ceil(2 * r + st.weight + 2);
+      var c = document.createElement("canvas"), ctx = c.getContext("2d");
+      c.width = c.height = size * ratio;
+      ctx.scale(ratio, ratio);
+      ctx.beginPath();
+      ctx.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+      ctx.globalAlpha = st.fillOpacity; ctx.fillStyle = st.fillColor; ctx.fill();
+      ctx.globalAlpha = 1; ctx.lineWidth = st.weight; ctx.strokeStyle = st.color;
+      if (st.dashArray) { ctx.setLineDash(String(st.dashArray).split(" ").map(Number)); }
+      ctx.stroke();
+      c.half = size / 2; c.size = size;
+      this.stamps[coarse] = c;
+      return c;
+    },
     _lines: function (ctx, v) {
+      // each line stroked on its own (one path of 10^5 lines is far slower to fill); a line
+      // shorter than a pixel is a dot of its width, painted as one
       var d = this.d, x = this.x, y = this.y, drawn = 0, self = this;
       ctx.lineCap = "round"; ctx.lineJoin = "round";
       ctx.globalAlpha = this.opts.style.opacity;
       this.opts.classes.forEach(function (st, c) {
-        ctx.beginPath();
+        var w = st.weight;
+        ctx.strokeStyle = st.color; ctx.fillStyle = st.color; ctx.lineWidth = w;
+        ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
         self.byClass[c].forEach(function (i) {
           var ax = x[d.s[i]] * v.k - v.ox, ay = y[d.s[i]] * v.k - v.oy;
           var bx = x[d.t[i]] * v.k - v.ox, by = y[d.t[i]] * v.k - v.oy;
           if ((ax < 0 && bx < 0) || (ay < 0 && by < 0) || (ax > v.w && bx > v.w) ||
-              (ay > v.h && by > v.h)) { return; }
-          ctx.moveTo(ax, ay); ctx.lineTo(bx, by);
+              (ay > v.h && by > v.h) || !self.shown[i]) { return; }
+          if (Math.abs(ax - bx) + Math.abs(ay - by) < 1) {
+            ctx.fillRect((ax + bx - w) / 2, (ay + by - w) / 2, w, w);
+          } else {
+            ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
+          }
           drawn += 1;
         });
-        ctx.strokeStyle = st.color; ctx.lineWidth = st.weight;
-        ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
-        ctx.stroke();
       });
       ctx.setLineDash([]); ctx.globalAlpha = 1;
       this.drawn = drawn;
@@ -350,14 +370,14 @@ window.assetmap = window.assetmap || (function () {
       pointToLayer: function (f, latlng) {
         var style = L.extend({}, opts.style, f.properties.style || {});
         if (opts.marker === "site") {
-          var site = L.marker(latlng, {
-            icon: L.divIcon({className: "assetmap-site", iconSize: [18, 18],
-                             html: '<span class="assetmap-site-icon"></span>'}),
-            keyboard: true, title: f.properties.title, alt: f.properties.title
-          });
           // named on the map, always: a partner should not have to click to find the hospital
-          site.bindTooltip(text("span", f.properties.title), {
-            permanent: true, direction: "right", offset: [10, 0], className: "assetmap-site-label"
+          // (the name is part of the marker: no tooltip to lay out one by one, for 10^3 sites)
+          var mark = document.createElement("div");
+          mark.appendChild(text("span", "", "assetmap-site-icon"));
+          mark.appendChild(text("span", f.properties.title, "assetmap-site-label"));
+          var site = L.marker(latlng, {
+            icon: L.divIcon({className: "assetmap-site", iconSize: [18, 18], html: mark}),
+            keyboard: true, title: f.properties.title, alt: f.properties.title
           });
           site.on("add", function () {
             var el = site.getElement();
@@ -371,7 +391,7 @@ window.assetmap = window.assetmap || (function () {
       onEachFeature: function (f, lyr) {
         if (opts.interactive === false) { return; }
         lyr.bindPopup(function () { return card(f.properties); }, {maxWidth: 320});
-        if (!opts.canvas && !(lyr.getTooltip && lyr.getTooltip())) {
+        if (!opts.canvas && opts.marker !== "site") {
           lyr.bindTooltip(text("span", f.properties.title));
         }
         if (opts.searchable !== false) {
@@ -504,7 +524,7 @@ window.assetmap = window.assetmap || (function () {
                (!group || (want >= 0 && (groups[0] === want || groups[1] === want)));
       });
     }
-    var rowHeight = 0, first = -1, last = -1;
+    var rowHeight = 0, measured = false, first = -1, last = -1;
     function row(r, at) {
       var tr = document.createElement("tr");
       tr.setAttribute("aria-rowindex", String(at + 2));
@@ -540,14 +560,12 @@ window.assetmap = window.assetmap || (function () {
       if (b < n) { part.appendChild(spacer(n - b)); }
       while (body.firstChild) { body.removeChild(body.firstChild); }
       body.appendChild(part);
-      if (n > WINDOW_ABOVE && b > a) {  // the rows' height as drawn, for the spacers
+      if (n > WINDOW_ABOVE && b > a && !measured) {  // the rows' height as drawn, once
         var rows = body.querySelectorAll("tr:not(.assetmap-spacer)");
         var height = (rows[rows.length - 1].getBoundingClientRect().bottom -
                       rows[0].getBoundingClientRect().top) / rows.length;
-        if (height > 0 && Math.abs(height - rowHeight) > 0.5) {
-          rowHeight = height;
-          paint(true);
-        }
+        measured = true;
+        if (height > 0) { rowHeight = height; paint(true); }
       }
     }
     function fill() {
@@ -566,7 +584,7 @@ window.assetmap = window.assetmap || (function () {
       requestAnimationFrame(function () { waiting = false; paint(false); });
     }
     window.addEventListener("scroll", scrolled, {passive: true});
-    window.addEventListener("resize", function () { rowHeight = 0; scrolled(); });
+    window.addEventListener("resize", function () { measured = false; scrolled(); });
     var head = el.querySelector("thead tr");
     if (head) { head.setAttribute("aria-rowindex", "1"); }
     function sortKey(c) {
