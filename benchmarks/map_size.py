@@ -47,10 +47,10 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import Timed  # noqa: E402
+from _timing import Timed
 
-import assetmap  # noqa: E402
-from assetmap import build_map, datasets, publish, save_map  # noqa: E402
+import assetmap
+from assetmap import build_map, datasets, publish, save_map
 
 #: Waits two frames after every script above it ran, then records the time.
 PAINTED = (
@@ -85,7 +85,10 @@ def offline(page: str) -> str:
     files = {
         "leaflet.js": ("xstatic.pkg.leaflet", "leaflet.js"),
         "leaflet.css": ("xstatic.pkg.leaflet", "leaflet.css"),
-        "leaflet.markercluster.js": ("xstatic.pkg.leaflet_markercluster", "leaflet.markercluster.js"),
+        "leaflet.markercluster.js": (
+            "xstatic.pkg.leaflet_markercluster",
+            "leaflet.markercluster.js",
+        ),
         "MarkerCluster.css": ("xstatic.pkg.leaflet_markercluster", "MarkerCluster.css"),
         "MarkerCluster.Default.css": (
             "xstatic.pkg.leaflet_markercluster",
@@ -143,7 +146,9 @@ def main() -> None:
         return save_map(m, ours, self_contained=True)
 
     published = publish(placed, audience="partners", links=links)
-    drawn = published.assets[~published.assets.geometry.isna() & ~published.assets.geometry.is_empty]
+    drawn = published.assets[
+        ~published.assets.geometry.isna() & ~published.assets.geometry.is_empty
+    ]
     ends = published.links[["source", "target"]].astype(str)
     n_lines = int((ends["source"].isin(drawn.index) & ends["target"].isin(drawn.index)).sum())
     n_macro = int(((drawn["kind"] == "macro") & (drawn["shown"] == "exact")).sum())
@@ -191,11 +196,14 @@ def main() -> None:
           f"{min(ours_open):10.2f}")  # fmt: skip
     print(f"{'FastMarkerCluster':24} {fmb:8.1f} {theirs_build.wall:13.2f} "
           f"{theirs_build.cpu:6.2f} {min(theirs_open):10.2f}")  # fmt: skip
-    print(f"targets: HTML {mb:.1f} MB (<= 20); build + save {ours_build.wall / theirs_build.wall:.2f}x"
+    ratio = ours_build.wall / theirs_build.wall
+    print(f"targets: HTML {mb:.1f} MB (<= 20); build + save {ratio:.2f}x"
           f" FastMarkerCluster's (<= 3x; CPU {ours_build.cpu / theirs_build.cpu:.2f}x); painted "
           f"{min(ours_open) / min(theirs_open):.2f}x FastMarkerCluster's time (<= 1x)")  # fmt: skip
-    print(f"all openings, s: assetmap {[round(t, 2) for t in ours_open]}, "
-          f"FastMarkerCluster {[round(t, 2) for t in theirs_open]}")
+    print(
+        f"all openings, s: assetmap {[round(t, 2) for t in ours_open]}, "
+        f"FastMarkerCluster {[round(t, 2) for t in theirs_open]}"
+    )
 
 
 if __name__ == "__main__":

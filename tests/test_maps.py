@@ -396,8 +396,10 @@ def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: 
     empty = [
         (g7.geometry.x + dx, g7.geometry.y + dy)
         for dx, dy in ((3e-4, 0), (-3e-4, 0), (0, 2e-4), (0, -2e-4))
-        if np.hypot(assets.geometry.x - g7.geometry.x - dx,
-                    assets.geometry.y - g7.geometry.y - dy).min() > 1e-4  # fmt: skip
+        if np.hypot(
+            assets.geometry.x - g7.geometry.x - dx, assets.geometry.y - g7.geometry.y - dy
+        ).min()
+        > 1e-4
     ]
     _click_at(browser, *empty[0])
     assert _popup(browser) == "None"

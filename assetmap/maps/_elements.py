@@ -2,10 +2,10 @@
 
 Owns assetmap's own small runtime (``static/assetmap.js`` and ``assetmap.css``, once per page),
 the switchable :class:`DataLayer` the runtime draws from GeoJSON (the many, points and links,
-are packed instead: see ``_packed``), the legend, the search and full-screen controls and the table of
-link opportunities. Every text from a register reaches them through :func:`json_for_script` or
-:func:`escape_html`, which are safe inside a ``<script>`` or HTML and survive branca's second
-Jinja pass.
+are packed instead: see ``_packed``), the legend, the search and full-screen controls and the
+table of link opportunities. Every text from a register reaches them through
+:func:`json_for_script` or :func:`escape_html`, which are safe inside a ``<script>`` or HTML and
+survive branca's second Jinja pass.
 """
 
 from __future__ import annotations

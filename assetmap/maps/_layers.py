@@ -297,8 +297,9 @@ def _category_columns(
     subtitle = each_distinct(sub.where(sub.notna(), None), lambda v: f"{name} · {v}")
     coarse = each_distinct(
         shown["precision_m"].astype("float64").to_numpy(),
-        lambda p: f"Location approximate (within about {p:,.0f} m); details withheld to "
-        "protect privacy",
+        lambda p: (
+            f"Location approximate (within about {p:,.0f} m); details withheld to protect privacy"
+        ),
     )
     fields = _card_fields(rows) if len(rows) else []
     return {

@@ -132,8 +132,9 @@ def _grouped_rows(
     rows: dict[str, list[int]] = {c: [] for c in ("from", "to", "why", "apart", "names", "groups")}
     why = texts.code("links to records shown only approximately, to protect privacy")
     apart = texts.code(within or "not shown")
-    for (side, known_title, category, group), n in sizes.items():
-        many = _how_many(int(n), str(category), min_count)
+    for key, n in sizes.items():
+        side, known_title, category, group = (str(k) for k in key)  # type: ignore[attr-defined]
+        many = _how_many(int(n), category, min_count)
         shown = f"{many}{' ' + within if within else ''}, places approximate"
         ends_text = (known_title, shown) if side == "target" else (shown, known_title)
         rows["from"].append(texts.code(str(ends_text[0])))

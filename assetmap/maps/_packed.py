@@ -3,10 +3,11 @@ Python object per record or per link.
 
 Owns the :class:`Texts` table (each text once, every column of text a column of its numbers),
 the column-wise formatting of numbers as cards and lists say them, and :class:`PackedLayer`:
-a layer whose columns are written into the page as one JSON ``<script type="application/json">``
-element, as they are, never through a Jinja template (branca renders each element's output again as a
-template, which for megabytes of data costs seconds). Numbers stay decimal text, so what a page
-says can be read (and scanned for what its audience may not see) like any other text.
+a layer whose columns are written into the page as one JSON
+``<script type="application/json">`` element, as they are, never through a Jinja template
+(branca renders each element's output again as a template: for megabytes of data, seconds).
+Numbers stay decimal text, so what a page says can be read (and scanned for what its audience
+may not see) like any other text.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import folium
 import numpy as np
 import pandas as pd
-import folium
 from branca.element import Element, Figure
 from jinja2 import Template
 
@@ -61,7 +62,7 @@ def tag_lists(values: pd.Series) -> pd.Series:
     """Lists of tags as text, ``"a, b"`` (empty or missing lists → missing)."""
 
     def key(v: Any) -> tuple[str, ...]:
-        if v is None or isinstance(v, float) or isinstance(v, str):
+        if v is None or isinstance(v, (float, str)):
             return (v,) if isinstance(v, str) and v else ()
         return tuple(str(x) for x in v)
 
@@ -105,7 +106,7 @@ class _Verbatim(Element):
     """Text put into the page as it is: never compiled as a template."""
 
     def __init__(self, text: str) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()
         self.text = text
 
     def render(self, **kwargs: Any) -> str:
@@ -142,7 +143,7 @@ class PackedLayer(folium.map.Layer):
     def data_id(self) -> str:
         return f"{self.get_name()}-data"
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         assert isinstance(figure, Figure), "render a packed layer inside a Figure"
         text = json_for_script(self.columns)
@@ -150,4 +151,4 @@ class PackedLayer(folium.map.Layer):
             _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
         )
-        super().render(**kwargs)
+        super().render(**kwargs)  # type: ignore[no-untyped-call]
