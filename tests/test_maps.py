@@ -318,6 +318,45 @@ def test_areas_layer_in_chromium(
     assert _console_errors(browser) == []
 
 
+_MAP = "Object.values(window).find(v => v instanceof L.Map)"
+
+
+def _click_at(browser: Any, lon: float, lat: float, zoom: int | None = None) -> None:
+    """A real mouse click on the map at (lon, lat), zoomed in first if asked."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    q = browser.execute_script
+    if zoom is not None:
+        q(f"{_MAP}.setView([arguments[1], arguments[0]], arguments[2], {{animate: false}})",
+          lon, lat, zoom)  # fmt: skip
+        _painted(browser)
+    x, y, w, h = q(
+        f"var m = {_MAP}, p = m.latLngToContainerPoint([arguments[1], arguments[0]]),"
+        " s = m.getSize(); return [p.x, p.y, s.x, s.y]",
+        lon,
+        lat,
+    )
+    box = browser.find_element("css selector", ".leaflet-container")
+    ActionChains(browser).move_to_element_with_offset(box, x - w / 2, y - h / 2).click().perform()
+    time.sleep(0.2)
+
+
+def _painted(browser: Any) -> None:
+    deadline = time.monotonic() + 20
+    while not browser.execute_script("return assetmap.painted()"):
+        assert time.monotonic() < deadline, "the canvas did not draw within 20 s"
+        time.sleep(0.05)
+
+
+def _popup(browser: Any) -> str:
+    return str(
+        browser.execute_script(
+            "var e = document.querySelector('.leaflet-popup-content .assetmap-title');"
+            " return e ? e.textContent : null"
+        )
+    )
+
+
 def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: Path) -> None:
     from assetmap.maps import CANVAS_ABOVE
 
@@ -336,20 +375,126 @@ def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: 
     )
     assets = geocode(validate_assets(frame), study_area=None)
     page = _page(build_map(assets, study_area=None, tiles=None), tmp_path)
-    assert '"strings":[' in page and page.count('"type":"Feature"') < 10  # packed, not GeoJSON
+    assert '"lonlat":[' in page and page.count('"type":"Feature"') < 10  # packed, not GeoJSON
+    assert '"g7"' in page and '"Location"' in page  # texts as JSON, each once
     path = save_map(build_map(assets, study_area=None, tiles=None), tmp_path / "big.html",
                     self_contained=True)  # fmt: skip
     _open(browser, path)
+    _painted(browser)
     q = browser.execute_script
-    assert q("return assetmap.index.length") == n
-    assert q("return document.querySelectorAll('canvas').length") >= 1
-    # one popup serves every marker: clicking one opens its card
-    q("assetmap.index.forEach(e => { if (e.layer.feature.id === 'g7') "
-      "e.layer.fire('click', {latlng: e.layer.getLatLng()}, true); });")  # fmt: skip
-    time.sleep(0.1)
-    title = q("return document.querySelector('.leaflet-popup-content .assetmap-title').textContent")
-    assert title == assets.loc["g7", "name"]
+    assert q("return assetmap.drawn()") == {"points": n, "lines": 0}
+    assert q("return document.querySelectorAll('canvas.assetmap-canvas').length") == 1
+    assert q("return document.querySelectorAll('path.assetmap-micro').length") == 0
+    # a click on a marker opens its card, built from the packed columns
+    g7 = assets.loc["g7"]
+    _click_at(browser, g7.geometry.x, g7.geometry.y, zoom=19)
+    assert _popup(browser) == g7["name"]
+    card = q("return document.querySelector('.leaflet-popup-content').textContent")
+    assert "Location" in card and "from coordinates" in card
+    # a click where there is nothing (20 m away, 100 px at this zoom) opens nothing
+    q(f"{_MAP}.closePopup()")
+    empty = [
+        (g7.geometry.x + dx, g7.geometry.y + dy)
+        for dx, dy in ((3e-4, 0), (-3e-4, 0), (0, 2e-4), (0, -2e-4))
+        if np.hypot(
+            assets.geometry.x - g7.geometry.x - dx, assets.geometry.y - g7.geometry.y - dy
+        ).min()
+        > 1e-4
+    ]
+    _click_at(browser, *empty[0])
+    assert _popup(browser) == "None"
+    # search filters the canvas: what is drawn, and the count said
+    q("var i = document.querySelector('.assetmap-search-input'); i.value = arguments[0];"
+      "i.dispatchEvent(new Event('input'));", "<img")  # fmt: skip
+    matching = int(assets["name"].str.lower().str.contains("<img", regex=False).sum())
+    assert 0 < matching < n
+    status = q("return document.querySelector('.assetmap-search-status').textContent")
+    assert status == f"{matching} shown"
+    _painted(browser)
+    q(f"{_MAP}.setView([52.485, -1.94], 13, {{animate: false}})")
+    _painted(browser)
+    assert q("return assetmap.drawn().points") == matching
+    assert q("return assetmap.find('g7')") is True
     assert q("return window.__pwned") is None
+    assert _console_errors(browser) == []
+
+
+def _many_links() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """2,500 groups that need a meeting space and 20 halls that offer one, over 3 km by 4 km."""
+    from assetmap import find_links
+
+    rng = np.random.default_rng(3)
+    n, halls = 2500, 20
+    frame = pd.DataFrame(
+        {
+            "asset_id": [f"g{i}" for i in range(n)] + [f"hall{i}" for i in range(halls)],
+            "name": [f"Group {i}" for i in range(n)] + [f"Hall <{i}>" for i in range(halls)],
+            "kind": ["micro"] * n + ["macro"] * halls,
+            "category": ["association"] * n + ["anchor_institution"] * halls,
+            "privacy": "public",
+            "needs": ["meeting space"] * n + [None] * halls,
+            "offers": [None] * n + ["meeting space"] * halls,
+            "latitude": rng.uniform(52.47, 52.50, n + halls).round(6),
+            "longitude": rng.uniform(-1.96, -1.92, n + halls).round(6),
+        }
+    )
+    assets = geocode(validate_assets(frame), study_area=None)
+    return assets, find_links(assets, between=("micro", "macro"), max_distance_m=600)
+
+
+def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path) -> None:
+    from assetmap.maps import CANVAS_ABOVE
+
+    assets, links = _many_links()
+    assert len(links) > CANVAS_ABOVE
+    m = build_map(assets, links=links, study_area=None, tiles=None)
+    path = save_map(m, tmp_path / "links.html", self_contained=True)
+    page = path.read_text(encoding="utf-8")
+    assert '"ends":[' in page and "link-0" not in page  # packed: no card rows per link
+    assert page.count(str(links["reason"].iloc[0])) == 1  # each text once
+    _open(browser, path)
+    _painted(browser)
+    q = browser.execute_script
+    assert q("return assetmap.drawn()") == {"points": 2500, "lines": len(links)}
+    # a click on a line between two markers opens its card, built on click
+    best = links.iloc[0]
+    a, b = assets.loc[best["source"]].geometry, assets.loc[best["target"]].geometry
+    q(f"{_MAP}.fitBounds([[arguments[1], arguments[0]], [arguments[3], arguments[2]]],"
+      " {animate: false, maxZoom: 19})", a.x, a.y, b.x, b.y)  # fmt: skip
+    _painted(browser)
+    # a point on the line, off both markers: 40% of the way along
+    _click_at(browser, a.x + 0.4 * (b.x - a.x), a.y + 0.4 * (b.y - a.y))
+    card = q("return Array.from(document.querySelectorAll('.leaflet-popup-content dt, "
+             ".leaflet-popup-content dd')).map(e => e.textContent)")  # fmt: skip
+    title = _popup(browser)
+    assert " → " in title and "Link score" in card and "Why" in card
+    assert card[card.index("Why") + 1] in set(links["reason"])
+    # the list view: every row counted, only those on screen in the page
+    rows = q("return document.querySelectorAll('.assetmap-links-table tbody tr:not("
+             ".assetmap-spacer)').length")  # fmt: skip
+    assert 0 < rows < 400
+    assert q("return document.querySelector('.assetmap-links-table table')"
+             ".getAttribute('aria-rowcount')") == str(len(links) + 1)  # fmt: skip
+    # scrolled to its end, the last rows are there, numbered
+    q("window.scrollTo(0, document.body.scrollHeight)")
+    time.sleep(0.3)
+    indices = q("return Array.from(document.querySelectorAll('.assetmap-links-table tbody "
+                "tr[aria-rowindex]')).map(r => +r.getAttribute('aria-rowindex'))")  # fmt: skip
+    assert indices[-1] == len(links) + 1 and indices == list(range(indices[0], indices[-1] + 1))
+    # sorting by score sorts every row, not those on screen
+    q("document.querySelectorAll('.assetmap-links-table thead button')[4].click()")
+    q("window.scrollTo(0, document.querySelector('.assetmap-links-table').offsetTop)")
+    time.sleep(0.3)
+    first = q("return document.querySelector('.assetmap-links-table tbody "
+              "tr[aria-rowindex=\"2\"]').lastChild.textContent")  # fmt: skip
+    assert float(first) == round(float(links["score"].min()), 2)
+    # search filters the rows, by name
+    q("var i = document.querySelector('.assetmap-search-input'); i.value = 'hall <3>';"
+      "i.dispatchEvent(new Event('input'));")  # fmt: skip
+    n_hall = int(((links["source"] == "hall3") | (links["target"] == "hall3")).sum())
+    status = q("return document.querySelector('.assetmap-list-status').textContent")
+    assert status == f"{n_hall} of {len(links)} rows shown"
+    assert _console_errors(browser) == []
 
 
 # --- maps that compose: a second build_map, a map from explore() -----------------------------

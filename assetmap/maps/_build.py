@@ -38,7 +38,8 @@ from ._links import add_links
 from ._page import CDN, number_elements, unrender
 from ._streets import add_streets
 
-#: Above this many points, markers are drawn on one canvas (fast for 10^5), without tooltips.
+#: Above this many points (or links), markers and lines are drawn on one canvas straight from
+#: their packed columns (fast for 10^5), without tooltips.
 CANVAS_ABOVE = 2000
 
 #: The view of a map with nothing to show: the inhabited world, lon/lat.
@@ -133,6 +134,7 @@ def _context_layers(
                 m,
                 min_count=published.policy.min_count,
                 hidden=published.kept_back > 0,
+                canvas=len(drawn) > CANVAS_ABOVE or len(published.links) > CANVAS_ABOVE,
             )
         )
     return legend

@@ -1,11 +1,11 @@
 """The folium elements assetmap's pages are made of, and the text helpers that feed them.
 
 Owns assetmap's own small runtime (``static/assetmap.js`` and ``assetmap.css``, once per page),
-the switchable :class:`DataLayer` the runtime draws from GeoJSON (points packed into a table of
-strings when drawn on a canvas), the legend, the search and full-screen controls and the table of
-link opportunities. Every text from a register reaches them through :func:`json_for_script` or
-:func:`escape_html`, which are safe inside a ``<script>`` or HTML and survive branca's second
-Jinja pass.
+the switchable :class:`DataLayer` the runtime draws from GeoJSON (the many, points and links,
+are packed instead: see ``_packed``), the legend, the search and full-screen controls and the
+table of link opportunities. Every text from a register reaches them through
+:func:`json_for_script` or :func:`escape_html`, which are safe inside a ``<script>`` or HTML and
+survive branca's second Jinja pass.
 """
 
 from __future__ import annotations
@@ -89,32 +89,8 @@ class DataLayer(folium.map.Layer):
     ) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "AssetLayer"
-        packed = opts.get("canvas") and all(f["geometry"]["type"] == "Point" for f in features)
-        data = _packed(features) if packed else {"type": "FeatureCollection", "features": features}
-        self.data = json_for_script(data)
+        self.data = json_for_script({"type": "FeatureCollection", "features": features})
         self.opts = json_for_script(opts)
-
-
-def _packed(features: list[dict[str, Any]]) -> dict[str, Any]:
-    """Point features in few bytes: each text once in a table, each point as numbers.
-
-    ``{"strings": [...], "points": [[lon, lat, id, title, subtitle, [label, value, ...],
-    style], ...]}``, where texts are positions in ``strings``; the runtime unpacks it into
-    GeoJSON. A map of 100,000 records stays a file one can e-mail.
-    """
-    strings: dict[str, int] = {}
-
-    def at(text: Any) -> int:
-        return strings.setdefault("" if text is None else str(text), len(strings))
-
-    points = []
-    for f in features:
-        p = f["properties"]
-        lon, lat = f["geometry"]["coordinates"]
-        flat = [at(v) for row in p.get("rows", []) for v in row]
-        points.append([lon, lat, at(f.get("id")), at(p.get("title")), at(p.get("subtitle")),
-                       flat, p.get("style") or 0])  # fmt: skip
-    return {"strings": list(strings), "points": points}
 
 
 class Publications(MacroElement):
@@ -238,7 +214,8 @@ class Controls(MacroElement):
 
 
 class LinksTable(MacroElement):
-    """The list view: link opportunities as an accessible table, filled by the runtime, with a
+    """The list view: link opportunities as an accessible table, filled by the runtime from
+    the links layer's packed columns (only the rows on screen when there are many), with a
     line saying how many links the map shows and how many involve records it does not show.
     It is announced as the text alternative to the map."""
 
@@ -256,20 +233,20 @@ class LinksTable(MacroElement):
         "</button></th>{% endfor %}</tr></thead><tbody></tbody></table></section>"
         "{% endmacro %}"
         "{% macro script(this, kwargs) %}"
-        'assetmap.table("{{ this.get_name() }}", {{ this.rows }}, {{ this.columns }}, '
-        "{{ this.words }});"
+        'assetmap.table("{{ this.get_name() }}", assetmap.data("{{ this.layer.data_id }}"), '
+        "{{ this.columns }}, {{ this.words }});"
         "{% endmacro %}"
     )
 
-    def __init__(self, rows: list[dict[str, Any]], headings: dict[str, str], summary: str) -> None:
+    def __init__(self, layer: Any, count: int, headings: dict[str, str], summary: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "links_table"
-        self.count = len(rows)
+        self.layer = layer  # the packed links layer: its columns hold the rows (runtime)
+        self.count = count
         self.summary = escape_html(summary)
         self.headings = [escape_html(h) for h in headings.values()]
         self.columns = json_for_script(list(headings))
         self.words = json_for_script(list(headings.values()))
-        self.rows = json_for_script(rows)
 
 
 class Layout(MacroElement):

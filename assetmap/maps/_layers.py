@@ -23,6 +23,7 @@ import shapely
 from ..crs import to_crs
 from ..schema import CATEGORIES
 from ._elements import DataLayer, escape_html, label
+from ._packed import PackedLayer, Texts, each_distinct, numbers, tag_lists
 
 #: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
 CATEGORY_COLOURS: dict[str, str] = {
@@ -264,33 +265,59 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     ]
 
 
-def _category_features(
+def _card_fields(rows: gpd.GeoDataFrame) -> list[tuple[str, pd.Series]]:
+    """The card of each record shown exactly, as columns of text (missing: no such line),
+    the same lines as :func:`_exact_card`'s, made once per distinct value."""
+    fields: list[tuple[str, pd.Series]] = []
+    for heading, col in (("Offers", "offers"), ("Needs", "needs")):
+        fields.append((heading, tag_lists(rows[col].reset_index(drop=True))))
+    capacity = pd.to_numeric(rows["capacity"], errors="coerce").reset_index(drop=True)
+    fields.append(("Capacity", each_distinct(capacity, lambda v: f"{v:g}")))
+    for heading, col in (("About", "description"), ("Postcode", "postcode")):
+        text = rows[col].reset_index(drop=True)
+        fields.append((heading, each_distinct(text.where(text.notna(), None), str)))
+    where = pd.MultiIndex.from_arrays(
+        [rows["geocode_method"].astype("str"), rows["geocode_precision_m"].astype("float64")]
+    )
+    codes, uniques = where.factorize()
+    said = np.array([_precision_text(m, p) for m, p in uniques], dtype=object)
+    fields.append(("Location", pd.Series(said[codes])))
+    return fields
+
+
+def _category_columns(
     rows: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, category: str
-) -> list[dict[str, Any]]:
-    """A category's records: named cards where exact, unnamed outlines where coarse."""
-    feats = [
-        {
-            "type": "Feature",
-            "id": str(aid),
-            "geometry": _rounded(row["geometry"]),
-            "properties": _exact_card(row),
-        }
-        for aid, row in zip(rows.index, rows.to_dict("records"), strict=True)
-    ]
-    feats += [
-        {
-            "type": "Feature",
-            "geometry": _rounded(row["geometry"]),
-            "properties": {
-                "title": label(category),
-                "subtitle": f"Location approximate (within about {row['precision_m']:,.0f} "
-                "m); details withheld to protect privacy",
-                "style": {"dashArray": "3 3", "fillOpacity": 0.35},
-            },
-        }
-        for row in shown.to_dict("records")
-    ]
-    return feats
+) -> dict[str, Any]:
+    """A category's records as packed columns: named cards where exact (first), unnamed
+    outlines where coarse (after them); the runtime builds each card when it is opened."""
+    texts = Texts()
+    points = pd.concat([rows.geometry, shown.geometry])
+    name = label(category)
+    sub = rows["subcategory"].reset_index(drop=True)
+    subtitle = each_distinct(sub.where(sub.notna(), None), lambda v: f"{name} · {v}")
+    coarse = each_distinct(
+        shown["precision_m"].astype("float64").to_numpy(),
+        lambda p: (
+            f"Location approximate (within about {p:,.0f} m); details withheld to protect privacy"
+        ),
+    )
+    fields = _card_fields(rows) if len(rows) else []
+    return {
+        "lonlat": numbers(np.column_stack([points.x, points.y]).ravel()),
+        "exact": len(rows),
+        "id": texts.codes(rows.index.astype("str").to_numpy(dtype=object)).tolist(),
+        "title": [
+            *texts.codes(rows["name"].astype("str").to_numpy(dtype=object)).tolist(),
+            *[texts.code(name)] * len(shown),
+        ],
+        "subtitle": [
+            *texts.codes(subtitle.fillna(name)).tolist(),
+            *texts.codes(coarse.fillna(name)).tolist(),
+        ],
+        "fields": [[texts.code(h), texts.codes(values).tolist()] for h, values in fields],
+        "coarse_style": {"dashArray": "3 3", "fillOpacity": 0.35},
+        "strings": texts.table,
+    }
 
 
 def add_micro_categories(
@@ -305,10 +332,9 @@ def add_micro_categories(
         if not len(rows) and not len(shown):
             continue
         colour = CATEGORY_COLOURS[category]
-        feats = _category_features(rows, shown, category)
-        n = len(feats)
-        DataLayer(
-            feats,
+        n = len(rows) + len(shown)
+        PackedLayer(
+            _category_columns(rows, shown, category),
             name=f"{label(category)} ({n})",
             opts={
                 "style": {

@@ -23,7 +23,16 @@ import numpy as np
 import pandas as pd
 
 from ..schema import SCORE_DECIMALS
-from ._elements import DataLayer, LinksTable, escape_html, label
+from ._elements import LinksTable, escape_html, label
+from ._packed import (
+    PackedLayer,
+    Texts,
+    distance_text,
+    each_distinct,
+    fixed,
+    numbers,
+    tag_lists,
+)
 
 #: Link scores by class: (lowest score, colour, line width, legend words). ColorBrewer Purples.
 LINK_CLASSES = (
@@ -59,38 +68,6 @@ HEADINGS = {
 }
 
 
-def _score_text(value: Any) -> str:
-    """A factor or score as every card and the list show it (:data:`SCORE_DECIMALS`)."""
-    return f"{float(value):.{SCORE_DECIMALS}f}"
-
-
-def _distance_text(metres: float) -> str:
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:,.0f} m"
-
-
-def _apart(link: Any) -> str:
-    """How far apart a link's ends are, as the card and the table say it."""
-    walk = float(getattr(link, "walk_m", float("nan")))
-    straight = float(getattr(link, "distance_m"))  # noqa: B009 - itertuples rows are untyped
-    if np.isfinite(walk):
-        return f"{_distance_text(walk)} walk"
-    return _distance_text(straight) if np.isfinite(straight) else "not shown (place approximate)"
-
-
-def _card_rows(link: Any, apart: str) -> list[list[str]]:
-    """A link's popup: why, which needs it meets, how far, and each factor of its score."""
-    met = ", ".join(getattr(link, "met", ()) or ())
-    rows = [["Why", str(link.reason)]]
-    if met:
-        rows.append(["Meets", met])
-    rows.append(["Distance", apart])
-    for factor, words in FACTOR_WORDS.items():
-        value = getattr(link, factor, float("nan"))
-        if pd.notna(value):
-            rows.append([words, _score_text(value)])
-    return rows
-
-
 def _how_many(n: int, category: str, min_count: int) -> str:
     """``"12 people"``, or ``"fewer than 5 people"`` below the policy's minimum count."""
     one, many = _PLURAL.get(category, (f"{label(category).lower()} record", None))
@@ -109,55 +86,64 @@ def _within(links: pd.DataFrame) -> str:
         metres = float(limit)
     except (TypeError, ValueError):
         return ""
-    return f"within {_distance_text(metres)}" if np.isfinite(metres) else ""
+    return f"within {distance_text([metres])[0]}" if np.isfinite(metres) else ""
 
 
 class _Ends:
-    """What the map shows of each published record a link may end at."""
+    """What the map shows of each published record a link may end at, as columns."""
 
     def __init__(self, drawn: gpd.GeoDataFrame) -> None:
-        ids = drawn.index.astype("str")
-        lon, lat = drawn.geometry.x.round(6), drawn.geometry.y.round(6)
-        self.where = dict(zip(ids, zip(lon, lat, strict=True), strict=True))
+        self.ids = pd.Index(drawn.index.astype("str"))
+        self.lon = drawn.geometry.x.to_numpy(dtype="float64")
+        self.lat = drawn.geometry.y.to_numpy(dtype="float64")
         names = drawn["name"] if "name" in drawn.columns else pd.Series(pd.NA, index=drawn.index)
-        exact = (drawn["shown"] == "exact").to_numpy()
-        named = exact & names.notna().to_numpy()
+        self.exact = (drawn["shown"] == "exact").to_numpy()
+        named = self.exact & names.notna().to_numpy()
         category = drawn["category"].astype("str")
-        titles = np.where(named, names.astype("str"), category.map(label))
-        self.title = dict(zip(ids, titles, strict=True))
-        self.category = dict(zip(ids, category, strict=True))
+        labels = each_distinct(category.to_numpy(), label).to_numpy(dtype=object)
+        self.title = np.where(named, names.astype("str").to_numpy(dtype=object), labels)
+        self.category = category.to_numpy(dtype=object)
         kind = drawn["kind"].astype("str") if "kind" in drawn else pd.Series("micro", drawn.index)
-        groups = np.where(exact & (kind == "macro").to_numpy(), "Macro sites", category.map(label))
-        self.group = dict(zip(ids, groups, strict=True))
-        self.coarse = {i for i, e in zip(ids, exact, strict=True) if not e}
+        macro = self.exact & (kind == "macro").to_numpy()
+        self.group = np.where(macro, "Macro sites", labels)
+
+    def positions(self, ids: pd.Series) -> np.ndarray:
+        """Where each id stands among the records drawn (``-1``: not drawn)."""
+        return np.asarray(self.ids.get_indexer(ids.astype("str")), dtype=np.int64)
 
 
 def _grouped_rows(
-    approximate: list[tuple[str, str]], ends: _Ends, within: str, min_count: int
-) -> list[dict[str, Any]]:
-    """One list row per site and category for links to records shown only approximately."""
-    groups: dict[tuple[str, str, str, str], int] = {}
-    for s, t in approximate:
-        side = "target" if t in ends.coarse else "source"
-        known, hidden = (s, t) if side == "target" else (t, s)
-        key = (side, ends.title[known], ends.category[hidden], ends.group[known])
-        groups[key] = groups.get(key, 0) + 1
-    rows = []
-    for (side, known, category, group), n in sorted(groups.items()):
-        many = _how_many(n, category, min_count)
+    side_target: np.ndarray, known: np.ndarray, hidden: np.ndarray, ends: _Ends, within: str,
+    min_count: int, texts: Texts,
+) -> dict[str, list[int]]:  # fmt: skip
+    """One list row per site and category for links to records shown only approximately, as
+    columns of texts (few rows: one per site and category, so made one by one).
+    ``side_target`` says, per such link, whether its target is the end shown approximately;
+    ``known`` and ``hidden`` are the positions of its other end and of that end."""
+    keys = pd.DataFrame(
+        {
+            "side": np.where(side_target, "target", "source"),
+            "known": ends.title[known],
+            "category": ends.category[hidden],
+            "group": ends.group[known],
+        }
+    )
+    sizes = keys.groupby(list(keys.columns), sort=True).size()
+    rows: dict[str, list[int]] = {c: [] for c in ("from", "to", "why", "apart", "names", "groups")}
+    why = texts.code("links to records shown only approximately, to protect privacy")
+    apart = texts.code(within or "not shown")
+    for key, n in sizes.items():
+        side, known_title, category, group = (str(k) for k in key)  # type: ignore[attr-defined]
+        many = _how_many(int(n), category, min_count)
         shown = f"{many}{' ' + within if within else ''}, places approximate"
-        ends_text = (known, shown) if side == "target" else (shown, known)
-        rows.append(
-            {
-                "from": ends_text[0],
-                "to": ends_text[1],
-                "why": "links to records shown only approximately, to protect privacy",
-                "apart": within or "not shown",
-                "score": None,
-                "names": [known, label(category)],
-                "groups": sorted({label(category), group}),
-            }
-        )
+        ends_text = (known_title, shown) if side == "target" else (shown, known_title)
+        rows["from"].append(texts.code(str(ends_text[0])))
+        rows["to"].append(texts.code(str(ends_text[1])))
+        rows["why"].append(why)
+        rows["apart"].append(apart)
+        rows["names"] += [texts.code(str(known_title)), texts.code(label(str(category)))]
+        groups = sorted({label(str(category)), str(group)})
+        rows["groups"] += [texts.code(groups[0]), texts.code(groups[-1])]
     return rows
 
 
@@ -180,69 +166,116 @@ def _summary(n_lines: int, n_exact: int, n_grouped: int, n_rows: int, unplaced: 
     return text
 
 
+def _column(links: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column of the links (all missing when they have none)."""
+    if name not in links.columns:
+        return np.full(len(links), np.nan)
+    return pd.to_numeric(links[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _apart(links: pd.DataFrame) -> pd.Series:
+    """How far apart each link's ends are, as the card and the table say it."""
+    walk, straight = _column(links, "walk_m"), _column(links, "distance_m")
+    walked = distance_text(walk)
+    text = distance_text(straight).fillna("not shown (place approximate)")
+    has_walk = walked.notna().to_numpy()
+    text[has_walk] = walked[has_walk] + " walk"
+    return text
+
+
+def _met(links: pd.DataFrame) -> pd.Series:
+    """The needs each link meets, as text (missing when none)."""
+    if "met" not in links.columns:
+        return pd.Series(None, index=range(len(links)), dtype=object)
+    return tag_lists(links["met"].reset_index(drop=True))
+
+
+def _classes(score: np.ndarray, approximate: np.ndarray) -> np.ndarray:
+    """Each line's style: its score class (:data:`LINK_CLASSES`), or the approximate line."""
+    lows = np.array([low for low, *_ in LINK_CLASSES])
+    cls = np.full(len(score), len(LINK_CLASSES) - 1, dtype=np.int64)
+    for k in range(len(lows) - 1, -1, -1):
+        cls[score >= lows[k]] = k
+    cls[approximate | ~np.isfinite(score)] = len(LINK_CLASSES)
+    return cls
+
+
+def _line_styles() -> list[dict[str, Any]]:
+    colour, width, dash = APPROXIMATE_LINE
+    styles: list[dict[str, Any]] = [{"color": c, "weight": w} for _, c, w, _ in LINK_CLASSES]
+    return [*styles, {"color": colour, "weight": width, "dashArray": dash}]
+
+
 def add_links(
-    links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map, *, min_count: int, hidden: bool
-) -> list[str]:
+    links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map, *, min_count: int, hidden: bool,
+    canvas: bool = False,
+) -> list[str]:  # fmt: skip
     """Links as lines (width and colour by score) with explaining popups, and the list view.
 
     ``min_count`` is the policy's: grouped counts below it read "fewer than". ``hidden`` says
     whether any record was kept back (then the summary says how many links involve them).
+    ``canvas``: draw the lines on one canvas (for many), not as SVG paths. Every column is
+    made at once (no Python object per link): texts as numbers into one table, cards and
+    list rows put together by the runtime when shown.
     """
     ends = _Ends(drawn)
-    feats, rows, approximate = [], [], []
-    unplaced = 0
-    for k, link in enumerate(links.itertuples(index=False)):
-        s, t = str(link.source), str(link.target)
-        if s not in ends.where or t not in ends.where:
-            unplaced += 1
-            continue
-        score = float(getattr(link, "score"))  # noqa: B009 - itertuples rows are untyped
-        coarse = s in ends.coarse or t in ends.coarse
-        style: dict[str, Any]
-        if coarse or not np.isfinite(score):
-            colour, width, dash = APPROXIMATE_LINE
-            style = {"color": colour, "weight": width, "dashArray": dash}
-        else:
-            colour, width = next(((c, w) for low, c, w, _ in LINK_CLASSES if score >= low),
-                                 LINK_CLASSES[-1][1:3])  # fmt: skip
-            style = {"color": colour, "weight": width}
-        apart = _apart(link)
-        feats.append(
-            {
-                "type": "Feature",
-                "id": f"link-{k}",
-                "geometry": {"type": "LineString", "coordinates": [ends.where[s], ends.where[t]]},
-                "properties": {
-                    "title": f"{ends.title[s]} → {ends.title[t]}",
-                    "subtitle": f"{label(str(link.kind))} link",
-                    "rows": _card_rows(link, apart),
-                    "style": style,
-                },
-            }
-        )
-        if coarse:
-            approximate.append((s, t))
-            continue
-        rows.append(
-            {
-                "from": ends.title[s],
-                "to": ends.title[t],
-                "why": str(link.reason),
-                "apart": apart,
-                "score": round(score, SCORE_DECIMALS) if np.isfinite(score) else None,
-                "names": [ends.title[s], ends.title[t]],
-                "groups": sorted({ends.group[s], ends.group[t]}),
-            }
-        )
-    grouped = _grouped_rows(approximate, ends, _within(links), min_count)
-    summary = _summary(len(feats), len(rows), len(approximate), len(grouped), unplaced,
+    si, ti = ends.positions(links["source"]), ends.positions(links["target"])
+    placed = (si >= 0) & (ti >= 0)
+    unplaced = int((~placed).sum())
+    rows = np.flatnonzero(placed)
+    shown = links.iloc[rows].reset_index(drop=True)
+    si, ti = si[rows], ti[rows]
+    coarse = ~ends.exact[si] | ~ends.exact[ti]
+    score = _column(shown, "score")
+    # the records the lines end at, each once, in the order first met
+    used, where = np.unique(np.concatenate([si, ti]), return_inverse=True)
+    texts = Texts()
+    columns: dict[str, Any] = {
+        "ends": numbers(np.column_stack([ends.lon[used], ends.lat[used]]).ravel()),
+        "title": texts.codes(ends.title[used]).tolist(),
+        "group": texts.codes(ends.group[used]).tolist(),
+        "s": where[: len(si)].tolist(),
+        "t": where[len(si) :].tolist(),
+        "cls": _classes(score, coarse).tolist(),
+        "subtitle": texts.codes(
+            each_distinct(shown["kind"].astype("str").to_numpy(), lambda k: f"{label(k)} link")
+        ).tolist(),
+        "why": texts.codes(shown["reason"].astype("str").to_numpy(dtype=object)).tolist(),
+        "meets": texts.codes(_met(shown)).tolist(),
+        "apart": texts.codes(_apart(shown)).tolist(),
+        "factors": [
+            [texts.code(words), texts.codes(fixed(_column(shown, f), SCORE_DECIMALS)).tolist()]
+            for f, words in FACTOR_WORDS.items()
+        ],
+        "scored": list(FACTOR_WORDS).index("score"),  # the list view's score column
+        "words": [texts.code(w) for w in ("Why", "Meets", "Distance")],
+        "list": np.flatnonzero(~coarse).tolist(),
+    }
+    approximate = int(coarse.sum())
+    side_target = ~ends.exact[ti[coarse]]  # the end shown approximately (the target if both)
+    known = np.where(side_target, si[coarse], ti[coarse])
+    hidden_end = np.where(side_target, ti[coarse], si[coarse])
+    columns["grouped"] = _grouped_rows(
+        side_target, known, hidden_end, ends, _within(links), min_count, texts
+    )
+    columns["strings"] = texts.table
+    n_grouped = len(columns["grouped"]["from"])
+    n_lines = len(rows)
+    summary = _summary(n_lines, n_lines - approximate, approximate, n_grouped, unplaced,
                        hidden)  # fmt: skip
-    DataLayer(
-        feats,
-        name=f"Link opportunities ({len(feats)})",
-        opts={"style": {"opacity": 0.85, "className": "assetmap-link"}, "searchable": False},
-    ).add_to(m)
-    m.get_root().add_child(LinksTable(rows + grouped, HEADINGS, summary))
+    layer = PackedLayer(
+        columns,
+        name=f"Link opportunities ({n_lines})",
+        opts={
+            "lines": True,
+            "canvas": canvas,
+            "style": {"opacity": 0.85, "className": "assetmap-link"},
+            "classes": _line_styles(),
+            "searchable": False,
+        },
+    )
+    layer.add_to(m)
+    m.get_root().add_child(LinksTable(layer, n_lines - approximate + n_grouped, HEADINGS, summary))
     legend = [
         f'<li><span class="assetmap-swatch assetmap-line" style="border-top: {w}px solid {c};'
         f'width: 16px"></span>Link score {words}</li>'

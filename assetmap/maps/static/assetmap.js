@@ -24,30 +24,345 @@ window.assetmap = window.assetmap || (function () {
     }
     return box;
   }
-  // every feature drawn, for search and the category filter: {title, group, layer, fill}
+  // every feature drawn as a Leaflet layer, for search and the category filter:
+  // {title, group, layer, fill}; the packed layers (below) filter themselves
   var index = [];
   var renderer = null;
-  function packed(data, opts) {
-    // many points: markers straight from the packed numbers onto one canvas, one popup for all
-    if (!renderer) { renderer = L.canvas({padding: 0.5}); }
-    var s = data.strings;
-    var group = L.featureGroup();
-    data.points.forEach(function (p) {
-      var rows = [];
-      for (var k = 0; k < p[5].length; k += 2) { rows.push([s[p[5][k]], s[p[5][k + 1]]]); }
-      var props = {title: s[p[3]], subtitle: s[p[4]], rows: rows};
-      var style = L.extend({renderer: renderer}, opts.style, p[6] || {});
-      var marker = L.circleMarker([p[1], p[0]], style);
-      marker.feature = {type: "Feature", id: s[p[2]], properties: props};
-      group.addLayer(marker);
-      index.push({title: props.title, group: opts.group || "", layer: marker,
-                  fill: style.fillOpacity});
-    });
-    group.bindPopup(function (m) { return card(m.feature.properties); }, {maxWidth: 320});
-    return group;
+  // packed columns, parsed once from their <script type="application/json"> element
+  var blobs = {};
+  function data(id) {
+    if (!blobs[id]) { blobs[id] = JSON.parse(document.getElementById(id).textContent); }
+    return blobs[id];
+  }
+  function pointProps(d, i) {
+    var s = d.strings, rows = [];
+    if (i < d.exact) {
+      d.fields.forEach(function (f) { if (f[1][i] >= 0) { rows.push([s[f[0]], s[f[1][i]]]); } });
+    }
+    var props = {title: s[d.title[i]], subtitle: s[d.subtitle[i]], rows: rows};
+    if (i >= d.exact) { props.style = d.coarse_style; }
+    return props;
+  }
+  function lineProps(d, i) {
+    var s = d.strings, w = d.words;
+    var rows = [[s[w[0]], s[d.why[i]]]];
+    if (d.meets[i] >= 0) { rows.push([s[w[1]], s[d.meets[i]]]); }
+    rows.push([s[w[2]], s[d.apart[i]]]);
+    d.factors.forEach(function (f) { if (f[1][i] >= 0) { rows.push([s[f[0]], s[f[1][i]]]); } });
+    return {title: s[d.title[d.s[i]]] + " \u2192 " + s[d.title[d.t[i]]],
+            subtitle: s[d.subtitle[i]], rows: rows};
+  }
+  function features(d, opts) {
+    // few: packed columns as GeoJSON, drawn as SVG layers with tooltips (keyboard-reachable)
+    var feats = [], i, f;
+    if (d.ends) {
+      for (i = 0; i < d.s.length; i++) {
+        f = {type: "Feature", id: "link-" + i, properties: lineProps(d, i),
+             geometry: {type: "LineString", coordinates: [
+               [d.ends[2 * d.s[i]], d.ends[2 * d.s[i] + 1]],
+               [d.ends[2 * d.t[i]], d.ends[2 * d.t[i] + 1]]]}};
+        f.properties.style = opts.classes[d.cls[i]];
+        feats.push(f);
+      }
+    } else {
+      for (i = 0; i < d.title.length; i++) {
+        f = {type: "Feature", properties: pointProps(d, i),
+             geometry: {type: "Point", coordinates: [d.lonlat[2 * i], d.lonlat[2 * i + 1]]}};
+        if (i < d.exact) { f.id = d.strings[d.id[i]]; }
+        feats.push(f);
+      }
+    }
+    return {type: "FeatureCollection", features: feats};
+  }
+  function matcher(d, q) {
+    // which of a blob's texts hold the query (lower case), each text tested once
+    if (!d.lower) { d.lower = d.strings.map(function (t) { return t.toLowerCase(); }); }
+    var ok = new Uint8Array(d.strings.length);
+    for (var k = 0; k < ok.length; k++) { ok[k] = d.lower[k].indexOf(q) >= 0 ? 1 : 0; }
+    return ok;
+  }
+  // --- many points and lines: drawn from their packed columns onto one canvas per map ---
+  function world(map, lonlat) {
+    // each point at zoom 0 in the map's pixel space, once (Web Mercator inline)
+    var n = lonlat.length / 2, x = new Float64Array(n), y = new Float64Array(n), i;
+    var crs = map.options.crs;
+    if (crs === L.CRS.EPSG3857) {
+      var max = 85.0511287798, d = Math.PI / 180;
+      for (i = 0; i < n; i++) {
+        var sin = Math.sin(Math.max(Math.min(max, lonlat[2 * i + 1]), -max) * d);
+        x[i] = 256 * (0.5 + lonlat[2 * i] / 360);
+        y[i] = 256 * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI));
+      }
+    } else {
+      for (i = 0; i < n; i++) {
+        var p = crs.latLngToPoint(L.latLng(lonlat[2 * i + 1], lonlat[2 * i]), 0);
+        x[i] = p.x; y[i] = p.y;
+      }
+    }
+    return [x, y];
+  }
+  var scenes = [];
+  var Scene = L.Renderer.extend({
+    // one canvas under the markers that draws every packed layer on the map, in order, and
+    // finds what a click or the pointer is on; it takes no pointer events itself
+    initialize: function (options) {
+      L.Renderer.prototype.initialize.call(this, options);
+      this._packs = [];
+      this.painted = false;
+    },
+    _initContainer: function () {
+      this._container = L.DomUtil.create("canvas", "assetmap-canvas");
+      this._container.style.pointerEvents = "none";
+      this._ctx = this._container.getContext("2d");
+    },
+    _destroyContainer: function () {
+      L.Util.cancelAnimFrame(this._request);
+      L.DomUtil.remove(this._container);
+      delete this._container;
+    },
+    getEvents: function () {
+      var events = L.Renderer.prototype.getEvents.call(this);
+      events.click = this._click;
+      events.mousemove = this._hover;
+      return events;
+    },
+    add: function (pack) {
+      this._packs.push(pack);
+      this._packs.sort(function (a, b) { return a.order - b.order; });
+      this.redraw();
+    },
+    remove: function (pack) {
+      this._packs = this._packs.filter(function (p) { return p !== pack; });
+      this.redraw();
+    },
+    redraw: function () {
+      if (!this._request && this._map) {
+        this._request = L.Util.requestAnimFrame(this._draw, this);
+      }
+    },
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) { return; }
+      L.Renderer.prototype._update.call(this);
+      var b = this._bounds, c = this._container, size = b.getSize(), r = L.Browser.retina ? 2 : 1;
+      L.DomUtil.setPosition(c, b.min);
+      c.width = r * size.x; c.height = r * size.y;
+      c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      this._ctx.setTransform(r, 0, 0, r, 0, 0);
+      this.redraw();
+    },
+    _view: function () {
+      var map = this._map, b = this._bounds;
+      var o = map.getPixelOrigin().add(b.min);
+      return {k: map.getZoomScale(map.getZoom(), 0), ox: o.x, oy: o.y,
+              w: b.max.x - b.min.x, h: b.max.y - b.min.y};
+    },
+    _draw: function () {
+      this._request = null;
+      if (!this._map) { return; }
+      var ctx = this._ctx, view = this._view(), r = L.Browser.retina ? 2 : 1;
+      var start = performance.now();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this._container.width, this._container.height);
+      ctx.setTransform(r, 0, 0, r, 0, 0);
+      this._packs.forEach(function (p) { p.draw(ctx, view); });
+      this.painted = true;
+      this.draws = (this.draws || 0) + 1;
+      this.drawMs = performance.now() - start;
+    },
+    _at: function (e) {
+      // the topmost packed point under the pointer, else the nearest line: [pack, i]
+      var view = this._view(), lp = this._map.containerPointToLayerPoint(e.containerPoint);
+      var x = lp.x - this._bounds.min.x, y = lp.y - this._bounds.min.y;
+      for (var k = this._packs.length - 1; k >= 0; k--) {
+        var i = this._packs[k].hit(x, y, view);
+        if (i >= 0) { return [this._packs[k], i]; }
+      }
+      return null;
+    },
+    _click: function (e) {
+      var target = e.originalEvent && e.originalEvent.target;
+      if (target && target.classList && target.classList.contains("leaflet-interactive")) {
+        return;  // a Leaflet layer of its own took the click
+      }
+      var found = this._at(e);
+      if (found) { found[0].open(found[1], e.latlng); }
+    },
+    _hover: function (e) {
+      var self = this;
+      self._pointer = e;
+      if (self._hovering) { return; }
+      self._hovering = L.Util.requestAnimFrame(function () {
+        self._hovering = null;
+        if (!self._map) { return; }
+        self._map.getContainer().style.cursor = self._at(self._pointer) ? "pointer" : "";
+      });
+    }
+  });
+  function sceneOf(map) {
+    if (!map._assetmapScene) {
+      map._assetmapScene = new Scene({padding: 0.1});
+      scenes.push(map._assetmapScene);
+      map.addLayer(map._assetmapScene);
+    }
+    return map._assetmapScene;
+  }
+  var packs = [];
+  var Packed = L.Layer.extend({
+    initialize: function (d, opts) {
+      this.d = d; this.opts = opts; this.order = packs.length; packs.push(this);
+      this.lines = !!d.ends;
+      this.n = this.lines ? d.s.length : d.title.length;
+      this.shown = new Uint8Array(this.n).fill(1);
+      this.drawn = 0;
+      if (this.lines) {  // the lines of each style, drawn together
+        this.byClass = opts.classes.map(function () { return []; });
+        for (var i = 0; i < this.n; i++) { this.byClass[d.cls[i]].push(i); }
+      }
+    },
+    onAdd: function (map) {
+      if (!this.x) {
+        var xy = world(map, this.lines ? this.d.ends : this.d.lonlat);
+        this.x = xy[0]; this.y = xy[1];
+      }
+      sceneOf(map).add(this);
+    },
+    onRemove: function (map) { sceneOf(map).remove(this); this.drawn = 0; },
+    draw: function (ctx, v) {
+      if (this.lines) { this._lines(ctx, v); } else { this._points(ctx, v); }
+    },
+    _points: function (ctx, v) {
+      // each marker stamped from one drawn once (10^5 circles drawn one by one are slow)
+      var x = this.x, y = this.y, shown = this.shown, exact = this.d.exact;
+      var stamp = this._stamp(false), half = stamp.half, size = stamp.size, drawn = 0, px, py;
+      for (var i = 0; i < this.n; i++) {
+        if (i === exact) { stamp = this._stamp(true); }  // records shown approximately
+        if (!shown[i]) { continue; }
+        px = x[i] * v.k - v.ox; py = y[i] * v.k - v.oy;
+        if (px < -half || py < -half || px > v.w + half || py > v.h + half) { continue; }
+        ctx.drawImage(stamp, Math.round(px - half), Math.round(py - half), size, size);
+        drawn += 1;
+      }
+      this.drawn = drawn;
+    },
+    _stamp: function (coarse) {
+      // the layer's marker (dashed and paler for a record shown approximately), drawn once
+      this.stamps = this.stamps || {};
+      if (this.stamps[coarse]) { return this.stamps[coarse]; }
+      var st = L.extend({}, this.opts.style, coarse ? this.d.coarse_style : {});
+      var r = st.radius || 7, ratio = L.Browser.retina ? 2 : 1;
+      var size = Math.ceil(2 * r + st.weight + 2);
+      var c = document.createElement("canvas"), ctx = c.getContext("2d");
+      c.width = c.height = size * ratio;
+      ctx.scale(ratio, ratio);
+      ctx.beginPath();
+      ctx.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+      ctx.globalAlpha = st.fillOpacity; ctx.fillStyle = st.fillColor; ctx.fill();
+      ctx.globalAlpha = 1; ctx.lineWidth = st.weight; ctx.strokeStyle = st.color;
+      if (st.dashArray) { ctx.setLineDash(String(st.dashArray).split(" ").map(Number)); }
+      ctx.stroke();
+      c.half = size / 2; c.size = size;
+      this.stamps[coarse] = c;
+      return c;
+    },
+    _lines: function (ctx, v) {
+      // each line stroked on its own (one path of 10^5 lines is far slower to fill); a line
+      // shorter than a pixel is a dot of its width, painted as one
+      var d = this.d, x = this.x, y = this.y, drawn = 0, self = this;
+      ctx.lineCap = "round"; ctx.lineJoin = "round";
+      ctx.globalAlpha = this.opts.style.opacity;
+      this.opts.classes.forEach(function (st, c) {
+        var w = st.weight;
+        ctx.strokeStyle = st.color; ctx.fillStyle = st.color; ctx.lineWidth = w;
+        ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
+        self.byClass[c].forEach(function (i) {
+          var ax = x[d.s[i]] * v.k - v.ox, ay = y[d.s[i]] * v.k - v.oy;
+          var bx = x[d.t[i]] * v.k - v.ox, by = y[d.t[i]] * v.k - v.oy;
+          if ((ax < 0 && bx < 0) || (ay < 0 && by < 0) || (ax > v.w && bx > v.w) ||
+              (ay > v.h && by > v.h) || !self.shown[i]) { return; }
+          if (Math.abs(ax - bx) + Math.abs(ay - by) < 1) {
+            ctx.fillRect((ax + bx - w) / 2, (ay + by - w) / 2, w, w);
+          } else {
+            ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
+          }
+          drawn += 1;
+        });
+      });
+      ctx.setLineDash([]); ctx.globalAlpha = 1;
+      this.drawn = drawn;
+    },
+    hit: function (px, py, v) {
+      var x = this.x, y = this.y, i;
+      if (!this.lines) {
+        var r = (this.opts.style.radius || 7) + 2;
+        for (i = this.n - 1; i >= 0; i--) {  // the last drawn is on top
+          var dx = x[i] * v.k - v.ox - px, dy = y[i] * v.k - v.oy - py;
+          if (this.shown[i] && dx * dx + dy * dy <= r * r) { return i; }
+        }
+        return -1;
+      }
+      var d = this.d, best = -1, near = 16;  // within 4 px of a line
+      for (i = 0; i < this.n; i++) {
+        var ax = x[d.s[i]] * v.k - v.ox, ay = y[d.s[i]] * v.k - v.oy;
+        var bx = x[d.t[i]] * v.k - v.ox - ax, by = y[d.t[i]] * v.k - v.oy - ay;
+        var len = bx * bx + by * by;
+        var t = len ? Math.max(0, Math.min(1, ((px - ax) * bx + (py - ay) * by) / len)) : 0;
+        var ex = ax + t * bx - px, ey = ay + t * by - py, dd = ex * ex + ey * ey;
+        var w = this.opts.classes[d.cls[i]].weight / 2 + 3;
+        if (dd <= w * w && dd < near * 4) { best = i; near = dd / 4; }
+      }
+      return best;
+    },
+    props: function (i) { return this.lines ? lineProps(this.d, i) : pointProps(this.d, i); },
+    open: function (i, latlng) {
+      if (!this._map) { return; }
+      var at = this.lines ? latlng : L.latLng(this.d.lonlat[2 * i + 1], this.d.lonlat[2 * i]);
+      L.popup({maxWidth: 320}).setLatLng(at).setContent(card(this.props(i))).openOn(this._map);
+    },
+    filter: function (q, group) {
+      // search by name and the category filter: how many of its points are shown
+      var n = this.n, shown = this.shown, count = 0;
+      if (group && (this.opts.group || "") !== group) {
+        shown.fill(0);
+      } else if (!q) {
+        shown.fill(1); count = n;
+      } else {
+        var ok = matcher(this.d, q), title = this.d.title;
+        for (var i = 0; i < n; i++) { shown[i] = ok[title[i]]; count += shown[i]; }
+      }
+      if (this._map) { sceneOf(this._map).redraw(); }
+      return count;
+    }
+  });
+  function find(id) {
+    // open the card of the record with this id, wherever it is drawn
+    for (var k = 0; k < packs.length; k++) {
+      var d = packs[k].d;
+      if (packs[k].lines) { continue; }
+      var code = d.strings.indexOf(String(id)), i = code < 0 ? -1 : d.id.indexOf(code);
+      if (i >= 0) { packs[k].open(i); return true; }
+    }
+    for (var j = 0; j < index.length; j++) {
+      var lyr = index[j].layer;
+      if (lyr.feature && String(lyr.feature.id) === String(id) && lyr._map) {
+        lyr.openPopup(); return true;
+      }
+    }
+    return false;
+  }
+  function painted() {
+    // every canvas on the page has drawn all its packed layers (none waits to draw again)
+    return scenes.every(function (s) { return s.painted && !s._request; });
+  }
+  function drawn() {
+    var out = {points: 0, lines: 0};
+    packs.forEach(function (p) { out[p.lines ? "lines" : "points"] += p._map ? p.drawn : 0; });
+    return out;
   }
   function layer(data, opts) {
-    if (data.points) { return packed(data, opts); }
+    if (data.ends || data.lonlat) {
+      if (opts.canvas) { return new Packed(data, opts); }
+      data = features(data, opts);
+    }
     if (opts.canvas && !renderer) { renderer = L.canvas({padding: 0.5}); }
     var group = L.geoJSON(data, {
       interactive: opts.interactive !== false,
@@ -55,14 +370,14 @@ window.assetmap = window.assetmap || (function () {
       pointToLayer: function (f, latlng) {
         var style = L.extend({}, opts.style, f.properties.style || {});
         if (opts.marker === "site") {
-          var site = L.marker(latlng, {
-            icon: L.divIcon({className: "assetmap-site", iconSize: [18, 18],
-                             html: '<span class="assetmap-site-icon"></span>'}),
-            keyboard: true, title: f.properties.title, alt: f.properties.title
-          });
           // named on the map, always: a partner should not have to click to find the hospital
-          site.bindTooltip(text("span", f.properties.title), {
-            permanent: true, direction: "right", offset: [10, 0], className: "assetmap-site-label"
+          // (the name is part of the marker: no tooltip to lay out one by one, for 10^3 sites)
+          var mark = document.createElement("div");
+          mark.appendChild(text("span", "", "assetmap-site-icon"));
+          mark.appendChild(text("span", f.properties.title, "assetmap-site-label"));
+          var site = L.marker(latlng, {
+            icon: L.divIcon({className: "assetmap-site", iconSize: [18, 18], html: mark}),
+            keyboard: true, title: f.properties.title, alt: f.properties.title
           });
           site.on("add", function () {
             var el = site.getElement();
@@ -76,7 +391,7 @@ window.assetmap = window.assetmap || (function () {
       onEachFeature: function (f, lyr) {
         if (opts.interactive === false) { return; }
         lyr.bindPopup(function () { return card(f.properties); }, {maxWidth: 320});
-        if (!opts.canvas && !(lyr.getTooltip && lyr.getTooltip())) {
+        if (!opts.canvas && opts.marker !== "site") {
           lyr.bindTooltip(text("span", f.properties.title));
         }
         if (opts.searchable !== false) {
@@ -105,6 +420,9 @@ window.assetmap = window.assetmap || (function () {
         tip.getElement().style.display = ok ? "" : "none";
       }
       if (ok) { shown += 1; }
+    });
+    packs.forEach(function (p) {
+      if (!p.lines && p.opts.searchable !== false) { shown += p.filter(q, group); }
     });
     var listed = 0;
     tables.forEach(function (t) { listed += t.filter(q, group); });
@@ -170,60 +488,144 @@ window.assetmap = window.assetmap || (function () {
     };
     control.addTo(map);
   }
-  function table(id, rows, columns, words) {
+  //: Above this many rows, the list view puts only the rows on screen into the page.
+  var WINDOW_ABOVE = 400;
+  function table(id, d, columns, words) {
     // the list view: the same links as an accessible, sortable table (text only), which the
-    // map's search and category filter filter too
+    // map's search and category filter filter too; rows are put together from the links'
+    // packed columns as they come on screen
     var el = document.getElementById(id);
     if (!el) { return; }
     var body = el.querySelector("tbody");
     var status = el.parentNode.querySelector(".assetmap-list-status");
-    var order = rows.slice();
+    var s = d.strings, listed = d.list, g = d.grouped, nl = listed.length;
+    var total = nl + g.from.length, score = d.factors[d.scored][1];
     var query = "", group = "";
-    function keep(r) {
-      var named = !query || (r.names || []).some(function (n) {
-        return String(n).toLowerCase().indexOf(query) >= 0;
+    function code(r, c) {  // the text (number into s) of row r, column c; -1: none
+      if (r >= nl) { return c === "score" ? -1 : g[c][r - nl]; }
+      var i = listed[r];
+      if (c === "from") { return d.title[d.s[i]]; }
+      if (c === "to") { return d.title[d.t[i]]; }
+      if (c === "score") { return score[i]; }
+      return d[c][i];
+    }
+    function pair(r, what) {  // the two names or groups a row is found by
+      if (r >= nl) { return [g[what][2 * (r - nl)], g[what][2 * (r - nl) + 1]]; }
+      var i = listed[r], col = what === "names" ? d.title : d.group;
+      return [col[d.s[i]], col[d.t[i]]];
+    }
+    var order = [], shown = [], k;
+    for (k = 0; k < total; k++) { order.push(k); }
+    function keep() {
+      var ok = query ? matcher(d, query) : null, want = group ? s.indexOf(group) : -1;
+      shown = order.filter(function (r) {
+        var names = pair(r, "names"), groups = group ? pair(r, "groups") : null;
+        return (!ok || ok[names[0]] || ok[names[1]]) &&
+               (!group || (want >= 0 && (groups[0] === want || groups[1] === want)));
       });
-      return named && (!group || (r.groups || []).indexOf(group) >= 0);
+    }
+    var rowHeight = 0, measured = false, first = -1, last = -1;
+    function row(r, at) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("aria-rowindex", String(at + 2));
+      columns.forEach(function (c, j) {
+        var t = code(r, c);
+        var cell = text(j === 0 ? "th" : "td", t >= 0 ? s[t] : "");
+        cell.setAttribute("data-label", words[j]);
+        tr.appendChild(cell);
+      });
+      tr.firstChild.setAttribute("scope", "row");
+      return tr;
+    }
+    function spacer(rows) {
+      var tr = document.createElement("tr"), td = document.createElement("td");
+      tr.className = "assetmap-spacer"; tr.setAttribute("aria-hidden", "true");
+      td.colSpan = columns.length; td.style.height = (rows * rowHeight) + "px";
+      tr.appendChild(td);
+      return tr;
+    }
+    function paint(again) {
+      var n = shown.length, a = 0, b = n;
+      if (n > WINDOW_ABOVE) {  // only the rows on screen, and a screenful either side
+        var top = body.getBoundingClientRect().top, h = rowHeight || 24;
+        var screen = Math.ceil(window.innerHeight / h);
+        a = Math.min(Math.max(0, Math.floor(-top / h) - screen), Math.max(0, n - 3 * screen));
+        b = Math.min(n, a + 3 * screen);
+      }
+      if (!again && a === first && b === last) { return; }
+      first = a; last = b;
+      var part = document.createDocumentFragment();
+      if (a > 0) { part.appendChild(spacer(a)); }
+      for (var j = a; j < b; j++) { part.appendChild(row(shown[j], j)); }
+      if (b < n) { part.appendChild(spacer(n - b)); }
+      while (body.firstChild) { body.removeChild(body.firstChild); }
+      body.appendChild(part);
+      if (n > WINDOW_ABOVE && b > a && !measured) {  // the rows' height as drawn, once
+        var rows = body.querySelectorAll("tr:not(.assetmap-spacer)");
+        var height = (rows[rows.length - 1].getBoundingClientRect().bottom -
+                      rows[0].getBoundingClientRect().top) / rows.length;
+        measured = true;
+        if (height > 0) { rowHeight = height; paint(true); }
+      }
     }
     function fill() {
-      while (body.firstChild) { body.removeChild(body.firstChild); }
-      var n = 0;
-      order.forEach(function (r) {
-        if (!keep(r)) { return; }
-        n += 1;
-        var tr = document.createElement("tr");
-        columns.forEach(function (c, k) {
-          var v = r[c];
-          var cell = text(k === 0 ? "th" : "td", typeof v === "number" ? v.toFixed(2) : v);
-          cell.setAttribute("data-label", words[k]);
-          tr.appendChild(cell);
-        });
-        if (tr.firstChild) { tr.firstChild.setAttribute("scope", "row"); }
-        body.appendChild(tr);
-      });
+      keep();
+      el.setAttribute("aria-rowcount", String(shown.length + 1));
+      paint(true);
       if (status) {
-        status.textContent = (query || group) ? n + " of " + rows.length + " rows shown" : "";
+        status.textContent = (query || group) ? shown.length + " of " + total + " rows shown" : "";
       }
-      return n;
+      return shown.length;
     }
-    el.querySelectorAll("thead button").forEach(function (button, k) {
+    var waiting = false;
+    function scrolled() {
+      if (waiting || shown.length <= WINDOW_ABOVE) { return; }
+      waiting = true;
+      requestAnimationFrame(function () { waiting = false; paint(false); });
+    }
+    window.addEventListener("scroll", scrolled, {passive: true});
+    window.addEventListener("resize", function () { measured = false; scrolled(); });
+    var head = el.querySelector("thead tr");
+    if (head) { head.setAttribute("aria-rowindex", "1"); }
+    function sortKey(c) {
+      // a number per text of column c, for sorting: its place in alphabetical order, or for
+      // scores and distances the number it says (no number: last, either way)
+      var keys = new Float64Array(s.length).fill(NaN), used = {}, r;
+      for (r = 0; r < total; r++) { var t = code(r, c); if (t >= 0) { used[t] = true; } }
+      var texts = Object.keys(used).map(Number);
+      if (c === "score" || c === "apart") {
+        texts.forEach(function (t) {
+          var m = /([\d,]+(?:\.\d+)?)\s*(km|m)\b/.exec(s[t]);
+          keys[t] = c === "score" ? parseFloat(s[t]) :
+            (m ? parseFloat(m[1].replace(/,/g, "")) * (m[2] === "km" ? 1000 : 1) : NaN);
+        });
+      } else {
+        var collator = new Intl.Collator();
+        texts.sort(function (a, b) { return collator.compare(s[a], s[b]); });
+        texts.forEach(function (t, place) { keys[t] = place; });
+      }
+      return keys;
+    }
+    el.querySelectorAll("thead button").forEach(function (button, j) {
       button.addEventListener("click", function () {
         var th = button.parentNode;
         var up = th.getAttribute("aria-sort") !== "ascending";
         el.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", up ? "ascending" : "descending");
-        var c = columns[k];
-        order = rows.slice().sort(function (a, b) {
-          var x = a[c], y = b[c];
-          if (x === null || x === undefined) { return 1; }  // no score: last either way
-          if (y === null || y === undefined) { return -1; }
-          var cmp = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y));
-          return up ? cmp : -cmp;
+        var c = columns[j], keys = sortKey(c);
+        function key(r) { var t = code(r, c); return t >= 0 ? keys[t] : NaN; }
+        order = [];
+        for (var r = 0; r < total; r++) { order.push(r); }
+        order.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          if (isNaN(x)) { return isNaN(y) ? 0 : 1; }  // no score: last either way
+          if (isNaN(y)) { return -1; }
+          return up ? x - y : y - x;
         });
         fill();
       });
     });
-    tables.push({filter: function (q, g) { query = q; group = g; return fill(); }});
+    tables.push({filter: function (q, gr) { query = q; group = gr; return fill(); }});
     fill();
   }
   function collapsible(button, body, collapsed) {
@@ -315,5 +717,6 @@ window.assetmap = window.assetmap || (function () {
     return control;
   }
   return {layer: layer, legend: legend, search: search, fullscreen: fullscreen, table: table,
-          layout: layout, index: index};
+          layout: layout, index: index, data: data, packs: packs, find: find, painted: painted,
+          drawn: drawn};
 }());
