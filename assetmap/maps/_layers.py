@@ -23,7 +23,7 @@ import shapely
 from ..crs import to_crs
 from ..schema import CATEGORIES
 from ._elements import DataLayer, escape_html, label
-from ._packed import PackedLayer, Texts, each_distinct, numbers, tag_lists
+from ._packed import PackedLayer, Texts, each_distinct, ints, numbers, page_texts, tag_lists
 
 #: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
 CATEGORY_COLOURS: dict[str, str] = {
@@ -286,11 +286,11 @@ def _card_fields(rows: gpd.GeoDataFrame) -> list[tuple[str, pd.Series]]:
 
 
 def _category_columns(
-    rows: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, category: str
+    rows: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, category: str, texts: Texts
 ) -> dict[str, Any]:
     """A category's records as packed columns: named cards where exact (first), unnamed
-    outlines where coarse (after them); the runtime builds each card when it is opened."""
-    texts = Texts()
+    outlines where coarse (after them); the runtime builds each card when it is opened.
+    Texts are numbers into the map's one table (``texts``)."""
     points = pd.concat([rows.geometry, shown.geometry])
     name = label(category)
     sub = rows["subcategory"].reset_index(drop=True)
@@ -302,21 +302,20 @@ def _category_columns(
         ),
     )
     fields = _card_fields(rows) if len(rows) else []
+    title = texts.codes(rows["name"].astype("str").to_numpy(dtype=object))
     return {
         "lonlat": numbers(np.column_stack([points.x, points.y]).ravel()),
         "exact": len(rows),
-        "id": texts.codes(rows.index.astype("str").to_numpy(dtype=object)).tolist(),
-        "title": [
-            *texts.codes(rows["name"].astype("str").to_numpy(dtype=object)).tolist(),
-            *[texts.code(name)] * len(shown),
-        ],
-        "subtitle": [
-            *texts.codes(subtitle.fillna(name)).tolist(),
-            *texts.codes(coarse.fillna(name)).tolist(),
-        ],
-        "fields": [[texts.code(h), texts.codes(values).tolist()] for h, values in fields],
+        "id": ints(texts.codes(rows.index.astype("str").to_numpy(dtype=object)), keyed=True),
+        "title": ints(np.concatenate([title, np.full(len(shown), texts.code(name))]), keyed=True),
+        "subtitle": ints(
+            np.concatenate(
+                [texts.codes(subtitle.fillna(name)), texts.codes(coarse.fillna(name))]
+            ),
+            keyed=True,
+        ),
+        "fields": [[texts.code(h), ints(texts.codes(values), keyed=True)] for h, values in fields],
         "coarse_style": {"dashArray": "3 3", "fillOpacity": 0.35},
-        "strings": texts.table,
     }
 
 
@@ -326,6 +325,7 @@ def add_micro_categories(
     """One layer per micro category, exact and coarse records together; on one canvas if asked."""
     legend: list[str] = []
     micro = exact[exact["kind"] == "micro"]
+    texts = page_texts(m)
     for category in CATEGORIES["micro"]:
         rows = micro[micro["category"] == category]
         shown = coarse[coarse["category"] == category]
@@ -334,7 +334,8 @@ def add_micro_categories(
         colour = CATEGORY_COLOURS[category]
         n = len(rows) + len(shown)
         PackedLayer(
-            _category_columns(rows, shown, category),
+            _category_columns(rows, shown, category, texts.texts),
+            texts=texts,
             name=f"{label(category)} ({n})",
             opts={
                 "style": {

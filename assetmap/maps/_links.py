@@ -30,8 +30,11 @@ from ._packed import (
     distance_text,
     each_distinct,
     fixed,
+    ints,
     numbers,
+    page_texts,
     tag_lists,
+    templated,
 )
 
 #: Link scores by class: (lowest score, colour, line width, legend words). ColorBrewer Purples.
@@ -229,37 +232,44 @@ def add_links(
     score = _column(shown, "score")
     # the records the lines end at, each once, in the order first met
     used, where = np.unique(np.concatenate([si, ti]), return_inverse=True)
-    texts = Texts()
+    table = page_texts(m)
+    texts = table.texts
     columns: dict[str, Any] = {
         "ends": numbers(np.column_stack([ends.lon[used], ends.lat[used]]).ravel()),
-        "title": texts.codes(ends.title[used]).tolist(),
-        "group": texts.codes(ends.group[used]).tolist(),
-        "s": where[: len(si)].tolist(),
-        "t": where[len(si) :].tolist(),
-        "cls": _classes(score, coarse).tolist(),
-        "subtitle": texts.codes(
-            each_distinct(shown["kind"].astype("str").to_numpy(), lambda k: f"{label(k)} link")
-        ).tolist(),
-        "why": texts.codes(shown["reason"].astype("str").to_numpy(dtype=object)).tolist(),
-        "meets": texts.codes(_met(shown)).tolist(),
-        "apart": texts.codes(_apart(shown)).tolist(),
+        "title": ints(texts.codes(ends.title[used]), keyed=True),
+        "group": ints(texts.codes(ends.group[used]), keyed=True),
+        "s": ints(where[: len(si)]),
+        "t": ints(where[len(si) :]),
+        "cls": ints(_classes(score, coarse), keyed=True),
+        "subtitle": ints(
+            texts.codes(
+                each_distinct(shown["kind"].astype("str").to_numpy(), lambda k: f"{label(k)} link")
+            ),
+            keyed=True,
+        ),
+        # reasons differ mostly in their numbers: one template each, and the numbers
+        "why": templated(shown["reason"].astype("str").to_numpy(dtype=object), texts),
+        "meets": ints(texts.codes(_met(shown)), keyed=True),
+        "apart": templated(_apart(shown), texts),
+        "templated": ["why", "apart"],
         "factors": [
-            [texts.code(words), texts.codes(fixed(_column(shown, f), SCORE_DECIMALS)).tolist()]
+            [
+                texts.code(words),
+                ints(texts.codes(fixed(_column(shown, f), SCORE_DECIMALS)), keyed=True),
+            ]
             for f, words in FACTOR_WORDS.items()
         ],
         "scored": list(FACTOR_WORDS).index("score"),  # the list view's score column
         "words": [texts.code(w) for w in ("Why", "Meets", "Distance")],
-        "list": np.flatnonzero(~coarse).tolist(),
+        "list": ints(np.flatnonzero(~coarse)),
     }
     approximate = int(coarse.sum())
     side_target = ~ends.exact[ti[coarse]]  # the end shown approximately (the target if both)
     known = np.where(side_target, si[coarse], ti[coarse])
     hidden_end = np.where(side_target, ti[coarse], si[coarse])
-    columns["grouped"] = _grouped_rows(
-        side_target, known, hidden_end, ends, _within(links), min_count, texts
-    )
-    columns["strings"] = texts.table
-    n_grouped = len(columns["grouped"]["from"])
+    grouped = _grouped_rows(side_target, known, hidden_end, ends, _within(links), min_count, texts)
+    columns["grouped"] = {c: ints(v, keyed=True) for c, v in grouped.items()}
+    n_grouped = len(grouped["from"])
     n_lines = len(rows)
     summary = _summary(n_lines, n_lines - approximate, approximate, n_grouped, unplaced,
                        hidden)  # fmt: skip
@@ -273,6 +283,7 @@ def add_links(
             "classes": _line_styles(),
             "searchable": False,
         },
+        texts=table,
     )
     layer.add_to(m)
     m.get_root().add_child(LinksTable(layer, n_lines - approximate + n_grouped, HEADINGS, summary))
