@@ -472,6 +472,14 @@ def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path)
              " Array.from(d.factors[d.scored][1], c => s[c])]", key)  # fmt: skip
     assert said[0] == links["reason"].tolist()
     assert said[1] == packed["apart"] and said[2] == [f"{v:.2f}" for v in links["score"]]
+    # every line from its source's point to its target's (points joined from their layers)
+    xy = np.array(q("var d = assetmap.data(arguments[0]);"
+                    "return Array.from(d.s, (s, i) => [d.ends[2 * s], d.ends[2 * s + 1],"
+                    " d.ends[2 * d.t[i]], d.ends[2 * d.t[i] + 1]])", key))  # fmt: skip
+    at = assets.geometry
+    expected = np.column_stack([at.x[links["source"]], at.y[links["source"]],
+                                at.x[links["target"]], at.y[links["target"]]])  # fmt: skip
+    assert np.abs(xy - expected).max() < 1e-6
     # a click on a line between two markers opens its card, built on click
     best = links.iloc[0]
     a, b = assets.loc[best["source"]].geometry, assets.loc[best["target"]].geometry
@@ -484,6 +492,9 @@ def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path)
              ".leaflet-popup-content dd')).map(e => e.textContent)")  # fmt: skip
     title = _popup(browser)
     assert " → " in title and "Link score" in card and "Why" in card
+    names = assets["name"]  # the ends' titles: one from the group's point layer, one a hall's
+    pairs = {f"{names[a]} → {names[b]}" for a, b in zip(links["source"], links["target"])}
+    assert title in pairs
     assert card[card.index("Why") + 1] in set(links["reason"])
     # the list view: every row counted, only those on screen in the page
     rows = q("return document.querySelectorAll('.assetmap-links-table tbody tr:not("

@@ -319,11 +319,20 @@ def _category_columns(
     }
 
 
-def add_micro_categories(
+class MicroLayer:
+    """One micro category's packed layer, made before it is added (so that link lines can
+    end at its points), with the records it draws in row order and its legend line."""
+
+    def __init__(self, layer: PackedLayer, ids: pd.Index, group: str, legend: str) -> None:
+        self.layer, self.ids, self.group, self.legend = layer, ids, group, legend
+
+
+def micro_layers(
     exact: gpd.GeoDataFrame, coarse: gpd.GeoDataFrame, m: folium.Map, *, canvas: bool
-) -> list[str]:
-    """One layer per micro category, exact and coarse records together; on one canvas if asked."""
-    legend: list[str] = []
+) -> list[MicroLayer]:
+    """One layer per micro category, exact and coarse records together; on one canvas if
+    asked. Not yet on the map: see :func:`add_micro_categories`."""
+    layers: list[MicroLayer] = []
     micro = exact[exact["kind"] == "micro"]
     texts = page_texts(m)
     for category in CATEGORIES["micro"]:
@@ -333,7 +342,7 @@ def add_micro_categories(
             continue
         colour = CATEGORY_COLOURS[category]
         n = len(rows) + len(shown)
-        PackedLayer(
+        layer = PackedLayer(
             _category_columns(rows, shown, category, texts.texts),
             texts=texts,
             name=f"{label(category)} ({n})",
@@ -349,9 +358,19 @@ def add_micro_categories(
                 "group": label(category),
                 "canvas": canvas,
             },
-        ).add_to(m)
-        legend.append(
+        )
+        legend = (
             f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
             f"{escape_html(label(category))} ({n})</li>"
         )
-    return legend
+        ids = pd.Index(np.concatenate([rows.index.astype("str"), shown.index.astype("str")]))
+        layers.append(MicroLayer(layer, ids, label(category), legend))
+    return layers
+
+
+def add_micro_categories(layers: list[MicroLayer], m: folium.Map) -> list[str]:
+    """Put the micro categories' layers on the map (above the context layers and the links);
+    their legend lines."""
+    for micro in layers:
+        micro.layer.add_to(m)
+    return [micro.legend for micro in layers]

@@ -15,6 +15,7 @@ import html
 import re
 from os import PathLike
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -211,12 +212,15 @@ def _line_styles() -> list[dict[str, Any]]:
 
 def add_links(
     links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map, *, min_count: int, hidden: bool,
-    canvas: bool = False,
+    points: Sequence[tuple[PackedLayer, pd.Index, str]] = (), canvas: bool = False,
 ) -> list[str]:  # fmt: skip
     """Links as lines (width and colour by score) with explaining popups, and the list view.
 
     ``min_count`` is the policy's: grouped counts below it read "fewer than". ``hidden`` says
     whether any record was kept back (then the summary says how many links involve them).
+    ``points``: packed point layers (with the ids of their rows, in order, and their group)
+    whose points lines may end at: such ends are written as their row there (the page
+    carries each point once), the others (macro sites) with their own place and title.
     ``canvas``: draw the lines on one canvas (for many), not as SVG paths. Every column is
     made at once (no Python object per link): texts as numbers into one table, cards and
     list rows put together by the runtime when shown.
@@ -230,16 +234,24 @@ def add_links(
     si, ti = si[rows], ti[rows]
     coarse = ~ends.exact[si] | ~ends.exact[ti]
     score = _column(shown, "score")
-    # the records the lines end at, each once, in the order first met
+    # the records the lines end at: their own (those not drawn as packed points), each once,
+    # then every row of the point layers given, as the runtime joins them
+    pooled = pd.Index(np.concatenate([ids.to_numpy(dtype=object) for _, ids, _ in points]))
+    in_pool = pooled.get_indexer(ends.ids) if len(pooled) else np.full(len(ends.ids), -1)
     used, where = np.unique(np.concatenate([si, ti]), return_inverse=True)
+    own = used[in_pool[used] < 0]
+    number = np.full(len(ends.ids), -1, dtype=np.int64)
+    number[own] = np.arange(len(own))
+    pool = in_pool >= 0
+    number[pool] = len(own) + in_pool[pool]
     table = page_texts(m)
     texts = table.texts
     columns: dict[str, Any] = {
-        "ends": numbers(np.column_stack([ends.lon[used], ends.lat[used]]).ravel()),
-        "title": ints(texts.codes(ends.title[used]), keyed=True),
-        "group": ints(texts.codes(ends.group[used]), keyed=True),
-        "s": ints(where[: len(si)]),
-        "t": ints(where[len(si) :]),
+        "ends": numbers(np.column_stack([ends.lon[own], ends.lat[own]]).ravel()),
+        "title": ints(texts.codes(ends.title[own]), keyed=True),
+        "group": ints(texts.codes(ends.group[own]), keyed=True),
+        "s": ints(number[si]),
+        "t": ints(number[ti]),
         "cls": ints(_classes(score, coarse), keyed=True),
         "subtitle": ints(
             texts.codes(
@@ -284,6 +296,7 @@ def add_links(
             "searchable": False,
         },
         texts=table,
+        joins=[(layer, texts.code(group)) for layer, _, group in points],
     )
     layer.add_to(m)
     m.get_root().add_child(LinksTable(layer, n_lines - approximate + n_grouped, HEADINGS, summary))

@@ -13,7 +13,7 @@ may not see) like any other text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import folium
@@ -249,7 +249,8 @@ class PackedLayer(folium.map.Layer):
     between points): on one canvas for many (``opts["canvas"]``), else as GeoJSON layers.
     The columns reach the page verbatim as JSON (one ``<script type="application/json">``),
     their texts as numbers into the map's one table (``"strings"`` names it), their integers
-    as :func:`ints` packs them."""
+    as :func:`ints` packs them. Lines may end at the rows of point layers (``"from"``: each
+    layer's data and its group), numbered after the lines' own ends."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -265,6 +266,7 @@ class PackedLayer(folium.map.Layer):
         name: str,
         opts: dict[str, Any],
         texts: PageTexts,
+        joins: Sequence[tuple[PackedLayer, int]] = (),
         show: bool = True,
         control: bool = True,
     ) -> None:
@@ -272,6 +274,8 @@ class PackedLayer(folium.map.Layer):
         self._name = "AssetLayer"
         self.columns = columns
         self.texts = texts  # the map's table, which the columns' texts are numbers into
+        # lines: point layers whose rows follow the line ends' own, with their group's text
+        self.joins = list(joins)
         self.opts = json_for_script(opts)
 
     @property
@@ -281,7 +285,10 @@ class PackedLayer(folium.map.Layer):
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         assert isinstance(figure, Figure), "render a packed layer inside a Figure"
-        text = json_for_script({**self.columns, "strings": self.texts.data_id})
+        columns = {**self.columns, "strings": self.texts.data_id}
+        if self.joins:
+            columns["from"] = [[layer.data_id, group] for layer, group in self.joins]
+        text = json_for_script(columns)
         figure.html.add_child(
             _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),

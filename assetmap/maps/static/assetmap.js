@@ -78,6 +78,20 @@ window.assetmap = window.assetmap || (function () {
     }
     return out;
   }
+  function joined(d) {
+    // line ends: the lines' own, then every row of the point layers they name (each point
+    // is in the page once), with its title and its layer's group
+    var own = d.title.length, n = own;
+    var parts = d.from.map(function (f) { var p = data(f[0]); n += p.title.length; return p; });
+    var ends = new Float64Array(2 * n), title = new Int32Array(n), group = new Int32Array(n);
+    ends.set(d.ends); title.set(d.title); group.set(d.group);
+    parts.forEach(function (p, j) {
+      ends.set(p.lonlat, 2 * own); title.set(p.title, own);
+      group.fill(d.from[j][1], own, own + p.title.length);
+      own += p.title.length;
+    });
+    d.ends = ends; d.title = title; d.group = group;
+  }
   function data(id) {
     if (!blobs[id]) {
       var d = unpack(JSON.parse(document.getElementById(id).textContent));
@@ -87,6 +101,7 @@ window.assetmap = window.assetmap || (function () {
         if (!s.known) { s.known = new Map(); s.forEach(function (t, k) { s.known.set(t, k); }); }
         (d.templated || []).forEach(function (c) { d[c] = spell(d[c], s, s.known); });
       }
+      if (d.from) { joined(d); }
       blobs[id] = d;
     }
     return blobs[id];
