@@ -3,8 +3,9 @@
 - :func:`assert_same_rows`: a stage that returns one row per input row gives back the same
   rows, in the same order, with every input column as it was.
 - :func:`scan_for`: what a written file says, read as text and decoded (spreadsheets, layers,
-  geometries, base64 text, a map page's packed columns), that its audience may not see: forbidden words, and numbers that
-  place a forbidden point (lon/lat either way round, British National Grid or Web Mercator).
+  geometries, base64 text, a map page's packed columns), that its audience may not see:
+  forbidden words, and numbers that place a forbidden point (lon/lat either way round,
+  British National Grid or Web Mercator).
 """
 
 from __future__ import annotations

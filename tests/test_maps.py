@@ -12,7 +12,7 @@ import pytest
 from assetmap import build_map, datasets, geocode, save_map
 from assetmap.maps._packed import Texts, ints, templated
 from assetmap.schema import validate_assets
-from tests.contracts import packed_columns
+from tests.contracts import packed_columns, scan_for
 
 PAYLOADS = [
     "<script>window.__pwned=1</script>",
@@ -461,6 +461,9 @@ def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path)
     assert packed["why"] == links["reason"].tolist()
     assert "offers meeting space; # m" in table and str(links["reason"].iloc[0]) not in page
     assert len(page.encode()) < 120 * len(links)  # bytes per link, names and cards included
+    # the privacy scan reads what the page says through its packing: a reason, spelled out
+    leaks = scan_for([path], [str(links["reason"].iloc[0])])
+    assert leaks and all("why" in leak.where for leak in leaks)
     _open(browser, path)
     _painted(browser)
     q = browser.execute_script
@@ -493,7 +496,8 @@ def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path)
     title = _popup(browser)
     assert " → " in title and "Link score" in card and "Why" in card
     names = assets["name"]  # the ends' titles: one from the group's point layer, one a hall's
-    pairs = {f"{names[a]} → {names[b]}" for a, b in zip(links["source"], links["target"])}
+    ends = zip(links["source"], links["target"], strict=True)
+    pairs = {f"{names[a]} → {names[b]}" for a, b in ends}
     assert title in pairs
     assert card[card.index("Why") + 1] in set(links["reason"])
     # the list view: every row counted, only those on screen in the page

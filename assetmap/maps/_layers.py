@@ -276,12 +276,25 @@ def _card_fields(rows: gpd.GeoDataFrame) -> list[tuple[str, pd.Series]]:
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
         text = rows[col].reset_index(drop=True)
         fields.append((heading, each_distinct(text.where(text.notna(), None), str)))
-    where = pd.MultiIndex.from_arrays(
-        [rows["geocode_method"].astype("str"), rows["geocode_precision_m"].astype("float64")]
+    # each (method, precision) said once: the two factorised apart, their pairs numbered
+    methods, method_names = pd.factorize(rows["geocode_method"].astype("str"))
+    precisions, precision_values = pd.factorize(
+        rows["geocode_precision_m"].astype("float64"), use_na_sentinel=False
     )
-    codes, uniques = where.factorize()
-    said = np.array([_precision_text(m, p) for m, p in uniques], dtype=object)
-    fields.append(("Location", pd.Series(said[codes])))
+    pairs, codes = np.unique(
+        methods.astype(np.int64) * len(precision_values) + precisions, return_inverse=True
+    )
+    said = np.array(
+        [
+            _precision_text(
+                str(method_names[k // len(precision_values)]),
+                float(precision_values[k % len(precision_values)]),
+            )
+            for k in pairs
+        ],
+        dtype=object,
+    )
+    fields.append(("Location", pd.Series(said[codes.ravel()])))
     return fields
 
 
@@ -309,9 +322,7 @@ def _category_columns(
         "id": ints(texts.codes(rows.index.astype("str").to_numpy(dtype=object)), keyed=True),
         "title": ints(np.concatenate([title, np.full(len(shown), texts.code(name))]), keyed=True),
         "subtitle": ints(
-            np.concatenate(
-                [texts.codes(subtitle.fillna(name)), texts.codes(coarse.fillna(name))]
-            ),
+            np.concatenate([texts.codes(subtitle.fillna(name)), texts.codes(coarse.fillna(name))]),
             keyed=True,
         ),
         "fields": [[texts.code(h), ints(texts.codes(values), keyed=True)] for h, values in fields],

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -238,7 +238,7 @@ def add_links(
     # then every row of the point layers given, as the runtime joins them
     pooled = pd.Index(np.concatenate([ids.to_numpy(dtype=object) for _, ids, _ in points]))
     in_pool = pooled.get_indexer(ends.ids) if len(pooled) else np.full(len(ends.ids), -1)
-    used, where = np.unique(np.concatenate([si, ti]), return_inverse=True)
+    used = np.unique(np.concatenate([si, ti]))
     own = used[in_pool[used] < 0]
     number = np.full(len(ends.ids), -1, dtype=np.int64)
     number[own] = np.arange(len(own))

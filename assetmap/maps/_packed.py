@@ -1,13 +1,16 @@
 """Packed columns: what a page of 10^5 records and their links carries, in few bytes and no
 Python object per record or per link.
 
-Owns the :class:`Texts` table (each text once, every column of text a column of its numbers),
-the column-wise formatting of numbers as cards and lists say them, and :class:`PackedLayer`:
-a layer whose columns are written into the page as one JSON
+Owns the :class:`Texts` table (each text once per page, in :class:`PageTexts`, every column of
+text a column of its numbers), the packing of integer columns (:func:`ints`: keys by
+frequency, runs, differences) and of texts that differ in their numbers (:func:`templated`:
+"offers x; # m" and the numbers), the column-wise formatting of numbers as cards and lists say
+them, and :class:`PackedLayer`: a layer whose columns are written into the page as one JSON
 ``<script type="application/json">`` element, as they are, never through a Jinja template
 (branca renders each element's output again as a template: for megabytes of data, seconds).
-Numbers stay decimal text, so what a page says can be read (and scanned for what its audience
-may not see) like any other text.
+Numbers stay decimal text and coordinates plain degrees, so what a page says can be read;
+``tests/contracts.py`` reads the packing back (as the runtime does) to scan it for what its
+audience may not see.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class PageTexts(Element):
     def data_id(self) -> str:
         return f"{self.get_name()}-data"
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
         assert isinstance(figure, Figure), "render the texts inside a Figure"
         text = json_for_script(self.texts.table)
@@ -74,6 +77,7 @@ class PageTexts(Element):
             _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
         )
+        return ""
 
 
 def page_texts(m: folium.Map) -> PageTexts:
@@ -126,7 +130,8 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
         local[have] = rank[inverse]
         if _json_chars(uniq[order]) + _json_chars(local) < _json_chars(x):
             out["k"], x = uniq[order].tolist(), local
-    best, best_size = {"ints": x}, _json_chars(x)
+    best: dict[str, Any] = {"ints": x}
+    best_size = _json_chars(x)
     delta = np.diff(x, prepend=0)
     for kind, v in (("runs", x), ("delta-runs", delta)):
         values, lengths = _runs(v)
@@ -178,7 +183,7 @@ def _within_rows(counts: np.ndarray) -> np.ndarray:
     """0, 1, … within each row's share of a flat column (rows of ``counts`` values each)."""
     total = int(counts.sum())
     ends = np.cumsum(counts)
-    return np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts)
+    return np.asarray(np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts))
 
 
 def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
