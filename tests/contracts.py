@@ -3,8 +3,9 @@
 - :func:`assert_same_rows`: a stage that returns one row per input row gives back the same
   rows, in the same order, with every input column as it was.
 - :func:`scan_for`: what a written file says, read as text and decoded (spreadsheets, layers,
-  geometries, base64 text), that its audience may not see: forbidden words, and numbers that
-  place a forbidden point (lon/lat either way round, British National Grid or Web Mercator).
+  geometries, base64 text, a map page's packed columns), that its audience may not see:
+  forbidden words, and numbers that place a forbidden point (lon/lat either way round,
+  British National Grid or Web Mercator).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "assert_same_rows",
     "file_texts",
     "near",
+    "packed_columns",
     "points_in_text",
     "scan_for",
     "separable_points",
@@ -195,6 +197,8 @@ def file_texts(path: Path) -> list[tuple[str, str]]:
         texts += _frame_texts(frame, "parquet")
     elif suffix in (".json", ".geojson"):
         texts.append(("json", json.dumps(json.loads(raw), ensure_ascii=False)))
+    elif suffix in (".html", ".htm"):
+        texts += _packed_texts(texts[0][1])
     texts += _base64_texts(texts[0][1])
     out = []
     for where, text in texts:
@@ -203,6 +207,91 @@ def file_texts(path: Path) -> list[tuple[str, str]]:
         if plain != text:
             out.append((f"{where}, unescaped", plain))
     return out
+
+
+# --- a map page's packed columns (read here as the page's runtime reads them, not by
+# assetmap's own code, so that the scan checks what the page carries) -----------------------
+
+_PACKED = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
+
+
+def _ints(column: dict[str, Any]) -> np.ndarray:
+    values = np.asarray(column["ints"], dtype=np.int64)
+    if "runs" in column:
+        values = np.repeat(values, np.asarray(column["runs"], dtype=np.int64))
+    if column.get("delta"):
+        values = np.cumsum(values)
+    if "k" in column:
+        key = np.asarray(column["k"], dtype=np.int64)
+        values = np.where(values >= 0, key[np.maximum(values, 0)] if len(key) else -1, -1)
+    return values
+
+
+def _unpacked(value: Any) -> Any:
+    if isinstance(value, dict):
+        if isinstance(value.get("ints"), list):
+            return _ints(value).tolist()
+        return {k: _unpacked(v) for k, v in value.items()}
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value[:1] + value[-1:]):
+        return [_unpacked(v) for v in value]
+    return value
+
+
+def _spelled(column: dict[str, Any], strings: list[str]) -> list[str | None]:
+    """A templated column's texts: ``#`` takes the next number, ``\\`` escapes a character."""
+    numbers = iter(column["num"])
+    out: list[str | None] = []
+    for code in column["tpl"]:
+        if code < 0:
+            out.append(None)
+            continue
+        template, said, i = strings[code], [], 0
+        while i < len(template):
+            ch = template[i]
+            if ch == "\\":
+                i += 1
+                said.append(template[i])
+            elif ch == "#":
+                said.append(str(next(numbers)))
+            else:
+                said.append(ch)
+            i += 1
+        out.append("".join(said))
+    assert next(numbers, None) is None, "a templated column has numbers left over"
+    return out
+
+
+def packed_columns(page: str) -> dict[str, Any]:
+    """Every packed ``<script type="application/json">`` of a map page by its id, decoded:
+    integer columns unpacked (runs, differences, keys), each layer's ``strings`` the page's
+    table of texts itself, and templated columns as their texts."""
+    raw = {m.group(1): json.loads(m.group(2)) for m in _PACKED.finditer(page)}
+    out = {}
+    for key, blob in raw.items():
+        blob = _unpacked(blob)
+        if isinstance(blob, dict) and isinstance(blob.get("strings"), str):
+            strings = raw[blob["strings"]]
+            blob["strings"] = strings
+            for column in blob.get("templated", []):
+                blob[column] = _spelled(blob[column], strings)
+        out[key] = blob
+    return out
+
+
+def _packed_texts(page: str) -> list[tuple[str, str]]:
+    """What a map page's packed columns say that its bytes do not say as such: templated
+    texts spelled out, and points as ``lon lat`` pairs."""
+    texts = []
+    for key, blob in packed_columns(page).items():
+        if not isinstance(blob, dict):
+            continue
+        for column in blob.get("templated", []):
+            texts.append((f"packed {key} {column}", "\n".join(t for t in blob[column] if t)))
+        for column in ("lonlat", "ends"):
+            if column in blob:
+                xy = np.asarray(blob[column], dtype=float).reshape(-1, 2)
+                texts.append((f"packed {key} {column}", "\n".join(f"{x!r} {y!r}" for x, y in xy)))
+    return texts
 
 
 def _plain(text: str) -> str:

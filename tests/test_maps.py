@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from assetmap import build_map, datasets, geocode, save_map
+from assetmap.maps._packed import Texts, ints, templated
 from assetmap.schema import validate_assets
+from tests.contracts import packed_columns, scan_for
 
 PAYLOADS = [
     "<script>window.__pwned=1</script>",
@@ -451,11 +453,36 @@ def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path)
     path = save_map(m, tmp_path / "links.html", self_contained=True)
     page = path.read_text(encoding="utf-8")
     assert '"ends":[' in page and "link-0" not in page  # packed: no card rows per link
-    assert page.count(str(links["reason"].iloc[0])) == 1  # each text once
+    # one table of texts for the page; reasons as templates ("offers x; # m") and numbers
+    blobs = packed_columns(page)
+    (table,) = [b for b in blobs.values() if isinstance(b, list)]
+    (packed,) = [b for b in blobs.values() if isinstance(b, dict) and "why" in b]
+    assert packed["strings"] is table and len(table) == len(set(table))
+    assert packed["why"] == links["reason"].tolist()
+    assert "offers meeting space; # m" in table and str(links["reason"].iloc[0]) not in page
+    assert len(page.encode()) < 120 * len(links)  # bytes per link, names and cards included
+    # the privacy scan reads what the page says through its packing: a reason, spelled out
+    leaks = scan_for([path], [str(links["reason"].iloc[0])])
+    assert leaks and all("why" in leak.where for leak in leaks)
     _open(browser, path)
     _painted(browser)
     q = browser.execute_script
     assert q("return assetmap.drawn()") == {"points": 2500, "lines": len(links)}
+    # the runtime reads the packed columns back as they were: reasons, distances, scores
+    (key,) = [k for k, b in blobs.items() if isinstance(b, dict) and "why" in b]
+    said = q("var d = assetmap.data(arguments[0]), s = d.strings;"
+             "return [Array.from(d.why, c => s[c]), Array.from(d.apart, c => s[c]),"
+             " Array.from(d.factors[d.scored][1], c => s[c])]", key)  # fmt: skip
+    assert said[0] == links["reason"].tolist()
+    assert said[1] == packed["apart"] and said[2] == [f"{v:.2f}" for v in links["score"]]
+    # every line from its source's point to its target's (points joined from their layers)
+    xy = np.array(q("var d = assetmap.data(arguments[0]);"
+                    "return Array.from(d.s, (s, i) => [d.ends[2 * s], d.ends[2 * s + 1],"
+                    " d.ends[2 * d.t[i]], d.ends[2 * d.t[i] + 1]])", key))  # fmt: skip
+    at = assets.geometry
+    expected = np.column_stack([at.x[links["source"]], at.y[links["source"]],
+                                at.x[links["target"]], at.y[links["target"]]])  # fmt: skip
+    assert np.abs(xy - expected).max() < 1e-6
     # a click on a line between two markers opens its card, built on click
     best = links.iloc[0]
     a, b = assets.loc[best["source"]].geometry, assets.loc[best["target"]].geometry
@@ -468,6 +495,10 @@ def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path)
              ".leaflet-popup-content dd')).map(e => e.textContent)")  # fmt: skip
     title = _popup(browser)
     assert " → " in title and "Link score" in card and "Why" in card
+    names = assets["name"]  # the ends' titles: one from the group's point layer, one a hall's
+    ends = zip(links["source"], links["target"], strict=True)
+    pairs = {f"{names[a]} → {names[b]}" for a, b in ends}
+    assert title in pairs
     assert card[card.index("Why") + 1] in set(links["reason"])
     # the list view: every row counted, only those on screen in the page
     rows = q("return document.querySelectorAll('.assetmap-links-table tbody tr:not("
@@ -594,3 +625,41 @@ def test_build_map_on_a_map_from_explore(sample_geocoded: gpd.GeoDataFrame, tmp_
     build_map(sample_geocoded[sample_geocoded["kind"] == "macro"], m=out)
     again = _page(out, tmp_path, "again.html")
     assert again.count("assetmap.search(") == again.count("L.control.layers(") == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        list(range(1000)),
+        [5, -1, 7, 7, 7, 7, -1, 3, 100000, 2**31 - 1],
+        [],
+        [3],
+        (np.random.default_rng(1).integers(-1, 40, 500)).tolist(),
+    ],
+)
+def test_integer_columns_unpack_to_what_was_packed(values: list[int]) -> None:
+    for keyed in (False, True):
+        packed = ints(values, keyed=keyed)
+        unpacked = packed_columns(_blob({"c": packed}))["x"]["c"]
+        assert unpacked == values
+
+
+def test_templated_texts_spell_back_exactly() -> None:
+    texts = Texts()
+    said = [
+        "offers esol teaching; 140 m", "offers esol teaching; 7 m", None, "1.25 km walk",
+        "# 12 \\ #3 \\#4 ##", "007 and 0 and 1234567890123", "x\u0000y 5", "", "12", "a#",
+        *PAYLOADS,
+    ]  # fmt: skip
+    column = templated(said, texts)
+    blob = {"strings": "t", "templated": ["why"], "why": column}
+    page = _blob(blob, "x") + _blob(texts.table, "t")
+    assert packed_columns(page)["x"]["why"] == [None if s is None else s for s in said]
+    assert "offers esol teaching; # m" in texts.table  # the two reasons share one template
+
+
+def _blob(value: Any, key: str = "x") -> str:
+    from assetmap.maps._elements import json_for_script
+
+    return f'<script type="application/json" id="{key}">{json_for_script(value)}</script>'

@@ -28,11 +28,13 @@ from ..privacy import Audience, Policy, Published, published_or_publish
 from ..schema import CATEGORIES
 from ._elements import Controls, Layout, Legend, Runtime, escape_html, label, publications
 from ._layers import (
+    MicroLayer,
     add_areas,
     add_catchments,
     add_macro_sites,
     add_micro_categories,
     add_study_area,
+    micro_layers,
 )
 from ._links import add_links
 from ._page import CDN, number_elements, unrender
@@ -114,9 +116,10 @@ def _context_layers(
     published: Published,
     drawn: gpd.GeoDataFrame,
     streets: Streets | None,
+    points: list[MicroLayer],
 ) -> list[str]:
     """Streets, areas, catchments, the study area and links, under the assets; their legend
-    lines."""
+    lines. Link lines end at the ``points`` of the micro categories, where they are drawn."""
     legend: list[str] = []
     if streets is not None:
         legend.extend(add_streets(as_street_graph(streets), m))
@@ -134,6 +137,7 @@ def _context_layers(
                 m,
                 min_count=published.policy.min_count,
                 hidden=published.kept_back > 0,
+                points=[(p.layer, p.ids, p.group) for p in points],
                 canvas=len(drawn) > CANVAS_ABOVE or len(published.links) > CANVAS_ABOVE,
             )
         )
@@ -311,6 +315,7 @@ def build_map(
     if "assetmap_runtime" not in m._children:
         m.add_child(Runtime(), name="assetmap_runtime")
 
+    points = micro_layers(exact, coarse, m, canvas=many)  # added last, above the links
     legend = _context_layers(
         m,
         areas=areas,
@@ -320,9 +325,10 @@ def build_map(
         published=published,
         drawn=drawn,
         streets=streets,
+        points=points,
     )
     legend.extend(add_macro_sites(exact, m))
-    legend.extend(add_micro_categories(exact, coarse, m, canvas=many))
+    legend.extend(add_micro_categories(points, m))
 
     groups = ["Macro sites", *(label(c) for c in CATEGORIES["micro"])]
     with_list = published.links is not None and len(published.links) > 0

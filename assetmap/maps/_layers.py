@@ -23,7 +23,7 @@ import shapely
 from ..crs import to_crs
 from ..schema import CATEGORIES
 from ._elements import DataLayer, escape_html, label
-from ._packed import PackedLayer, Texts, each_distinct, numbers, tag_lists
+from ._packed import PackedLayer, Texts, each_distinct, ints, numbers, page_texts, tag_lists
 
 #: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
 CATEGORY_COLOURS: dict[str, str] = {
@@ -276,21 +276,34 @@ def _card_fields(rows: gpd.GeoDataFrame) -> list[tuple[str, pd.Series]]:
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
         text = rows[col].reset_index(drop=True)
         fields.append((heading, each_distinct(text.where(text.notna(), None), str)))
-    where = pd.MultiIndex.from_arrays(
-        [rows["geocode_method"].astype("str"), rows["geocode_precision_m"].astype("float64")]
+    # each (method, precision) said once: the two factorised apart, their pairs numbered
+    methods, method_names = pd.factorize(rows["geocode_method"].astype("str"))
+    precisions, precision_values = pd.factorize(
+        rows["geocode_precision_m"].astype("float64"), use_na_sentinel=False
     )
-    codes, uniques = where.factorize()
-    said = np.array([_precision_text(m, p) for m, p in uniques], dtype=object)
-    fields.append(("Location", pd.Series(said[codes])))
+    pairs, codes = np.unique(
+        methods.astype(np.int64) * len(precision_values) + precisions, return_inverse=True
+    )
+    said = np.array(
+        [
+            _precision_text(
+                str(method_names[k // len(precision_values)]),
+                float(precision_values[k % len(precision_values)]),
+            )
+            for k in pairs
+        ],
+        dtype=object,
+    )
+    fields.append(("Location", pd.Series(said[codes.ravel()])))
     return fields
 
 
 def _category_columns(
-    rows: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, category: str
+    rows: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, category: str, texts: Texts
 ) -> dict[str, Any]:
     """A category's records as packed columns: named cards where exact (first), unnamed
-    outlines where coarse (after them); the runtime builds each card when it is opened."""
-    texts = Texts()
+    outlines where coarse (after them); the runtime builds each card when it is opened.
+    Texts are numbers into the map's one table (``texts``)."""
     points = pd.concat([rows.geometry, shown.geometry])
     name = label(category)
     sub = rows["subcategory"].reset_index(drop=True)
@@ -302,30 +315,37 @@ def _category_columns(
         ),
     )
     fields = _card_fields(rows) if len(rows) else []
+    title = texts.codes(rows["name"].astype("str").to_numpy(dtype=object))
     return {
         "lonlat": numbers(np.column_stack([points.x, points.y]).ravel()),
         "exact": len(rows),
-        "id": texts.codes(rows.index.astype("str").to_numpy(dtype=object)).tolist(),
-        "title": [
-            *texts.codes(rows["name"].astype("str").to_numpy(dtype=object)).tolist(),
-            *[texts.code(name)] * len(shown),
-        ],
-        "subtitle": [
-            *texts.codes(subtitle.fillna(name)).tolist(),
-            *texts.codes(coarse.fillna(name)).tolist(),
-        ],
-        "fields": [[texts.code(h), texts.codes(values).tolist()] for h, values in fields],
+        "id": ints(texts.codes(rows.index.astype("str").to_numpy(dtype=object)), keyed=True),
+        "title": ints(np.concatenate([title, np.full(len(shown), texts.code(name))]), keyed=True),
+        "subtitle": ints(
+            np.concatenate([texts.codes(subtitle.fillna(name)), texts.codes(coarse.fillna(name))]),
+            keyed=True,
+        ),
+        "fields": [[texts.code(h), ints(texts.codes(values), keyed=True)] for h, values in fields],
         "coarse_style": {"dashArray": "3 3", "fillOpacity": 0.35},
-        "strings": texts.table,
     }
 
 
-def add_micro_categories(
+class MicroLayer:
+    """One micro category's packed layer, made before it is added (so that link lines can
+    end at its points), with the records it draws in row order and its legend line."""
+
+    def __init__(self, layer: PackedLayer, ids: pd.Index, group: str, legend: str) -> None:
+        self.layer, self.ids, self.group, self.legend = layer, ids, group, legend
+
+
+def micro_layers(
     exact: gpd.GeoDataFrame, coarse: gpd.GeoDataFrame, m: folium.Map, *, canvas: bool
-) -> list[str]:
-    """One layer per micro category, exact and coarse records together; on one canvas if asked."""
-    legend: list[str] = []
+) -> list[MicroLayer]:
+    """One layer per micro category, exact and coarse records together; on one canvas if
+    asked. Not yet on the map: see :func:`add_micro_categories`."""
+    layers: list[MicroLayer] = []
     micro = exact[exact["kind"] == "micro"]
+    texts = page_texts(m)
     for category in CATEGORIES["micro"]:
         rows = micro[micro["category"] == category]
         shown = coarse[coarse["category"] == category]
@@ -333,8 +353,9 @@ def add_micro_categories(
             continue
         colour = CATEGORY_COLOURS[category]
         n = len(rows) + len(shown)
-        PackedLayer(
-            _category_columns(rows, shown, category),
+        layer = PackedLayer(
+            _category_columns(rows, shown, category, texts.texts),
+            texts=texts,
             name=f"{label(category)} ({n})",
             opts={
                 "style": {
@@ -348,9 +369,19 @@ def add_micro_categories(
                 "group": label(category),
                 "canvas": canvas,
             },
-        ).add_to(m)
-        legend.append(
+        )
+        legend = (
             f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
             f"{escape_html(label(category))} ({n})</li>"
         )
-    return legend
+        ids = pd.Index(np.concatenate([rows.index.astype("str"), shown.index.astype("str")]))
+        layers.append(MicroLayer(layer, ids, label(category), legend))
+    return layers
+
+
+def add_micro_categories(layers: list[MicroLayer], m: folium.Map) -> list[str]:
+    """Put the micro categories' layers on the map (above the context layers and the links);
+    their legend lines."""
+    for micro in layers:
+        micro.layer.add_to(m)
+    return [micro.legend for micro in layers]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,11 @@ from ._packed import (
     distance_text,
     each_distinct,
     fixed,
+    ints,
     numbers,
+    page_texts,
     tag_lists,
+    templated,
 )
 
 #: Link scores by class: (lowest score, colour, line width, legend words). ColorBrewer Purples.
@@ -208,12 +212,15 @@ def _line_styles() -> list[dict[str, Any]]:
 
 def add_links(
     links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map, *, min_count: int, hidden: bool,
-    canvas: bool = False,
+    points: Sequence[tuple[PackedLayer, pd.Index, str]] = (), canvas: bool = False,
 ) -> list[str]:  # fmt: skip
     """Links as lines (width and colour by score) with explaining popups, and the list view.
 
     ``min_count`` is the policy's: grouped counts below it read "fewer than". ``hidden`` says
     whether any record was kept back (then the summary says how many links involve them).
+    ``points``: packed point layers (with the ids of their rows, in order, and their group)
+    whose points lines may end at: such ends are written as their row there (the page
+    carries each point once), the others (macro sites) with their own place and title.
     ``canvas``: draw the lines on one canvas (for many), not as SVG paths. Every column is
     made at once (no Python object per link): texts as numbers into one table, cards and
     list rows put together by the runtime when shown.
@@ -227,39 +234,54 @@ def add_links(
     si, ti = si[rows], ti[rows]
     coarse = ~ends.exact[si] | ~ends.exact[ti]
     score = _column(shown, "score")
-    # the records the lines end at, each once, in the order first met
-    used, where = np.unique(np.concatenate([si, ti]), return_inverse=True)
-    texts = Texts()
+    # the records the lines end at: their own (those not drawn as packed points), each once,
+    # then every row of the point layers given, as the runtime joins them
+    pooled = pd.Index(np.concatenate([ids.to_numpy(dtype=object) for _, ids, _ in points]))
+    in_pool = pooled.get_indexer(ends.ids) if len(pooled) else np.full(len(ends.ids), -1)
+    used = np.unique(np.concatenate([si, ti]))
+    own = used[in_pool[used] < 0]
+    number = np.full(len(ends.ids), -1, dtype=np.int64)
+    number[own] = np.arange(len(own))
+    pool = in_pool >= 0
+    number[pool] = len(own) + in_pool[pool]
+    table = page_texts(m)
+    texts = table.texts
     columns: dict[str, Any] = {
-        "ends": numbers(np.column_stack([ends.lon[used], ends.lat[used]]).ravel()),
-        "title": texts.codes(ends.title[used]).tolist(),
-        "group": texts.codes(ends.group[used]).tolist(),
-        "s": where[: len(si)].tolist(),
-        "t": where[len(si) :].tolist(),
-        "cls": _classes(score, coarse).tolist(),
-        "subtitle": texts.codes(
-            each_distinct(shown["kind"].astype("str").to_numpy(), lambda k: f"{label(k)} link")
-        ).tolist(),
-        "why": texts.codes(shown["reason"].astype("str").to_numpy(dtype=object)).tolist(),
-        "meets": texts.codes(_met(shown)).tolist(),
-        "apart": texts.codes(_apart(shown)).tolist(),
+        "ends": numbers(np.column_stack([ends.lon[own], ends.lat[own]]).ravel()),
+        "title": ints(texts.codes(ends.title[own]), keyed=True),
+        "group": ints(texts.codes(ends.group[own]), keyed=True),
+        "s": ints(number[si]),
+        "t": ints(number[ti]),
+        "cls": ints(_classes(score, coarse), keyed=True),
+        "subtitle": ints(
+            texts.codes(
+                each_distinct(shown["kind"].astype("str").to_numpy(), lambda k: f"{label(k)} link")
+            ),
+            keyed=True,
+        ),
+        # reasons differ mostly in their numbers: one template each, and the numbers
+        "why": templated(shown["reason"].astype("str").to_numpy(dtype=object), texts),
+        "meets": ints(texts.codes(_met(shown)), keyed=True),
+        "apart": templated(_apart(shown), texts),
+        "templated": ["why", "apart"],
         "factors": [
-            [texts.code(words), texts.codes(fixed(_column(shown, f), SCORE_DECIMALS)).tolist()]
+            [
+                texts.code(words),
+                ints(texts.codes(fixed(_column(shown, f), SCORE_DECIMALS)), keyed=True),
+            ]
             for f, words in FACTOR_WORDS.items()
         ],
         "scored": list(FACTOR_WORDS).index("score"),  # the list view's score column
         "words": [texts.code(w) for w in ("Why", "Meets", "Distance")],
-        "list": np.flatnonzero(~coarse).tolist(),
+        "list": ints(np.flatnonzero(~coarse)),
     }
     approximate = int(coarse.sum())
     side_target = ~ends.exact[ti[coarse]]  # the end shown approximately (the target if both)
     known = np.where(side_target, si[coarse], ti[coarse])
     hidden_end = np.where(side_target, ti[coarse], si[coarse])
-    columns["grouped"] = _grouped_rows(
-        side_target, known, hidden_end, ends, _within(links), min_count, texts
-    )
-    columns["strings"] = texts.table
-    n_grouped = len(columns["grouped"]["from"])
+    grouped = _grouped_rows(side_target, known, hidden_end, ends, _within(links), min_count, texts)
+    columns["grouped"] = {c: ints(v, keyed=True) for c, v in grouped.items()}
+    n_grouped = len(grouped["from"])
     n_lines = len(rows)
     summary = _summary(n_lines, n_lines - approximate, approximate, n_grouped, unplaced,
                        hidden)  # fmt: skip
@@ -273,6 +295,8 @@ def add_links(
             "classes": _line_styles(),
             "searchable": False,
         },
+        texts=table,
+        joins=[(layer, texts.code(group)) for layer, _, group in points],
     )
     layer.add_to(m)
     m.get_root().add_child(LinksTable(layer, n_lines - approximate + n_grouped, HEADINGS, summary))

@@ -1,18 +1,22 @@
 """Packed columns: what a page of 10^5 records and their links carries, in few bytes and no
 Python object per record or per link.
 
-Owns the :class:`Texts` table (each text once, every column of text a column of its numbers),
-the column-wise formatting of numbers as cards and lists say them, and :class:`PackedLayer`:
-a layer whose columns are written into the page as one JSON
+Owns the :class:`Texts` table (each text once per page, in :class:`PageTexts`, every column of
+text a column of its numbers), the packing of integer columns (:func:`ints`: keys by
+frequency, runs, differences) and of texts that differ in their numbers (:func:`templated`:
+"offers x; # m" and the numbers), the column-wise formatting of numbers as cards and lists say
+them, and :class:`PackedLayer`: a layer whose columns are written into the page as one JSON
 ``<script type="application/json">`` element, as they are, never through a Jinja template
 (branca renders each element's output again as a template: for megabytes of data, seconds).
-Numbers stay decimal text, so what a page says can be read (and scanned for what its audience
-may not see) like any other text.
+Numbers stay decimal text and coordinates plain degrees, so what a page says can be read;
+``tests/contracts.py`` reads the packing back (as the runtime does) to scan it for what its
+audience may not see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import folium
@@ -26,7 +30,9 @@ from ._elements import json_for_script
 
 class Texts:
     """Texts numbered in the order first met: each text once in the page, a column of text as
-    a column of numbers into it (``-1`` where there is none)."""
+    a column of numbers into it (``-1`` where there is none). One table serves every packed
+    layer of a map (:func:`page_texts`), so a name drawn as a point and as a link's end, or a
+    word said on every layer, is written once."""
 
     def __init__(self) -> None:
         self.numbers: dict[str, int] = {}
@@ -48,6 +54,136 @@ class Texts:
     @property
     def table(self) -> list[str]:
         return list(self.numbers)
+
+
+class PageTexts(Element):
+    """The one table of texts of a map's packed layers, written into the page as one JSON
+    ``<script type="application/json">`` (an array of strings); each layer names it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "AssetmapTexts"
+        self.texts = Texts()
+
+    @property
+    def data_id(self) -> str:
+        return f"{self.get_name()}-data"
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "render the texts inside a Figure"
+        text = json_for_script(self.texts.table)
+        figure.html.add_child(
+            _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
+            name=self.get_name(),
+        )
+        return ""
+
+
+def page_texts(m: folium.Map) -> PageTexts:
+    """The map's table of texts (made on first use)."""
+    found = m._children.get("assetmap_texts")
+    if not isinstance(found, PageTexts):
+        found = PageTexts()
+        m.add_child(found, name="assetmap_texts")
+    return found
+
+
+def _json_chars(x: np.ndarray) -> int:
+    """How many characters ``x`` takes as a JSON array of integers (with its commas)."""
+    if not len(x):
+        return 2
+    a = np.abs(x.astype("int64"))
+    digits = np.ones(len(a), dtype=np.int64)
+    big = a >= 10
+    digits[big] = np.floor(np.log10(a[big])).astype(np.int64) + 1
+    return int(digits.sum() + (x < 0).sum() + len(x) + 1)
+
+
+def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` as runs: each run's value and length."""
+    if not len(x):
+        return x, x
+    starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
+    return x[starts], np.diff(np.append(starts, len(x)))
+
+
+def ints(values: Any, *, keyed: bool = False) -> Any:
+    """A column of integers in few characters: as a JSON array, or, where shorter, as
+    ``{"ints": v}`` with ``"delta": 1`` (``v`` holds the first value, then each difference
+    from the one before), ``"runs": n`` (``v[j]`` repeated ``n[j]`` times; decoded before
+    the differences are summed) and ``"k": k`` (each value then an index into ``k``, the
+    values by how often they come, most often first; ``-1`` stays ``-1``). ``keyed``: try
+    ``k`` (for numbers into a table of texts, where few distinct values recur).
+
+    The runtime's ``unpack`` (``static/assetmap.js``) decodes it; the tests' page reader
+    (``tests/contracts.py``) too."""
+    x = np.asarray(values, dtype=np.int64).ravel()
+    out: dict[str, Any] = {}
+    if keyed and len(x):
+        have = x >= 0
+        uniq, inverse, counts = np.unique(x[have], return_inverse=True, return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        local = np.full(len(x), -1, dtype=np.int64)
+        local[have] = rank[inverse]
+        if _json_chars(uniq[order]) + _json_chars(local) < _json_chars(x):
+            out["k"], x = uniq[order].tolist(), local
+    best: dict[str, Any] = {"ints": x}
+    best_size = _json_chars(x)
+    delta = np.diff(x, prepend=0)
+    for kind, v in (("runs", x), ("delta-runs", delta)):
+        values, lengths = _runs(v)
+        size = _json_chars(values) + _json_chars(lengths) + 20
+        if size < best_size:
+            best, best_size = {"ints": values, "runs": lengths}, size
+            if kind == "delta-runs":
+                best["delta"] = 1
+    if _json_chars(delta) + 12 < best_size:
+        best = {"ints": delta, "delta": 1}
+    if not out and len(best) == 1:
+        return x.tolist()
+    out.update({k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in best.items()})
+    return out
+
+
+_DIGITS = re.compile(r"(?<![\d.])(0|[1-9]\d{0,8})(?!\d)")
+
+
+def _template(text: str) -> str:
+    """``text`` as a template: ``#`` for each whole number, ``\\`` before a ``#`` or ``\\``
+    of its own."""
+    escaped = text.replace("\\", "\\\\").replace("#", "\\#")
+    return _DIGITS.sub("#", escaped)
+
+
+def templated(values: Any, texts: Texts) -> dict[str, Any]:
+    """A column of texts that differ mostly in their numbers ("offers x; 140 m"), as one
+    template per distinct shape, with ``#`` for each whole number (written without leading
+    zeros, up to nine digits, not after a decimal point; a ``#`` or ``\\`` of the text's own
+    follows a ``\\``), and those numbers in one column, row after row:
+    ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text."""
+    series = pd.Series(values, dtype="object")
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    said = [str(u) for u in uniques]
+    shapes = [_template(t) for t in said]
+    found = [[int(d) for d in _DIGITS.findall(t)] for t in said]  # the same as escaped
+    per = np.array([len(f) for f in found] + [0], dtype=np.int64)
+    tpl = texts.codes(np.array([*shapes, None], dtype=object))
+    rows = np.where(codes >= 0, codes, len(uniques))
+    counts = per[rows]
+    flat = np.array([n for f in found for n in f], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(per[:-1])])
+    pick = np.repeat(starts[rows], counts) + _within_rows(counts)
+    return {"tpl": ints(tpl[rows], keyed=True), "num": ints(flat[pick] if len(flat) else [])}
+
+
+def _within_rows(counts: np.ndarray) -> np.ndarray:
+    """0, 1, … within each row's share of a flat column (rows of ``counts`` values each)."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    return np.asarray(np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts))
 
 
 def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
@@ -116,7 +252,10 @@ class _Verbatim(Element):
 class PackedLayer(folium.map.Layer):
     """A switchable layer drawn by assetmap's runtime from packed columns (points, or lines
     between points): on one canvas for many (``opts["canvas"]``), else as GeoJSON layers.
-    The columns reach the page verbatim as JSON (one ``<script type="application/json">``)."""
+    The columns reach the page verbatim as JSON (one ``<script type="application/json">``),
+    their texts as numbers into the map's one table (``"strings"`` names it), their integers
+    as :func:`ints` packs them. Lines may end at the rows of point layers (``"from"``: each
+    layer's data and its group), numbered after the lines' own ends."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -131,12 +270,17 @@ class PackedLayer(folium.map.Layer):
         *,
         name: str,
         opts: dict[str, Any],
+        texts: PageTexts,
+        joins: Sequence[tuple[PackedLayer, int]] = (),
         show: bool = True,
         control: bool = True,
     ) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "AssetLayer"
         self.columns = columns
+        self.texts = texts  # the map's table, which the columns' texts are numbers into
+        # lines: point layers whose rows follow the line ends' own, with their group's text
+        self.joins = list(joins)
         self.opts = json_for_script(opts)
 
     @property
@@ -146,7 +290,10 @@ class PackedLayer(folium.map.Layer):
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         assert isinstance(figure, Figure), "render a packed layer inside a Figure"
-        text = json_for_script(self.columns)
+        columns = {**self.columns, "strings": self.texts.data_id}
+        if self.joins:
+            columns["from"] = [[layer.data_id, group] for layer, group in self.joins]
+        text = json_for_script(columns)
         figure.html.add_child(
             _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),

@@ -28,10 +28,82 @@ window.assetmap = window.assetmap || (function () {
   // {title, group, layer, fill}; the packed layers (below) filter themselves
   var index = [];
   var renderer = null;
-  // packed columns, parsed once from their <script type="application/json"> element
+  // packed columns, parsed once from their <script type="application/json"> element; their
+  // texts are numbers into the page's one table of texts (d.strings names its element)
   var blobs = {};
+  function ints(c) {
+    // a column of integers as assetmap.maps._packed.ints packed it: runs, differences, a key
+    var v = c.ints, n = v.length, out, i, j, k;
+    if (c.runs) {
+      var total = 0;
+      for (i = 0; i < c.runs.length; i++) { total += c.runs[i]; }
+      out = new Int32Array(total);
+      for (i = 0, k = 0; i < n; i++) { for (j = 0; j < c.runs[i]; j++) { out[k++] = v[i]; } }
+    } else {
+      out = Int32Array.from(v);
+    }
+    if (c.delta) { for (i = 1; i < out.length; i++) { out[i] += out[i - 1]; } }
+    if (c.k) { for (i = 0; i < out.length; i++) { if (out[i] >= 0) { out[i] = c.k[out[i]]; } } }
+    return out;
+  }
+  function unpack(v) {
+    if (Array.isArray(v)) {
+      // arrays of numbers or texts stay as they are; pairs such as [heading, column] not
+      if (v.length && (typeof v[0] === "object" || typeof v[v.length - 1] === "object")) {
+        for (var i = 0; i < v.length; i++) { v[i] = unpack(v[i]); }
+      }
+      return v;
+    }
+    if (v && typeof v === "object") {
+      if (Array.isArray(v.ints)) { return ints(v); }
+      Object.keys(v).forEach(function (key) { v[key] = unpack(v[key]); });
+    }
+    return v;
+  }
+  function spell(c, s, known) {
+    // a templated column ({tpl, num}: "#" for each number, "\\" before a character of its
+    // own) as numbers into the texts s, each distinct text added to s once
+    var tpl = c.tpl, num = c.num, out = new Int32Array(tpl.length), at = 0;
+    for (var r = 0; r < tpl.length; r++) {
+      if (tpl[r] < 0) { out[r] = -1; continue; }
+      var t = s[tpl[r]], said = "";
+      for (var i = 0; i < t.length; i++) {
+        var ch = t.charAt(i);
+        if (ch === "\\") { said += t.charAt(++i); } else if (ch === "#") { said += num[at++]; }
+        else { said += ch; }
+      }
+      var code = known.get(said);
+      if (code === undefined) { code = s.length; s.push(said); known.set(said, code); }
+      out[r] = code;
+    }
+    return out;
+  }
+  function joined(d) {
+    // line ends: the lines' own, then every row of the point layers they name (each point
+    // is in the page once), with its title and its layer's group
+    var own = d.title.length, n = own;
+    var parts = d.from.map(function (f) { var p = data(f[0]); n += p.title.length; return p; });
+    var ends = new Float64Array(2 * n), title = new Int32Array(n), group = new Int32Array(n);
+    ends.set(d.ends); title.set(d.title); group.set(d.group);
+    parts.forEach(function (p, j) {
+      ends.set(p.lonlat, 2 * own); title.set(p.title, own);
+      group.fill(d.from[j][1], own, own + p.title.length);
+      own += p.title.length;
+    });
+    d.ends = ends; d.title = title; d.group = group;
+  }
   function data(id) {
-    if (!blobs[id]) { blobs[id] = JSON.parse(document.getElementById(id).textContent); }
+    if (!blobs[id]) {
+      var d = unpack(JSON.parse(document.getElementById(id).textContent));
+      if (typeof d.strings === "string") {
+        d.strings = data(d.strings);
+        var s = d.strings;
+        if (!s.known) { s.known = new Map(); s.forEach(function (t, k) { s.known.set(t, k); }); }
+        (d.templated || []).forEach(function (c) { d[c] = spell(d[c], s, s.known); });
+      }
+      if (d.from) { joined(d); }
+      blobs[id] = d;
+    }
     return blobs[id];
   }
   function pointProps(d, i) {
@@ -76,9 +148,11 @@ window.assetmap = window.assetmap || (function () {
   }
   function matcher(d, q) {
     // which of a blob's texts hold the query (lower case), each text tested once
-    if (!d.lower) { d.lower = d.strings.map(function (t) { return t.toLowerCase(); }); }
-    var ok = new Uint8Array(d.strings.length);
-    for (var k = 0; k < ok.length; k++) { ok[k] = d.lower[k].indexOf(q) >= 0 ? 1 : 0; }
+    var s = d.strings, k;  // one table for the page: lowered once, and as it grows
+    s.lower = s.lower || [];
+    for (k = s.lower.length; k < s.length; k++) { s.lower.push(s[k].toLowerCase()); }
+    var ok = new Uint8Array(s.length);
+    for (k = 0; k < ok.length; k++) { ok[k] = s.lower[k].indexOf(q) >= 0 ? 1 : 0; }
     return ok;
   }
   // --- many points and lines: drawn from their packed columns onto one canvas per map ---
