@@ -50,11 +50,13 @@ from assetmap import (
 )
 from assetmap.crs import from_lonlat
 from assetmap.geocoding.gazetteer import ons_postcode_directory
+from assetmap.maps import links_summary
+from assetmap.maps._links import FACTOR_WORDS
 from assetmap.privacy import COARSE_CELL_M, Audience, Policy, protect, suppress
 from assetmap.privacy._coarse import count_areas
 from assetmap.project import project_from_settings
 from assetmap.schema import validate_assets
-from tests.contracts import near, scan_for, separable_points
+from tests.contracts import near, packed_columns, scan_for, separable_points
 
 AUDIENCES: tuple[Audience, ...] = ("public", "partners")
 #: The privacy levels each audience may see by name and at their place (the design's, written
@@ -734,6 +736,9 @@ def _rings(folder: Path, max_distance_m: float) -> tuple[list[Ring], gpd.GeoData
 
 
 def _features(page: str) -> list[dict[str, Any]]:
+    """Every link line a map page carries, as the browser draws it: ends, "A → B" title and
+    card rows, read from the page's packed columns (tests.contracts' own decoder, written apart
+    from the runtime) and from any plain GeoJSON features."""
     decoder, out = json.JSONDecoder(), []
     for match in re.finditer(r'\{"geometry":', page):
         try:
@@ -741,7 +746,39 @@ def _features(page: str) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
         out.append(feature)
+    blobs = packed_columns(page)
+    for d in blobs.values():
+        if not isinstance(d, dict) or "from" not in d:
+            continue  # not a layer of lines
+        strings = d["strings"]
+        ends = list(d["ends"])
+        titles = list(d["title"])
+        for layer, _ in d["from"]:  # then every row of the point layers it names
+            ends += blobs[layer]["lonlat"]
+            titles += blobs[layer]["title"]
+        xy = np.asarray(ends, dtype=float).reshape(-1, 2)
+        for i, (s, t) in enumerate(zip(d["s"], d["t"], strict=True)):
+            why, meets, distance = (strings[w] for w in d["words"])
+            rows = [[why, d["why"][i]], [distance, d["apart"][i]]]
+            if d["meets"][i] >= 0:
+                rows.append([meets, strings[d["meets"][i]]])
+            rows += [[strings[f[0]], strings[f[1][i]]] for f in d["factors"] if f[1][i] >= 0]
+            out.append(
+                {
+                    "id": f"link-{i}",
+                    "geometry": {"type": "LineString", "coordinates": xy[[s, t]].tolist()},
+                    "properties": {
+                        "title": f"{strings[titles[s]]} → {strings[titles[t]]}",
+                        "rows": rows,
+                    },
+                }
+            )
     return out
+
+
+#: The card's words for what a link says of its distance: the attacker reads them as the ring.
+_CARD_RING = {"distance": "apart", FACTOR_WORDS["proximity"].lower(): "proximity",
+              FACTOR_WORDS["score"].lower(): "score"}  # fmt: skip
 
 
 def _label(category: str) -> str:
@@ -775,7 +812,8 @@ def _map_rings(
         anchor = nodes.index[which[kinds.index({True})][0]]
         cx, cy = ends[kinds.index({False})]
         key = f"{cx:.0f} {cy:.0f} {ends_titled[kinds.index({False})]}"
-        said = {str(k).lower(): str(v) for k, v in properties.get("rows", [])}
+        said = {_CARD_RING.get(str(k).lower(), str(k).lower()): str(v)
+                for k, v in properties.get("rows", [])}  # fmt: skip
         for column in ("apart", "proximity", "score"):
             ring = _ring(said.get(column, ""), column, max_distance_m)
             if ring is not None:
@@ -862,6 +900,12 @@ def test_no_coarse_record_is_located_from_links(
     macro = set(nodes.index[(nodes["kind"] == "macro") & (nodes["shown"] == "exact")])
     to_coarse = links["source"].isin(coarse) | links["target"].isin(coarse)
     assert len(macro) >= 3 and to_coarse.sum() >= 10, "too little to attack"
+    page = build / "public" / "map.html"
+    drawn = [
+        f for f in _features(page.read_text("utf-8")) if str(f.get("id", "")).startswith("link")
+    ]
+    said = int(links_summary(page)[0].split()[0].replace(",", ""))
+    assert len(drawn) == said > 0, "the attacker must read every line the map draws"
     located = _located(build / "public", sample_placed)
     beaten = located[located["error_m"] < located["precision_m"]]
     assert beaten.empty, f"coarse records located closer than stated:\n{beaten}"
