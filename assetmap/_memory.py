@@ -7,9 +7,10 @@ import ctypes
 import ctypes.util
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import cast
 
 import pyarrow as pa
 
@@ -35,7 +36,7 @@ def gc_paused() -> Iterator[None]:
 
 
 @cache
-def _malloc_trim() -> ctypes._CFuncPtr | None:
+def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``, or None where the C library is another."""
     if not sys.platform.startswith("linux"):
         return None
@@ -45,7 +46,7 @@ def _malloc_trim() -> ctypes._CFuncPtr | None:
     except (OSError, AttributeError):  # musl and others have no malloc_trim
         return None
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim  # type: ignore[no-any-return]
+    return cast(Callable[[int], int], trim)
 
 
 def release_unused_memory() -> None:

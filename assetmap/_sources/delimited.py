@@ -455,9 +455,7 @@ def _frame(
             null_values=[""],
         ),
     ).slice(1)  # the header, read as a row
-    columns: dict[int, Any] = {
-        k: pd.array(table.column(names[k]), dtype="str") for k in texts
-    }
+    columns: dict[int, Any] = {k: pd.array(table.column(names[k]), dtype="str") for k in texts}
     if others:
         rest = pd.read_csv(
             io.StringIO(text),
@@ -479,14 +477,15 @@ def _undo_quoting(frame: pd.DataFrame, headings: list[str]) -> pd.DataFrame:
     quoted = []
     for k in range(frame.shape[1]):
         column = frame.iloc[:, k]
-        if not isinstance(column.dtype, pd.StringDtype) or column.str.startswith(
-            "'", na=False
-        ).any():
+        if (
+            not isinstance(column.dtype, pd.StringDtype)
+            or column.str.startswith("'", na=False).any()
+        ):
             quoted.append(k)
     if quoted:
         undone = from_csv_cells(frame.iloc[:, quoted])
         for j, k in enumerate(quoted):
-            frame.isetitem(k, undone.iloc[:, j])
+            frame.isetitem(k, undone.iloc[:, j].array)
     frame.columns = pd.Index(headings)
     return frame
 

@@ -7,7 +7,7 @@ and the tables :func:`assetmap.find_links` returns, one factor of the score per 
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -161,7 +161,7 @@ def _reasons(
     on_foot: np.ndarray,
     label: str,
     weight: np.ndarray,
-) -> pd.Categorical:
+) -> pd.Categorical[Any]:
     """``offers <what>; <metres> m[ walk][; <label> ×<weight>]`` for each link, as categorical
     text: each distinct reason made once, joined by Arrow from the few distinct pieces (a
     Python string per distinct piece, none per link), its categories in text order (so that

@@ -43,7 +43,8 @@ def _tags(series: pd.Series) -> pd.Series:
     Text held in Arrow is told apart there (no Python string per cell); each row then gets a
     list of its own, copied from its text's parse.
     """
-    arrow = isinstance(series.dtype, pd.StringDtype)
+    dtype = series.dtype
+    arrow = isinstance(dtype, pd.StringDtype)
     values = series if arrow else series.astype(object).to_numpy()
     try:
         codes, distinct = pd.factorize(values)
@@ -52,7 +53,7 @@ def _tags(series: pd.Series) -> pd.Series:
     parsed = np.empty(len(distinct) + 1, dtype=object)
     for k, v in enumerate(distinct.tolist()):  # one by one: numpy would unpack lists
         parsed[k] = parse_tags(v)
-    parsed[-1] = parse_tags(series.dtype.na_value if arrow else None)
+    parsed[-1] = parse_tags(dtype.na_value if isinstance(dtype, pd.StringDtype) else None)
     with gc_paused():  # a million new lists hold no cycles: no reason to walk them all
         out = [list(tags) for tags in parsed.take(codes)]  # -1 (missing) takes the last
     if not arrow:  # None, NaN, NA, NaT: each kind of gap parsed once
