@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._memory import release_unused_memory
 from ._sources import read_csv_bytes, read_xlsx
 from .crs import to_crs
 from .errors import Problem, SchemaError, SchemaWarning
@@ -295,6 +296,8 @@ def read_assets(
         said = "; ".join([*notes, *done])
         warnings.warn(f"{what}: {said}", SchemaWarning, stacklevel=2)
     log.info("read %d assets from %s", len(assets), what)
+    del frame, where
+    release_unused_memory()  # what reading and checking freed (see the function)
     return assets
 
 

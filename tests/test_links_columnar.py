@@ -102,7 +102,10 @@ def reference(assets: pd.DataFrame, vocabulary: Any = None, **kwargs: Any) -> pd
             "proximity": prox,
             "weight": weight,
             "score": score,
-            "reason": pd.array(reason, dtype="str"),
+            # categorical text, its categories in text order
+            "reason": pd.Categorical(
+                reason, dtype=pd.CategoricalDtype(pd.Index(sorted(set(reason)), dtype="str"))
+            ),
         }
     )
     best = np.lexsort(([order[x] for x in tgt], [order[x] for x in src], -score))

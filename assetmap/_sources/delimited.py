@@ -23,9 +23,12 @@ import io
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from .._tabular import from_csv_cells, from_csv_text
 from ..errors import Problem, SchemaError
@@ -227,6 +230,7 @@ class _Records:
     fields_alone: Callable[[np.ndarray], np.ndarray]  # of lines, each read as a file
     line_text: Callable[[int], str]
     cr_ends: np.ndarray  # byte positions of rows that end with a lone carriage return
+    spaced: bool  # a blank line holds white space (pandas skips it; Arrow would not)
 
 
 def _quoted(b: np.ndarray, q: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -346,7 +350,10 @@ def _scan(buf: bytes, delim: str, encoding: str) -> _Records:
 
     last = len(breaks) + (0 if n == 0 or b[-1] in (_LF, _CR) else 1)
     cr_ends = ends[b[ends] == _CR] if len(ends) else ends
-    return _Records(start, end, fields, blank, spans, last, fields_alone, line_text, cr_ends)
+    spaced = bool((blank & (stops > starts)).any())
+    return _Records(
+        start, end, fields, blank, spans, last, fields_alone, line_text, cr_ends, spaced
+    )
 
 
 def _span_problems(
@@ -407,22 +414,80 @@ def _span_problems(
 
 
 def _frame(
-    text: str, delim: str, text_columns: Callable[[list[str]], Collection[str]] | None
+    text: str,
+    delim: str,
+    text_columns: Callable[[list[str]], Collection[str]] | None,
+    utf8: bytes | None = None,
 ) -> pd.DataFrame:
     """The rows as pandas reads them: the columns ``text_columns`` names (all when None) as
     text, empty cells missing, every other text kept ("NA" is text), spreadsheet quoting
-    undone."""
+    undone.
+
+    Given the file as UTF-8 bytes ``utf8`` (when every row has the header's number of fields
+    and no blank line holds white space: then both read the same rows), the text columns are
+    read by Arrow's CSV reader straight into Arrow text, without a Python string per cell;
+    pandas then parses only the other columns (numbers, booleans).
+    """
     written = list(pd.read_csv(io.StringIO(text), sep=delim, nrows=0, dtype=str).columns)
     headings = [from_csv_text(h) for h in written]
     chosen = set(headings if text_columns is None else text_columns(headings))
-    frame = pd.read_csv(
-        io.StringIO(text),
-        sep=delim,
-        dtype={w: str for w, h in zip(written, headings, strict=True) if h in chosen},
-        keep_default_na=False,
-        na_values={w: [""] for w in written},
-    )
-    return from_csv_cells(frame)
+    if utf8 is None:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            dtype={w: str for w, h in zip(written, headings, strict=True) if h in chosen},
+            keep_default_na=False,
+            na_values={w: [""] for w in written},
+        )
+        return _undo_quoting(frame, headings)
+    texts = [k for k, h in enumerate(headings) if h in chosen]
+    others = [k for k, h in enumerate(headings) if h not in chosen]
+    names = [str(k) for k in range(len(written))]
+    table = pa_csv.read_csv(
+        pa.py_buffer(utf8),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(delimiter=delim, newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={k: pa.string() for k in names},
+            include_columns=[names[k] for k in texts],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    ).slice(1)  # the header, read as a row
+    columns: dict[int, Any] = {k: pd.array(table.column(names[k]), dtype="str") for k in texts}
+    if others:
+        rest = pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            usecols=others,
+            keep_default_na=False,
+            na_values={w: [""] for w in written},
+        )
+        columns.update(zip(others, (rest.iloc[:, j] for j in range(len(others))), strict=True))
+    frame = pd.DataFrame({k: columns[k] for k in range(len(written))})
+    frame.columns = pd.Index(written)
+    return _undo_quoting(frame, headings)
+
+
+def _undo_quoting(frame: pd.DataFrame, headings: list[str]) -> pd.DataFrame:
+    """:func:`~assetmap._tabular.from_csv_cells` of the columns that may hold a cell written
+    with a leading ``'``: a text column none of whose cells starts with one is left as it is
+    (looked for in Arrow, without a Python string per cell)."""
+    quoted = []
+    for k in range(frame.shape[1]):
+        column = frame.iloc[:, k]
+        if (
+            not isinstance(column.dtype, pd.StringDtype)
+            or column.str.startswith("'", na=False).any()
+        ):
+            quoted.append(k)
+    if quoted:
+        undone = from_csv_cells(frame.iloc[:, quoted])
+        for j, k in enumerate(quoted):
+            frame.isetitem(k, undone.iloc[:, j].array)
+    frame.columns = pd.Index(headings)
+    return frame
 
 
 def read_csv_bytes(
@@ -500,7 +565,10 @@ def read_csv_bytes(
         ended = np.frombuffer(buf, dtype=np.uint8).copy()
         ended[records.cr_ends] = _LF
         text = ended.tobytes().decode("cp1252" if encoding == "cp1252" else "utf-8")
-    frame = _frame(text, delim, text_columns)
+    utf8 = None  # the file for Arrow's reader, where it reads the rows pandas reads
+    if not (records.spaced or len(records.cr_ends) or (records.fields[rows] != width).any()):
+        utf8 = buf if encoding in ("utf-8", "utf-8-sig", "utf-16") else text.encode("utf-8")
+    frame = _frame(text, delim, text_columns, utf8)
     lines = tuple(int(n) for n in records.start[rows])
     if len(frame) != len(lines):  # never expected: refuse rather than misplace rows
         message = (

@@ -25,6 +25,7 @@ import shapely
 
 from .. import settings
 from .._dispatch import dask_aware
+from .._memory import release_unused_memory
 from ..crs import geographic, projected
 from ..errors import ConfigurationError, Problem, SchemaError
 from ..network import Streets, as_street_graph
@@ -173,6 +174,7 @@ def find_links(
                 for c in missing
             ],
         )
+    release_unused_memory()  # what earlier stages freed: links are made of numpy arrays
     p = projected(assets, crs)
     geom = assets.geometry.to_numpy()
     lonlat = (

@@ -7,7 +7,7 @@ and the tables :func:`assetmap.find_links` returns, one factor of the score per 
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -161,11 +161,13 @@ def _reasons(
     on_foot: np.ndarray,
     label: str,
     weight: np.ndarray,
-) -> pd.api.extensions.ExtensionArray:
-    """``offers <what>; <metres> m[ walk][; <label> ×<weight>]`` for each link, joined by Arrow
-    from the few distinct pieces (a Python string per distinct piece, none per link)."""
+) -> pd.Categorical[Any]:
+    """``offers <what>; <metres> m[ walk][; <label> ×<weight>]`` for each link, as categorical
+    text: each distinct reason made once, joined by Arrow from the few distinct pieces (a
+    Python string per distinct piece, none per link), its categories in text order (so that
+    sorting by reason sorts as text); a link holds a small integer code."""
     if not len(seq):
-        return pd.array([], dtype="str")
+        return pd.Categorical([], categories=pd.Index([], dtype="str"))
     # whole metres (as ``:,.0f`` rounds: half to even), on foot or not, and the weight
     how, hows = pd.factorize(np.round(apart).astype(np.int64) * 2 + on_foot)
     if label:
@@ -178,12 +180,19 @@ def _reasons(
         ]
     else:
         pieces = [f"; {h >> 1:,} m{' walk' if h & 1 else ''}" for h in hows.tolist()]
+    each, distinct = pd.factorize(seq.astype(np.int64) * len(pieces) + how)
     joined = pc.binary_join_element_wise(
-        _texts([f"offers {', '.join(t)}" for t in offered], seq),
-        _texts(pieces, how),
+        _texts([f"offers {', '.join(t)}" for t in offered], distinct // len(pieces)),
+        _texts(pieces, distinct % len(pieces)),
         pa.scalar("", pa.large_string()),
     )
-    return cast("pd.api.extensions.ExtensionArray", pd.array(joined, dtype="str"))
+    # two combinations may read alike (weights equal to the digits shown): one category each
+    text, words = pd.factorize(pd.array(joined, dtype="str"), sort=True)
+    codes = text[each]
+    small = np.int32 if len(words) < 2**31 else np.int64
+    return pd.Categorical.from_codes(
+        codes.astype(small), dtype=pd.CategoricalDtype(pd.Index(words, dtype="str")), validate=False
+    )
 
 
 def _best_first(score: np.ndarray, source: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:

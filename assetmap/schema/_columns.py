@@ -240,7 +240,9 @@ def select_assets(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
     if selector is None:
         return np.ones(len(assets), dtype=bool)
     names = [selector] if isinstance(selector, str) else list(selector)
-    known = set(assets["kind"].dropna().unique()) | set(assets["category"].dropna().unique())
+    # over the columns' arrays: a Series' boolean indexing builds a hash table of the index (a
+    # Python string per asset id, kept with the register)
+    known = {v for c in ("kind", "category") for v in assets[c].array.dropna().unique()}
     allowed = set(KINDS) | {c for cats in CATEGORIES.values() for c in cats} | known
     unknown = [n for n in names if n not in allowed]
     if unknown:

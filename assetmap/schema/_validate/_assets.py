@@ -38,21 +38,31 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _tags(series: pd.Series) -> pd.Series:
-    """:func:`parse_tags` of every cell, each distinct text parsed once (registers repeat)."""
-    values = series.astype(object).to_numpy()
+    """:func:`parse_tags` of every cell, each distinct text parsed once (registers repeat).
+
+    Text held in Arrow is told apart there (no Python string per cell); each row then gets a
+    list of its own, copied from its text's parse.
+    """
+    dtype = series.dtype
+    arrow = isinstance(dtype, pd.StringDtype)
+    values = series if arrow else series.astype(object).to_numpy()
     try:
         codes, distinct = pd.factorize(values)
     except TypeError:  # lists (GeoParquet): not hashable
         return _tags_by_row(series)
-    parsed = [parse_tags(v) for v in distinct.tolist()]
+    parsed = np.empty(len(distinct) + 1, dtype=object)
+    for k, v in enumerate(distinct.tolist()):  # one by one: numpy would unpack lists
+        parsed[k] = parse_tags(v)
+    parsed[-1] = parse_tags(dtype.na_value if isinstance(dtype, pd.StringDtype) else None)
     with gc_paused():  # a million new lists hold no cycles: no reason to walk them all
-        out = [list(parsed[c]) if c >= 0 else [] for c in codes.tolist()]  # a list of its own
-    gaps: dict[type, list[str]] = {}  # None, NaN, NA, NaT: each kind of gap parsed once
-    for i in np.flatnonzero(codes < 0).tolist():
-        kind = type(values[i])
-        if kind not in gaps:
-            gaps[kind] = parse_tags(values[i])
-        out[i] = list(gaps[kind])
+        out = [list(tags) for tags in parsed.take(codes)]  # -1 (missing) takes the last
+    if not arrow:  # None, NaN, NA, NaT: each kind of gap parsed once
+        gaps: dict[type, list[str]] = {}
+        for i in np.flatnonzero(codes < 0).tolist():
+            kind = type(values[i])
+            if kind not in gaps:
+                gaps[kind] = parse_tags(values[i])
+            out[i] = list(gaps[kind])
     return pd.Series(out, index=series.index, dtype=object)
 
 
@@ -347,9 +357,19 @@ def _coordinates_from_points(points: np.ndarray, out: dict[str, Any], soft: list
 
 
 def _same_names(out: dict[str, Any], soft: list[str]) -> None:
-    """Warn (softly) about rows sharing a name under different ids."""
-    names = out["name"].str.casefold()
-    same_name = names.duplicated(keep=False) & names.notna()
+    """Warn (softly) about rows sharing a name (case ignored) under different ids.
+
+    Names are lowered in Arrow, where for ASCII text that is what ``str.casefold`` does; only
+    the others are case-folded in Python.
+    """
+    names = out["name"]
+    key = names.str.lower()
+    wide = (~names.str.isascii() & names.notna()).to_numpy(dtype=bool)
+    if wide.any():
+        key = key.astype(object)
+        key[wide] = [str(v).casefold() for v in names[wide]]
+    codes, _ = pd.factorize(key)
+    same_name = pd.Series(codes).duplicated(keep=False).to_numpy() & (codes >= 0)
     if same_name.any():
         soft.append(
             f"{int(same_name.sum())} rows share a name with another row under a "
