@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import shapely
 
 from .._dispatch import dask_aware
-from .._memory import gc_paused
+from .._memory import gc_paused, release_unused_memory
 from ..areas import StudyArea, study_polygon
 from ..crs import from_lonlat, geographic, metric_crs
 from ..errors import ConfigurationError, GeocodingWarning
@@ -137,7 +137,9 @@ def geocode(
     table: Gazetteer = gazetteer if gazetteer is not None else ons_postcode_directory()
     polygon = study_polygon(study_area)
     with gc_paused():
-        return _place(assets, table, online, fallback, coordinate_crs, polygon, disagreement)
+        placed = _place(assets, table, online, fallback, coordinate_crs, polygon, disagreement)
+    release_unused_memory()  # what parsing and looking up freed (see the function)
+    return placed
 
 
 def _place(
