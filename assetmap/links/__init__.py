@@ -205,8 +205,10 @@ def find_links(
     if kind == "proximity":
         out = proximity_table(p, i, j, d, weight, decay, max_distance_m, decay_at, walk)
     else:
+        pairs = [i, j, d]
+        del i, j, d  # handed over (see opportunity_table)
         out = opportunity_table(
-            assets, p, i, j, d, weight, label, synonym_map(vocabulary), decay, max_distance_m,
+            assets, p, pairs, weight, label, synonym_map(vocabulary), decay, max_distance_m,
             decay_at, walk,
         )  # fmt: skip
     out.attrs = {

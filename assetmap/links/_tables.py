@@ -203,26 +203,31 @@ def _best_first(score: np.ndarray, source: np.ndarray, target: np.ndarray, n: in
         micro = np.rint(score * 1e6).astype(np.int64)
         span = int(micro.max() - micro.min()) + 1
         if span * n * n < 2**62:
-            return np.argsort(((micro.max() - micro) * n + source) * n + target)
+            key = micro.max() - micro  # made in place: one array of millions, not five
+            del micro
+            key *= n
+            key += source
+            key *= n
+            key += target
+            return np.argsort(key)
     return np.lexsort((target, source, -score))
 
 
 def _factors(
-    pair: np.ndarray,
+    dist: np.ndarray,
+    walked: np.ndarray | None,
     share: np.ndarray,
     o: np.ndarray,
     n_: np.ndarray,
-    d: np.ndarray,
-    walk: np.ndarray | None,
     weight: np.ndarray,
     decay: Decay,
     max_distance_m: float,
     decay_m: float,
 ) -> dict[str, np.ndarray]:
-    """The score and its factors of links: close pairs ``pair`` (positions into ``d``), from
-    ``o`` to ``n_``, meeting ``share`` of the needs."""
-    dd = np.round(d[pair], 2)
-    ww_ = np.round(walk[pair], 2) if walk is not None else np.full(len(pair), np.nan)
+    """The score and its factors of links from ``o`` to ``n_``, ``dist`` apart (``walked`` on
+    foot, where known), meeting ``share`` of the needs."""
+    dd = np.round(dist, 2)
+    ww_ = np.round(walked, 2) if walked is not None else np.full(len(dist), np.nan)
     apart = np.where(np.isfinite(ww_), ww_, dd)
     prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
     w = np.round(weight[o] * weight[n_], 6)
@@ -235,9 +240,7 @@ def _factors(
 def opportunity_table(
     assets: pd.DataFrame,
     p: Projected,
-    i: np.ndarray,
-    j: np.ndarray,
-    d: np.ndarray,
+    pairs: list[np.ndarray],
     weight: np.ndarray,
     label: str,
     vocabulary: dict[str, str],
@@ -250,27 +253,37 @@ def opportunity_table(
 
     Columnar: the matches are integer arrays; the tuples of what met what are made once per
     distinct combination (links holding the same combination share one tuple), the reasons
-    joined by Arrow.
+    joined by Arrow. ``pairs`` (the close pairs ``[i, j, d]``, millions of them) is emptied: the
+    caller hands them over so that they are freed as soon as the links are picked.
     """
+    i, j, d = pairs
+    pairs.clear()  # handed over: the candidate pairs are freed once the links are picked
     tags = numbered_tags(assets, vocabulary)
     found = matches(tags, i, j)
+    back = found.which >= len(i)  # j offering to i
+    pair, share = found.which - back * len(i), found.share
+    o, n_ = np.where(back, j[pair], i[pair]), np.where(back, i[pair], j[pair])
+    dist, walked = d[pair], (walk[pair] if walk is not None else None)
+    del back, pair, i, j, d  # millions of links: each array held no longer than needed
     n_tags = max(len(tags.names), 1)
     offer_seq, offer_row = interned(found.offer_ptr, found.offer_tag, n_tags)
     need_seq, need_row = interned(found.need_ptr, found.need_tag, n_tags)
     offered = tuples_of(tags.names, found.offer_ptr, found.offer_tag, offer_row)
     needed = tuples_of(tags.names, found.need_ptr, found.need_tag, need_row)
-    back = found.which >= len(i)  # j offering to i
-    pair, share = found.which - back * len(i), found.share
-    del found, tags  # millions of links: each array held no longer than needed
-    o, n_ = np.where(back, j[pair], i[pair]), np.where(back, i[pair], j[pair])
-    del back
-    how = (d, walk, weight, decay, max_distance_m, decay_m)
-    order = _best_first(_factors(pair, share, o, n_, *how)["score"], o, n_, len(assets))
-    o, n_, pair, share = o[order], n_[order], pair[order], share[order]
-    offer_seq, need_seq = offer_seq[order], need_seq[order]
+    del found, tags
+    how = (weight, decay, max_distance_m, decay_m)
+    order = _best_first(_factors(dist, walked, share, o, n_, *how)["score"], o, n_, len(assets))
+    # one column at a time: each old one freed before the next is put in order
+    o = o[order]
+    n_ = n_[order]
+    dist = dist[order]
+    walked = walked[order] if walked is not None else None
+    share = share[order]
+    offer_seq = offer_seq[order]
+    need_seq = need_seq[order]
     del order
-    f = _factors(pair, share, o, n_, *how)  # made once more, in order: no copy of each column
-    del pair, share
+    f = _factors(dist, walked, share, o, n_, *how)  # made once more, in order: no copy of each
+    del dist, walked, share
     ids = p.id_dtype
     reason = _reasons(offered, offer_seq, f["apart"], np.isfinite(f["walk_m"]), label, f["weight"])
     return pd.DataFrame(
