@@ -169,8 +169,9 @@ def _kept_back_counts(
         rows = ["all"]  # every record is counted in one area for all (count_areas)
     else:
         visible = slim[seen & ~shapely.is_empty(slim.geometry.to_numpy())]
-        found = count_areas(visible, None, policy.gazetteer).unique() if len(visible) else []
-        found = sorted(found)
+        found: list[str] = (
+            sorted(count_areas(visible, None, policy.gazetteer).unique()) if len(visible) else []
+        )
         rows = ["all"] if found in ([], ["all"]) else [*found, "elsewhere"]
     columns = sorted({c for cats in CATEGORIES.values() for c in cats})
     hidden = slim[kept]
@@ -252,7 +253,7 @@ class _Ends:
         if isinstance(ends.dtype, pd.CategoricalDtype):  # look up each category once
             found = self.lookup.get_indexer(ends.cat.categories.astype("str"))
             return np.append(found, -1)[ends.cat.codes.to_numpy()]  # code -1 (missing): -1
-        return np.asarray(self.lookup.get_indexer(ends.astype("str")))
+        return np.asarray(self.lookup.get_indexer(pd.Index(ends.astype("str"))))
 
     def renamed(self) -> dict[str, str]:
         """Asset id → published id."""
@@ -273,7 +274,7 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
     src, tgt = ends.at(links["source"]), ends.at(links["target"])
     keep = (src >= 0) & (tgt >= 0)
     src, tgt = src[keep], tgt[keep]
-    out = links[keep].copy()
+    out: pd.DataFrame = links[keep].copy()
     out["source"] = ends.published[src]
     out["target"] = ends.published[tgt]
     private_end = ends.coarse[src] | ends.coarse[tgt]
