@@ -248,12 +248,22 @@ class _Ends:
             lookup, published, flags = lookup[last], published[last], flags[last]
         return cls(lookup, published, flags)
 
-    def at(self, ends: pd.Series) -> np.ndarray:
-        """Where each end is among the records shown (-1: not shown), by its id as text."""
-        if isinstance(ends.dtype, pd.CategoricalDtype):  # look up each category once
-            found = self.lookup.get_indexer(ends.cat.categories.astype("str"))
-            return np.append(found, -1)[ends.cat.codes.to_numpy()]  # code -1 (missing): -1
-        return np.asarray(self.lookup.get_indexer(pd.Index(ends.astype("str"))))
+    def at(self, source: pd.Series, target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Where each end is among the records shown (-1: not shown), by its id as text; the
+        categories of categorical ends looked up once (once for both when they share them)."""
+        found: list[tuple[pd.Index, np.ndarray]] = []
+
+        def where(ends: pd.Series) -> np.ndarray:
+            if not isinstance(ends.dtype, pd.CategoricalDtype):
+                return np.asarray(self.lookup.get_indexer(pd.Index(ends.astype("str"))))
+            categories = ends.cat.categories
+            known = [at for seen, at in found if seen is categories or seen.equals(categories)]
+            if not known:
+                known = [np.append(self.lookup.get_indexer(categories.astype("str")), -1)]
+                found.append((categories, known[0]))
+            return np.asarray(known[0][ends.cat.codes.to_numpy()])  # code -1 (missing): -1
+
+        return where(source), where(target)
 
     def renamed(self) -> dict[str, str]:
         """Asset id → published id."""
@@ -271,7 +281,7 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
     """
     if links is None:
         return None
-    src, tgt = ends.at(links["source"]), ends.at(links["target"])
+    src, tgt = ends.at(links["source"], links["target"])
     keep = (src >= 0) & (tgt >= 0)
     src, tgt = src[keep], tgt[keep]
     out: pd.DataFrame = links[keep].copy()
@@ -308,7 +318,7 @@ def _published_relationships(
     """Relationships whose ends are both shown: ends renamed, only the allowed fields."""
     if relationships is None:
         return None
-    src, tgt = ends.at(relationships["source"]), ends.at(relationships["target"])
+    src, tgt = ends.at(relationships["source"], relationships["target"])
     keep = (src >= 0) & (tgt >= 0)
     columns = [c for c in RELATIONSHIP_FIELDS if c in relationships.columns]
     out = relationships.loc[keep, columns].reset_index(drop=True)
