@@ -229,45 +229,63 @@ def _coarse_rows(
 
 @dataclass(frozen=True)
 class _Ends:
-    """Every record shown, by position: its asset id (``lookup``), its published id and
-    whether it is shown coarsely; what links and relationships are renamed with."""
+    """What links and relationships are renamed with: ids (``lookup``; every asset's when they
+    are unique, else those of the records shown) and, aligned with them, whether each is
+    shown, its published id and whether it is shown coarsely."""
 
     lookup: pd.Index
+    shown: np.ndarray
     published: np.ndarray
     coarse: np.ndarray
 
     @classmethod
     def of(cls, index: pd.Index, exact: np.ndarray, coarse: np.ndarray, opaque: pd.Index) -> _Ends:
         ids = index.astype("str")
+        if ids.is_unique:  # as validated registers are: every asset's id, in place
+            published = np.full(len(ids), None, dtype=object)
+            published[exact] = ids[exact].to_numpy(dtype=object)
+            published[coarse] = opaque.to_numpy(dtype=object)
+            return cls(ids, exact | coarse, published, coarse.copy())
         exact_ids = ids[exact].to_numpy(dtype=object)
         lookup = pd.Index(np.concatenate([exact_ids, ids[coarse].to_numpy(dtype=object)]))
         published = np.concatenate([exact_ids, opaque.to_numpy(dtype=object)])
         flags = np.concatenate([np.zeros(len(exact_ids), bool), np.ones(len(opaque), bool)])
-        if not lookup.is_unique:  # one id twice: the last record shown answers for it
-            last = ~lookup.duplicated(keep="last")
-            lookup, published, flags = lookup[last], published[last], flags[last]
-        return cls(lookup, published, flags)
+        last = ~lookup.duplicated(keep="last")  # one id twice: the last record shown answers
+        shown = np.ones(int(last.sum()), dtype=bool)
+        return cls(lookup[last], shown, published[last], flags[last])
 
     def at(self, source: pd.Series, target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        """Where each end is among the records shown (-1: not shown), by its id as text; the
-        categories of categorical ends looked up once (once for both when they share them)."""
+        """Where each end is (-1: not shown), by its id as text. Categorical ends are looked up
+        by their categories, once for both ends when they share them, and not at all when the
+        categories are the assets' ids (as :func:`assetmap.find_links` gives them)."""
         found: list[tuple[pd.Index, np.ndarray]] = []
+        shown = np.append(self.shown, False)  # position -1 (not found): not shown
 
         def where(ends: pd.Series) -> np.ndarray:
             if not isinstance(ends.dtype, pd.CategoricalDtype):
-                return np.asarray(self.lookup.get_indexer(pd.Index(ends.astype("str"))))
+                at = np.asarray(self.lookup.get_indexer(pd.Index(ends.astype("str"))))
+                return np.where(shown[at], at, -1)
             categories = ends.cat.categories
             known = [at for seen, at in found if seen is categories or seen.equals(categories)]
             if not known:
-                known = [np.append(self.lookup.get_indexer(categories.astype("str")), -1)]
+                at = (
+                    np.arange(len(categories))
+                    if categories.equals(self.lookup)
+                    else self.lookup.get_indexer(categories.astype("str"))
+                )
+                known = [np.append(np.where(shown[at], at, -1), -1)]
                 found.append((categories, known[0]))
             return np.asarray(known[0][ends.cat.codes.to_numpy()])  # code -1 (missing): -1
 
         return where(source), where(target)
 
     def renamed(self) -> dict[str, str]:
-        """Asset id → published id."""
-        return dict(zip(self.lookup.to_numpy(dtype=object), self.published, strict=True))
+        """Asset id → published id, for every record shown (those shown exactly first)."""
+        order = np.concatenate(
+            [np.flatnonzero(self.shown & ~self.coarse), np.flatnonzero(self.shown & self.coarse)]
+        )
+        ids = self.lookup[order].to_numpy(dtype=object)
+        return dict(zip(ids, self.published[order], strict=True))
 
 
 def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | None:
