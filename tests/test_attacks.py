@@ -911,13 +911,12 @@ def test_no_coarse_record_is_located_from_links(
     assert beaten.empty, f"coarse records located closer than stated:\n{beaten}"
 
 
-def _older_published_links(
-    links: pd.DataFrame | None, renamed: dict[str, str], coarse_ends: set[str]
-) -> pd.DataFrame | None:
+def _older_published_links(links: pd.DataFrame | None, ends: Any) -> pd.DataFrame | None:
     """The gate before it was attacked: links to coarse records lost their distances and
     factors but kept their score "to one decimal, to rank by"."""
     if links is None:
         return None
+    renamed, coarse_ends = ends.renamed(), set(ends.published[ends.coarse])
     src, tgt = links["source"].astype("str"), links["target"].astype("str")
     keep = src.isin(renamed.keys()) & tgt.isin(renamed.keys())
     out = links[keep.to_numpy()].copy()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -88,22 +89,16 @@ def publish(
     hidden = ~exact & ~coarse
     described = policy.describe(assets, areas)
     shown_exact = _exact_rows(assets, exact, described["fields_exact"])
-    shown_coarse, how = _coarse_rows(assets.loc[coarse], areas, policy.gazetteer)
+    shown_coarse, how = _coarse_rows(_slim(assets, coarse), areas, policy.gazetteer)
     shown = gpd.GeoDataFrame(pd.concat([shown_exact, shown_coarse]), geometry="geometry", crs=4326)
     if "footprint" in shown:  # a record shown coarsely has none (None, as geometry columns hold)
         shown["footprint"] = (
             shown["footprint"].astype(object).where(shown["footprint"].notna(), None)
         )
     counts = _kept_back_counts(assets, hidden & placed, exact | coarse, areas, policy)
-    renamed: dict[str, str] = {str(a): str(a) for a in assets.index[exact]}
-    renamed.update(
-        {
-            str(a): str(o)
-            for a, o in zip(shown_coarse.attrs["from"], shown_coarse.index, strict=True)
-        }
-    )
-    out_links = _published_links(links, renamed, set(shown_coarse.index))
-    out_relationships = _published_relationships(relationships, renamed)
+    ends = _Ends.of(assets.index, exact, coarse, shown_coarse.index)
+    out_links = _published_links(links, ends)
+    out_relationships = _published_relationships(relationships, ends)
     audit = _audit(shown, described, how, links is not None, relationships is not None)
     log.info(
         "published for %s: %d exact, %d coarse, %d kept back",
@@ -120,7 +115,7 @@ def publish(
         policy=policy,
         kept_back=int(hidden.sum()),
         relationships=out_relationships,
-        ids=renamed,
+        ids=ends.renamed(),
     )
 
 
@@ -146,6 +141,14 @@ def published_or_publish(
     return publish(data, policy=as_policy(policy, audience=audience, k=k), **parts)
 
 
+def _slim(assets: gpd.GeoDataFrame, rows: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """The columns that place and describe a record coarsely (and count it), for ``rows``:
+    never a copy of the whole register."""
+    columns = [c for c in (*COARSE_FIELDS, "postcode") if c in assets.columns]
+    slim = assets[[*columns, assets.geometry.name]]
+    return slim if rows is None else slim[rows]
+
+
 def _kept_back_counts(
     assets: gpd.GeoDataFrame,
     kept: np.ndarray,
@@ -159,14 +162,19 @@ def _kept_back_counts(
     records are: every area given (else every area holding a record it sees, or one for all),
     each with every category, plus "elsewhere"; so an area listed, or a zero, says nothing.
     """
+    slim = _slim(assets)
     if areas is not None and len(areas):
         rows = [*areas.index.astype("str"), "outside the areas"]
+    elif policy.gazetteer is None or "postcode" not in slim:
+        rows = ["all"]  # every record is counted in one area for all (count_areas)
     else:
-        visible = assets.loc[seen & ~shapely.is_empty(assets.geometry.to_numpy())]
-        found = sorted(set(count_areas(visible, None, policy.gazetteer))) if len(visible) else []
+        visible = slim[seen & ~shapely.is_empty(slim.geometry.to_numpy())]
+        found: list[str] = (
+            sorted(count_areas(visible, None, policy.gazetteer).unique()) if len(visible) else []
+        )
         rows = ["all"] if found in ([], ["all"]) else [*found, "elsewhere"]
     columns = sorted({c for cats in CATEGORIES.values() for c in cats})
-    hidden = assets.loc[kept]
+    hidden = slim[kept]
     where = (
         count_areas(hidden, areas, policy.gazetteer) if len(hidden) else pd.Series([], dtype="str")
     )
@@ -196,32 +204,91 @@ def _exact_rows(
 
 def _coarse_rows(
     rows: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None, gazetteer: Gazetteer | None
-) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """The records shown coarsely, as ``<category>-<n>`` at their coarse point, and where each
-    point stands (``attrs["from"]`` holds the asset ids, in order; never written)."""
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The records shown coarsely, as ``<category>-<n>`` (the n-th of its category, in the
+    register's order) at their coarse point, and where each point stands (text)."""
     lon, lat, prec, how = (
-        coarse_points(rows, areas, gazetteer) if len(rows) else (np.array([]),) * 3 + ([],)
+        coarse_points(rows, areas, gazetteer)
+        if len(rows)
+        else (np.array([]), np.array([]), np.array([]), np.array([], dtype=object))
     )
-    order = pd.DataFrame({"category": rows["category"].astype("str").to_numpy()})
-    order["n"] = order.groupby("category").cumcount() + 1
-    opaque = [f"{c}-{n}" for c, n in zip(order["category"], order["n"], strict=True)]
+    category = rows["category"].astype("str").reset_index(drop=True)
+    n = category.groupby(category).cumcount() + 1
+    opaque = category + "-" + n.astype("str")
     columns = [c for c in COARSE_FIELDS if c in rows.columns]
     out = gpd.GeoDataFrame(
-        rows[columns].to_numpy(),
-        columns=columns,
-        index=pd.Index(opaque, name="published_id"),
+        {c: rows[c].to_numpy() for c in columns},
+        index=pd.Index(opaque.to_numpy(dtype=object), dtype="str", name="published_id"),
         geometry=shapely.points(lon, lat) if len(rows) else [],
         crs=4326,
     )
     out.insert(0, "shown", "coarse")
     out.insert(1, "precision_m", prec)
-    out.attrs["from"] = [str(a) for a in rows.index]
     return out, how
 
 
-def _published_links(
-    links: pd.DataFrame | None, renamed: dict[str, str], coarse_ends: set[str]
-) -> pd.DataFrame | None:
+@dataclass(frozen=True)
+class _Ends:
+    """What links and relationships are renamed with: ids (``lookup``; every asset's when they
+    are unique, else those of the records shown) and, aligned with them, whether each is
+    shown, its published id and whether it is shown coarsely."""
+
+    lookup: pd.Index
+    shown: np.ndarray
+    published: np.ndarray
+    coarse: np.ndarray
+
+    @classmethod
+    def of(cls, index: pd.Index, exact: np.ndarray, coarse: np.ndarray, opaque: pd.Index) -> _Ends:
+        ids = index.astype("str")
+        if ids.is_unique:  # as validated registers are: every asset's id, in place
+            published = np.full(len(ids), None, dtype=object)
+            published[exact] = ids[exact].to_numpy(dtype=object)
+            published[coarse] = opaque.to_numpy(dtype=object)
+            return cls(ids, exact | coarse, published, coarse.copy())
+        exact_ids = ids[exact].to_numpy(dtype=object)
+        lookup = pd.Index(np.concatenate([exact_ids, ids[coarse].to_numpy(dtype=object)]))
+        published = np.concatenate([exact_ids, opaque.to_numpy(dtype=object)])
+        flags = np.concatenate([np.zeros(len(exact_ids), bool), np.ones(len(opaque), bool)])
+        last = ~lookup.duplicated(keep="last")  # one id twice: the last record shown answers
+        shown = np.ones(int(last.sum()), dtype=bool)
+        return cls(lookup[last], shown, published[last], flags[last])
+
+    def at(self, source: pd.Series, target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Where each end is (-1: not shown), by its id as text. Categorical ends are looked up
+        by their categories, once for both ends when they share them, and not at all when the
+        categories are the assets' ids (as :func:`assetmap.find_links` gives them)."""
+        found: list[tuple[pd.Index, np.ndarray]] = []
+        shown = np.append(self.shown, False)  # position -1 (not found): not shown
+
+        def where(ends: pd.Series) -> np.ndarray:
+            if not isinstance(ends.dtype, pd.CategoricalDtype):
+                at = np.asarray(self.lookup.get_indexer(pd.Index(ends.astype("str"))))
+                return np.where(shown[at], at, -1)
+            categories = ends.cat.categories
+            known = [at for seen, at in found if seen is categories or seen.equals(categories)]
+            if not known:
+                at = (
+                    np.arange(len(categories))
+                    if categories.equals(self.lookup)
+                    else self.lookup.get_indexer(categories.astype("str"))
+                )
+                known = [np.append(np.where(shown[at], at, -1), -1)]
+                found.append((categories, known[0]))
+            return np.asarray(known[0][ends.cat.codes.to_numpy()])  # code -1 (missing): -1
+
+        return where(source), where(target)
+
+    def renamed(self) -> dict[str, str]:
+        """Asset id → published id, for every record shown (those shown exactly first)."""
+        order = np.concatenate(
+            [np.flatnonzero(self.shown & ~self.coarse), np.flatnonzero(self.shown & self.coarse)]
+        )
+        ids = self.lookup[order].to_numpy(dtype=object)
+        return dict(zip(ids, self.published[order], strict=True))
+
+
+def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | None:
     """The links whose ends are shown, renamed.
 
     A link to a record shown coarsely says only that it exists and what the record is: no
@@ -232,23 +299,28 @@ def _published_links(
     """
     if links is None:
         return None
-    src, tgt = links["source"].astype("str"), links["target"].astype("str")
-    keep = src.isin(renamed.keys()) & tgt.isin(renamed.keys())
-    out = links[keep.to_numpy()].copy()
-    out["source"] = src[keep].map(renamed).to_numpy()
-    out["target"] = tgt[keep].map(renamed).to_numpy()
-    private_end = (out["source"].isin(coarse_ends) | out["target"].isin(coarse_ends)).to_numpy()
+    src, tgt = ends.at(links["source"], links["target"])
+    keep = (src >= 0) & (tgt >= 0)
+    src, tgt = src[keep], tgt[keep]
+    out: pd.DataFrame = links[keep].copy()
+    out["source"] = ends.published[src]
+    out["target"] = ends.published[tgt]
+    private_end = ends.coarse[src] | ends.coarse[tgt]
     for column in ("distance_m", "walk_m", "proximity", "match", "weight", "score"):
         if column in out:
             out[column] = out[column].where(~private_end)
     for column in ("matched", "met"):
-        if column in out:
-            out[column] = [() if p else v for p, v in zip(private_end, out[column], strict=True)]
+        if column in out and private_end.any():
+            values = out[column].to_numpy(dtype=object, copy=True)
+            nothing = np.empty(1, dtype=object)
+            nothing[0] = ()
+            values[private_end] = nothing  # the same empty tuple in every such row
+            out[column] = values
     if "reason" in out:
-        out["reason"] = np.where(
-            private_end,
-            "a link to a record shown only by its category",
-            out["reason"].astype("str"),
+        out["reason"] = (
+            out["reason"]
+            .astype("str")
+            .mask(private_end, "a link to a record shown only by its category")
         )
     hidden_order = out[private_end].sort_values(["source", "target"], kind="stable")
     out = pd.concat([out[~private_end], hidden_order]).reset_index(drop=True)
@@ -259,39 +331,42 @@ def _published_links(
 
 
 def _published_relationships(
-    relationships: pd.DataFrame | None, renamed: dict[str, str]
+    relationships: pd.DataFrame | None, ends: _Ends
 ) -> pd.DataFrame | None:
     """Relationships whose ends are both shown: ends renamed, only the allowed fields."""
     if relationships is None:
         return None
-    src = relationships["source"].astype("str")
-    tgt = relationships["target"].astype("str")
-    keep = (src.isin(renamed.keys()) & tgt.isin(renamed.keys())).to_numpy()
+    src, tgt = ends.at(relationships["source"], relationships["target"])
+    keep = (src >= 0) & (tgt >= 0)
     columns = [c for c in RELATIONSHIP_FIELDS if c in relationships.columns]
     out = relationships.loc[keep, columns].reset_index(drop=True)
-    out["source"] = src[keep].map(renamed).to_numpy()
-    out["target"] = tgt[keep].map(renamed).to_numpy()
+    out["source"] = pd.array(ends.published[src[keep]], dtype="str")
+    out["target"] = pd.array(ends.published[tgt[keep]], dtype="str")
     return out
 
 
 def _audit(
     shown: gpd.GeoDataFrame,
     described: dict[str, Any],
-    how: list[str],
+    how: np.ndarray,
     with_links: bool,
     with_relationships: bool,
 ) -> pd.DataFrame:
     """One row per record published, and one per kind of thing kept back (how many is never
     said: with what is shown, that would count the hidden records)."""
-    exact = int((shown["shown"] == "exact").sum())
+    is_exact = (shown["shown"] == "exact").to_numpy()
+    exact = int(is_exact.sum())
+    fields = np.array(
+        [", ".join(described["fields_coarse"]), ", ".join(described["fields_exact"])], dtype=object
+    )
+    placed = np.concatenate([np.full(exact, "as geocoded", dtype=object), how])
     audit = pd.DataFrame(
         {
             "published_id": shown.index,
             "shown": shown["shown"].to_numpy(),
             "precision_m": shown["precision_m"].to_numpy(),
-            "fields": [", ".join(described["fields_exact"])] * exact
-            + [", ".join(described["fields_coarse"])] * (len(shown) - exact),
-            "placed_at": ["as geocoded"] * exact + how,
+            "fields": fields[is_exact.astype(np.intp)],
+            "placed_at": placed,
         }
     )
     extra = [("(not shown on their own)", "counted", "only in counts per area (see counts)")]
