@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Hashable, Mapping
+from itertools import chain, repeat
 from typing import Any
 
 import geopandas as gpd
@@ -82,7 +83,12 @@ def _column(values: pd.Series) -> list[Any]:
             out[k] = None
         return out
     if values.dtype == object:
+        tags = _tag_lists(values.to_numpy())
+        if tags is not None:
+            return [v or None for v in tags]
         return [(list(v) or None) if isinstance(v, tuple | list) else json_safe(v) for v in values]
+    if pd.api.types.is_string_dtype(values.dtype):
+        return _text_or_none(values.to_numpy(dtype=object))
     return list(map(json_safe, values.tolist()))
 
 
@@ -96,8 +102,8 @@ def _link_edges(links: pd.DataFrame) -> list[tuple[str, str, dict[str, Any]]]:
     names = [fields[k] for k in full]
     if full[:2] != [0, 1]:
         raise SchemaError("links", [Problem.of_table("every link needs a source and a target")])
-    rows = zip(*(columns[k] for k in full), strict=True)
-    edges = [(values[0], values[1], dict(zip(names, values, strict=True))) for values in rows]
+    rows = zip(*(columns[k] for k in full))  # each column holds one value per link
+    edges = list(zip(columns[0], columns[1], map(dict, map(zip, repeat(names), rows))))
     for k in gappy:
         for (_, _, attrs), value in zip(edges, columns[k], strict=True):
             if value is not None:
@@ -132,6 +138,16 @@ def _text_or_none(array: np.ndarray) -> list[Any]:
     return out
 
 
+def _tag_lists(array: np.ndarray) -> list[list[str]] | None:
+    """Each row's tags as a new list when every row is a list or tuple of text (else None),
+    with the types checked in two passes over the column rather than a call per row."""
+    if not set(map(type, array)) <= {list, tuple}:
+        return None
+    if not set(map(type, chain.from_iterable(array))) <= {str}:
+        return None
+    return list(map(list, array))
+
+
 def _node_column(values: pd.Series) -> list[Any]:
     """A register column as the JSON-safe values its rows' nodes carry, column at a time.
 
@@ -156,6 +172,9 @@ def _node_column(values: pd.Series) -> list[Any]:
         array = values.to_numpy()
         if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
             return _text_or_none(array)
+        tags = _tag_lists(array)
+        if tags is not None:
+            return tags
         return [
             list(v) if isinstance(v, tuple | list) and all(type(t) is str for t in v)
             else json_safe(v)
@@ -169,8 +188,8 @@ def _node_column(values: pd.Series) -> list[Any]:
     return [names[c] for c in codes.tolist()]
 
 
-def _nodes(assets: pd.DataFrame, p: Projected) -> list[tuple[str, dict[str, Any]]]:
-    """(asset id, attributes) of each node, built column by column."""
+def _nodes(assets: pd.DataFrame, p: Projected) -> tuple[list[str], list[dict[str, Any]]]:
+    """The asset id and attributes of each node, built column by column."""
     keep = [k for k, c in enumerate(assets.columns) if c not in _NOT_ON_NODES]
     names = [str(assets.columns[k]) for k in keep]
     columns = [_node_column(assets.iloc[:, k]) for k in keep]
@@ -180,9 +199,25 @@ def _nodes(assets: pd.DataFrame, p: Projected) -> list[tuple[str, dict[str, Any]
     for k in np.flatnonzero(~placed).tolist():
         xs[k] = ys[k] = None
     names += ["x", "y"]
-    ids = [str(i) for i in assets.index.tolist()]
-    rows = zip(*columns, xs, ys, strict=True)
-    return [(i, dict(zip(names, row, strict=True))) for i, row in zip(ids, rows, strict=True)]
+    ids: list[str] = np.asarray(assets.index.astype("str"), dtype=object).tolist()
+    rows = zip(*columns, xs, ys)  # each column holds one value per asset
+    return ids, list(map(dict, map(zip, repeat(names), rows)))
+
+
+def _add_nodes(G: nx.MultiGraph, ids: list[str], attrs: list[dict[str, Any]]) -> None:
+    """Add nodes to an empty graph, straight into networkx's node and adjacency dicts.
+
+    ``add_nodes_from`` copies each node's attributes into a new dict and checks whether the
+    node is there already; distinct ids into an empty graph need neither.
+    """
+    if G.number_of_nodes() or len(set(ids)) != len(ids):
+        G.add_nodes_from(zip(ids, attrs, strict=True))
+        return
+    factory = G.adjlist_inner_dict_factory
+    G._node.update(zip(ids, attrs, strict=True))
+    G._adj.update((i, factory()) for i in ids)
+    if hasattr(nx, "_clear_cache"):
+        nx._clear_cache(G)
 
 
 def graph_from_assets(
@@ -234,7 +269,7 @@ def graph_from_assets(
     G.graph["crs"] = p.crs
     G.graph["links"] = json.dumps(json_safe(dict(links.attrs)) if links is not None else None)
     with gc_paused():
-        G.add_nodes_from(_nodes(assets, p))
+        _add_nodes(G, *_nodes(assets, p))
     known = set(G.nodes)
     problems = []
     edges: list[tuple[str, str, dict[str, Any]]] = []
@@ -264,7 +299,7 @@ def graph_from_assets(
         _add_edges(G, edges)
     kinds = pd.Series([e[2]["kind"] for e in edges], dtype=object).value_counts()
     G.graph["edges_by_kind"] = json.dumps({str(k): int(v) for k, v in sorted(kinds.items())})
-    log.info("built a graph of %d assets and %d edges", G.number_of_nodes(), G.number_of_edges())
+    log.info("built a graph of %d assets and %d edges", G.number_of_nodes(), len(edges))
     return G
 
 
