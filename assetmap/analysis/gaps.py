@@ -68,7 +68,7 @@ def _explode(values: Iterable[Iterable[Any]]) -> tuple[np.ndarray, np.ndarray]:
 def _tuples(items: list[Any], sizes: np.ndarray) -> list[tuple[Any, ...]]:
     """``items`` cut into consecutive tuples of the given sizes."""
     stops = np.cumsum(sizes).tolist()
-    return [tuple(items[a:b]) for a, b in zip([0, *stops[:-1]], stops, strict=True)]
+    return [tuple(items[a:b]) for a, b in zip([0, *stops][:-1], stops, strict=True)]
 
 
 def _gaps(
