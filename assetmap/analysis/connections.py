@@ -65,15 +65,14 @@ def _pairs(G: nx.Graph, kinds: Iterable[str]) -> tuple[list[Any], np.ndarray]:
     flat = np.empty(2 * len(ends), dtype=object)
     flat[:] = [n for pair in ends for n in pair]
     codes, uniques = pd.factorize(flat)
-    names = np.asarray(uniques, dtype=object)
-    order = np.argsort(names, kind="stable")  # Python's < on the ids, as sorted() uses
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[order] = np.arange(len(names))
+    with gc_paused():
+        names = sorted(uniques.tolist())  # Python's < on the ids
+    rank = pd.Index(names, dtype=object).get_indexer(uniques)
     ranked = rank[codes]
     # u <= v in each pair, so their ranks are in order too
     key = np.unique(ranked[0::2] * len(names) + ranked[1::2])
     edges = np.column_stack([key // len(names), key % len(names)])
-    return names[order].tolist(), edges
+    return names, edges
 
 
 def brokers(
@@ -316,6 +315,19 @@ def communities(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING, seed: in
 
 def isolated(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING) -> pd.Index:
     """Assets with no connection of the given kinds."""
-    connected = {n for pair in _connected(G, set(kinds)) for n in pair}
-    alone: pd.Index = pd.Index(sorted(n for n in G if n not in connected), name="asset_id")
-    return alone
+    wanted = set(kinds)
+    adj = G._adj
+    multi = G.is_multigraph()
+    with gc_paused():
+        # a node's edges are looked at until the first of a wanted kind
+        alone = [
+            n
+            for n, nbrs in adj.items()
+            if not any(
+                attrs.get("kind") in wanted
+                for edge in nbrs.values()
+                for attrs in (edge.values() if multi else (edge,))
+            )
+        ]
+        index: pd.Index = pd.Index(sorted(alone), name="asset_id")
+    return index

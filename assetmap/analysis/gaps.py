@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._memory import gc_paused
 from ..schema import select_assets, synonym_map
 from .places import id_codes, level_codes, opportunity, opportunity_ends, with_imd
 
@@ -88,10 +89,12 @@ def _gaps(
     chosen = select_assets(assets, list(kinds))
     opp = opportunity(links)
     asset_code, (linked,), _ = id_codes(assets, opp[side])
-    sizes, tags = _explode(assets[column].to_numpy()[chosen])
+    with gc_paused():  # lists and tuples of text, no cycles
+        sizes, tags = _explode(assets[column].to_numpy()[chosen])
     raw, raw_names = pd.factorize(tags)
     renamed = np.asarray([synonyms.get(t, t) for t in raw_names], dtype=object)[raw]
-    per_link, met = _explode(opp[link_column].to_numpy())
+    with gc_paused():
+        per_link, met = _explode(opp[link_column].to_numpy())
     # one code per tag text, whether an asset or a link names it
     code, vocabulary_names = pd.factorize(np.concatenate([renamed, met]))
     width = max(len(vocabulary_names), 1)
@@ -107,12 +110,14 @@ def _gaps(
     text = np.asarray(vocabulary_names, dtype=object)[own]
     link_column_out = "met" if column == "needs" else "matched"
     n = len(sizes)
-    out = pd.DataFrame(
-        {
+    with gc_paused():
+        tuples = {
             column: _tuples(text.tolist(), np.bincount(row, minlength=n)),
             link_column_out: _tuples(text[done].tolist(), np.bincount(row[done], minlength=n)),
             gap: _tuples(text[~done].tolist(), np.bincount(row[~done], minlength=n)),
-        },
+        }
+    out = pd.DataFrame(
+        tuples,
         index=pd.Index(
             np.asarray(assets.index[chosen].astype("str"), dtype=object),
             name="asset_id",
