@@ -44,6 +44,8 @@ __all__ = ["is_dask"]
 P = ParamSpec("P")
 
 _POSITION = "_assetmap_position"
+# each row's extent in the metric CRS, worked out once per row when the rows are numbered
+_EXTENT = ["_assetmap_x0", "_assetmap_y0", "_assetmap_x1", "_assetmap_y1"]
 
 
 def _needs_dask() -> Any:
@@ -97,7 +99,10 @@ def _partitionwise(
 
 
 def _extents(part: gpd.GeoDataFrame, crs: str) -> pd.DataFrame:
-    """Each row's extent in the metric CRS: its footprint's bounds, else its point."""
+    """Each row's extent in the metric CRS: its footprint's bounds, else its point (projected
+    once, when the rows are numbered)."""
+    if _EXTENT[0] in part.columns:
+        return part[_EXTENT].set_axis(["x0", "y0", "x1", "y1"], axis=1)
     p = projected(part, crs)
     box = np.column_stack([p.x, p.y, p.x, p.y])
     has = p.has_footprint
@@ -132,8 +137,14 @@ def _links_of(
     """The links whose source lies in ``core``, found among the core and its halo."""
     both = pd.concat([core, *halo]) if halo else core
     both = both.sort_values(_POSITION, kind="stable")  # the register's order: same ties
-    links = find_links(both.drop(columns=_POSITION), **kwargs)
-    mine = links["source"].astype("str").isin(core.index.astype("str")).to_numpy()
+    links = find_links(both.drop(columns=[_POSITION, *_EXTENT]), **kwargs)
+    # which links start in the core: asked once per distinct source, not once per link
+    source = links["source"].astype("category")
+    ours = pd.Index(source.cat.categories.astype("str"), dtype=object).isin(
+        pd.Index(core.index.astype("str"), dtype=object)
+    )
+    codes = source.cat.codes.to_numpy()
+    mine = (codes >= 0) & ours[np.maximum(codes, 0)]
     out = links[mine].reset_index(drop=True)
     for column in ("source", "target", "reason"):
         out[column] = out[column].astype("str")
@@ -189,14 +200,21 @@ def _links_on_dask(assets: Any, kwargs: dict[str, Any]) -> Any:
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
 
     def numbered(part: gpd.GeoDataFrame, start: int) -> gpd.GeoDataFrame:
-        return part.assign(**{_POSITION: np.arange(start, start + len(part))})
+        extents = _extents(part, crs).to_numpy()
+        return part.assign(
+            **{_POSITION: np.arange(start, start + len(part))},
+            **{name: extents[:, k] for k, name in enumerate(_EXTENT)},
+        )
 
     numbered_parts = [
         dask.delayed(numbered)(p, int(s)) for p, s in zip(assets.to_delayed(), starts, strict=True)
     ]
+    # kept until the regions made from them are computed (with the boxes below)
+    held = numbered_parts = _kept(numbered_parts)
     if getattr(assets, "spatial_partitions", None) is None and assets.npartitions > 1:
-        numbered_parts = _regions(numbered_parts, assets.npartitions, crs)
+        numbered_parts = _kept(_regions(numbered_parts, assets.npartitions, crs))
     boxes = dask.compute(*[dask.delayed(_bounds)(p, crs) for p in numbered_parts])
+    del held
     tasks = []
     for i, core in enumerate(numbered_parts):
         halo = [
@@ -212,6 +230,22 @@ def _links_on_dask(assets: Any, kwargs: dict[str, Any]) -> Any:
     # matched/met hold tuples: dask must not turn object columns into text
     with dask.config.set({"dataframe.convert-string": False}):
         return dd.from_delayed(tasks, meta=meta, verify_meta=False)
+
+
+def _kept(parts: list[Any]) -> list[Any]:
+    """The partitions kept on a distributed cluster's workers (``persist``) when one is in use:
+    the layout, the halos and the links each read them, and would otherwise have them sent
+    and made again each time (three times as long at 10^5 assets). Without a cluster they stay
+    lazy, so that a local scheduler never holds the whole register at once."""
+    try:
+        from distributed import default_client
+
+        default_client()
+    except (ImportError, ValueError):
+        return parts
+    import dask
+
+    return list(dask.persist(*parts))
 
 
 def _sample(part: gpd.GeoDataFrame, crs: str, every: int) -> np.ndarray:
