@@ -102,8 +102,8 @@ def _link_edges(links: pd.DataFrame) -> list[tuple[str, str, dict[str, Any]]]:
     names = [fields[k] for k in full]
     if full[:2] != [0, 1]:
         raise SchemaError("links", [Problem.of_table("every link needs a source and a target")])
-    rows = zip(*(columns[k] for k in full))  # each column holds one value per link
-    edges = list(zip(columns[0], columns[1], map(dict, map(zip, repeat(names), rows))))
+    rows = zip(*(columns[k] for k in full), strict=True)
+    edges = list(zip(columns[0], columns[1], map(dict, map(zip, repeat(names), rows)), strict=True))
     for k in gappy:
         for (_, _, attrs), value in zip(edges, columns[k], strict=True):
             if value is not None:
@@ -200,7 +200,7 @@ def _nodes(assets: pd.DataFrame, p: Projected) -> tuple[list[str], list[dict[str
         xs[k] = ys[k] = None
     names += ["x", "y"]
     ids: list[str] = np.asarray(assets.index.astype("str"), dtype=object).tolist()
-    rows = zip(*columns, xs, ys)  # each column holds one value per asset
+    rows = zip(*columns, xs, ys, strict=True)
     return ids, list(map(dict, map(zip, repeat(names), rows)))
 
 

@@ -102,7 +102,8 @@ def _extents(part: gpd.GeoDataFrame, crs: str) -> pd.DataFrame:
     """Each row's extent in the metric CRS: its footprint's bounds, else its point (projected
     once, when the rows are numbered)."""
     if _EXTENT[0] in part.columns:
-        return part[_EXTENT].set_axis(["x0", "y0", "x1", "y1"], axis=1)
+        known: pd.DataFrame = part[_EXTENT].set_axis(["x0", "y0", "x1", "y1"], axis=1)
+        return known
     p = projected(part, crs)
     box = np.column_stack([p.x, p.y, p.x, p.y])
     has = p.has_footprint
@@ -145,7 +146,7 @@ def _links_of(
     )
     codes = source.cat.codes.to_numpy()
     mine = (codes >= 0) & ours[np.maximum(codes, 0)]
-    out = links[mine].reset_index(drop=True)
+    out: pd.DataFrame = links[mine].reset_index(drop=True)
     for column in ("source", "target", "reason"):
         out[column] = out[column].astype("str")
     return out

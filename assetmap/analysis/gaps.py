@@ -6,7 +6,7 @@ opportunity link reaches). Every function returns tables (DataFrames), never pri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -57,7 +57,7 @@ def unused_offers(
     return _gaps(assets, links, kinds, vocabulary, "offers", "source", "matched", "unused")
 
 
-def _explode(values: Iterable[Iterable[Any]]) -> tuple[np.ndarray, np.ndarray]:
+def _explode(values: Iterable[Collection[Any]]) -> tuple[np.ndarray, np.ndarray]:
     """How many items each row holds, and all the items one after the other (objects)."""
     lists = list(values)
     sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))

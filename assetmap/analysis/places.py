@@ -37,9 +37,7 @@ def with_imd(table: pd.DataFrame, imd: pd.DataFrame | None) -> pd.DataFrame:
     return table.join(imd[wanted], how="left")
 
 
-def id_codes(
-    assets: pd.DataFrame, *ends: pd.Series
-) -> tuple[np.ndarray, list[np.ndarray], int]:
+def id_codes(assets: pd.DataFrame, *ends: pd.Series) -> tuple[np.ndarray, list[np.ndarray], int]:
     """Integer codes for asset ids, the same code wherever the same id (as text) appears.
 
     Parameters
@@ -93,7 +91,8 @@ def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
     counts = np.bincount(
         r[ok] * len(column_names) + c[ok], minlength=len(row_names) * len(column_names)
     ).reshape(len(row_names), len(column_names))
-    keep_rows, keep_columns = counts.any(axis=1), counts.any(axis=0)
+    keep_rows = np.asarray(counts.any(axis=1), dtype=bool)
+    keep_columns = np.asarray(counts.any(axis=0), dtype=bool)
     return pd.DataFrame(
         counts[keep_rows][:, keep_columns].astype("int64"),
         index=pd.Index(row_names[keep_rows], name=rows.name),
