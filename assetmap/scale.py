@@ -18,7 +18,21 @@ collection; nothing is computed until you ask (``.compute()``, ``.to_parquet()``
   (sort after computing if you need the order) and its ids are text, not categories.
 
 Run it on an existing cluster by creating a ``distributed.Client`` for it first; dask then uses
-that client for every ``.compute()``.
+that client for every ``.compute()``. With a client, the partitions laid out in space are kept
+on its workers (``persist``) while the halos and links are worked out, so each worker holds its
+share of the register (spilling to disk past its memory limit, as dask does).
+
+**When it wins.** Not on time on one machine: measured on 2 cores
+(``benchmarks/dask_links.py``, two single-threaded workers, 8 partitions, the same links),
+:func:`assetmap.find_links` on dask takes 5–11 s at 10^5 assets against 0.2 s in memory
+(30–40×), and 70 s at 10^6 against 6 s (12×): laying out, sending and gathering frames between
+processes costs more than finding the links. It wins on memory only: the in-memory path peaks
+at about 2.5 GB per million assets holding the geocoded register and its links (more while
+reading and geocoding them; ``benchmarks/run_all.py``), so use dask when that exceeds one
+machine's memory (about ten million assets on 24 GB) or when the register already lives in
+partitioned files on a cluster: read it in partitions (``dask_geopandas.read_parquet``),
+geocode and link on dask, and write the links with ``.to_parquet()`` rather than computing
+them into one process.
 """
 
 from __future__ import annotations

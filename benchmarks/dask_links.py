@@ -144,9 +144,9 @@ def main() -> None:
         f"Dask wins past "
         f"that ceiling, or on a cluster of machines: read the register in partitions "
         f"(dask_geopandas.read_parquet), geocode and link on dask and write the links "
-        f"(to_parquet) without computing them into one process; each worker then holds a "
-        f"partition and its halo (here {largest['worker_mb']:,.0f} MB per worker at "
-        f"{largest['n']:,} assets in {args.partitions} partitions).",
+        f"(to_parquet) without computing them into one process; each worker then holds its "
+        f"share of the register, spilling to disk past its memory limit (here "
+        f"{largest['worker_mb']:,.0f} MB per worker at {largest['n']:,} assets, two workers).",
     )
 
 
