@@ -77,10 +77,13 @@ def _column(values: pd.Series) -> list[Any]:
             out[k] = None
         return out
     if values.dtype.kind == "f":
-        array = values.to_numpy(dtype="float64")
-        out = list(array.tolist())
-        for k in np.flatnonzero(~np.isfinite(array)):
-            out[k] = None
+        # a link's factors and scores take few distinct values: one float object for each
+        # (told apart by their bits, so that -0.0 stays -0.0)
+        array = np.ascontiguousarray(values.to_numpy(dtype="float64"))
+        codes, uniques = pd.factorize(array.view(np.int64))
+        names = np.asarray(uniques, dtype=np.int64).view(np.float64).astype(object)
+        names[~np.isfinite(names.astype(np.float64))] = None
+        out = names[codes].tolist()
         return out
     if values.dtype == object:
         tags = _tag_lists(values.to_numpy())
@@ -88,7 +91,7 @@ def _column(values: pd.Series) -> list[Any]:
             return [v or None for v in tags]
         return [(list(v) or None) if isinstance(v, tuple | list) else json_safe(v) for v in values]
     if pd.api.types.is_string_dtype(values.dtype):
-        return _text_or_none(values.to_numpy(dtype=object))
+        return _shared_text(values)
     return list(map(json_safe, values.tolist()))
 
 
@@ -128,6 +131,19 @@ def _add_edges(G: nx.MultiGraph, edges: list[tuple[str, str, dict[str, Any]]]) -
         keys[len(keys)] = attrs
     if hasattr(nx, "_clear_cache"):
         nx._clear_cache(G)
+
+
+def _shared_text(values: pd.Series) -> list[Any]:
+    """A text column's values, each distinct text one Python object shared by every row that
+    holds it (a million rows of a few hundred codes make a few hundred strings, not a million),
+    every missing value as None. Distinct values are found by the column's own engine (Arrow's
+    dictionary encoding), without a Python object per row."""
+    codes, uniques = pd.factorize(values)
+    names = np.empty(len(uniques) + 1, dtype=object)
+    names[:-1] = np.asarray(uniques, dtype=object)
+    names[-1] = None  # code -1: missing
+    out: list[Any] = names[codes].tolist()
+    return out
 
 
 def _text_or_none(array: np.ndarray) -> list[Any]:
@@ -181,7 +197,7 @@ def _node_column(values: pd.Series) -> list[Any]:
             for v in array.tolist()
         ]  # fmt: skip
     if pd.api.types.is_string_dtype(dtype):
-        return _text_or_none(values.to_numpy(dtype=object))
+        return _shared_text(values)
     # nullable numbers and booleans, dates, periods, intervals: each distinct value once
     codes, uniques = pd.factorize(values)
     names = [json_safe(v) for v in pd.Series(uniques).to_dict().values()] + [None]
