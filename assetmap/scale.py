@@ -18,7 +18,21 @@ collection; nothing is computed until you ask (``.compute()``, ``.to_parquet()``
   (sort after computing if you need the order) and its ids are text, not categories.
 
 Run it on an existing cluster by creating a ``distributed.Client`` for it first; dask then uses
-that client for every ``.compute()``.
+that client for every ``.compute()``. With a client, the partitions laid out in space are kept
+on its workers (``persist``) while the halos and links are worked out, so each worker holds its
+share of the register (spilling to disk past its memory limit, as dask does).
+
+**When it wins.** Not on time on one machine: measured on 2 cores
+(``benchmarks/dask_links.py``, two single-threaded workers, 8 partitions, the same links),
+:func:`assetmap.find_links` on dask takes 5–11 s at 10^5 assets against 0.2 s in memory
+(30–40×), and 70 s at 10^6 against 6 s (12×): laying out, sending and gathering frames between
+processes costs more than finding the links. It wins on memory only: the in-memory path peaks
+at about 2.5 GB per million assets holding the geocoded register and its links (more while
+reading and geocoding them; ``benchmarks/run_all.py``), so use dask when that exceeds one
+machine's memory (about ten million assets on 24 GB) or when the register already lives in
+partitioned files on a cluster: read it in partitions (``dask_geopandas.read_parquet``),
+geocode and link on dask, and write the links with ``.to_parquet()`` rather than computing
+them into one process.
 """
 
 from __future__ import annotations
@@ -44,6 +58,8 @@ __all__ = ["is_dask"]
 P = ParamSpec("P")
 
 _POSITION = "_assetmap_position"
+# each row's extent in the metric CRS, worked out once per row when the rows are numbered
+_EXTENT = ["_assetmap_x0", "_assetmap_y0", "_assetmap_x1", "_assetmap_y1"]
 
 
 def _needs_dask() -> Any:
@@ -97,7 +113,11 @@ def _partitionwise(
 
 
 def _extents(part: gpd.GeoDataFrame, crs: str) -> pd.DataFrame:
-    """Each row's extent in the metric CRS: its footprint's bounds, else its point."""
+    """Each row's extent in the metric CRS: its footprint's bounds, else its point (projected
+    once, when the rows are numbered)."""
+    if _EXTENT[0] in part.columns:
+        known: pd.DataFrame = part[_EXTENT].set_axis(["x0", "y0", "x1", "y1"], axis=1)
+        return known
     p = projected(part, crs)
     box = np.column_stack([p.x, p.y, p.x, p.y])
     has = p.has_footprint
@@ -132,9 +152,15 @@ def _links_of(
     """The links whose source lies in ``core``, found among the core and its halo."""
     both = pd.concat([core, *halo]) if halo else core
     both = both.sort_values(_POSITION, kind="stable")  # the register's order: same ties
-    links = find_links(both.drop(columns=_POSITION), **kwargs)
-    mine = links["source"].astype("str").isin(core.index.astype("str")).to_numpy()
-    out = links[mine].reset_index(drop=True)
+    links = find_links(both.drop(columns=[_POSITION, *_EXTENT]), **kwargs)
+    # which links start in the core: asked once per distinct source, not once per link
+    source = links["source"].astype("category")
+    ours = pd.Index(source.cat.categories.astype("str"), dtype=object).isin(
+        pd.Index(core.index.astype("str"), dtype=object)
+    )
+    codes = source.cat.codes.to_numpy()
+    mine = (codes >= 0) & ours[np.maximum(codes, 0)]
+    out: pd.DataFrame = links[mine].reset_index(drop=True)
     for column in ("source", "target", "reason"):
         out[column] = out[column].astype("str")
     return out
@@ -189,14 +215,21 @@ def _links_on_dask(assets: Any, kwargs: dict[str, Any]) -> Any:
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
 
     def numbered(part: gpd.GeoDataFrame, start: int) -> gpd.GeoDataFrame:
-        return part.assign(**{_POSITION: np.arange(start, start + len(part))})
+        extents = _extents(part, crs).to_numpy()
+        return part.assign(
+            **{_POSITION: np.arange(start, start + len(part))},
+            **{name: extents[:, k] for k, name in enumerate(_EXTENT)},
+        )
 
     numbered_parts = [
         dask.delayed(numbered)(p, int(s)) for p, s in zip(assets.to_delayed(), starts, strict=True)
     ]
+    # kept until the regions made from them are computed (with the boxes below)
+    held = numbered_parts = _kept(numbered_parts)
     if getattr(assets, "spatial_partitions", None) is None and assets.npartitions > 1:
-        numbered_parts = _regions(numbered_parts, assets.npartitions, crs)
+        numbered_parts = _kept(_regions(numbered_parts, assets.npartitions, crs))
     boxes = dask.compute(*[dask.delayed(_bounds)(p, crs) for p in numbered_parts])
+    del held
     tasks = []
     for i, core in enumerate(numbered_parts):
         halo = [
@@ -212,6 +245,22 @@ def _links_on_dask(assets: Any, kwargs: dict[str, Any]) -> Any:
     # matched/met hold tuples: dask must not turn object columns into text
     with dask.config.set({"dataframe.convert-string": False}):
         return dd.from_delayed(tasks, meta=meta, verify_meta=False)
+
+
+def _kept(parts: list[Any]) -> list[Any]:
+    """The partitions kept on a distributed cluster's workers (``persist``) when one is in use:
+    the layout, the halos and the links each read them, and would otherwise have them sent
+    and made again each time (three times as long at 10^5 assets). Without a cluster they stay
+    lazy, so that a local scheduler never holds the whole register at once."""
+    try:
+        from distributed import default_client
+
+        default_client()
+    except (ImportError, ValueError):
+        return parts
+    import dask
+
+    return list(dask.persist(*parts))
 
 
 def _sample(part: gpd.GeoDataFrame, crs: str, every: int) -> np.ndarray:

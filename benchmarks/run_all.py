@@ -6,13 +6,22 @@
 Each size runs in a process of its own (so peak memory is that size's alone) on a synthetic
 register (``assetmap.datasets.synthetic_register``: real live postcodes, clustered as towns,
 seeded). Stages: read (CSV), geocode, assign areas (5 km cells holding assets), find links
-(opportunity, micro ↔ macro within 1,200 m; and proximity within 50 m), build the graph,
-analyses (uncovered needs, area summary, link deserts, isolated, communities; brokers up to
-10^5, as exact betweenness is O(n·m)), build and save the public map (up to 10^5). The alternatives,
-timed in the same run: pandas ``read_csv``; a pandas normalise + ``merge`` with the ONS
-directory; geopandas ``sjoin``; a bare cKDTree ``query_pairs``; libpysal's ``DistanceBand`` to
-networkx (``pip install ".[bench]"``); a naive double loop (10^3); ``nx.from_pandas_edgelist``;
-plain folium markers (up to 10^4). Ratios are the figures that count on a shared machine.
+(opportunity, micro ↔ macro within 1,200 m; and, up to 10^5, proximity within 50 m), build the
+graph of the opportunity links, analyses (uncovered needs, area summary, link deserts,
+isolated, communities), exact brokers (up to 10^5, as exact betweenness is O(n·m)), build and
+save the map: the public map with its links up to 10^5, the map of points above.
+
+The "whole pipeline" row is the issue's: read … map, without brokers (their own row and target)
+and without the proximity links (no question here needs them; 4·10^7 pairs at 10^6, which
+``benchmarks/links_proximity.py`` measures); its peak is the largest of its stages'. At 10^6 it
+is read → geocode → areas → links → graph of the opportunity links → analyses → map of points.
+
+The alternatives, timed in the same run: pandas ``read_csv``; a pandas normalise + ``merge``
+with the ONS directory; geopandas ``sjoin``; a bare cKDTree ``query_pairs``; libpysal's
+``DistanceBand`` to networkx (``pip install ".[bench]"``); a naive double loop (10^3);
+``nx.from_pandas_edgelist`` (up to 10^5, timed before assetmap's graph, so the two are never
+held together); plain folium markers (up to 10^4). Ratios are the figures that count on a shared
+machine.
 """
 
 from __future__ import annotations
@@ -24,53 +33,22 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-
-
-class _Peak:
-    """Peak resident memory of this process while a block runs (sampled every 5 ms)."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-
-    @staticmethod
-    def rss() -> int:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
-            time.sleep(0.005)
-
-    @contextmanager
-    def watch(self) -> Iterator[None]:
-        self.peak = self.rss()
-        thread = threading.Thread(target=self._run, daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            self._stop.set()
-            thread.join()
-            self._stop.clear()
-            self.peak = max(self.peak, self.rss())
+sys.path.insert(0, str(HERE))
+from _timing import Peak  # noqa: E402
 
 
 def _measure(f: Callable[[], Any]) -> tuple[float, float, Any]:
     import gc
 
     gc.collect()
-    peak = _Peak()
+    peak = Peak()
     with peak.watch():
         t = time.perf_counter()
         result = f()
@@ -195,39 +173,42 @@ def one(n: int) -> list[dict[str, Any]]:
 
         rows[-1]["alternative"], rows[-1]["alt_wall_s"] = "naive double loop", _measure(naive)[0]
 
-    from scipy.spatial import cKDTree
+    print(f"{'':>9} {len(links):,} opportunity links", flush=True)
+    # proximity links within 50 m: 4·10^7 pairs at 10^6 on this dense register (6 GB), a stage
+    # no question below needs; benchmarks/links_proximity.py measures them at 10^6
+    if n <= 100_000:
+        from scipy.spatial import cKDTree
 
-    xy = np.column_stack([x[ok], y[ok]])
-    bare = _measure(lambda: cKDTree(xy).query_pairs(50.0, output_type="ndarray"))[0]
-    close = add(
-        "links (proximity 50 m)",
-        _measure(lambda: assetmap.find_links(placed, kind="proximity", max_distance_m=50)),
-        "bare cKDTree query_pairs",
-        bare,
-    )
-    try:
-        if n > 200_000:  # its dense weights outgrow memory here: links_proximity.py has 10^6
-            raise ImportError
-        from libpysal.weights import DistanceBand
-
-        def libpysal_way() -> Any:
-            w = DistanceBand(xy, threshold=50.0, binary=True, silence_warnings=True)
-            return w.to_networkx()
-
-        rows.append(
-            {
-                "n": n,
-                "stage": "links (proximity 50 m)",
-                "wall_s": None,
-                "peak_mb": None,
-                "alternative": "libpysal DistanceBand → networkx",
-                "alt_wall_s": _measure(libpysal_way)[0],
-            }
+        xy = np.column_stack([x[ok], y[ok]])
+        bare = _measure(lambda: cKDTree(xy).query_pairs(50.0, output_type="ndarray"))[0]
+        close = add(
+            "links (proximity 50 m)",
+            _measure(lambda: assetmap.find_links(placed, kind="proximity", max_distance_m=50)),
+            "bare cKDTree query_pairs",
+            bare,
         )
-        print(f"{'':>9} libpysal → networkx {rows[-1]['alt_wall_s']:.3f} s", flush=True)
-    except ImportError:
-        pass
-    print(f"{'':>9} {len(links):,} opportunity links, {len(close):,} proximity links", flush=True)
+        try:
+            from libpysal.weights import DistanceBand
+
+            def libpysal_way() -> Any:
+                w = DistanceBand(xy, threshold=50.0, binary=True, silence_warnings=True)
+                return w.to_networkx()
+
+            rows.append(
+                {
+                    "n": n,
+                    "stage": "links (proximity 50 m)",
+                    "wall_s": None,
+                    "peak_mb": None,
+                    "alternative": "libpysal DistanceBand → networkx",
+                    "alt_wall_s": _measure(libpysal_way)[0],
+                }
+            )
+            print(f"{'':>9} libpysal → networkx {rows[-1]['alt_wall_s']:.3f} s", flush=True)
+        except ImportError:
+            pass
+        print(f"{'':>9} {len(close):,} proximity links", flush=True)
+        del close
 
     def by_hand() -> Any:
         edges = links.astype({"source": str, "target": str})
@@ -237,11 +218,15 @@ def one(n: int) -> list[dict[str, Any]]:
         H.add_nodes_from(pd.DataFrame(placed.drop(columns="geometry")).to_dict("index").items())
         return H
 
+    # by hand first, so that the two graphs are never held together; above 10^5 it takes
+    # twice as long as assetmap and its freed memory stays with the process (graph_build.py
+    # compares the two at 10^5)
+    theirs = _measure(by_hand)[0] if n <= 100_000 else None
     G = add(
         "graph",
         _measure(lambda: assetmap.graph_from_assets(placed, links=links)),
-        "nx.from_pandas_edgelist + add_nodes_from",
-        _measure(by_hand)[0],
+        "nx.from_pandas_edgelist + add_nodes_from" if theirs else "",
+        theirs,
     )
 
     def analyses() -> None:
@@ -250,17 +235,18 @@ def one(n: int) -> list[dict[str, Any]]:
         analysis.link_deserts(placed, links, level="cell")
         analysis.isolated(G)
         analysis.communities(G)
-        if n <= 100_000:
-            analysis.brokers(G)
 
-    add("analyses" + (" (no brokers)" if n > 100_000 else ""), _measure(analyses))
+    add("analyses (no brokers)", _measure(analyses))
+    if n <= 100_000:  # exact betweenness is O(n·m): its own row, outside the pipeline's total
+        add("brokers (exact)", _measure(lambda: analysis.brokers(G)))
 
+    import folium
+
+    out = folder / "map.html"
     if n <= 100_000:
-        import folium
-
-        out = folder / "map.html"
+        stage = "map (build + save)"
         add(
-            "map (build + save)",
+            stage,
             _measure(
                 lambda: assetmap.save_map(
                     assetmap.build_map(placed, links=links, study_area=None),
@@ -269,29 +255,44 @@ def one(n: int) -> list[dict[str, Any]]:
                 )
             ),
         )
-        rows[-1]["map_mb"] = out.stat().st_size / 2**20
-        if n <= 10_000:
+    else:  # the issue's 10^6 pipeline: a map of the points, its links left to the questions
+        del G
+        stage = "map of points (build + save)"
+        add(
+            stage,
+            _measure(
+                lambda: assetmap.save_map(
+                    assetmap.build_map(placed, study_area=None), out, self_contained=True
+                )
+            ),
+        )
+    rows[-1]["map_mb"] = out.stat().st_size / 2**20
+    if n <= 10_000:
 
-            def plain() -> None:
-                m = folium.Map()
-                for lat, lon in zip(placed.geometry.y, placed.geometry.x, strict=True):
-                    if np.isfinite(lat):
-                        folium.CircleMarker([lat, lon], radius=3).add_to(m)
-                m.save(folder / "plain.html")
+        def plain() -> None:
+            m = folium.Map()
+            for lat, lon in zip(placed.geometry.y, placed.geometry.x, strict=True):
+                if np.isfinite(lat):
+                    folium.CircleMarker([lat, lon], radius=3).add_to(m)
+            m.save(folder / "plain.html")
 
-            rows[-1]["alternative"] = "plain folium CircleMarkers (no links, no privacy)"
-            rows[-1]["alt_wall_s"] = _measure(plain)[0]
-    total = sum(r["wall_s"] or 0 for r in rows if r["stage"] != "links (proximity 50 m)")
+        rows[-1]["alternative"] = "plain folium CircleMarkers (no links, no privacy)"
+        rows[-1]["alt_wall_s"] = _measure(plain)[0]
+    # the issue's whole pipeline: read … map, without the proximity links (a stage of their
+    # own, no question here needs them) and without exact brokers (their own target)
+    apart = ("links (proximity 50 m)", "brokers (exact)")
+    total = sum(r["wall_s"] or 0 for r in rows if r["stage"] not in apart)
     rows.append(
         {
             "n": n,
-            "stage": "whole pipeline",
+            "stage": "whole pipeline (read … map, no brokers)",
             "wall_s": total,
-            "peak_mb": _Peak.rss() and max(r["peak_mb"] or 0 for r in rows),
+            "peak_mb": max(r["peak_mb"] or 0 for r in rows),
             "alternative": "",
             "alt_wall_s": None,
         }
     )
+    print(f"{n:>9,} {rows[-1]['stage']:<22} {total:8.3f} s {rows[-1]['peak_mb']:8.0f} MB")
     return rows
 
 

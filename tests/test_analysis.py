@@ -371,3 +371,94 @@ def test_one_selector_refuses_a_typo_everywhere(placed: gpd.GeoDataFrame) -> Non
     with pytest.raises(ConfigurationError, match="neither kinds nor categories"):
         analysis.uncovered_needs(placed, links, kinds=("macr",))
     assert len(analysis.uncovered_needs(placed, links, kinds=("macro",)))
+
+
+def _hand_register() -> pd.DataFrame:
+    """Two anchors and five micro-assets in wards A, B, C (X has none), checked by hand."""
+    anchor = "anchor_institution"
+    rows = [
+        ("M1", "macro", anchor, [], ["esol", "english classes", "cleaning"], None, "A"),
+        ("M2", "macro", anchor, [], ["driving"], None, "B"),
+        ("R1", "micro", "individual", ["esol"], [], 3.0, "A"),
+        ("R2", "micro", "individual", ["cleaning"], [], None, "C"),
+        ("G1", "micro", "association", ["driving"], [], None, "B"),
+        ("G2", "micro", "association", [], [], None, "C"),
+        ("X", "micro", "individual", ["esol"], [], None, None),
+    ]  # fmt: skip
+    frame = pd.DataFrame(
+        rows, columns=["asset_id", "kind", "category", "offers", "needs", "capacity", "ward_code"]
+    ).set_index("asset_id")
+    frame["ward_name"] = frame["ward_code"].map({"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    return frame
+
+
+def _hand_links(categorical: bool) -> pd.DataFrame:
+    """R1 meets M1's esol; R2 is only near M1 (proximity meets nothing); a link from an asset
+    not in the register meets M2's driving."""
+    links = pd.DataFrame(
+        {
+            "source": ["R1", "R2", "ghost"],
+            "target": ["M1", "M1", "M2"],
+            "kind": ["opportunity", "proximity", "opportunity"],
+            "matched": [("esol",), ("cleaning",), ("driving",)],
+            "met": [("esol",), ("cleaning",), ("driving",)],
+        }
+    )
+    if categorical:
+        links = links.astype({"source": "category", "target": "category", "kind": "category"})
+    return links
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_gaps_and_areas_worked_by_hand(categorical: bool) -> None:
+    assets, links = _hand_register(), _hand_links(categorical)
+    before = assets.copy()
+    needs = analysis.uncovered_needs(assets, links, vocabulary={"english classes": "esol"})
+    assert needs.to_dict("index") == {
+        # the synonym is the same need, once; cleaning was only near
+        "M1": {"needs": ("esol", "cleaning"), "met": ("esol",), "uncovered": ("cleaning",),
+               "n_uncovered": 1},
+        "M2": {"needs": ("driving",), "met": ("driving",), "uncovered": (), "n_uncovered": 0},
+    }  # fmt: skip
+    offers = analysis.unused_offers(assets, links)
+    assert list(offers.index) == ["R1", "R2", "G1", "G2", "X"]
+    assert offers["unused"].tolist() == [(), ("cleaning",), ("driving",), (), ("esol",)]
+    assert offers["matched"].tolist() == [("esol",), (), (), (), ()]
+    assert offers["n_unused"].tolist() == [0, 1, 1, 0, 1]
+
+    summary = analysis.area_summary(assets, links, level="ward")
+    assert list(summary.index) == ["A", "B", "C"]  # X has no ward
+    assert summary.to_dict("index") == {
+        "A": {"assets": 2, "micro": 1, "macro": 1, "category_anchor_institution": 1,
+              "category_association": 0, "category_individual": 1, "linked_share": 1.0,
+              "links": 1},
+        "B": {"assets": 2, "micro": 1, "macro": 1, "category_anchor_institution": 1,
+              "category_association": 1, "category_individual": 0, "linked_share": 0.5,
+              "links": 1},
+        "C": {"assets": 2, "micro": 2, "macro": 0, "category_anchor_institution": 0,
+              "category_association": 1, "category_individual": 1, "linked_share": 0.0,
+              "links": 0},
+    }  # fmt: skip
+    assert "links" not in analysis.area_summary(assets, level="ward").columns
+
+    deserts = analysis.link_deserts(assets, links, level="ward")
+    assert deserts.to_dict("index") == {
+        "B": {"name": "Beta", "micro": 1, "people": 0.0},  # G1 reaches no anchor
+        "C": {"name": "Gamma", "micro": 2, "people": 1.0},  # R2 is one person, near only
+    }
+    assert deserts.index.name == "ward_code"
+    pd.testing.assert_frame_equal(assets, before)  # nothing changed in place
+
+
+def test_isolated_counts_self_loops_and_parallel_edges_on_any_graph() -> None:
+    edges = [("A", "B", "opportunity"), ("A", "B", "proximity"), ("C", "C", "refers"),
+             ("D", "E", "proximity")]  # fmt: skip
+    G = _graph(edges, dict.fromkeys("ABCDEF", "micro"))
+    assert list(analysis.isolated(G)) == ["D", "E", "F"]
+    simple = nx.Graph()
+    simple.add_nodes_from("ABCDEF")
+    simple.add_edges_from((u, v, {"kind": k}) for u, v, k in edges if k != "proximity")
+    simple.add_edge("D", "E", kind="proximity")
+    assert list(analysis.isolated(simple)) == ["D", "E", "F"]
+    assert analysis.communities(simple).to_dict() == analysis.communities(G).to_dict()
+    assert set(analysis.communities(G).index) == {"A", "B", "C"}

@@ -10,12 +10,14 @@ import logging
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._memory import gc_paused
 from ..errors import ConfigurationError
 
 __all__ = ["CONNECTING", "brokers", "communities", "isolated"]
@@ -27,13 +29,50 @@ CONNECTING = ("opportunity", "employs", "refers", "trains", "partners", "hosts",
               "member_of", "funds")  # fmt: skip
 
 
-def _simple(G: nx.MultiGraph, kinds: Iterable[str]) -> nx.Graph:
-    """The graph with only edges of the given kinds, parallel edges merged."""
-    wanted = set(kinds)
-    H = nx.Graph()
-    H.add_nodes_from(G.nodes(data=True))
-    H.add_edges_from((u, v) for u, v, kind in G.edges(data="kind") if kind in wanted)
-    return H
+def _connected(G: nx.Graph, wanted: set[str]) -> list[tuple[Any, Any]]:
+    """Each (node, neighbour) with ``node <= neighbour`` joined by an edge of a wanted kind,
+    read straight from networkx's adjacency: once per such edge.
+
+    Each edge's attributes are looked at once (the adjacency holds them both ways round): on a
+    large graph those look-ups, not the loop, are what takes the time.
+    """
+    adj = G._adj
+    with gc_paused():  # many small tuples, no cycles
+        if G.is_multigraph():
+            return [
+                (u, v)
+                for u, nbrs in adj.items()
+                for v, keys in nbrs.items()
+                if u <= v
+                for attrs in keys.values()
+                if attrs.get("kind") in wanted
+            ]
+        return [
+            (u, v) for u, nbrs in adj.items() for v, attrs in nbrs.items()
+            if u <= v and attrs.get("kind") in wanted
+        ]  # fmt: skip
+
+
+def _pairs(G: nx.Graph, kinds: Iterable[str]) -> tuple[list[Any], np.ndarray]:
+    """The nodes with a connection of the given kinds (sorted), and the connections between
+    them as sorted, distinct (lower, higher) positions in that list (parallel edges merged).
+
+    The same as ``sorted({(u, v) if u <= v else (v, u) for u, v, kind in G.edges(data="kind")
+    if kind in wanted})`` mapped to positions, without a Python set of pairs."""
+    ends = _connected(G, set(kinds))
+    if not ends:
+        return [], np.zeros((0, 2), dtype=np.int64)
+    flat = np.empty(2 * len(ends), dtype=object)
+    flat[:] = [n for pair in ends for n in pair]
+    codes, uniques = pd.factorize(flat)
+    with gc_paused():
+        names = sorted(uniques.tolist())  # Python's < on the ids
+    rank = pd.Index(names, dtype=object).get_indexer(uniques)
+    ranked = rank[codes]
+    # u <= v in each pair, so their ranks are in order too
+    key = np.unique(ranked[0::2] * len(names) + ranked[1::2])
+    edges = np.column_stack([key // len(names), key % len(names)])
+    return names, edges
 
 
 def brokers(
@@ -81,16 +120,13 @@ def brokers(
         When ``sample`` is not a positive whole number or ``seed`` not a whole number ≥ 0.
     """
     _check_sample(sample, seed)
-    wanted = set(kinds)
-    pairs = {(u, v) if u <= v else (v, u) for u, v, kind in G.edges(data="kind") if kind in wanted}
-    ids = sorted({n for pair in pairs for n in pair})
+    ids, edges = _pairs(G, kinds)
     if not ids:
         return pd.DataFrame(
             columns=["betweenness", "articulation_point", "stranded", "n_stranded"],
             index=pd.Index([], name="asset_id"),
         )
-    position = {n: i for i, n in enumerate(ids)}
-    g = ig.Graph(n=len(ids), edges=sorted((position[u], position[v]) for u, v in pairs))
+    g = ig.Graph(n=len(ids), edges=edges.tolist())
     between = _betweenness(g, sample, seed)
     kind_of = G.nodes(data="kind")
     macro = np.array([kind_of[v] == "macro" for v in ids], dtype=bool)
@@ -258,14 +294,10 @@ def communities(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING, seed: in
         ``community`` by ``asset_id`` (sorted) for every asset with a connection: 0 the
         largest community, then by size (ties: the community with the first asset id first).
     """
-    wanted = set(kinds)
-    pairs = {(u, v) if u <= v else (v, u) for u, v, kind in G.edges(data="kind") if kind in wanted}
-    ids = sorted({n for pair in pairs for n in pair})
+    ids, edges = _pairs(G, kinds)
     if not ids:
         return pd.Series([], index=pd.Index([], name="asset_id"), name="community", dtype="int64")
-    position = {n: i for i, n in enumerate(ids)}
-    edges = sorted((position[u], position[v]) for u, v in pairs)
-    g = ig.Graph(n=len(ids), edges=edges)
+    g = ig.Graph(n=len(ids), edges=edges.tolist())
     ig.set_random_number_generator(random.Random(seed))
     try:
         found = g.community_leiden(objective_function="modularity", n_iterations=-1)
@@ -283,6 +315,19 @@ def communities(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING, seed: in
 
 def isolated(G: nx.MultiGraph, *, kinds: Iterable[str] = CONNECTING) -> pd.Index:
     """Assets with no connection of the given kinds."""
-    H = _simple(G, kinds)
-    alone: pd.Index = pd.Index(sorted(n for n in H if H.degree(n) == 0), name="asset_id")
-    return alone
+    wanted = set(kinds)
+    adj = G._adj
+    multi = G.is_multigraph()
+    with gc_paused():
+        # a node's edges are looked at until the first of a wanted kind
+        alone = [
+            n
+            for n, nbrs in adj.items()
+            if not any(
+                attrs.get("kind") in wanted
+                for edge in nbrs.values()
+                for attrs in (edge.values() if multi else (edge,))
+            )
+        ]
+        index: pd.Index = pd.Index(sorted(alone), name="asset_id")
+    return index

@@ -6,13 +6,16 @@ opportunity link reaches). Every function returns tables (DataFrames), never pri
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import chain
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._memory import gc_paused
 from ..schema import select_assets, synonym_map
-from .places import level_codes, with_imd
+from .places import id_codes, level_codes, opportunity, opportunity_ends, with_imd
 
 __all__ = [
     "anchor_deserts",
@@ -20,14 +23,6 @@ __all__ = [
     "uncovered_needs",
     "unused_offers",
 ]
-
-
-def _needs_met(links: pd.DataFrame, side: str, column: str) -> dict[str, set[str]]:
-    opportunity = links[links["kind"].astype("str") == "opportunity"]
-    out: dict[str, set[str]] = {}
-    for asset, tags in zip(opportunity[side].astype("str"), opportunity[column], strict=True):
-        out.setdefault(asset, set()).update(tags)
-    return out
 
 
 def uncovered_needs(
@@ -62,6 +57,21 @@ def unused_offers(
     return _gaps(assets, links, kinds, vocabulary, "offers", "source", "matched", "unused")
 
 
+def _explode(values: Iterable[Collection[Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """How many items each row holds, and all the items one after the other (objects)."""
+    lists = list(values)
+    sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    items = np.empty(int(sizes.sum()), dtype=object)
+    items[:] = list(chain.from_iterable(lists))
+    return sizes, items
+
+
+def _tuples(items: list[Any], sizes: np.ndarray) -> list[tuple[Any, ...]]:
+    """``items`` cut into consecutive tuples of the given sizes."""
+    stops = np.cumsum(sizes).tolist()
+    return [tuple(items[a:b]) for a, b in zip([0, *stops][:-1], stops, strict=True)]
+
+
 def _gaps(
     assets: pd.DataFrame,
     links: pd.DataFrame,
@@ -72,27 +82,50 @@ def _gaps(
     link_column: str,
     gap: str,
 ) -> pd.DataFrame:
+    """Each chosen asset's tags (as the vocabulary names them, each once, in order), those a
+    link from its ``side`` names in ``link_column``, and the rest: tags and ids as integer
+    codes, one membership test for all of them."""
     synonyms = synonym_map(vocabulary)
-    chosen = assets[select_assets(assets, list(kinds))]
-    met = _needs_met(links, side, link_column)
-    link_column_out = "met" if column == "needs" else "matched"
-    rows = []
-    for asset_id, tags in zip(chosen.index, chosen[column], strict=True):
-        mine = tuple(dict.fromkeys(synonyms.get(t, t) for t in tags))
-        done = met.get(str(asset_id), set())
-        rows.append(
-            {
-                column: mine,
-                link_column_out: tuple(t for t in mine if t in done),
-                gap: tuple(t for t in mine if t not in done),
-            }
-        )
-    out = pd.DataFrame(
-        rows,
-        index=pd.Index([str(i) for i in chosen.index], name="asset_id", dtype="object"),
-        columns=[column, link_column_out, gap],  # the columns even when no asset is chosen
+    chosen = select_assets(assets, list(kinds))
+    opp = opportunity(links)
+    asset_code, (linked,), _ = id_codes(assets, opp[side])
+    with gc_paused():  # lists and tuples of text, no cycles
+        sizes, tags = _explode(assets[column].to_numpy()[chosen])
+    raw, raw_names = pd.factorize(tags)
+    renamed = np.asarray([synonyms.get(t, t) for t in raw_names], dtype=object)[raw]
+    with gc_paused():
+        per_link, met = _explode(opp[link_column].to_numpy())
+    # one code per tag text, whether an asset or a link names it
+    code, vocabulary_names = pd.factorize(np.concatenate([renamed, met]))
+    width = max(len(vocabulary_names), 1)
+    row = np.repeat(np.arange(len(sizes)), sizes)
+    own = code[: len(tags)]
+    keep = np.sort(np.unique(row * width + own, return_index=True)[1])  # each tag once
+    row, own = row[keep], own[keep]
+    by = np.repeat(linked, per_link)
+    found = by >= 0
+    done = np.isin(
+        asset_code[chosen][row] * width + own, by[found] * width + code[len(tags) :][found]
     )
-    out[f"n_{gap}"] = out[gap].map(len).astype("int64")
+    text = np.asarray(vocabulary_names, dtype=object)[own]
+    link_column_out = "met" if column == "needs" else "matched"
+    n = len(sizes)
+    with gc_paused():
+        tuples = {
+            column: _tuples(text.tolist(), np.bincount(row, minlength=n)),
+            link_column_out: _tuples(text[done].tolist(), np.bincount(row[done], minlength=n)),
+            gap: _tuples(text[~done].tolist(), np.bincount(row[~done], minlength=n)),
+        }
+    out = pd.DataFrame(
+        tuples,
+        index=pd.Index(
+            np.asarray(assets.index[chosen].astype("str"), dtype=object),
+            name="asset_id",
+            dtype="object",
+        ),
+        columns=[column, link_column_out, gap],
+    )
+    out[f"n_{gap}"] = np.bincount(row[~done], minlength=n).astype("int64")
     return out
 
 
@@ -118,30 +151,38 @@ def link_deserts(
         decile, then rank, then code.
     """
     codes = level_codes(assets, level)
-    kinds = assets["kind"].astype("str")
-    opp = links[links["kind"].astype("str") == "opportunity"]
-    macro = set(assets.index[kinds == "macro"].astype("str"))
-    src, tgt = opp["source"].astype("str"), opp["target"].astype("str")
-    reaching = set(src[tgt.isin(macro)]) | set(tgt[src.isin(macro)])
-    micro = assets[(kinds == "micro") & codes.notna()]
-    ids = micro.index.astype("str")
-    individual = micro["category"] == "individual"
-    people = pd.Series(
-        np.where(individual, pd.to_numeric(micro["capacity"], errors="coerce").fillna(1), 0),
-        index=micro.index,
-    )
+    kinds = assets["kind"].astype("str").to_numpy()
+    asset_code, ends, size = id_codes(assets, *opportunity_ends(links))
+    is_macro = np.zeros(size, dtype=bool)
+    is_macro[asset_code[kinds == "macro"]] = True
+    reaching = np.zeros(size, dtype=bool)  # by id: has a link to or from a macro-asset
+    source, target = ends
+    both = (source >= 0) & (target >= 0)
+    source, target = source[both], target[both]
+    reaching[source[is_macro[target]]] = True
+    reaching[target[is_macro[source]]] = True
+    area, names = pd.factorize(codes, sort=True)
+    micro = (kinds == "micro") & (area >= 0)
+    where = area[micro]
+    individual = (assets["category"] == "individual").to_numpy()[micro]
+    capacity = pd.to_numeric(assets["capacity"], errors="coerce").to_numpy(dtype=float)[micro]
+    people = np.where(individual, np.where(np.isnan(capacity), 1.0, capacity), 0.0)
+    count = np.bincount(where, minlength=len(names))
+    held = np.flatnonzero(count)  # the areas holding micro-assets, in code order
     table = pd.DataFrame(
         {
-            "micro": micro.groupby(codes[micro.index]).size(),
-            "people": people.groupby(codes[micro.index]).sum(),
-            "reaching": pd.Series(ids.isin(reaching), index=micro.index)
-            .groupby(codes[micro.index])
-            .sum(),
-        }
+            "micro": count[held].astype("int64"),
+            "people": pd.Series(people).groupby(where).sum().reindex(held).to_numpy(),
+            "reaching": np.bincount(
+                where, weights=reaching[asset_code[micro]], minlength=len(names)
+            )[held],
+        },
+        index=pd.Index(names[held], name=f"{level}_code"),
     )
     name_column = f"{level}_name"
     if name_column in assets.columns:
-        table.insert(0, "name", micro[name_column].groupby(codes[micro.index]).first())
+        first = assets[name_column][micro].groupby(where).first()
+        table.insert(0, "name", first.reindex(held).to_numpy())
     table = table[table["reaching"] == 0].drop(columns="reaching")
     table.index.name = f"{level}_code"
     table = with_imd(table, imd)

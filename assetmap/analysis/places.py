@@ -37,11 +37,67 @@ def with_imd(table: pd.DataFrame, imd: pd.DataFrame | None) -> pd.DataFrame:
     return table.join(imd[wanted], how="left")
 
 
-def _linked(links: pd.DataFrame | None) -> set[str]:
+def id_codes(assets: pd.DataFrame, *ends: pd.Series) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """Integer codes for asset ids, the same code wherever the same id (as text) appears.
+
+    Parameters
+    ----------
+    assets
+        Their index is the asset ids.
+    ends
+        Columns of ids (a link's ``source``, ``target``), categorical or not.
+
+    Returns
+    -------
+    tuple
+        The code of each asset, the code of each value of each column (-1 where missing), and
+        how many codes there are: they index numpy arrays of that length. Each distinct id is
+        turned into text once, never once per link.
+    """
+    parts = []
+    for column in ends:
+        cat = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+        names = np.asarray(cat.cat.categories.astype("str"), dtype=object)
+        parts.append((cat.cat.codes.to_numpy(), names))
+    ids = np.asarray(assets.index.astype("str"), dtype=object)
+    codes, uniques = pd.factorize(np.concatenate([ids, *(names for _, names in parts)]))
+    out, start = [], len(ids)
+    for local, names in parts:
+        mine = codes[start : start + len(names)]
+        start += len(names)
+        out.append(np.where(local >= 0, mine[np.maximum(local, 0)], -1) if len(mine) else local)
+    return codes[: len(ids)], out, len(uniques)
+
+
+def opportunity(links: pd.DataFrame) -> pd.DataFrame:
+    """The opportunity links among ``links``."""
+    return links[(links["kind"].astype("str") == "opportunity").to_numpy()]
+
+
+def opportunity_ends(links: pd.DataFrame | None) -> list[pd.Series]:
+    """The source and target of each opportunity link (none without links)."""
     if links is None:
-        return set()
-    opp = links[links["kind"].astype("str") == "opportunity"]
-    return set(opp["source"].astype("str")) | set(opp["target"].astype("str"))
+        return []
+    opp = opportunity(links)
+    return [opp["source"], opp["target"]]
+
+
+def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """``pd.crosstab(rows, columns)`` counted with numpy: the rows and columns with a pair of
+    present values, each sorted."""
+    r, row_names = pd.factorize(rows, sort=True)
+    c, column_names = pd.factorize(columns, sort=True)
+    ok = (r >= 0) & (c >= 0)
+    counts = np.bincount(
+        r[ok] * len(column_names) + c[ok], minlength=len(row_names) * len(column_names)
+    ).reshape(len(row_names), len(column_names))
+    keep_rows = np.asarray(counts.any(axis=1), dtype=bool)
+    keep_columns = np.asarray(counts.any(axis=0), dtype=bool)
+    return pd.DataFrame(
+        counts[keep_rows][:, keep_columns].astype("int64"),
+        index=pd.Index(row_names[keep_rows], name=rows.name),
+        columns=pd.Index(column_names[keep_columns], name=columns.name),
+    )
 
 
 def area_summary(
@@ -74,45 +130,33 @@ def area_summary(
     """
     codes = level_codes(assets, level)
     frame = pd.DataFrame({"area": codes, "kind": assets["kind"], "category": assets["category"]})
-    frame = frame[frame["area"].notna()]
-    table = pd.crosstab(frame["area"], frame["kind"]).reindex(
+    area, names = pd.factorize(frame["area"], sort=True)
+    placed = area >= 0
+    frame = frame[placed]
+    table = _crosstab(frame["area"], frame["kind"]).reindex(
         columns=["micro", "macro"], fill_value=0
     )
     table.insert(0, "assets", table.sum(axis=1))
-    categories = pd.crosstab(frame["area"], frame["category"]).add_prefix("category_")
+    categories = _crosstab(frame["area"], frame["category"]).add_prefix("category_")
     table = table.join(categories)
-    linked = _linked(links)
-    has_link = pd.Series(assets.index.astype("str").isin(linked), index=assets.index)
-    table["linked_share"] = (
-        has_link[frame.index].groupby(frame["area"]).mean().round(6).reindex(table.index)
-    )
+    rows = pd.Index(names).get_indexer(table.index)  # each table row's area among ``names``
+    asset_code, ends, size = id_codes(assets, *opportunity_ends(links))
+    linked = np.zeros(size, dtype=bool)
+    for end in ends:
+        linked[end[end >= 0]] = True
+    in_area = np.bincount(area[placed], minlength=len(names))
+    with_link = np.bincount(area[placed], weights=linked[asset_code[placed]], minlength=len(names))
+    table["linked_share"] = np.round(with_link[rows] / in_area[rows], 6)
     if links is not None:
-        opp = links[links["kind"].astype("str") == "opportunity"]
-        where = codes.astype("str")
-        where.index = where.index.astype("str")
-        ends = (
-            pd.concat(
-                [
-                    pd.DataFrame(
-                        {
-                            "link": np.arange(len(opp)),
-                            "area": where.reindex(opp["source"].astype("str")).to_numpy(),
-                        }
-                    ),
-                    pd.DataFrame(
-                        {
-                            "link": np.arange(len(opp)),
-                            "area": where.reindex(opp["target"].astype("str")).to_numpy(),
-                        }
-                    ),
-                ]
-            )
-            .dropna()
-            .drop_duplicates()
+        # each asset's area by its id's code, then each link's area at either end
+        area_of = np.full(size, -1, dtype=np.int64)
+        area_of[asset_code] = area
+        source = np.where(ends[0] >= 0, area_of[ends[0]], -1)
+        target = np.where(ends[1] >= 0, area_of[ends[1]], -1)
+        counted = np.bincount(source[source >= 0], minlength=len(names)) + np.bincount(
+            target[(target >= 0) & (target != source)], minlength=len(names)
         )
-        table["links"] = (
-            ends.groupby("area")["link"].nunique().reindex(table.index).fillna(0).astype(int)
-        )
+        table["links"] = counted[rows].astype(int)
     table.index.name = f"{level}_code"
     return with_imd(table, imd).sort_index()
 
