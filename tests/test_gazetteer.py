@@ -512,3 +512,25 @@ def test_a_postcode_file_keeps_legacy_and_non_geographic_postcodes(tmp_path: Pat
     placed = geocode(register(postcode=["NPT 1AA", "w1m 1aa"]), gazetteer=gazetteer)
     assert placed["geocode_method"].tolist() == ["postcode", "postcode"]
     assert placed.geometry.y.round(2).tolist() == [51.58, 51.52]
+
+
+def test_a_lookup_of_parsed_keys_answers_as_a_lookup_of_the_same_text() -> None:
+    """parse remembers where it found each key; lookup uses that only for those very keys."""
+    g = ons_postcode_directory()
+    written = ["b66 2qt", "C09 2SH", "B13 3AH", "JE2 4UH", "W1A 1AA", "nonsense", None, "B16 8"]
+    keys = g.parse(pd.Series(written * 3))
+    fresh = pd.Series(keys.key.tolist(), dtype="str")  # the same text, other arrays
+    remembered, looked_up = g.lookup(keys.key), g.lookup(fresh)
+    for name in ("lon", "lat", "precision_m", "found", "notes"):
+        np.testing.assert_array_equal(getattr(remembered, name), getattr(looked_up, name), name)
+    assert remembered.found.tolist()[:3] == [True, True, False]
+    assert [len(s[0]) for s in remembered.sources] == [len(s[0]) for s in looked_up.sources]
+    # the keys changed in place after parsing: looked up as they are now, not as parsed
+    changed = keys.key.copy()
+    changed.iloc[0] = "B13 3AH"  # listed without a position
+    changed.iloc[2] = "B66 2QT"
+    hit = g.lookup(changed)
+    assert hit.found.tolist()[:3] == [False, True, True]
+    assert hit.lon[2] == remembered.lon[0]
+    # a shorter slice of the parsed keys
+    assert g.lookup(keys.key.iloc[:3]).found.tolist() == [True, True, False]

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assetmap.geocoding import postcodes
+from assetmap.geocoding._text import alphanumeric
 
 
 def test_normalise_spacing_and_case() -> None:
@@ -174,3 +179,13 @@ def test_postcode_codes_are_the_padded_bytes() -> None:
     codes = postcodes.postcode_codes(pd.Series(["B1 1AA", "B1 1AB", "NPT 0AD", "ÉÉ", None]))
     assert codes[0] != codes[1] and codes[3] == -1 and codes[4] == -1
     assert postcodes.first_letter(codes.to_numpy()).tolist() == [66, 66, 78, -1, -1]
+
+
+@given(st.lists(st.none() | st.text(max_size=12)), st.integers(0, 3))
+def test_alphanumeric_removes_what_the_regex_removes(texts: list[str | None], start: int) -> None:
+    for arr in (pa.array(texts, type=pa.string()), pa.array(texts, type=pa.large_string())):
+        arr = pc.ascii_upper(arr).slice(min(start, len(texts)))  # an offset into the buffers
+        expected = pc.replace_substring_regex(arr, r"[^0-9A-Z]", "").to_pylist()
+        got = alphanumeric(arr)
+        got.validate(full=True)
+        assert got.to_pylist() == expected

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -360,21 +361,25 @@ class TableGazetteer:
     part_name: Callable[[int], str] = str
     encode: Encoder = as_text
     _parts: dict[str, Table] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[str, tuple[weakref.ref[object], np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def parse(self, values: pd.Series) -> Keys:
         """The keys in text as written, checked against the gazetteer: a key it lists without
         a position is given up (its coarser keys stay) with the note "listed without a
         position"; UK postcodes it does not list are read again knowing what it lists (see
-        :func:`assetmap.geocoding.postcodes.reread`), only those."""
+        :func:`assetmap.geocoding.postcodes.reread`), only those. Where each key was found is
+        remembered for a :meth:`lookup` of the same keys (as long as they live)."""
         keys = self.reader(values)
         key, notes, levels = keys.key, keys.notes, keys.levels
-        status = self._status(key)
+        group, pos, status = self._found(key)
         if self.reader is uk_reader:
             key, notes, moved = postcodes.reread(
-                values, key, notes, lambda c: self._status(c) > 0, known=status > 0
+                values, key, notes, lambda c: self._found(c)[2] > 0, known=status > 0
             )
             if len(moved):
-                status[moved] = self._status(key.iloc[moved])
+                group[moved], pos[moved], status[moved] = self._found(key.iloc[moved])
                 assert isinstance(levels, _UkLevels)
                 levels = _UkLevels(key, levels.partial)
         nowhere, uk = status == 1, self.reader is uk_reader
@@ -383,6 +388,8 @@ class TableGazetteer:
             notes = notes.copy()
             notes[nowhere] = [_positionless(k, b, self.name, uk) for k, b in said]
             key = key.where(~nowhere)
+            group[nowhere], pos[nowhere] = -1, -1  # as a missing key is
+        self._remember(key, group, pos)
         return Keys(key=key, levels=levels, notes=notes)
 
     def part(self, label: str) -> Table:
@@ -400,17 +407,40 @@ class TableGazetteer:
         for label in todo:
             self.part(label)
 
-    def _located(
-        self, keys: pd.Series, level: str | None
-    ) -> Iterator[tuple[np.ndarray, Table, Table, np.ndarray]]:
-        """Part by part: the rows (positions) of the keys it holds, the part, its table at
-        ``level``, and where each key is in that (-1: not there)."""
+    def _groups(self, keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """The encoded keys, and the part each is in (-1: none)."""
         codes = self.encode(keys.astype("str")).to_numpy()
         if self.partition is None:
-            group = np.where(keys.notna().to_numpy(), 0, -1)
+            return codes, np.where(keys.notna().to_numpy(), 0, -1)
+        return codes, self.partition(codes)
+
+    def _located(
+        self,
+        keys: pd.Series,
+        level: str | None,
+        found: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> Iterator[tuple[np.ndarray, Table, Table, np.ndarray]]:
+        """Part by part: the rows (positions) of the keys it holds, the part, its table at
+        ``level``, and where each key is in that (-1: not there). ``found``: each key's part
+        and position in it, known already (full keys only)."""
+        if found is None:
+            codes, group = self._groups(keys)
+            yield from self._by_part(group, level, codes=codes)
+        else:
+            yield from self._by_part(found[0], level, pos=found[1])
+
+    def _by_part(
+        self,
+        group: np.ndarray,
+        level: str | None,
+        codes: np.ndarray | None = None,
+        pos: np.ndarray | None = None,
+    ) -> Iterator[tuple[np.ndarray, Table, Table, np.ndarray]]:
+        """:meth:`_located` for keys in parts ``group``: found by their ``codes``, or known to
+        be at ``pos``."""
+        if self.partition is None:
             names = {0: ""}
         else:
-            group = self.partition(codes)
             present = np.flatnonzero(np.bincount(group[group >= 0]))
             names = {int(g): self.part_name(int(g)) for g in present}
         self.preload(list(names.values()))
@@ -418,33 +448,68 @@ class TableGazetteer:
         order = np.argsort(group.astype(np.int16), kind="stable")
         bounds = np.searchsorted(group[order], [*names, max(names, default=0) + 1])
         edges = dict(zip(names, itertools.pairwise(bounds), strict=True))
-        sorted_codes = codes[order]
         for g, name in sorted(names.items(), key=lambda item: item[1]):
             lo, hi = edges[g]
+            rows = order[lo:hi]
             part = table = self.part(name)
             if level is not None:
                 table = table.level(level, self.levels[level], self.encode)
-            at = table.index.get_indexer(pd.Index(sorted_codes[lo:hi]))
-            yield order[lo:hi], part, table, at
+            if pos is not None:
+                at = pos[rows]
+            else:
+                assert codes is not None
+                at = table.index.get_indexer(pd.Index(codes[rows]))
+            yield rows, part, table, at
 
-    def _status(self, keys: pd.Series) -> np.ndarray:
-        """For each key: 2 placed, 1 listed without a position, 0 not listed (or missing)."""
-        out = np.zeros(len(keys), dtype=np.int8)
-        for rows, _, table, pos in self._located(keys, None):
-            listed = pos >= 0
-            at = pos[listed]
-            out[rows[listed]] = 1 + (np.isfinite(table.lon[at]) & np.isfinite(table.lat[at]))
-        return out
+    def _found(self, keys: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each full key: its part (-1: none), its position in it (-1: not listed), and
+        2 placed, 1 listed without a position, 0 not listed (or missing)."""
+        codes, group = self._groups(keys)
+        pos = np.full(len(keys), -1, dtype=np.int64)
+        status = np.zeros(len(keys), dtype=np.int8)
+        for rows, _, table, at in self._by_part(group, None, codes=codes):
+            pos[rows] = at
+            listed = at >= 0
+            at = at[listed]
+            status[rows[listed]] = 1 + (np.isfinite(table.lon[at]) & np.isfinite(table.lat[at]))
+        return group, pos, status
+
+    def _remember(self, keys: pd.Series, group: np.ndarray, pos: np.ndarray) -> None:
+        """Keep where each of ``keys`` was found while their (immutable) Arrow array lives."""
+        arr = _arrow_of(keys)
+        if arr is None:
+            return
+        memo = self._memo
+
+        def gone(ref: weakref.ref[object]) -> None:  # the keys are gone: so are their positions
+            if memo.get("exact", (None,))[0] is ref:
+                memo.pop("exact", None)
+
+        memo["exact"] = (weakref.ref(arr, gone), group, pos)
+
+    def _recalled(self, keys: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+        """Where each of ``keys`` was found, when :meth:`parse` gave these very keys."""
+        memo, arr = self._memo.get("exact"), _arrow_of(keys)
+        if memo is None or arr is None or memo[0]() is not arr or len(memo[1]) != len(keys):
+            return None
+        return memo[1], memo[2]
 
     def lookup(self, keys: pd.Series, level: str | None = None) -> Lookup:
         if level is not None and level not in self.levels:
             raise ValueError(f"{self.name} has no level {level!r}; it has {list(self.levels)}")
         out = _empty_lookup(len(keys))
-        for rows, part, table, pos in self._located(keys, level):
+        found = self._recalled(keys) if level is None else None
+        for rows, part, table, pos in self._located(keys, level, found):
             _fill(out, rows, table, pos, exact=level is None)
             if self.reader is uk_reader:
                 _delivery_offices(out, rows, part, table, pos, level, self.encode)
         return out
+
+
+def _arrow_of(keys: pd.Series) -> object | None:
+    """The Arrow array holding ``keys`` (immutable: the same object means the same keys)."""
+    arrow = getattr(keys.array, "__arrow_array__", None)
+    return arrow() if arrow is not None else None
 
 
 def _positionless(key: str, before: str | None, name: str, uk: bool) -> str:

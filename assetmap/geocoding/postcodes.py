@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._text import alphanumeric
+
 __all__ = [
     "DISTRICT_PATTERN",
     "POSTCODE_PATTERN",
@@ -295,9 +297,9 @@ def _parse(
     # as most are written: canonical ("B16 8HJ"), or without the space ("B168HJ")
     ok = _true(pc.match_substring_regex(upper, _AS_WRITTEN))
     spaced = pc.match_substring(upper, " ")
-    postcode = pc.if_else(
-        pa.array(ok), pc.if_else(spaced, upper, pc.utf8_replace_slice(upper, -3, -3, " ")), None
-    )
+    # each row's postcode, as a position in these (-1: none), all taken at once at the end
+    found = [pc.if_else(spaced, upper, pc.utf8_replace_slice(upper, -3, -3, " "))]
+    at = np.where(ok, np.arange(n), -1)
     given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     notes = np.full(n, None, dtype=object)
     # the rest: without punctuation, tabs and other white space, noted where more than the
@@ -305,15 +307,14 @@ def _parse(
     messy = np.flatnonzero(given & ~ok)
     if len(messy):
         written = upper.take(messy)
-        cleaned = pc.replace_substring_regex(written, r"[^0-9A-Z]", "")
+        cleaned = alphanumeric(written)
         good = _true(pc.match_substring_regex(cleaned, f"^{POSTCODE_PATTERN}$"))
         if good.any():
             keep = pa.array(good)
             canonical = pc.utf8_replace_slice(cleaned.filter(keep), -3, -3, " ")
-            mask = np.zeros(n, dtype=bool)
-            mask[messy[good]] = True
-            postcode = pc.replace_with_mask(postcode, pa.array(mask), canonical)
-            ok |= mask
+            at[messy[good]] = n + np.arange(len(canonical))
+            found.append(canonical)
+            ok[messy[good]] = True
             tidy = pc.replace_substring_regex(
                 pc.utf8_trim_whitespace(written.filter(keep)), r"[ \t]+", " "
             )
@@ -339,12 +340,10 @@ def _parse(
             canon, notes, sector, district, search,
         )  # fmt: skip
     fixed = np.flatnonzero(pd.notna(canon))
-    if len(fixed):
-        mask = np.zeros(n, dtype=bool)
-        mask[fixed] = True
-        postcode = pc.replace_with_mask(
-            postcode, pa.array(mask), pa.array(canon[fixed].tolist(), type=postcode.type)
-        )
+    at[fixed] = sum(map(len, found)) + np.arange(len(fixed))
+    found.append(pa.array(canon[fixed].tolist(), type=pa.large_string()))
+    every = pa.concat_arrays([a.cast(pa.large_string()) for a in found])
+    postcode = every.take(pa.array(at, mask=at < 0))
     index = values.index
     return (
         _pandas(postcode, index),
@@ -367,7 +366,7 @@ def _slow_lane(
     """Values that are not postcodes even without punctuation: keying twins, postcodes inside
     text, partial postcodes. ``rest`` gives the rows of ``upper`` and ``written`` (aligned
     with each other); fills ``canon``, ``notes``, ``sector`` and ``district`` in place."""
-    cs = upper.str.replace(r"[^0-9A-Z]", "", regex=True).fillna("").tolist()
+    cs = [c or "" for c in alphanumeric(_arrow(upper)).to_pylist()]
     fixes = _twin_fixes(cs)
     twin = np.array([f is not None for f in fixes], dtype=bool)
     for j in np.flatnonzero(twin):
