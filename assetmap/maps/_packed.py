@@ -25,7 +25,7 @@ import pandas as pd
 from branca.element import Element, Figure
 from jinja2 import Template
 
-from ._elements import json_for_script
+from ._json import JSONArray, json_for_script
 
 
 class Texts:
@@ -129,7 +129,7 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
         local = np.full(len(x), -1, dtype=np.int64)
         local[have] = rank[inverse]
         if _json_chars(uniq[order]) + _json_chars(local) < _json_chars(x):
-            out["k"], x = uniq[order].tolist(), local
+            out["k"], x = JSONArray(uniq[order]), local
     best: dict[str, Any] = {"ints": x}
     best_size = _json_chars(x)
     delta = np.diff(x, prepend=0)
@@ -143,8 +143,8 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
     if _json_chars(delta) + 12 < best_size:
         best = {"ints": delta, "delta": 1}
     if not out and len(best) == 1:
-        return x.tolist()
-    out.update({k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in best.items()})
+        return JSONArray(x)
+    out.update({k: JSONArray(v) if isinstance(v, np.ndarray) else v for k, v in best.items()})
     return out
 
 
@@ -230,12 +230,12 @@ def distance_text(metres: Any) -> pd.Series:
     return pd.Series(out)
 
 
-def numbers(values: Any, decimals: int = 6) -> list[Any]:
+def numbers(values: Any, decimals: int = 6) -> JSONArray:
     """A column as JSON numbers, rounded (whole numbers stay whole)."""
     x = np.asarray(values)
     if x.dtype.kind in "iub":
-        return x.astype("int64").tolist()  # type: ignore[no-any-return]
-    return np.round(x.astype("float64"), decimals).tolist()  # type: ignore[no-any-return]
+        return JSONArray(x.astype("int64"))
+    return JSONArray(np.round(x.astype("float64"), decimals))
 
 
 class _Verbatim(Element):
