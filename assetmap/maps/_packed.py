@@ -17,15 +17,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import count, repeat
 from typing import Any
 
 import folium
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from branca.element import Element, Figure
 from jinja2 import Template
 
 from ._json import JSONArray, json_for_script
+
+
+def _factorisable(values: Any) -> Any:
+    """``values`` as pandas factorises them fastest: text held by Arrow as it is (its
+    dictionary encoding), anything else as Python objects."""
+    if isinstance(values, pd.Series) and isinstance(values.array, pd.arrays.ArrowStringArray):
+        return values
+    return pd.Series(values, dtype="object")
 
 
 class Texts:
@@ -39,12 +50,14 @@ class Texts:
 
     def codes(self, values: Any) -> np.ndarray:
         """The numbers of ``values`` (anything pandas can factorise; missing → ``-1``)."""
-        codes, uniques = pd.factorize(pd.Series(values, dtype="object"), use_na_sentinel=True)
-        known = np.fromiter(
-            (self.numbers.setdefault(str(u), len(self.numbers)) for u in uniques),
-            dtype=np.int64,
-            count=len(uniques),
-        )
+        codes, uniques = pd.factorize(_factorisable(values), use_na_sentinel=True)
+        said = list(map(str, np.asarray(uniques, dtype=object)))
+        known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
+        new = np.flatnonzero(known < 0)
+        if len(new):  # numbered in the order first met (a text said twice numbered once)
+            fresh = [said[k] for k in new.tolist()]
+            self.numbers.update(zip(dict.fromkeys(fresh), count(len(self.numbers))))
+            known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64, len(new))
         return np.where(codes >= 0, known[np.maximum(codes, 0)] if len(known) else -1, -1)
 
     def code(self, text: str) -> int:
@@ -196,6 +209,9 @@ def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
 
 def tag_lists(values: pd.Series) -> pd.Series:
     """Lists of tags as text, ``"a, b"`` (empty or missing lists → missing)."""
+    joined = _joined_by_arrow(values.to_numpy(dtype=object))
+    if joined is not None:
+        return pd.Series(joined, index=values.index)
 
     def key(v: Any) -> tuple[str, ...]:
         if v is None or isinstance(v, (float, str)):
@@ -204,6 +220,23 @@ def tag_lists(values: pd.Series) -> pd.Series:
 
     keys = pd.Series([key(v) for v in values], index=values.index, dtype="object")
     return each_distinct(keys, lambda k: ", ".join(k) or None)
+
+
+def _joined_by_arrow(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
+    """Lists (or tuples) of texts joined by ``", "`` in Arrow, empty or missing lists
+    missing; None when some value is not such a list (a bare text, a number, a list holding
+    a missing value or a number), which :func:`tag_lists` then says one by one."""
+    if not set(map(type, values)) <= {list, tuple, type(None)}:
+        return None
+    try:
+        lists = pa.array(values, type=pa.list_(pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if lists.flatten().null_count:
+        return None
+    joined = pc.binary_join(lists, ", ")
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    return pd.arrays.ArrowStringArray(pa.chunked_array([joined], pa.string()))
 
 
 def fixed(values: Any, decimals: int) -> pd.Series:
