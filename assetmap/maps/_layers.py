@@ -274,8 +274,7 @@ def _card_fields(rows: gpd.GeoDataFrame) -> list[tuple[str, pd.Series]]:
     capacity = pd.to_numeric(rows["capacity"], errors="coerce").reset_index(drop=True)
     fields.append(("Capacity", each_distinct(capacity, lambda v: f"{v:g}")))
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
-        text = rows[col].reset_index(drop=True)
-        fields.append((heading, each_distinct(text.where(text.notna(), None), str)))
+        fields.append((heading, rows[col].reset_index(drop=True)))  # texts as they are
     # each (method, precision) said once: the two factorised apart, their pairs numbered
     methods, method_names = pd.factorize(rows["geocode_method"].astype("str"))
     precisions, precision_values = pd.factorize(

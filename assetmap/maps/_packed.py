@@ -239,28 +239,30 @@ def _joined_by_arrow(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
     return pd.arrays.ArrowStringArray(pa.chunked_array([joined], pa.string()))
 
 
+def _said_once(x: np.ndarray, say: Callable[[float], str | None]) -> pd.Series:
+    """``say(v)`` for every float, computed once per distinct float (told apart by their
+    bits, so ``-0.0`` is not ``0.0``), as a column of Python texts (None → missing)."""
+    codes, uniques = pd.factorize(x.view(np.int64), use_na_sentinel=True)
+    said = np.array([say(v) for v in uniques.view(np.float64).tolist()] + [None], dtype=object)
+    return pd.Series(said[codes], dtype=object)
+
+
 def fixed(values: Any, decimals: int) -> pd.Series:
     """Numbers as text with ``decimals`` places, as f-strings say them (missing → missing)."""
-    x = np.asarray(values, dtype="float64")
-    ok = np.isfinite(x)
-    out = np.full(len(x), None, dtype=object)
-    if ok.any():
-        out[ok] = np.char.mod(f"%.{decimals}f", x[ok])
-    return pd.Series(out)
+    x = np.ascontiguousarray(values, dtype="float64")
+    form = f"%.{decimals}f"
+    return _said_once(x, lambda v: form % v if np.isfinite(v) else None)
 
 
 def distance_text(metres: Any) -> pd.Series:
     """Distances as cards say them: ``"850 m"`` below a kilometre, else ``"1.2 km"``."""
-    m = np.asarray(metres, dtype="float64")
-    ok = np.isfinite(m)
-    out = np.full(len(m), None, dtype=object)
-    km = ok & (m >= 1000)
-    near = ok & ~km
-    if km.any():
-        out[km] = np.char.add(np.char.mod("%.1f", m[km] / 1000), " km")
-    if near.any():
-        out[near] = np.char.add(np.char.mod("%.0f", m[near]), " m")
-    return pd.Series(out)
+
+    def say(m: float) -> str | None:
+        if not np.isfinite(m):
+            return None
+        return "%.1f km" % (m / 1000) if m >= 1000 else "%.0f m" % m
+
+    return _said_once(np.ascontiguousarray(metres, dtype="float64"), say)
 
 
 def numbers(values: Any, decimals: int = 6) -> JSONArray:
