@@ -225,7 +225,12 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     if not len(macro):
         return []
     feats = []
-    for aid, row in macro.iterrows():
+    fields = ["name", "category", "subcategory", "offers", "needs", "capacity", "description",
+              "postcode", "geocode_method", "geocode_precision_m", "footprint"]  # fmt: skip
+    records = pd.DataFrame({c: macro[c].to_numpy(dtype=object) for c in fields})
+    records["geometry"] = macro.geometry.to_numpy(dtype=object)
+    # one dict a site (a few thousand at most): no pandas row each
+    for aid, row in zip(macro.index, records.to_dict("records"), strict=True):
         card = _exact_card(row)
         fp = row["footprint"]
         if fp is not None and not fp.is_empty:
@@ -241,7 +246,7 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
             {
                 "type": "Feature",
                 "id": str(aid),
-                "geometry": _rounded(row.geometry),
+                "geometry": _rounded(row["geometry"]),
                 "properties": card,
             }
         )
