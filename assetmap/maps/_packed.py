@@ -162,6 +162,7 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
 
 
 _DIGITS = re.compile(r"(?<![\d.])(0|[1-9]\d{0,8})(?!\d)")
+_DIGITS_OR_END = re.compile(_DIGITS.pattern + "|\x00")
 
 
 def _template(text: str) -> str:
@@ -169,6 +170,28 @@ def _template(text: str) -> str:
     of its own."""
     escaped = text.replace("\\", "\\\\").replace("#", "\\#")
     return _DIGITS.sub("#", escaped)
+
+
+def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Each text's template (:func:`_template`), all their numbers in one column, and how
+    many each text has (with a 0 after the last): for all texts at once, in one pass of the
+    pattern over them joined by a character none holds (else one by one)."""
+    if not said:
+        return [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    sep = "\x00"
+    joined = sep.join(said)
+    if joined.count(sep) != max(len(said) - 1, 0):
+        found = [[int(d) for d in _DIGITS.findall(t)] for t in said]
+        numbers = np.array([n for f in found for n in f], dtype=np.int64)
+        per = np.array([len(f) for f in found] + [0], dtype=np.int64)
+        return [_template(t) for t in said], numbers, per
+    # no digit stands next to the separator: each text's matches are its own
+    shapes = _template(joined).split(sep)
+    marks = np.array(_DIGITS_OR_END.findall(joined + sep), dtype=str)
+    ends = marks == ""  # each text's numbers, then an empty match at its end
+    numbers = marks[~ends].astype(np.int64) if (~ends).any() else np.zeros(0, dtype=np.int64)
+    per = np.diff(np.flatnonzero(ends), prepend=-1) - 1
+    return shapes, numbers, np.append(per, 0).astype(np.int64)
 
 
 def templated(values: Any, texts: Texts) -> dict[str, Any]:
@@ -179,14 +202,11 @@ def templated(values: Any, texts: Texts) -> dict[str, Any]:
     ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text."""
     series = pd.Series(values, dtype="object")
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    said = [str(u) for u in uniques]
-    shapes = [_template(t) for t in said]
-    found = [[int(d) for d in _DIGITS.findall(t)] for t in said]  # the same as escaped
-    per = np.array([len(f) for f in found] + [0], dtype=np.int64)
+    said = list(map(str, np.asarray(uniques, dtype=object)))
+    shapes, flat, per = _shapes(said)
     tpl = texts.codes(np.array([*shapes, None], dtype=object))
     rows = np.where(codes >= 0, codes, len(uniques))
     counts = per[rows]
-    flat = np.array([n for f in found for n in f], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(per[:-1])])
     pick = np.repeat(starts[rows], counts) + _within_rows(counts)
     return {"tpl": ints(tpl[rows], keyed=True), "num": ints(flat[pick] if len(flat) else [])}
