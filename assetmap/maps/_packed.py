@@ -162,7 +162,8 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
 
 
 _DIGITS = re.compile(r"(?<![\d.])(0|[1-9]\d{0,8})(?!\d)")
-_DIGITS_OR_END = re.compile(_DIGITS.pattern + "|\x00")
+_RUNS = re.compile(r"(\.?[0-9]+|\x1f)")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 
 
 def _template(text: str) -> str:
@@ -178,20 +179,30 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     pattern over them joined by a character none holds (else one by one)."""
     if not said:
         return [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    sep = "\x00"
+    sep = "\x1f"  # (numpy would drop a trailing NUL)
     joined = sep.join(said)
-    if joined.count(sep) != max(len(said) - 1, 0):
+    if joined.count(sep) != len(said) - 1 or (
+        not joined.isascii() and _OTHER_DIGIT.search(joined) is not None
+    ):
         found = [[int(d) for d in _DIGITS.findall(t)] for t in said]
         numbers = np.array([n for f in found for n in f], dtype=np.int64)
         per = np.array([len(f) for f in found] + [0], dtype=np.int64)
         return [_template(t) for t in said], numbers, per
-    # no digit stands next to the separator: each text's matches are its own
-    shapes = _template(joined).split(sep)
-    marks = np.array(_DIGITS_OR_END.findall(joined + sep), dtype=str)
-    ends = marks == ""  # each text's numbers, then an empty match at its end
-    numbers = marks[~ends].astype(np.int64) if (~ends).any() else np.zeros(0, dtype=np.int64)
-    per = np.diff(np.flatnonzero(ends), prepend=-1) - 1
-    return shapes, numbers, np.append(per, 0).astype(np.int64)
+    # each run of digits (with the point before it, if any) and each text's end, at once;
+    # a run is a number where _DIGITS would match it (ASCII digits: \d is no wider here)
+    parts = _RUNS.split(joined.replace("\\", "\\\\").replace("#", "\\#") + sep)
+    marks = np.array(parts[1::2], dtype=object)
+    ends = marks == sep
+    runs = np.where(ends, "", marks).astype(str)
+    length = np.char.str_len(runs)
+    keep = ~ends & ~np.char.startswith(runs, ".") & (length <= 9)
+    keep &= (length == 1) | ~np.char.startswith(runs, "0")
+    out = np.array(parts, dtype=object)
+    out[2 * np.flatnonzero(keep) + 1] = "#"
+    shapes = "".join(out.tolist()).split(sep)[: len(said)]
+    text_of = np.cumsum(ends) - ends
+    per = np.bincount(text_of[keep], minlength=len(said)).astype(np.int64)
+    return shapes, runs[keep].astype(np.int64), np.append(per, 0)
 
 
 def templated(values: Any, texts: Texts) -> dict[str, Any]:
