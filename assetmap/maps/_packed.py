@@ -55,9 +55,13 @@ class Texts:
         known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
         new = np.flatnonzero(known < 0)
         if len(new):  # numbered in the order first met (a text said twice numbered once)
-            fresh = [said[k] for k in new.tolist()]
-            self.numbers.update(zip(dict.fromkeys(fresh), count(len(self.numbers))))
-            known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64, len(new))
+            fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
+            first, distinct = len(self.numbers), dict.fromkeys(fresh)
+            self.numbers.update(zip(distinct, count(first)))
+            if len(distinct) == len(fresh):  # the usual case: numbered in turn
+                known[new] = np.arange(first, first + len(fresh))
+            else:
+                known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64)
         return np.where(codes >= 0, known[np.maximum(codes, 0)] if len(known) else -1, -1)
 
     def code(self, text: str) -> int:
