@@ -274,30 +274,47 @@ def _joined_by_arrow(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
     return pd.arrays.ArrowStringArray(pa.chunked_array([joined], pa.string()))
 
 
-def _said_once(x: np.ndarray, say: Callable[[float], str | None]) -> pd.Series:
-    """``say(v)`` for every float, computed once per distinct float (told apart by their
-    bits, so ``-0.0`` is not ``0.0``), as a column of Python texts (None → missing)."""
-    codes, uniques = pd.factorize(x.view(np.int64), use_na_sentinel=True)
-    said = np.array([say(v) for v in uniques.view(np.float64).tolist()] + [None], dtype=object)
-    return pd.Series(said[codes], dtype=object)
+def _fixed_text(x: np.ndarray, decimals: int) -> pa.Array:
+    """Floats as ``"%.{decimals}f"`` says them (non-finite → null), all at once: each scaled
+    and rounded to a whole number, written by Arrow with its point put back; those within a
+    hair of a half (where the scaled float may round the other way) said by Python."""
+    scale = 10.0**decimals
+    finite = np.isfinite(x)
+    y = np.where(finite, x, 0.0) * scale
+    a = np.abs(y)
+    near_half = np.abs(a - np.floor(a) - 0.5) <= 1e-9 * np.maximum(a, 1.0)
+    by_python = finite & (near_half | (a >= 1e15))
+    whole = np.rint(np.where(by_python, 0.0, a)).astype(np.int64)
+    unit = 10**decimals
+    said = pc.cast(pa.array(whole // unit), pa.string())
+    if decimals:
+        frac = pc.utf8_lpad(pc.cast(pa.array(whole % unit), pa.string()), decimals, "0")
+        said = pc.binary_join_element_wise(said, frac, ".")
+    sign = pa.array(np.where(np.signbit(x), "-", ""))
+    said = pc.binary_join_element_wise(sign, said, "")
+    if by_python.any():
+        text = np.asarray(said.to_numpy(zero_copy_only=False), dtype=object)
+        at = np.flatnonzero(by_python)
+        text[at] = [f"%.{decimals}f" % v for v in x[at].tolist()]
+        said = pa.array(text, pa.string())
+    return pc.if_else(pa.array(finite), said, pa.scalar(None, pa.string()))
+
+
+def _texts(said: pa.Array) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([said], pa.string())))
 
 
 def fixed(values: Any, decimals: int) -> pd.Series:
     """Numbers as text with ``decimals`` places, as f-strings say them (missing → missing)."""
-    x = np.ascontiguousarray(values, dtype="float64")
-    form = f"%.{decimals}f"
-    return _said_once(x, lambda v: form % v if np.isfinite(v) else None)
+    return _texts(_fixed_text(np.asarray(values, dtype="float64"), decimals))
 
 
 def distance_text(metres: Any) -> pd.Series:
     """Distances as cards say them: ``"850 m"`` below a kilometre, else ``"1.2 km"``."""
-
-    def say(m: float) -> str | None:
-        if not np.isfinite(m):
-            return None
-        return "%.1f km" % (m / 1000) if m >= 1000 else "%.0f m" % m
-
-    return _said_once(np.ascontiguousarray(metres, dtype="float64"), say)
+    m = np.asarray(metres, dtype="float64")
+    km = pc.binary_join_element_wise(_fixed_text(m / 1000, 1), " km", "")
+    near = pc.binary_join_element_wise(_fixed_text(m, 0), " m", "")
+    return _texts(pc.if_else(pa.array(m >= 1000), km, near))
 
 
 def numbers(values: Any, decimals: int = 6) -> JSONArray:
