@@ -40,7 +40,7 @@ class JSONArray:
 
     def tolist(self) -> list[Any]:
         """The numbers as a list (as they read back from the page)."""
-        return self.values.tolist()  # type: ignore[no-any-return]
+        return list(self.values.tolist())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, JSONArray):

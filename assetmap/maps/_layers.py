@@ -74,7 +74,7 @@ def _precision_text(method: str, precision: float) -> str:
     )
 
 
-def _exact_card(row: Mapping[str, Any]) -> dict[str, Any]:
+def _exact_card(row: Mapping[Any, Any]) -> dict[str, Any]:
     rows: list[list[str]] = []
     for heading, col in (("Offers", "offers"), ("Needs", "needs")):
         if len(row[col]):

@@ -165,9 +165,10 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
     return out
 
 
-_DIGITS = re.compile(r"(?<![\d.])(0|[1-9]\d{0,8})(?!\d)")
+#: A whole number in a text: ASCII digits only (``\d`` would take in other scripts' digits,
+#: which ``int`` reads but the page cannot spell back).
+_DIGITS = re.compile(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])")
 _RUNS = re.compile(r"(\.?[0-9]+|\x1f)")
-_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 
 
 def _template(text: str) -> str:
@@ -185,15 +186,13 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         return [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
     sep = "\x1f"  # (numpy would drop a trailing NUL)
     joined = sep.join(said)
-    if joined.count(sep) != len(said) - 1 or (
-        not joined.isascii() and _OTHER_DIGIT.search(joined) is not None
-    ):
+    if joined.count(sep) != len(said) - 1:
         found = [[int(d) for d in _DIGITS.findall(t)] for t in said]
         numbers = np.array([n for f in found for n in f], dtype=np.int64)
         per = np.array([len(f) for f in found] + [0], dtype=np.int64)
         return [_template(t) for t in said], numbers, per
     # each run of digits (with the point before it, if any) and each text's end, at once;
-    # a run is a number where _DIGITS would match it (ASCII digits: \d is no wider here)
+    # a run is a number where _DIGITS would match it
     parts = _RUNS.split(joined.replace("\\", "\\\\").replace("#", "\\#") + sep)
     marks = np.array(parts[1::2], dtype=object)
     ends = marks == sep
