@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from assetmap import build_map, datasets, geocode, save_map
-from assetmap.maps._packed import Texts, ints, templated
+from assetmap.maps._json import JSONArray, json_for_script
+from assetmap.maps._packed import Texts, distance_text, fixed, ints, tag_lists, templated
 from assetmap.schema import validate_assets
 from tests.contracts import packed_columns, scan_for
 
@@ -645,18 +646,88 @@ def test_integer_columns_unpack_to_what_was_packed(values: list[int]) -> None:
         assert unpacked == values
 
 
-def test_templated_texts_spell_back_exactly() -> None:
+@pytest.mark.parametrize(
+    "odd",
+    [[], ["x\u001fy 7"], ["\u0663 4 1\u0663 .5 5.25"]],
+    ids=["all at once", "a text holding the separator", "digits of another script"],
+)
+def test_templated_texts_spell_back_exactly(odd: list[str]) -> None:
     texts = Texts()
     said = [
         "offers esol teaching; 140 m", "offers esol teaching; 7 m", None, "1.25 km walk",
         "# 12 \\ #3 \\#4 ##", "007 and 0 and 1234567890123", "x\u0000y 5", "", "12", "a#",
-        *PAYLOADS,
+        ".5 5. 1.2.3 -4 999999999 1000000000 0.0 00", *odd, *PAYLOADS,
     ]  # fmt: skip
     column = templated(said, texts)
     blob = {"strings": "t", "templated": ["why"], "why": column}
     page = _blob(blob, "x") + _blob(texts.table, "t")
     assert packed_columns(page)["x"]["why"] == [None if s is None else s for s in said]
     assert "offers esol teaching; # m" in texts.table  # the two reasons share one template
+
+
+def test_number_columns_are_written_as_json_writes_their_lists() -> None:
+    rng = np.random.default_rng(5)
+    floats = np.concatenate(
+        [
+            np.round(rng.uniform(-180, 180, 2000), 6),
+            rng.standard_normal(2000) * 10.0 ** rng.integers(-12, 22, 2000),
+            [0.0, -0.0, 2.0, -3.0, 1e-4, 9.5e-5, 1e16, 1e21, 0.1, 1 / 3, 5e-324, np.nan, np.inf],
+        ]
+    )
+    ints_ = np.array([0, -1, 7, 2**62, -(2**63)], dtype=np.int64)
+    value = {"f": JSONArray(floats), "i": JSONArray(ints_), "b": JSONArray([True, False]),
+             "e": JSONArray(np.zeros(0)), "t": ["@assetmap-0", "</script>"]}  # fmt: skip
+    plain = {"f": floats.tolist(), "i": ints_.tolist(), "b": [1, 0], "e": [],
+             "t": ["@assetmap-0", "</script>"]}  # fmt: skip
+    assert json_for_script(value) == json_for_script(plain)
+    assert "</script>" not in json_for_script(value)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_for_script({"x": object()})
+
+
+def test_numbers_as_text_are_python_formatting_at_once() -> None:
+    rng = np.random.default_rng(6)
+    halves = np.arange(-4000, 4000) / 2000  # every 0.0005: ties at three decimals
+    x = np.concatenate(
+        [rng.uniform(-3, 3, 3000), rng.uniform(0, 3000, 3000), halves,
+         [0.0, -0.0, -0.0004, 999.95, 1e20, np.nan, np.inf, -np.inf]]
+    )  # fmt: skip
+    for decimals in (0, 1, 3):
+        said = [None if pd.isna(t) else t for t in fixed(x, decimals)]
+        assert said == [f"{v:.{decimals}f}" if np.isfinite(v) else None for v in x.tolist()]
+    said = [None if pd.isna(t) else t for t in distance_text(x)]
+    assert said == [
+        None if not np.isfinite(v) else f"{v / 1000:.1f} km" if v >= 1000 else f"{v:.0f} m"
+        for v in x.tolist()
+    ]
+
+
+def test_tag_lists_join_lists_and_say_odd_values_one_by_one() -> None:
+    lists = pd.Series([["a", "b"], [], None, ("c",), ["d"], np.array(["e", "f"], dtype=object)])
+    said = [None if pd.isna(t) else t for t in tag_lists(lists)]
+    assert said == ["a, b", None, None, "c", "d", "e, f"]
+    odd = pd.Series(
+        [["a", None], [1, 2], "bare", float("nan"), [""], ["x", "y"]], index=list("uvwxyz")
+    )
+    said_odd = tag_lists(odd)
+    assert list(said_odd.index) == list("uvwxyz")
+    assert [None if pd.isna(t) else t for t in said_odd] == [
+        "a, None",
+        "1, 2",
+        "bare",
+        None,
+        None,
+        "x, y",
+    ]
+
+
+def test_texts_are_numbered_in_the_order_first_met() -> None:
+    texts = Texts()
+    assert texts.codes(["b", "a", None, "b"]).tolist() == [0, 1, -1, 0]
+    assert texts.codes(pd.Series(["c", "a", None], dtype="str")).tolist() == [2, 1, -1]
+    assert texts.codes(np.array([1, "1", "d"], dtype=object)).tolist() == [3, 3, 4]
+    assert texts.code("a") == 1 and texts.code("e") == 5
+    assert texts.table == ["b", "a", "c", "1", "d", "e"]
 
 
 def _blob(value: Any, key: str = "x") -> str:

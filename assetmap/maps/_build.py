@@ -74,10 +74,11 @@ def _tiles(tiles: str | xyzservices.TileProvider | None) -> folium.TileLayer | N
 
 def _extent(polygon: shapely.Geometry | None, placed: gpd.GeoDataFrame) -> tuple[Any, ...] | None:
     """Lon/lat bounds (x0, y0, x1, y1) of the study area and the placed assets; None if none."""
-    bounds_of = [g for g in (polygon, *placed.geometry) if g is not None]
-    if not bounds_of:
+    points = placed.geometry.to_numpy(dtype=object)
+    bounds_of = np.append(points, np.array([polygon], dtype=object))
+    if not shapely.is_geometry(bounds_of).any():
         return None
-    x0, y0, x1, y1 = shapely.total_bounds(np.array(bounds_of, dtype=object))
+    x0, y0, x1, y1 = shapely.total_bounds(bounds_of)  # missing geometries count for nothing
     return x0, y0, x1, y1
 
 

@@ -11,8 +11,6 @@ survive branca's second Jinja pass.
 from __future__ import annotations
 
 import html
-import json
-import re
 from importlib import resources
 from typing import Any
 
@@ -22,22 +20,7 @@ from jinja2 import Template
 
 from ..errors import ConfigurationError
 from ..privacy import Published
-
-
-def json_for_script(value: Any) -> str:
-    """JSON that is safe inside a ``<script>`` element, whatever text it carries."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for raw, esc in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(raw, esc)
-    # branca renders each element's output again as a Jinja template: "{{", "{%" and "{#"
-    # (which in compact JSON can only stand inside strings) must not reach it as such
-    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
+from ._json import json_for_script
 
 
 def escape_html(text: str) -> str:

@@ -74,7 +74,7 @@ def _precision_text(method: str, precision: float) -> str:
     )
 
 
-def _exact_card(row: Mapping[str, Any]) -> dict[str, Any]:
+def _exact_card(row: Mapping[Any, Any]) -> dict[str, Any]:
     rows: list[list[str]] = []
     for heading, col in (("Offers", "offers"), ("Needs", "needs")):
         if len(row[col]):
@@ -225,7 +225,12 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     if not len(macro):
         return []
     feats = []
-    for aid, row in macro.iterrows():
+    fields = ["name", "category", "subcategory", "offers", "needs", "capacity", "description",
+              "postcode", "geocode_method", "geocode_precision_m", "footprint"]  # fmt: skip
+    records = pd.DataFrame({c: macro[c].to_numpy(dtype=object) for c in fields})
+    records["geometry"] = macro.geometry.to_numpy(dtype=object)
+    # one dict a site (a few thousand at most): no pandas row each
+    for aid, row in zip(macro.index, records.to_dict("records"), strict=True):
         card = _exact_card(row)
         fp = row["footprint"]
         if fp is not None and not fp.is_empty:
@@ -241,7 +246,7 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
             {
                 "type": "Feature",
                 "id": str(aid),
-                "geometry": _rounded(row.geometry),
+                "geometry": _rounded(row["geometry"]),
                 "properties": card,
             }
         )
@@ -274,8 +279,7 @@ def _card_fields(rows: gpd.GeoDataFrame) -> list[tuple[str, pd.Series]]:
     capacity = pd.to_numeric(rows["capacity"], errors="coerce").reset_index(drop=True)
     fields.append(("Capacity", each_distinct(capacity, lambda v: f"{v:g}")))
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
-        text = rows[col].reset_index(drop=True)
-        fields.append((heading, each_distinct(text.where(text.notna(), None), str)))
+        fields.append((heading, rows[col].reset_index(drop=True)))  # texts as they are
     # each (method, precision) said once: the two factorised apart, their pairs numbered
     methods, method_names = pd.factorize(rows["geocode_method"].astype("str"))
     precisions, precision_values = pd.factorize(

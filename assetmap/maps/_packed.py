@@ -17,15 +17,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import count, repeat
 from typing import Any
 
 import folium
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from branca.element import Element, Figure
 from jinja2 import Template
 
-from ._elements import json_for_script
+from ._json import JSONArray, json_for_script
+
+
+def _factorisable(values: Any) -> Any:
+    """``values`` as pandas factorises them fastest: text held by Arrow as it is (its
+    dictionary encoding), anything else as Python objects."""
+    if isinstance(values, pd.Series) and isinstance(values.array, pd.arrays.ArrowStringArray):
+        return values
+    return pd.Series(values, dtype="object")
 
 
 class Texts:
@@ -39,12 +50,18 @@ class Texts:
 
     def codes(self, values: Any) -> np.ndarray:
         """The numbers of ``values`` (anything pandas can factorise; missing → ``-1``)."""
-        codes, uniques = pd.factorize(pd.Series(values, dtype="object"), use_na_sentinel=True)
-        known = np.fromiter(
-            (self.numbers.setdefault(str(u), len(self.numbers)) for u in uniques),
-            dtype=np.int64,
-            count=len(uniques),
-        )
+        codes, uniques = pd.factorize(_factorisable(values), use_na_sentinel=True)
+        said = list(map(str, np.asarray(uniques, dtype=object)))
+        known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
+        new = np.flatnonzero(known < 0)
+        if len(new):  # numbered in the order first met (a text said twice numbered once)
+            fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
+            first, distinct = len(self.numbers), dict.fromkeys(fresh)
+            self.numbers.update(zip(distinct, count(first)))
+            if len(distinct) == len(fresh):  # the usual case: numbered in turn
+                known[new] = np.arange(first, first + len(fresh))
+            else:
+                known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64)
         return np.where(codes >= 0, known[np.maximum(codes, 0)] if len(known) else -1, -1)
 
     def code(self, text: str) -> int:
@@ -129,7 +146,7 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
         local = np.full(len(x), -1, dtype=np.int64)
         local[have] = rank[inverse]
         if _json_chars(uniq[order]) + _json_chars(local) < _json_chars(x):
-            out["k"], x = uniq[order].tolist(), local
+            out["k"], x = JSONArray(uniq[order]), local
     best: dict[str, Any] = {"ints": x}
     best_size = _json_chars(x)
     delta = np.diff(x, prepend=0)
@@ -143,12 +160,15 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
     if _json_chars(delta) + 12 < best_size:
         best = {"ints": delta, "delta": 1}
     if not out and len(best) == 1:
-        return x.tolist()
-    out.update({k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in best.items()})
+        return JSONArray(x)
+    out.update({k: JSONArray(v) if isinstance(v, np.ndarray) else v for k, v in best.items()})
     return out
 
 
-_DIGITS = re.compile(r"(?<![\d.])(0|[1-9]\d{0,8})(?!\d)")
+#: A whole number in a text: ASCII digits only (``\d`` would take in other scripts' digits,
+#: which ``int`` reads but the page cannot spell back).
+_DIGITS = re.compile(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])")
+_RUNS = re.compile(r"(\.?[0-9]+|\x1f)")
 
 
 def _template(text: str) -> str:
@@ -156,6 +176,36 @@ def _template(text: str) -> str:
     of its own."""
     escaped = text.replace("\\", "\\\\").replace("#", "\\#")
     return _DIGITS.sub("#", escaped)
+
+
+def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Each text's template (:func:`_template`), all their numbers in one column, and how
+    many each text has (with a 0 after the last): for all texts at once, in one pass of the
+    pattern over them joined by a character none holds (else one by one)."""
+    if not said:
+        return [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    sep = "\x1f"  # (numpy would drop a trailing NUL)
+    joined = sep.join(said)
+    if joined.count(sep) != len(said) - 1:
+        found = [[int(d) for d in _DIGITS.findall(t)] for t in said]
+        numbers = np.array([n for f in found for n in f], dtype=np.int64)
+        per = np.array([len(f) for f in found] + [0], dtype=np.int64)
+        return [_template(t) for t in said], numbers, per
+    # each run of digits (with the point before it, if any) and each text's end, at once;
+    # a run is a number where _DIGITS would match it
+    parts = _RUNS.split(joined.replace("\\", "\\\\").replace("#", "\\#") + sep)
+    marks = np.array(parts[1::2], dtype=object)
+    ends = marks == sep
+    runs = np.where(ends, "", marks).astype(str)
+    length = np.char.str_len(runs)
+    keep = ~ends & ~np.char.startswith(runs, ".") & (length <= 9)
+    keep &= (length == 1) | ~np.char.startswith(runs, "0")
+    out = np.array(parts, dtype=object)
+    out[2 * np.flatnonzero(keep) + 1] = "#"
+    shapes = "".join(out.tolist()).split(sep)[: len(said)]
+    text_of = np.cumsum(ends) - ends
+    per = np.bincount(text_of[keep], minlength=len(said)).astype(np.int64)
+    return shapes, runs[keep].astype(np.int64), np.append(per, 0)
 
 
 def templated(values: Any, texts: Texts) -> dict[str, Any]:
@@ -166,14 +216,11 @@ def templated(values: Any, texts: Texts) -> dict[str, Any]:
     ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text."""
     series = pd.Series(values, dtype="object")
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    said = [str(u) for u in uniques]
-    shapes = [_template(t) for t in said]
-    found = [[int(d) for d in _DIGITS.findall(t)] for t in said]  # the same as escaped
-    per = np.array([len(f) for f in found] + [0], dtype=np.int64)
+    said = list(map(str, np.asarray(uniques, dtype=object)))
+    shapes, flat, per = _shapes(said)
     tpl = texts.codes(np.array([*shapes, None], dtype=object))
     rows = np.where(codes >= 0, codes, len(uniques))
     counts = per[rows]
-    flat = np.array([n for f in found for n in f], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(per[:-1])])
     pick = np.repeat(starts[rows], counts) + _within_rows(counts)
     return {"tpl": ints(tpl[rows], keyed=True), "num": ints(flat[pick] if len(flat) else [])}
@@ -196,6 +243,9 @@ def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
 
 def tag_lists(values: pd.Series) -> pd.Series:
     """Lists of tags as text, ``"a, b"`` (empty or missing lists → missing)."""
+    joined = _joined_by_arrow(values.to_numpy(dtype=object))
+    if joined is not None:
+        return pd.Series(joined, index=values.index)
 
     def key(v: Any) -> tuple[str, ...]:
         if v is None or isinstance(v, (float, str)):
@@ -206,36 +256,72 @@ def tag_lists(values: pd.Series) -> pd.Series:
     return each_distinct(keys, lambda k: ", ".join(k) or None)
 
 
+def _joined_by_arrow(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
+    """Lists (or tuples) of texts joined by ``", "`` in Arrow, empty or missing lists
+    missing; None when some value is not such a list (a bare text, a number, a list holding
+    a missing value or a number), which :func:`tag_lists` then says one by one."""
+    if not set(map(type, values)) <= {list, tuple, type(None)}:
+        return None
+    try:
+        lists = pa.array(values, type=pa.list_(pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if lists.flatten().null_count:
+        return None
+    joined = pc.binary_join(lists, ", ")
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    return pd.arrays.ArrowStringArray(pa.chunked_array([joined], pa.string()))
+
+
+def _fixed_text(x: np.ndarray, decimals: int) -> pa.Array:
+    """Floats as ``"%.{decimals}f"`` says them (non-finite → null), all at once: each scaled
+    and rounded to a whole number, written by Arrow with its point put back; those within a
+    hair of a half (where the scaled float may round the other way) said by Python."""
+    scale = 10.0**decimals
+    finite = np.isfinite(x)
+    y = np.where(finite, x, 0.0) * scale
+    a = np.abs(y)
+    near_half = np.abs(a - np.floor(a) - 0.5) <= 1e-9 * np.maximum(a, 1.0)
+    by_python = finite & (near_half | (a >= 1e15))
+    whole = np.rint(np.where(by_python, 0.0, a)).astype(np.int64)
+    unit = 10**decimals
+    said = pc.cast(pa.array(whole // unit), pa.string())
+    if decimals:
+        frac = pc.utf8_lpad(pc.cast(pa.array(whole % unit), pa.string()), decimals, "0")
+        said = pc.binary_join_element_wise(said, frac, ".")
+    sign = pa.array(np.where(np.signbit(x), "-", ""))
+    said = pc.binary_join_element_wise(sign, said, "")
+    if by_python.any():
+        text = np.asarray(said.to_numpy(zero_copy_only=False), dtype=object)
+        at = np.flatnonzero(by_python)
+        text[at] = [f"%.{decimals}f" % v for v in x[at].tolist()]
+        said = pa.array(text, pa.string())
+    return pc.if_else(pa.array(finite), said, pa.scalar(None, pa.string()))
+
+
+def _texts(said: pa.Array) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([said], pa.string())))
+
+
 def fixed(values: Any, decimals: int) -> pd.Series:
     """Numbers as text with ``decimals`` places, as f-strings say them (missing → missing)."""
-    x = np.asarray(values, dtype="float64")
-    ok = np.isfinite(x)
-    out = np.full(len(x), None, dtype=object)
-    if ok.any():
-        out[ok] = np.char.mod(f"%.{decimals}f", x[ok])
-    return pd.Series(out)
+    return _texts(_fixed_text(np.asarray(values, dtype="float64"), decimals))
 
 
 def distance_text(metres: Any) -> pd.Series:
     """Distances as cards say them: ``"850 m"`` below a kilometre, else ``"1.2 km"``."""
     m = np.asarray(metres, dtype="float64")
-    ok = np.isfinite(m)
-    out = np.full(len(m), None, dtype=object)
-    km = ok & (m >= 1000)
-    near = ok & ~km
-    if km.any():
-        out[km] = np.char.add(np.char.mod("%.1f", m[km] / 1000), " km")
-    if near.any():
-        out[near] = np.char.add(np.char.mod("%.0f", m[near]), " m")
-    return pd.Series(out)
+    km = pc.binary_join_element_wise(_fixed_text(m / 1000, 1), " km", "")
+    near = pc.binary_join_element_wise(_fixed_text(m, 0), " m", "")
+    return _texts(pc.if_else(pa.array(m >= 1000), km, near))
 
 
-def numbers(values: Any, decimals: int = 6) -> list[Any]:
+def numbers(values: Any, decimals: int = 6) -> JSONArray:
     """A column as JSON numbers, rounded (whole numbers stay whole)."""
     x = np.asarray(values)
     if x.dtype.kind in "iub":
-        return x.astype("int64").tolist()  # type: ignore[no-any-return]
-    return np.round(x.astype("float64"), decimals).tolist()  # type: ignore[no-any-return]
+        return JSONArray(x.astype("int64"))
+    return JSONArray(np.round(x.astype("float64"), decimals))
 
 
 class _Verbatim(Element):
