@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import html
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from ..errors import ConfigurationError
@@ -98,13 +98,21 @@ class Publications(MacroElement):
         self.published.append(published)
 
 
+_Child = TypeVar("_Child", bound=Element)
+
+
+def map_child(m: folium.Map, name: str, kind: type[_Child]) -> _Child:
+    """The map's one element of ``kind`` under ``name`` (made and added on first use)."""
+    found = m._children.get(name)
+    if not isinstance(found, kind):
+        found = kind()
+        m.add_child(found, name=name)
+    return found
+
+
 def publications(m: folium.Map) -> Publications:
     """The map's record of what was published onto it (made on first use)."""
-    found = m._children.get("assetmap_publications")
-    if not isinstance(found, Publications):
-        found = Publications()
-        m.add_child(found, name="assetmap_publications")
-    return found
+    return map_child(m, "assetmap_publications", Publications)
 
 
 class Legend(MacroElement):

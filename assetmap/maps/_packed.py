@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from branca.element import Element, Figure
 from jinja2 import Template
 
+from ._elements import map_child
 from ._json import JSONArray, json_for_script
 
 
@@ -99,11 +100,7 @@ class PageTexts(Element):
 
 def page_texts(m: folium.Map) -> PageTexts:
     """The map's table of texts (made on first use)."""
-    found = m._children.get("assetmap_texts")
-    if not isinstance(found, PageTexts):
-        found = PageTexts()
-        m.add_child(found, name="assetmap_texts")
-    return found
+    return map_child(m, "assetmap_texts", PageTexts)
 
 
 def _json_chars(x: np.ndarray) -> int:
