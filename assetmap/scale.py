@@ -24,15 +24,16 @@ share of the register (spilling to disk past its memory limit, as dask does).
 
 **When it wins.** Not on time on one machine: measured on 2 cores
 (``benchmarks/dask_links.py``, two single-threaded workers, 8 partitions, the same links),
-:func:`assetmap.find_links` on dask takes 5–11 s at 10^5 assets against 0.2 s in memory
-(30–40×), and 70 s at 10^6 against 6 s (12×): laying out, sending and gathering frames between
-processes costs more than finding the links. It wins on memory only: the in-memory path peaks
-at about 2.5 GB per million assets holding the geocoded register and its links (more while
-reading and geocoding them; ``benchmarks/run_all.py``), so use dask when that exceeds one
-machine's memory (about ten million assets on 24 GB) or when the register already lives in
-partitioned files on a cluster: read it in partitions (``dask_geopandas.read_parquet``),
-geocode and link on dask, and write the links with ``.to_parquet()`` rather than computing
-them into one process.
+:func:`assetmap.find_links` on dask takes 4.5 s at 10^5 assets against 0.18 s in memory
+(25×), and 38 s at 10^6 against 3.4 s (11×): laying out, sending and gathering frames between
+processes costs more than finding the links. It wins on memory only: read → geocode →
+areas → links of a million assets peaks at about 2.1 GB in one process (about 0.6 GB of it
+imports and the postcode directory, then about 1.5 MB per 1,000 assets;
+``benchmarks/links_opportunity.py --pipeline``), so use dask when that exceeds one machine's
+memory (past ten million assets on 24 GB) or when the register already lives in partitioned
+files on a cluster: read it in partitions (``dask_geopandas.read_parquet``), geocode and link
+on dask, and write the links with ``.to_parquet()`` rather than computing them into one
+process.
 """
 
 from __future__ import annotations
