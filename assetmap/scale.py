@@ -27,7 +27,7 @@ share of the register (spilling to disk past its memory limit, as dask does).
 :func:`assetmap.find_links` on dask takes 4.5 s at 10^5 assets against 0.18 s in memory
 (25×), and 38 s at 10^6 against 3.4 s (11×): laying out, sending and gathering frames between
 processes costs more than finding the links. It wins on memory only: read → geocode →
-areas → links of a million assets peaks at about 2.1 GB in one process (about 0.6 GB of it
+areas → links of a million assets peaks at about 2.1 GiB in one process (about 0.6 GiB of it
 imports and the postcode directory, then about 1.5 MB per 1,000 assets;
 ``benchmarks/links_opportunity.py --pipeline``), so use dask when that exceeds one machine's
 memory (past ten million assets on 24 GB) or when the register already lives in partitioned
