@@ -8,7 +8,13 @@ import shapely
 
 from assetmap import read_assets
 from assetmap.errors import SchemaError, SchemaWarning
-from assetmap.schema import normalise_tags, parse_tags, validate_assets, validate_relationships
+from assetmap.schema import (
+    id_positions,
+    normalise_tags,
+    parse_tags,
+    validate_assets,
+    validate_relationships,
+)
 from tests.contracts import assert_same_rows, odd_register
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -240,3 +246,16 @@ def test_fix_is_data_and_renders_for_each_caller() -> None:
         '--value "category:Static Library=..."'
     )
     assert Fix("make_ids_unique").render("cli") == "--make-ids-unique"
+
+
+def test_id_positions_compare_ids_as_text_however_the_ends_are_held() -> None:
+    ids = pd.Index(["a1", "7", "b2"], dtype="str")
+    text = pd.Series(["b2", "x", None, "7"])
+    # categories that are the ids themselves (as find_links gives them), others, and numbers
+    own = pd.Series(pd.Categorical(["b2", "a1", None], categories=ids))
+    other = pd.Series(pd.Categorical(["b2", "zz", None, "b2"], categories=["zz", "b2", "q"]))
+    numbers = pd.Series(pd.Categorical([7, 8]))
+    assert id_positions(ids, text).tolist() == [2, -1, -1, 1]
+    assert id_positions(ids, own).tolist() == [2, 0, -1]
+    assert id_positions(ids, other).tolist() == [2, -1, -1, 2]
+    assert id_positions(ids, numbers).tolist() == [1, -1]

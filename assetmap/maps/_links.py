@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..schema import SCORE_DECIMALS
+from ..schema import SCORE_DECIMALS, id_positions
 from ._elements import LinksTable, escape_html, label
 from ._packed import (
     PackedLayer,
@@ -113,7 +113,7 @@ class _Ends:
 
     def positions(self, ids: pd.Series) -> np.ndarray:
         """Where each id stands among the records drawn (``-1``: not drawn)."""
-        return np.asarray(self.ids.get_indexer(ids.astype("str")), dtype=np.int64)
+        return id_positions(self.ids, ids)
 
 
 def _grouped_rows(

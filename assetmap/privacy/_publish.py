@@ -16,7 +16,7 @@ import shapely
 from ..crs import geographic
 from ..errors import ConfigurationError
 from ..geocoding.gazetteer import Gazetteer
-from ..schema import CATEGORIES
+from ..schema import CATEGORIES, id_positions
 from ._coarse import coarse_points, count_areas
 from ._policy import COARSE_FIELDS, RELATIONSHIP_FIELDS, Audience, Policy, Published, as_policy
 from ._suppress import protect
@@ -255,27 +255,13 @@ class _Ends:
         return cls(lookup[last], shown, published[last], flags[last])
 
     def at(self, source: pd.Series, target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        """Where each end is (-1: not shown), by its id as text. Categorical ends are looked up
-        by their categories, once for both ends when they share them, and not at all when the
-        categories are the assets' ids (as :func:`assetmap.find_links` gives them)."""
-        found: list[tuple[pd.Index, np.ndarray]] = []
+        """Where each end is (-1: not shown), by its id as text (see
+        :func:`assetmap.schema.id_positions`)."""
         shown = np.append(self.shown, False)  # position -1 (not found): not shown
 
         def where(ends: pd.Series) -> np.ndarray:
-            if not isinstance(ends.dtype, pd.CategoricalDtype):
-                at = np.asarray(self.lookup.get_indexer(pd.Index(ends.astype("str"))))
-                return np.where(shown[at], at, -1)
-            categories = ends.cat.categories
-            known = [at for seen, at in found if seen is categories or seen.equals(categories)]
-            if not known:
-                at = (
-                    np.arange(len(categories))
-                    if categories.equals(self.lookup)
-                    else self.lookup.get_indexer(categories.astype("str"))
-                )
-                known = [np.append(np.where(shown[at], at, -1), -1)]
-                found.append((categories, known[0]))
-            return np.asarray(known[0][ends.cat.codes.to_numpy()])  # code -1 (missing): -1
+            at = id_positions(self.lookup, ends)
+            return np.where(shown[at], at, -1)
 
         return where(source), where(target)
 

@@ -32,6 +32,7 @@ __all__ = [
     "PRIVACY_LEVELS",
     "RELATIONSHIP_TYPES",
     "SCORE_DECIMALS",
+    "id_positions",
     "normalise_tags",
     "parse_tags",
     "select_assets",
@@ -253,3 +254,22 @@ def select_assets(assets: pd.DataFrame, selector: Selector) -> np.ndarray:
         assets["kind"].isin(names).to_numpy() | assets["category"].isin(names).to_numpy(),
         dtype=bool,
     )
+
+
+def id_positions(ids: pd.Index, ends: pd.Series) -> np.ndarray:
+    """Where each of ``ends`` (a link's ``source`` or ``target``) stands in ``ids``, compared
+    as text (``-1``: not there, or missing).
+
+    A categorical column is looked up by its categories, each once, and not at all when they
+    are ``ids`` themselves (as :func:`assetmap.find_links` gives them); never once per link.
+    """
+    if not isinstance(ends.dtype, pd.CategoricalDtype):
+        return np.asarray(ids.get_indexer(pd.Index(ends.astype("str"))), dtype=np.int64)
+    categories = ends.cat.categories
+    at = (
+        np.arange(len(categories))
+        if categories.equals(ids)
+        else ids.get_indexer(categories.astype("str"))
+    )
+    at = np.append(np.asarray(at, dtype=np.int64), -1)  # code -1 (missing): -1
+    return at[ends.cat.codes.to_numpy()]
