@@ -98,16 +98,19 @@ _QUERY_CHUNK = 1 << 17
 def _pairs_between(
     xyz_a: np.ndarray, xyz_b: np.ndarray, r: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every pair of a point of A and a point of B within ``r`` in a straight line: (position
-    in A, position in B, that distance), found for a slice of A's points at a time."""
+    """Every pair of a point of A and a point of B within ``r`` metres along the Earth:
+    (position in A, position in B, that distance), found for a slice of A's points at a time
+    (within ``r`` in a straight line through the Earth, then measured along it)."""
     pos = position_dtype(max(len(xyz_a), len(xyz_b)))
     tb = _points_tree(xyz_b)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for lo in range(0, len(xyz_a), _QUERY_CHUNK):
         ta = _points_tree(xyz_a[lo : lo + _QUERY_CHUNK])
         m = ta.sparse_distance_matrix(tb, r, output_type="ndarray")
-        parts.append((m["i"].astype(pos) + pos(lo), m["j"].astype(pos), m["v"].copy()))
-        del m, ta
+        del ta
+        i, j, d = m["i"].astype(pos) + pos(lo), m["j"].astype(pos), arc_m(m["v"])
+        del m
+        parts.append(_near(i, j, d, r))
     if len(parts) == 1:
         return parts[0]
     out = tuple(np.concatenate([q[k] for q in parts]) for k in range(3))
@@ -164,14 +167,15 @@ def pairs_within(
         if same:
             i, j, chord = _close_pairs(earth_xyz(lon[a_pts], lat[a_pts]), r)
             i, j = a_pts[i], a_pts[j]
+            d = arc_m(chord)
+            del chord
+            parts.append(_near(i, j, d, r))
         else:
-            i, j, chord = _pairs_between(
+            i, j, d = _pairs_between(
                 earth_xyz(lon[a_pts], lat[a_pts]), earth_xyz(lon[b_pts], lat[b_pts]), r
             )
-            i, j = a_pts.astype(pos)[i], b_pts.astype(pos)[j]
-        d = arc_m(chord)
-        del chord
-        parts.append(_near(i, j, d, r))
+            parts.append((a_pts.astype(pos)[i], b_pts.astype(pos)[j], d))
+            del i, j, d
     fps = np.flatnonzero((group_a | group_b) & p.placed & has_fp)
     if len(fps):
         others = np.flatnonzero((group_a | group_b) & p.placed)
@@ -197,7 +201,9 @@ def pairs_within(
     if len(fps) or not same:
         if not len(fps) and not (group_a & group_b & p.placed).any():
             # points of one group against the other's: each pair once, never an asset with itself
-            return np.minimum(i, j), np.maximum(i, j), d
+            first = np.minimum(i, j)
+            np.maximum(i, j, out=j)  # j is this function's own array: made here
+            return first, j, d
         return unordered(i, j, d)
     return i, j, d
 

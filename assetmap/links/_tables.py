@@ -305,6 +305,7 @@ def opportunity_table(
     i, j, d = pairs
     pairs.clear()  # handed over: the candidate pairs are freed once the links are picked
     tags = numbered_tags(assets, vocabulary)
+    release_unused_memory()  # what numbering the tags freed, before matching them
     found = matches(tags, i, j)
     back = found.which >= len(i)  # j offering to i
     pair, share = np.where(back, found.which - len(i), found.which), found.share
