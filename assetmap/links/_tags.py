@@ -268,7 +268,7 @@ def interned(ptr: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarr
         del seq
         joined[longer] += codes[ptr[longer] + k] + 1
         del longer
-        seq = first_seen(joined)[0]
+        seq = pd.factorize(joined)[0]
         del joined
     # numbered in order of first appearance: each number first appears where the highest so far
     # goes up
