@@ -277,3 +277,47 @@ def test_many_tags_and_huge_weights_keep_the_definition() -> None:
     assert links["score"].max() > 1e9
     top = links.set_index(["source", "target"]).loc[("a0", "a3")]
     assert top["matched"] == tuple(many) and top["match"] == 1.0
+
+
+def test_pairs_searched_a_slice_at_a_time_lose_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group A's points searched against B's tree a few at a time (as above 131,072 of them)
+    find every pair within the distance, each once, with its distance along the Earth."""
+    from scipy.spatial import cKDTree
+
+    from assetmap.crs import arc_m
+    from assetmap.links import _pairs
+
+    rng = np.random.default_rng(11)
+    a, b = rng.uniform(0, 5_000, (3_000, 3)), rng.uniform(0, 5_000, (2_000, 3))
+    a[:, 2] = b[:, 2] = 0.0  # on a plane: tens of thousands of pairs
+    expected = cKDTree(a).sparse_distance_matrix(cKDTree(b), 300.0, output_type="ndarray")
+    monkeypatch.setattr(_pairs, "_QUERY_CHUNK", 7)
+    i, j, d = _pairs._pairs_between(a, b, 300.0)
+    assert i.dtype == j.dtype == np.int32 and len(i) == len(expected) > 10_000
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == set(
+        zip(expected["i"].tolist(), expected["j"].tolist(), strict=True)
+    )
+    assert np.array_equal(d, arc_m(np.linalg.norm(a[i] - b[j], axis=1)))
+
+
+def test_links_with_the_search_in_slices_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same links, bit for bit, whether group A's points are searched at once or in
+    slices of five."""
+    from assetmap.links import _pairs
+
+    placed = geocode(datasets.synthetic_register(3_000, seed=2))
+    whole = find_links(placed, between=("micro", "macro"))
+    assert len(whole) > 100
+    monkeypatch.setattr(_pairs, "_QUERY_CHUNK", 5)
+    pd.testing.assert_frame_equal(find_links(placed, between=("micro", "macro")), whole)
+
+
+def test_first_seen_numbers_as_pandas_factorize() -> None:
+    from assetmap.links._tags import first_seen
+
+    values = np.array([7, -3, 7, 2**40, 0, -3, 2**40, 5], dtype=np.int64)
+    codes, uniques = first_seen(values)
+    expected_codes, expected_uniques = pd.factorize(values)
+    assert codes.tolist() == expected_codes.tolist() == [0, 1, 0, 2, 3, 1, 2, 4]
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert [len(x) for x in first_seen(np.empty(0, dtype=np.int64))] == [0, 0]

@@ -9,6 +9,7 @@ import shapely
 from assetmap import read_assets
 from assetmap.errors import SchemaError, SchemaWarning
 from assetmap.schema import (
+    id_categories,
     id_positions,
     normalise_tags,
     parse_tags,
@@ -259,3 +260,15 @@ def test_id_positions_compare_ids_as_text_however_the_ends_are_held() -> None:
     assert id_positions(ids, own).tolist() == [2, 0, -1]
     assert id_positions(ids, other).tolist() == [2, -1, -1, 2]
     assert id_positions(ids, numbers).tolist() == [1, -1]
+
+
+def test_id_categories_are_the_ids_as_text_checked_unique() -> None:
+    ids = pd.Index(["b2", "a1", "7"], dtype="str")
+    dtype = id_categories(ids)
+    assert "_engine" not in dtype.categories._cache  # no hash index of a million ids
+    assert dtype == pd.CategoricalDtype(ids) and dtype.categories.tolist() == ["b2", "a1", "7"]
+    assert id_categories(pd.Index([3, 1, 2])).categories.tolist() == ["3", "1", "2"]
+    with pytest.raises(ValueError, match="must be unique"):
+        id_categories(pd.Index(["a", "b", "a"]))
+    with pytest.raises(ValueError, match="cannot be null"):
+        id_categories(pd.Index(["a", None], dtype="str"))

@@ -194,6 +194,7 @@ def find_links(
             i, j, d = unordered(np.r_[i, i2], np.r_[j, j2], np.r_[d, d2])
         near = d <= max_distance_m
         i, j, d = i[near], j[near], d[near]
+    release_unused_memory()  # the spatial search's buffers: millions of pairs were made
     walk = None
     if streets is not None:
         walk = pair_walks(assets, i, j, as_street_graph(streets), max_distance_m)

@@ -84,6 +84,39 @@ def _close_pairs(xyz: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray, np.
     return np.r_[i1, i2], np.r_[j1, j2], np.r_[d1, d2]
 
 
+def position_dtype(n: int) -> type[np.signedinteger]:
+    """The integer type for positions among ``n`` assets: 32 bits while they fit (millions of
+    pairs at half the memory), 64 beyond."""
+    return np.int32 if n < 2**31 else np.int64
+
+
+#: Points of group A searched against group B's tree at once: the KD-tree's buffers of the
+#: pairs found (three numbers a pair, grown by doubling) stay a fraction of the answer.
+_QUERY_CHUNK = 1 << 17
+
+
+def _pairs_between(
+    xyz_a: np.ndarray, xyz_b: np.ndarray, r: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of a point of A and a point of B within ``r`` metres along the Earth:
+    (position in A, position in B, that distance), found for a slice of A's points at a time
+    (within ``r`` in a straight line through the Earth, then measured along it)."""
+    pos = position_dtype(max(len(xyz_a), len(xyz_b)))
+    tb = _points_tree(xyz_b)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for lo in range(0, len(xyz_a), _QUERY_CHUNK):
+        ta = _points_tree(xyz_a[lo : lo + _QUERY_CHUNK])
+        m = ta.sparse_distance_matrix(tb, r, output_type="ndarray")
+        del ta
+        i, j, d = m["i"].astype(pos) + pos(lo), m["j"].astype(pos), arc_m(m["v"])
+        del m
+        parts.append(_near(i, j, d, r))
+    if len(parts) == 1:
+        return parts[0]
+    out = tuple(np.concatenate([q[k] for q in parts]) for k in range(3))
+    return out[0], out[1], out[2]
+
+
 def _scale_bound(p: Projected, lon: np.ndarray, lat: np.ndarray) -> float:
     """The largest factor by which the metric CRS stretches distances at these points."""
     if not len(lon):
@@ -125,6 +158,7 @@ def pairs_within(
     """Unordered pairs, one in each group, within ``r`` metres along the Earth (geodesic, to
     footprints where given)."""
     lon, lat = lonlat
+    pos = position_dtype(len(lon))
     has_fp = p.has_footprint
     a_pts = np.flatnonzero(group_a & p.placed & ~has_fp)
     b_pts = np.flatnonzero(group_b & p.placed & ~has_fp)
@@ -133,14 +167,15 @@ def pairs_within(
         if same:
             i, j, chord = _close_pairs(earth_xyz(lon[a_pts], lat[a_pts]), r)
             i, j = a_pts[i], a_pts[j]
+            d = arc_m(chord)
+            del chord
+            parts.append(_near(i, j, d, r))
         else:
-            ta = _points_tree(earth_xyz(lon[a_pts], lat[a_pts]))
-            tb = _points_tree(earth_xyz(lon[b_pts], lat[b_pts]))
-            m = ta.sparse_distance_matrix(tb, r, output_type="ndarray")
-            i, j, chord = a_pts[m["i"]], b_pts[m["j"]], m["v"].copy()
-            del m  # millions of pairs: hold each array once
-        d = arc_m(chord)
-        parts.append(_near(i, j, d, r))
+            i, j, d = _pairs_between(
+                earth_xyz(lon[a_pts], lat[a_pts]), earth_xyz(lon[b_pts], lat[b_pts]), r
+            )
+            parts.append((a_pts.astype(pos)[i], b_pts.astype(pos)[j], d))
+            del i, j, d
     fps = np.flatnonzero((group_a | group_b) & p.placed & has_fp)
     if len(fps):
         others = np.flatnonzero((group_a | group_b) & p.placed)
@@ -155,18 +190,20 @@ def pairs_within(
         d = _footprint_distances(p, geoms, i, j)
         parts.append(_near(i, j, d, r))
     if not parts:
-        empty = np.empty(0, dtype=np.int64)
+        empty = np.empty(0, dtype=pos)
         return empty, empty, np.empty(0)
     i, j, d = (
         (parts[0][k] if len(parts) == 1 else np.concatenate([q[k] for q in parts])).astype(
             t, copy=False
         )
-        for k, t in enumerate((np.int64, np.int64, np.float64))
+        for k, t in enumerate((pos, pos, np.float64))
     )
     if len(fps) or not same:
         if not len(fps) and not (group_a & group_b & p.placed).any():
             # points of one group against the other's: each pair once, never an asset with itself
-            return np.minimum(i, j), np.maximum(i, j), d
+            first = np.minimum(i, j)
+            np.maximum(i, j, out=j)  # j is this function's own array: made here
+            return first, j, d
         return unordered(i, j, d)
     return i, j, d
 

@@ -14,10 +14,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._memory import release_unused_memory
 from ..crs import Projected
 from ..errors import ConfigurationError
 from ..network import StreetGraph, walk_distances
-from ._tags import interned, matches, numbered_tags, tuples_of
+from ..schema import id_categories
+from ._tags import first_seen, interned, matches, numbered_tags, tuples_of
 
 Decay = Literal["threshold", "linear", "exponential"]
 
@@ -118,7 +120,7 @@ def proximity_table(
     )
     matched = np.empty(n, dtype=object)
     matched.fill(())
-    ids = p.id_dtype
+    ids = id_categories(p.index)
     return pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(i, dtype=ids, validate=False),
@@ -169,10 +171,15 @@ def _reasons(
     if not len(seq):
         return pd.Categorical([], categories=pd.Index([], dtype="str"))
     # whole metres (as ``:,.0f`` rounds: half to even), on foot or not, and the weight
-    how, hows = pd.factorize(np.round(apart).astype(np.int64) * 2 + on_foot)
+    metres = np.round(apart).astype(np.int64)
+    metres *= 2
+    metres += on_foot
+    how, hows = first_seen(metres)
+    del metres
     if label:
         by, ws = pd.factorize(weight)
-        how, combined = pd.factorize(how.astype(np.int64) * len(ws) + by)
+        how, combined = first_seen(how.astype(np.int64) * len(ws) + by)
+        del by
         pieces = [
             f"; {hows[c // len(ws)] >> 1:,} m{' walk' if hows[c // len(ws)] & 1 else ''}"
             f"; {label} ×{ws[c % len(ws)]:g}"
@@ -180,7 +187,12 @@ def _reasons(
         ]
     else:
         pieces = [f"; {h >> 1:,} m{' walk' if h & 1 else ''}" for h in hows.tolist()]
-    each, distinct = pd.factorize(seq.astype(np.int64) * len(pieces) + how)
+    key = seq.astype(np.int64)
+    key *= len(pieces)
+    key += how
+    del how
+    each, distinct = first_seen(key)
+    del key
     joined = pc.binary_join_element_wise(
         _texts([f"offers {', '.join(t)}" for t in offered], distinct // len(pieces)),
         _texts(pieces, distinct % len(pieces)),
@@ -188,10 +200,11 @@ def _reasons(
     )
     # two combinations may read alike (weights equal to the digits shown): one category each
     text, words = pd.factorize(pd.array(joined, dtype="str"), sort=True)
-    codes = text[each]
     small = np.int32 if len(words) < 2**31 else np.int64
+    codes = text.astype(small)[each]
+    del each
     return pd.Categorical.from_codes(
-        codes.astype(small), dtype=pd.CategoricalDtype(pd.Index(words, dtype="str")), validate=False
+        codes, dtype=pd.CategoricalDtype(pd.Index(words, dtype="str")), validate=False
     )
 
 
@@ -225,16 +238,49 @@ def _factors(
     decay_m: float,
 ) -> dict[str, np.ndarray]:
     """The score and its factors of links from ``o`` to ``n_``, ``dist`` apart (``walked`` on
-    foot, where known), meeting ``share`` of the needs."""
+    foot, where known), meeting ``share`` of the needs; ``walk_m`` only where ``walked`` is
+    given, ``on_foot`` whether each link was walked."""
     dd = np.round(dist, 2)
-    ww_ = np.round(walked, 2) if walked is not None else np.full(len(dist), np.nan)
-    apart = np.where(np.isfinite(ww_), ww_, dd)
+    out = {"distance_m": dd}
+    if walked is None:
+        apart, on_foot = dd, np.zeros(len(dd), dtype=bool)
+    else:
+        out["walk_m"] = ww_ = np.round(walked, 2)
+        on_foot = np.isfinite(ww_)
+        apart = np.where(on_foot, ww_, dd)
     prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
     w = np.round(weight[o] * weight[n_], 6)
     match = np.round(share, 6)
     score = np.round(match * prox * w, 6)
-    return {"distance_m": dd, "walk_m": ww_, "apart": apart, "match": match,
-            "proximity": prox, "weight": w, "score": score}  # fmt: skip
+    return {**out, "apart": apart, "on_foot": on_foot, "match": match, "proximity": prox,
+            "weight": w, "score": score}  # fmt: skip
+
+
+def _score(
+    dist: np.ndarray,
+    walked: np.ndarray | None,
+    share: np.ndarray,
+    o: np.ndarray,
+    n_: np.ndarray,
+    weight: np.ndarray,
+    decay: Decay,
+    max_distance_m: float,
+    decay_m: float,
+) -> np.ndarray:
+    """The ``score`` of :func:`_factors` (the same numbers), holding two arrays of links at a
+    time, not seven."""
+    apart = np.round(dist, 2)
+    if walked is not None:
+        ww_ = np.round(walked, 2)
+        apart = np.where(np.isfinite(ww_), ww_, apart)
+        del ww_
+    score = np.round(share, 6)
+    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
+    del apart
+    score *= prox  # match × proximity, as in _factors
+    del prox
+    score *= np.round(weight[o] * weight[n_], 6)
+    return np.round(score, 6, out=score)
 
 
 def opportunity_table(
@@ -259,12 +305,14 @@ def opportunity_table(
     i, j, d = pairs
     pairs.clear()  # handed over: the candidate pairs are freed once the links are picked
     tags = numbered_tags(assets, vocabulary)
+    release_unused_memory()  # what numbering the tags freed, before matching them
     found = matches(tags, i, j)
     back = found.which >= len(i)  # j offering to i
-    pair, share = found.which - back * len(i), found.share
+    pair, share = np.where(back, found.which - len(i), found.which), found.share
     o, n_ = np.where(back, j[pair], i[pair]), np.where(back, i[pair], j[pair])
     dist, walked = d[pair], (walk[pair] if walk is not None else None)
     del back, pair, i, j, d  # millions of links: each array held no longer than needed
+    release_unused_memory()  # the candidate pairs' memory, for what follows
     n_tags = max(len(tags.names), 1)
     offer_seq, offer_row = interned(found.offer_ptr, found.offer_tag, n_tags)
     need_seq, need_row = interned(found.need_ptr, found.need_tag, n_tags)
@@ -272,7 +320,7 @@ def opportunity_table(
     needed = tuples_of(tags.names, found.need_ptr, found.need_tag, need_row)
     del found, tags
     how = (weight, decay, max_distance_m, decay_m)
-    order = _best_first(_factors(dist, walked, share, o, n_, *how)["score"], o, n_, len(assets))
+    order = _best_first(_score(dist, walked, share, o, n_, *how), o, n_, len(assets))
     # one column at a time: each old one freed before the next is put in order
     o = o[order]
     n_ = n_[order]
@@ -284,8 +332,10 @@ def opportunity_table(
     del order
     f = _factors(dist, walked, share, o, n_, *how)  # made once more, in order: no copy of each
     del dist, walked, share
-    ids = p.id_dtype
-    reason = _reasons(offered, offer_seq, f["apart"], np.isfinite(f["walk_m"]), label, f["weight"])
+    ids = id_categories(p.index)
+    reason = _reasons(offered, offer_seq, f.pop("apart"), f.pop("on_foot"), label, f["weight"])
+    matched, met = _objects(offered)[offer_seq], _objects(needed)[need_seq]
+    del offer_seq, need_seq
     return pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(o, dtype=ids, validate=False),
@@ -293,8 +343,8 @@ def opportunity_table(
             "kind": pd.Categorical.from_codes(np.ones(len(o), dtype=np.int8), dtype=_KINDS),
             "distance_m": f["distance_m"],
             **({"walk_m": f["walk_m"]} if walk is not None else {}),
-            "matched": _objects(offered)[offer_seq],
-            "met": _objects(needed)[need_seq],
+            "matched": matched,
+            "met": met,
             "match": f["match"],
             "proximity": f["proximity"],
             "weight": f["weight"],

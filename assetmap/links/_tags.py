@@ -138,11 +138,12 @@ def numbered_tags(assets: pd.DataFrame, vocabulary: dict[str, str]) -> Tags:
     offer_tag = pre_tag[start + within] if len(pre_tag) else np.empty(0, dtype=np.int64)
     per_asset = np.bincount(np.repeat(o_row, counts), minlength=n)
     n_tags = max(len(number), 1)
+    code = np.int32 if n_tags < 2**31 else np.int64
     return Tags(
         names=np.array(list(number), dtype=object),
         offer_ptr=np.r_[0, np.cumsum(per_asset)].astype(np.int64),
-        offer_tag=offer_tag,
-        offer_own=np.repeat(o_tag, counts),
+        offer_tag=offer_tag.astype(code),
+        offer_own=np.repeat(o_tag, counts).astype(code),
         need_keys=np.sort(n_row * n_tags + n_tag),
         need_count=np.bincount(n_row, minlength=n).astype(np.int64),
     )
@@ -172,6 +173,8 @@ def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray
     (pair, need met, offer as written). Pairs are each close pair both ways round: ``first``
     offering to ``second`` (pairs 0 … P-1), then ``second`` offering to ``first`` (P … 2P-1)."""
     n_tags = max(len(tags.names), 1)
+    pos = np.int32 if 2 * len(first) < 2**31 else np.int64  # positions of pairs both ways
+    code = np.int32 if n_tags < 2**31 else np.int64
     keys = tags.need_keys
     # who needs what, as a table of yes/no by asset and tag where it is small enough
     table = None
@@ -187,13 +190,15 @@ def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray
             )
             pair, at = _expanded(tags.offer_ptr, o[useful])
             tag = tags.offer_tag[at]
-            key = nd[useful][pair] * n_tags + tag
+            # asset × tag may pass 2^31 where positions are 32-bit: the key is 64-bit
+            key = nd[useful].astype(np.int64)[pair] * n_tags + tag
             if table is not None:
                 hit = table[key]
             else:
                 hit = keys[np.minimum(np.searchsorted(keys, key), len(keys) - 1)] == key
+            del key
             at_pair = useful[pair[hit]] + (lo + way * len(first))
-            parts.append((at_pair, tag[hit], tags.offer_own[at[hit]]))
+            parts.append((at_pair.astype(pos), tag[hit].astype(code), tags.offer_own[at[hit]]))
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
 
@@ -221,14 +226,33 @@ def matches(tags: Tags, first: np.ndarray, second: np.ndarray) -> Matches:
         )
     pair, need, own = _hits(tags, first, second)
     new = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.empty(0, dtype=bool)
-    which, group = pair[new], np.cumsum(new) - 1
+    which, group = pair[new], np.cumsum(new, dtype=pair.dtype) - 1
+    del new
     n_tags = max(len(tags.names), 1)
     offer_ptr, offer_tag = _grouped(pair, own, group, len(which), n_tags)
+    del own
     need_ptr, need_tag = _grouped(pair, need, group, len(which), n_tags)
+    del pair, need, group
     back = which >= len(first)
-    needer = np.where(back, first[which - back * len(first)], second[which - back * len(first)])
+    at = np.where(back, which - len(first), which)
+    needer = np.where(back, first[at], second[at])
+    del back, at
     share = np.diff(need_ptr) / tags.need_count[needer]
     return Matches(which, share, offer_ptr, offer_tag, need_ptr, need_tag)
+
+
+def first_seen(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of integers (each value's number, in order of first appearance, and
+    the distinct values) by Arrow's hash table, which grows with the distinct values, where
+    pandas' is sized for every value (64 MB for a few thousand distinct among 3 million)."""
+    if len(values) >= 2**31:
+        codes, uniques = pd.factorize(values)
+        return codes, np.asarray(uniques)
+    coded = pc.dictionary_encode(pa.array(values))
+    return (
+        coded.indices.to_numpy(zero_copy_only=False),
+        coded.dictionary.to_numpy(zero_copy_only=False),
+    )
 
 
 def interned(ptr: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -239,9 +263,13 @@ def interned(ptr: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarr
     seq = np.zeros(len(lengths), dtype=np.int64)
     for k in range(int(lengths.max(initial=0))):
         longer = np.flatnonzero(lengths > k)
-        joined = seq * (n_codes + 1)  # rows that ended keep theirs, told apart from longer ones
+        # rows that ended keep theirs, told apart from longer ones
+        joined = seq.astype(np.int64) * (n_codes + 1)
+        del seq
         joined[longer] += codes[ptr[longer] + k] + 1
-        seq = pd.factorize(joined)[0].astype(np.int64)
+        del longer
+        seq = pd.factorize(joined)[0]
+        del joined
     # numbered in order of first appearance: each number first appears where the highest so far
     # goes up
     top = np.maximum.accumulate(seq)
