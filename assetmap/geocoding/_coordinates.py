@@ -170,7 +170,7 @@ def coordinate_check(
     if need.any() and len(keys.levels):
         coarsest = list(keys.levels)[-1]  # a UK postcode's district
         rows = np.flatnonzero(need)
-        hit = table.lookup(keys.levels[coarsest].iloc[rows], coarsest)
+        hit = table.lookup(keys.level_at(coarsest, rows), coarsest)
         radius[rows] = np.fmax(AGREE_MIN_M, hit.precision_m)
     return CoordinateCheck(exact.lon, exact.lat, radius, found, polygon)
 

@@ -135,25 +135,40 @@ class RowNotes:
         sort = np.lexsort((order, rows))
         rows, code = rows[sort], code[sort]
         start = np.r_[True, rows[1:] != rows[:-1]]
-        rank = np.arange(len(rows)) - np.maximum.accumulate(
-            np.where(start, np.arange(len(rows)), 0)
-        )
         pick = np.full(self.n, -1, dtype=np.int64)
         pick[rows[start]] = code[start]
-        out = _take(texts, pick)
-        for r in range(1, int(rank.max()) + 1):  # rows with a second note, a third…
-            more = rank == r
-            at = rows[more]
-            joined = concat(out.take(pa.array(at)), "; ", texts.take(pa.array(code[more])))
-            mask = np.zeros(self.n, dtype=bool)
-            mask[at] = True  # ``at`` ascends: the order replace_with_mask takes them in
-            out = pc.replace_with_mask(out, pa.array(mask), joined)
-        return out
+        if not start.all():
+            # the few rows with more than one note: joined among themselves, then added to
+            # the texts, so that the whole column is one take
+            texts, pick = _joined(texts, pick, rows, code, start)
+        return _take(texts, pick)
 
     def get(self, row: int) -> str | None:
         """The notes of one row, joined (for tests and messages; slow for many rows)."""
         value = self.to_arrow()[row].as_py()
         return None if value is None else str(value)
+
+
+def _joined(
+    texts: pa.Array, pick: np.ndarray, rows: np.ndarray, code: np.ndarray, start: np.ndarray
+) -> tuple[pa.Array, np.ndarray]:
+    """``texts`` with the notes of each row said more than once joined by "; " appended, and
+    ``pick`` pointing those rows at them. ``rows`` (ascending) and ``code`` give every note in
+    the order it reads; ``start`` marks each row's first."""
+    first = np.flatnonzero(start)
+    count = np.diff(np.r_[first, len(rows)])
+    many = count > 1
+    at = first[many]  # where each such row's notes begin
+    out = texts.take(pa.array(code[at]))
+    for r in range(1, int(count.max())):  # a second note, a third…
+        more = np.flatnonzero(count[many] > r)  # ascending: as replace_with_mask takes them
+        joined = concat(out.take(pa.array(more)), "; ", texts.take(pa.array(code[at[more] + r])))
+        mask = np.zeros(len(at), dtype=bool)
+        mask[more] = True
+        out = pc.replace_with_mask(out, pa.array(mask), joined)
+    pick = pick.copy()
+    pick[rows[at]] = len(texts) + np.arange(len(at))
+    return pa.concat_arrays([texts, out]), pick
 
 
 def _take(texts: pa.Array, pick: np.ndarray) -> pa.Array:

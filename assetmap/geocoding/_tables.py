@@ -144,6 +144,34 @@ class Keys:
     levels: Mapping[str, pd.Series]
     notes: pd.Series
 
+    def level_at(self, name: str, rows: np.ndarray) -> pd.Series:
+        """The coarser keys of level ``name`` at ``rows`` (positions), worked out for those
+        rows only where the levels are worked out on demand (a UK postcode's)."""
+        if isinstance(self.levels, _UkLevels):
+            return self.levels.at(name, rows)
+        return self.levels[name].iloc[rows]
+
+    def taking(self, rows: np.ndarray, other: Keys) -> Keys:
+        """These keys with those at ``rows`` (positions) replaced by ``other``'s, one for each
+        row, each a full key."""
+        key, notes = self.key.copy(), self.notes.copy()
+        key.iloc[rows] = other.key.to_numpy(dtype=object)
+        notes.iloc[rows] = other.notes.to_numpy(dtype=object)
+        if isinstance(self.levels, _UkLevels):  # still worked out on demand, from the keys
+            return Keys(key=key, levels=self.levels.taking(rows, other.key), notes=notes)
+        levels = {name: lv.copy() for name, lv in self.levels.items()}
+        for name, lv in levels.items():
+            lv.iloc[rows] = other.levels[name].to_numpy(dtype=object)
+        return Keys(key=key, levels=levels, notes=notes)
+
+    def missing(self) -> np.ndarray:
+        """Which values have no key at all, full or coarser."""
+        nothing = self.key.isna().to_numpy(copy=True)
+        rows = np.flatnonzero(nothing)
+        for name in self.levels:
+            nothing[rows] &= self.level_at(name, rows).isna().to_numpy()
+        return nothing
+
 
 class Gazetteer(Protocol):
     """What the geocoder needs of a gazetteer."""
@@ -533,6 +561,19 @@ class _UkLevels(Mapping[str, pd.Series]):
             full = UK_POSTCODE_LEVELS[name](self._postcode)
             self._done[name] = full.fillna(self.partial[name])
         return self._done[name]
+
+    def taking(self, rows: np.ndarray, postcode: pd.Series) -> _UkLevels:
+        """The levels of these postcodes with those at ``rows`` replaced by ``postcode``."""
+        mine = self._postcode.copy()
+        mine.iloc[rows] = postcode.to_numpy(dtype=object)
+        return _UkLevels(mine, self.partial)
+
+    def at(self, name: str, rows: np.ndarray) -> pd.Series:
+        """``self[name].iloc[rows]``, worked out for those rows alone."""
+        if name in self._done:
+            return self._done[name].iloc[rows]
+        full = UK_POSTCODE_LEVELS[name](self._postcode.iloc[rows])
+        return full.fillna(self.partial[name].iloc[rows])
 
     def __iter__(self) -> Iterator[str]:
         return iter(UK_POSTCODE_LEVELS)
