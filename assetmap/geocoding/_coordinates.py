@@ -165,8 +165,10 @@ def coordinate_check(
     """
     radius = np.full(len(exact.found), AGREE_MIN_M)
     found = exact.found & np.isfinite(exact.lon) & np.isfinite(exact.lat)
-    given = assets[["latitude", "longitude", "easting", "northing"]].notna().to_numpy()
-    need = found & (given[:, :2].all(axis=1) | given[:, 2:].all(axis=1))
+    lat, lon, east, north = (
+        assets[c].notna().to_numpy() for c in ("latitude", "longitude", "easting", "northing")
+    )
+    need = found & ((lat & lon) | (east & north))
     if need.any() and len(keys.levels):
         coarsest = list(keys.levels)[-1]  # a UK postcode's district
         rows = np.flatnonzero(need)
@@ -225,6 +227,10 @@ def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: RowNotes) -> Co
     glat = assets["latitude"].to_numpy(dtype="float64")
     glon = assets["longitude"].to_numpy(dtype="float64")
     given = np.isfinite(glat) & np.isfinite(glon)
+    if not given.any():  # nothing written: nothing to read, judge or say
+        nothing = np.full(len(glat), np.nan)
+        precision = decimal_precision_m(assets["latitude"], 111_320.0)
+        return Coordinates(nothing, nothing.copy(), precision, np.zeros(len(glat), bool), notes)
     zero = given & (glat == 0) & (glon == 0)
     ok = given & ~zero
     readings = [
