@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._notes import concat, quoted
 from ._postcode_bytes import as_written, twin_fixes
 from ._text import alphanumeric
 
@@ -240,7 +241,8 @@ def _parse(
     found = [pc.if_else(pa.array(spaced), upper, pc.utf8_replace_slice(upper, -3, -3, " "))]
     at = np.where(ok, np.arange(n), -1)
     given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    notes = np.full(n, None, dtype=object)
+    said: list[pa.Array] = []  # notes, and the rows they are about
+    said_rows: list[np.ndarray] = []
     # the rest: without punctuation, tabs and other white space, noted where more than the
     # spaces around and between the halves changed
     messy = np.flatnonzero(given & ~ok)
@@ -260,14 +262,14 @@ def _parse(
             same = pc.or_kleene(pc.equal(tidy, canonical), pc.equal(tidy, cleaned.filter(keep)))
             differs = ~_true(same)
             noted = messy[good][differs]
-            notes[noted] = [
-                f"postcode {w!r} read as {p!r}"
-                for w, p in zip(
-                    text.take(noted).to_pylist(),
-                    canonical.filter(pa.array(differs)).to_pylist(),
-                    strict=True,
-                )
-            ]
+            said_rows.append(noted)
+            said.append(
+                concat(
+                    "postcode ", quoted(text.take(noted)),
+                    " read as ", quoted(canonical.filter(pa.array(differs))),
+                )  # fmt: skip
+            )
+    notes = np.full(n, None, dtype=object)
     canon = np.full(n, None, dtype=object)
     sector = np.full(n, None, dtype=object)
     district = np.full(n, None, dtype=object)
@@ -278,7 +280,8 @@ def _parse(
             rest, _pandas(upper.take(rest), pd.RangeIndex(len(rest))), written,
             canon, notes, sector, district, search,
         )  # fmt: skip
-    fixed = np.flatnonzero(pd.notna(canon))
+    # the slow lane fills these at ``rest`` alone
+    fixed = rest[pd.notna(canon[rest])]
     at[fixed] = sum(map(len, found)) + np.arange(len(fixed))
     found.append(pa.array(canon[fixed].tolist(), type=pa.large_string()))
     every = pa.concat_arrays([a.cast(pa.large_string()) for a in found])
@@ -286,9 +289,9 @@ def _parse(
     index = values.index
     return (
         _pandas(postcode, index),
-        _sparse(sector, index),
-        _sparse(district, index),
-        _sparse(notes, index),
+        _sparse(sector, rest, index),
+        _sparse(district, rest, index),
+        _sparse(notes, rest, index, said, said_rows),
     )
 
 
@@ -340,10 +343,24 @@ def _slow_lane(
     ]
 
 
-def _sparse(values: np.ndarray, index: pd.Index) -> pd.Series:
-    """A text Series from an object array of text and None."""
-    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    return _pandas(arr, index)
+def _sparse(
+    values: np.ndarray,
+    rows: np.ndarray,
+    index: pd.Index,
+    texts: Sequence[pa.Array] = (),
+    texts_rows: Sequence[np.ndarray] = (),
+) -> pd.Series:
+    """A text Series from an object array of text and None set at ``rows`` (positions) alone,
+    and Arrow ``texts`` about ``texts_rows`` (rows given no text in ``values``)."""
+    has = rows[pd.notna(values[rows])]
+    parts = [*texts, pa.array(values[has].tolist(), type=pa.large_string())]
+    pick = np.full(len(values), -1, dtype=np.int64)
+    start = 0
+    for at, part in zip([*texts_rows, has], parts, strict=True):
+        pick[at] = start + np.arange(len(at))
+        start += len(part)
+    every = pa.concat_arrays([part.cast(pa.large_string()) for part in parts])
+    return _pandas(every.take(pa.array(pick, mask=pick < 0)), index)
 
 
 # With a gazetteer: a postcode-like token, an outward code of 2 to 4 letters or digits (any
