@@ -43,8 +43,8 @@ log = logging.getLogger(__name__)
 
 _WGS84 = CRS.from_user_input(WGS84)  # parsed once, not per call
 
-#: The coarser levels' answers for the rows not placed otherwise, by level, finest first: a
-#: full-length :class:`Lookup`, the keys at the level of the rows asked, and those rows.
+#: The coarser levels' answers for the rows not placed otherwise, by level, finest first: the
+#: :class:`Lookup` of those rows, their keys at the level, and the rows (positions).
 _Fallbacks = dict[str, tuple[Lookup, pd.Series, np.ndarray]]
 
 
@@ -231,18 +231,17 @@ def _footprints(fp: np.ndarray, work: _Placing) -> None:
 def _coarser(fallbacks: _Fallbacks, work: _Placing) -> None:
     """Place the rows still open at the centre of their key's coarser levels, finest first."""
     for level, (hit, level_keys, asked) in fallbacks.items():
-        todo = work.open() & hit.found
-        rows = np.flatnonzero(todo)
+        at = np.flatnonzero(work.open()[asked] & hit.found)  # positions among ``asked``
+        rows = asked[at]
         # a few thousand radii: each written once
-        radii, at = np.unique(hit.precision_m[rows], return_inverse=True)
+        radii, which = np.unique(hit.precision_m[at], return_inverse=True)
         radius = pa.array([f"{r:,.0f}" for r in radii.tolist()], type=pa.large_string())
         texts = concat(
-            f"placed at the centre of {level} ",
-            quoted(_arrow(level_keys, np.searchsorted(asked, rows))),  # rows are among asked
-            " (90% of its postcodes within ", radius.take(pa.array(at)), " m)",
+            f"placed at the centre of {level} ", quoted(_arrow(level_keys, at)),
+            " (90% of its postcodes within ", radius.take(pa.array(which)), " m)",
         )  # fmt: skip
         work.notes.add_arrow(rows, texts)
-        work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
+        work.place_rows(rows, hit.lon[at], hit.lat[at], hit.precision_m[at], level)
 
 
 class _Placing:
@@ -266,6 +265,18 @@ class _Placing:
             self.names.append(how)
         self.how[todo] = self.names.index(how)
         return np.asarray(todo, dtype=bool)
+
+    def place_rows(
+        self, rows: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
+    ) -> None:
+        """:meth:`place` for ``rows`` (distinct positions) with their points (arrays aligned
+        with them): no array as long as the register."""
+        ok = (self.how[rows] == 0) & np.isfinite(x) & np.isfinite(y)
+        rows = rows[ok]
+        self.lon[rows], self.lat[rows], self.precision[rows] = x[ok], y[ok], prec[ok]
+        if how not in self.names:
+            self.names.append(how)
+        self.how[rows] = self.names.index(how)
 
     def open(self) -> np.ndarray:
         """Which rows are not placed yet."""
@@ -303,24 +314,12 @@ def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.n
 
 
 def _fallbacks(table: Gazetteer, keys: Keys, work: _Placing) -> _Fallbacks:
-    """The coarser levels' answers (full length) for the rows not yet placed, finest first,
-    with those rows' keys at the level and the rows (positions)."""
-    out: _Fallbacks = {}
+    """The coarser levels' answers for the rows not yet placed (only those), finest first."""
     rows = np.flatnonzero(work.open())
-    n = len(work.lon)
+    out: _Fallbacks = {}
     for level in keys.levels:
-        level_keys = keys.level_at(level, rows)  # only the rows that need it
-        hit = table.lookup(level_keys, level)
-        full = Lookup(
-            lon=np.full(n, np.nan),
-            lat=np.full(n, np.nan),
-            precision_m=np.full(n, np.nan),
-            found=np.zeros(n, dtype=bool),
-            notes=np.full(n, None, dtype=object),
-        )
-        full.lon[rows], full.lat[rows], full.found[rows] = hit.lon, hit.lat, hit.found
-        full.precision_m[rows] = hit.precision_m
-        out[level] = (full, level_keys, rows)
+        level_keys = keys.level_at(level, rows)
+        out[level] = (table.lookup(level_keys, level), level_keys, rows)
     return out
 
 
@@ -354,8 +353,8 @@ def _ask(
     if better_than:
         # the precision of the finest level that will place the row otherwise
         fallback = np.full(n, np.nan)
-        for hit, _, _ in reversed(better_than.values()):
-            fallback = np.where(hit.found, hit.precision_m, fallback)
+        for hit, _, rows in reversed(better_than.values()):  # the finest last: it is taken
+            fallback[rows[hit.found]] = hit.precision_m[hit.found]
         vaguer = np.isfinite(fallback) & (prec > fallback)
         for i in np.flatnonzero(vaguer):
             work.notes[i].append(
