@@ -213,6 +213,8 @@ def read_coordinates(
     ll = _latlon(assets, check, notes)
     ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)
     en = _grid(assets, check, keys, coordinate_crs, notes, open_=~ll.placed)
+    if not en.placed.any():
+        return Coordinates(ll.lon, ll.lat, ll.precision_m, ll.placed, notes)
     use_en = ~ll.placed & en.placed
     return Coordinates(
         lon=np.where(use_en, en.lon, ll.lon),
@@ -229,7 +231,7 @@ def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: RowNotes) -> Co
     given = np.isfinite(glat) & np.isfinite(glon)
     if not given.any():  # nothing written: nothing to read, judge or say
         nothing = np.full(len(glat), np.nan)
-        precision = decimal_precision_m(assets["latitude"], 111_320.0)
+        precision = np.full(len(glat), 0.5 * 111_320.0)  # decimal_precision_m of no digits
         return Coordinates(nothing, nothing.copy(), precision, np.zeros(len(glat), bool), notes)
     zero = given & (glat == 0) & (glon == 0)
     ok = given & ~zero

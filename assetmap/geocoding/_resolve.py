@@ -284,8 +284,9 @@ class _Placing:
 
     def by(self, *methods: str) -> np.ndarray:
         """Which rows were placed by any of ``methods``."""
-        codes = [self.names.index(m) for m in methods if m in self.names]
-        return np.isin(self.how, codes)
+        which = np.zeros(max(len(self.names), 256), dtype=bool)  # by code
+        which[[self.names.index(m) for m in methods if m in self.names]] = True
+        return which[self.how.view(np.uint8)]
 
 
 def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.ndarray]:
