@@ -23,6 +23,8 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..crs import ground_m
 from . import postcodes
@@ -145,20 +147,20 @@ class Keys:
     notes: pd.Series
 
     def level_at(self, name: str, rows: np.ndarray) -> pd.Series:
-        """The coarser keys of level ``name`` at ``rows`` (positions), worked out for those
-        rows only where the levels are worked out on demand (a UK postcode's)."""
+        """The keys of level ``name`` at ``rows`` (positions), worked out for those alone."""
         if isinstance(self.levels, _UkLevels):
             return self.levels.at(name, rows)
         return self.levels[name].iloc[rows]
 
     def taking(self, rows: np.ndarray, other: Keys) -> Keys:
-        """These keys with those at ``rows`` (positions) replaced by ``other``'s, one for each
-        row, each a full key."""
+        """These keys with those at ``rows`` (positions) replaced by ``other``'s (full keys)."""
         key, notes = self.key.copy(), self.notes.copy()
         key.iloc[rows] = other.key.to_numpy(dtype=object)
         notes.iloc[rows] = other.notes.to_numpy(dtype=object)
         if isinstance(self.levels, _UkLevels):  # still worked out on demand, from the keys
-            return Keys(key=key, levels=self.levels.taking(rows, other.key), notes=notes)
+            postcode = self.levels._postcode.copy()
+            postcode.iloc[rows] = other.key.to_numpy(dtype=object)
+            return Keys(key=key, levels=_UkLevels(postcode, self.levels.partial), notes=notes)
         levels = {name: lv.copy() for name, lv in self.levels.items()}
         for name, lv in levels.items():
             lv.iloc[rows] = other.levels[name].to_numpy(dtype=object)
@@ -562,24 +564,26 @@ class _UkLevels(Mapping[str, pd.Series]):
             self._done[name] = full.fillna(self.partial[name])
         return self._done[name]
 
-    def taking(self, rows: np.ndarray, postcode: pd.Series) -> _UkLevels:
-        """The levels of these postcodes with those at ``rows`` replaced by ``postcode``."""
-        mine = self._postcode.copy()
-        mine.iloc[rows] = postcode.to_numpy(dtype=object)
-        return _UkLevels(mine, self.partial)
-
     def at(self, name: str, rows: np.ndarray) -> pd.Series:
-        """``self[name].iloc[rows]``, worked out for those rows alone."""
+        """``self[name].iloc[rows]``, worked out for those rows alone (in Arrow, by position)."""
         if name in self._done:
             return self._done[name].iloc[rows]
-        full = UK_POSTCODE_LEVELS[name](self._postcode.iloc[rows])
-        return full.fillna(self.partial[name].iloc[rows])
+        post = pd.Series(pd.array(_taken(self._postcode, rows), dtype="str"))
+        full = _taken(UK_POSTCODE_LEVELS[name](post), np.arange(len(rows)))
+        either = pc.coalesce(full, _taken(self.partial[name], rows))
+        return pd.Series(pd.array(either, dtype="str"), index=self._postcode.index[rows])
 
     def __iter__(self) -> Iterator[str]:
         return iter(UK_POSTCODE_LEVELS)
 
     def __len__(self) -> int:
         return len(UK_POSTCODE_LEVELS)
+
+
+def _taken(values: pd.Series, rows: np.ndarray) -> pa.Array:
+    """The text ``values`` at ``rows`` (positions), as one Arrow array."""
+    arr = pa.array(values.array, type=pa.large_string()).take(pa.array(rows))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def uk_reader(values: pd.Series) -> Keys:
