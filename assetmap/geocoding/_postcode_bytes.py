@@ -56,9 +56,11 @@ def _pairs(f: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
 # The outward code right-aligned in bytes 1-4 as c1 c2 c3 c4; the bits of its size's shapes:
 # 1 two characters (c3 c4), 2 three, 4 four. Bytes 3-4 (c3 c4) and bytes 1-2 (c1 c2):
 _TAIL = _pairs(
-    lambda c3, c4: (_F[c3] & _D[c4]) * 1
-    + (((_D[c3] & (_D[c4] | _L3[c4])) | (_S[c3] & _D[c4])) * 2)
-    + ((_D[c3] & (_D[c4] | _L4[c4])) * 4)
+    lambda c3, c4: (
+        (_F[c3] & _D[c4]) * 1
+        + (((_D[c3] & (_D[c4] | _L3[c4])) | (_S[c3] & _D[c4])) * 2)
+        + ((_D[c3] & (_D[c4] | _L4[c4])) * 4)
+    )
 )
 _HEAD = _pairs(lambda c1, c2: 1 + _F[c2] * 2 + (_F[c1] & _S[c2]) * 4)
 _UNIT_PAIR = _pairs(lambda a, b: _U[a] & _U[b]).astype(bool)

@@ -263,12 +263,9 @@ def _parse(
             differs = ~_true(same)
             noted = messy[good][differs]
             said_rows.append(noted)
-            said.append(
-                concat(
-                    "postcode ", quoted(text.take(noted)),
-                    " read as ", quoted(canonical.filter(pa.array(differs))),
-                )  # fmt: skip
-            )
+            written_as = quoted(text.take(noted))
+            read_as = quoted(canonical.filter(pa.array(differs)))
+            said.append(concat("postcode ", written_as, " read as ", read_as))
     notes = np.full(n, None, dtype=object)
     canon = np.full(n, None, dtype=object)
     sector = np.full(n, None, dtype=object)
