@@ -226,10 +226,11 @@ def _degrees_only(geoms: np.ndarray) -> bool:
 def _footprints(column: pd.Series) -> np.ndarray | None:
     """A ``footprint`` column's shapes, or None when it holds something else (WKT text)."""
     values = column.to_numpy(dtype=object)
-    given = values[pd.notna(values)]
+    present = pd.notna(values)
+    given = values[present]
     if isinstance(column, gpd.GeoSeries) or all(isinstance(v, shapely.Geometry) for v in given):
         shapes: np.ndarray = values.copy()
-        shapes[~pd.notna(values)] = None
+        shapes[~present] = None
         return shapes
     return None
 

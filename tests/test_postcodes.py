@@ -189,3 +189,40 @@ def test_alphanumeric_removes_what_the_regex_removes(texts: list[str | None], st
         got = alphanumeric(arr)
         got.validate(full=True)
         assert got.to_pylist() == expected
+
+
+_POSTCODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ab\t\né"
+_WRITTEN = st.from_regex(postcodes._AS_WRITTEN, fullmatch=True)
+_ALMOST = st.builds(
+    lambda p, at, ch: p[:at] + ch + p[at + 1 :],
+    _WRITTEN, st.integers(0, 8), st.sampled_from(_POSTCODE_CHARS),
+)  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.none() | _WRITTEN | _ALMOST | st.text(_POSTCODE_CHARS, max_size=10) | st.text(max_size=9)
+    ),
+    st.integers(0, 3),
+)
+def test_as_written_is_the_regex(texts: list[str | None], start: int) -> None:
+    """The byte-by-byte check of a postcode as written equals the regex it replaces."""
+    from assetmap.geocoding._postcode_bytes import as_written
+
+    for arr in (pa.array(texts, type=pa.string()), pa.array(texts, type=pa.large_string())):
+        arr = arr.slice(min(start, len(texts)))  # an offset into the buffers
+        matched = pc.match_substring_regex(arr, postcodes._AS_WRITTEN)
+        expected = pc.fill_null(matched, False).to_pylist()
+        ok, spaced = as_written(arr)
+        assert ok.tolist() == expected
+        has_space = [t is not None and " " in t for t in arr.to_pylist()]
+        assert spaced.tolist() == [o and s for o, s in zip(expected, has_space, strict=True)]
+
+
+def test_as_written_every_shape() -> None:
+    from assetmap.geocoding._postcode_bytes import as_written
+
+    ok = ["M1 1AE", "M11AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "EC1A 1BB", "GIR0AA"]
+    bad = ["M1  1AE", "QA1 1AA", "B16 8CJ", "EC1A1BBB", "B1", "", " M1 1AE", "M1 1AE ", "GIR 0AB"]
+    assert as_written(pa.array(ok))[0].all()
+    assert not as_written(pa.array(bad))[0].any()

@@ -165,12 +165,14 @@ def coordinate_check(
     """
     radius = np.full(len(exact.found), AGREE_MIN_M)
     found = exact.found & np.isfinite(exact.lon) & np.isfinite(exact.lat)
-    given = assets[["latitude", "longitude", "easting", "northing"]].notna().to_numpy()
-    need = found & (given[:, :2].all(axis=1) | given[:, 2:].all(axis=1))
+    lat, lon, east, north = (
+        assets[c].notna().to_numpy() for c in ("latitude", "longitude", "easting", "northing")
+    )
+    need = found & ((lat & lon) | (east & north))
     if need.any() and len(keys.levels):
         coarsest = list(keys.levels)[-1]  # a UK postcode's district
         rows = np.flatnonzero(need)
-        hit = table.lookup(keys.levels[coarsest].iloc[rows], coarsest)
+        hit = table.lookup(keys.level_at(coarsest, rows), coarsest)
         radius[rows] = np.fmax(AGREE_MIN_M, hit.precision_m)
     return CoordinateCheck(exact.lon, exact.lat, radius, found, polygon)
 
@@ -211,6 +213,8 @@ def read_coordinates(
     ll = _latlon(assets, check, notes)
     ll = _degrees_as_grid(assets, check, coordinate_crs, notes, ll)
     en = _grid(assets, check, keys, coordinate_crs, notes, open_=~ll.placed)
+    if not en.placed.any():
+        return Coordinates(ll.lon, ll.lat, ll.precision_m, ll.placed, notes)
     use_en = ~ll.placed & en.placed
     return Coordinates(
         lon=np.where(use_en, en.lon, ll.lon),
@@ -225,6 +229,10 @@ def _latlon(assets: pd.DataFrame, check: CoordinateCheck, notes: RowNotes) -> Co
     glat = assets["latitude"].to_numpy(dtype="float64")
     glon = assets["longitude"].to_numpy(dtype="float64")
     given = np.isfinite(glat) & np.isfinite(glon)
+    if not given.any():  # nothing written: nothing to read, judge or say
+        nothing = np.full(len(glat), np.nan)
+        precision = np.full(len(glat), 0.5 * 111_320.0)  # decimal_precision_m of no digits
+        return Coordinates(nothing, nothing.copy(), precision, np.zeros(len(glat), bool), notes)
     zero = given & (glat == 0) & (glon == 0)
     ok = given & ~zero
     readings = [

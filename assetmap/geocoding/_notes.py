@@ -7,6 +7,7 @@ of rows a large register has something said about.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -130,30 +131,64 @@ class RowNotes:
         order = np.concatenate(
             [np.full(len(r), o) for r, o in zip(self._rows, self._order, strict=True)]
         )
-        texts = pa.concat_arrays(self._texts)
         # each row's notes in the order they read: by row, then firsts said last leading
         sort = np.lexsort((order, rows))
         rows, code = rows[sort], code[sort]
         start = np.r_[True, rows[1:] != rows[:-1]]
-        rank = np.arange(len(rows)) - np.maximum.accumulate(
-            np.where(start, np.arange(len(rows)), 0)
-        )
         pick = np.full(self.n, -1, dtype=np.int64)
         pick[rows[start]] = code[start]
-        out = _take(texts, pick)
-        for r in range(1, int(rank.max()) + 1):  # rows with a second note, a third…
-            more = rank == r
-            at = rows[more]
-            joined = concat(out.take(pa.array(at)), "; ", texts.take(pa.array(code[more])))
-            mask = np.zeros(self.n, dtype=bool)
-            mask[at] = True  # ``at`` ascends: the order replace_with_mask takes them in
-            out = pc.replace_with_mask(out, pa.array(mask), joined)
-        return out
+        texts = list(self._texts)
+        if not start.all():
+            # the few rows with more than one note: joined among themselves, then added to
+            # the texts, so that the whole column is one take of one copy of the texts
+            joined, at = _joined(_Batches(self._texts, base), rows, code, start)
+            pick[at] = sum(sizes) + np.arange(len(at))
+            texts.append(joined)
+        return _take(pa.concat_arrays(texts), pick)
 
     def get(self, row: int) -> str | None:
         """The notes of one row, joined (for tests and messages; slow for many rows)."""
         value = self.to_arrow()[row].as_py()
         return None if value is None else str(value)
+
+
+class _Batches:
+    """The texts of the batches, taken from as from one array (without copying them all)."""
+
+    def __init__(self, texts: list[pa.Array], base: np.ndarray) -> None:
+        self.texts, self.base = texts, base
+
+    def take(self, codes: np.ndarray) -> pa.Array:
+        batch = np.searchsorted(self.base, codes, side="right") - 1
+        order = np.argsort(batch, kind="stable")
+        bounds = np.searchsorted(batch[order], np.arange(len(self.texts) + 1))
+        pieces = [
+            self.texts[b].take(pa.array(codes[order[lo:hi]] - self.base[b]))
+            for b, (lo, hi) in enumerate(itertools.pairwise(bounds))
+        ]
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return pa.concat_arrays(pieces).take(pa.array(back))
+
+
+def _joined(
+    texts: _Batches, rows: np.ndarray, code: np.ndarray, start: np.ndarray
+) -> tuple[pa.Array, np.ndarray]:
+    """The notes of each row said more than once joined by "; ", and those rows. ``rows``
+    (ascending) and ``code`` give every note in the order it reads; ``start`` marks each
+    row's first."""
+    first = np.flatnonzero(start)
+    count = np.diff(np.r_[first, len(rows)])
+    many = count > 1
+    at = first[many]  # where each such row's notes begin
+    out = texts.take(code[at])
+    for r in range(1, int(count.max())):  # a second note, a third…
+        more = np.flatnonzero(count[many] > r)  # ascending: as replace_with_mask takes them
+        joined = concat(out.take(pa.array(more)), "; ", texts.take(code[at[more] + r]))
+        mask = np.zeros(len(at), dtype=bool)
+        mask[more] = True
+        out = pc.replace_with_mask(out, pa.array(mask), joined)
+    return out, rows[at]
 
 
 def _take(texts: pa.Array, pick: np.ndarray) -> pa.Array:

@@ -17,11 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
+from geopandas.array import GeometryArray
+from pyproj import CRS
 
 from .._dispatch import dask_aware
 from .._memory import gc_paused, release_unused_memory
 from ..areas import StudyArea, study_polygon
-from ..crs import from_lonlat, geographic, metric_crs
+from ..crs import WGS84, from_lonlat, geographic, metric_crs
 from ..errors import ConfigurationError, GeocodingWarning
 from ..io import read_assets
 from ..schema import GEOCODE_COLUMNS
@@ -38,6 +40,12 @@ from .providers import GeopyProvider, Provider
 __all__ = ["geocode", "geocode_summary"]
 
 log = logging.getLogger(__name__)
+
+_WGS84 = CRS.from_user_input(WGS84)  # parsed once, not per call
+
+#: The coarser levels' answers for the rows not placed otherwise, by level, finest first: the
+#: :class:`Lookup` of those rows, their keys at the level, and the rows (positions).
+_Fallbacks = dict[str, tuple[Lookup, pd.Series, np.ndarray]]
 
 
 @dask_aware
@@ -220,20 +228,20 @@ def _footprints(fp: np.ndarray, work: _Placing) -> None:
         work.place(has_fp, fx, fy, fprec, "footprint")
 
 
-def _coarser(fallbacks: dict[str, tuple[Lookup, pd.Series]], work: _Placing) -> None:
+def _coarser(fallbacks: _Fallbacks, work: _Placing) -> None:
     """Place the rows still open at the centre of their key's coarser levels, finest first."""
-    for level, (hit, level_keys) in fallbacks.items():
-        todo = work.open() & hit.found
-        rows = np.flatnonzero(todo)
+    for level, (hit, level_keys, asked) in fallbacks.items():
+        at = np.flatnonzero(work.open()[asked] & hit.found)  # positions among ``asked``
+        rows = asked[at]
         # a few thousand radii: each written once
-        radii, at = np.unique(hit.precision_m[rows], return_inverse=True)
+        radii, which = np.unique(hit.precision_m[at], return_inverse=True)
         radius = pa.array([f"{r:,.0f}" for r in radii.tolist()], type=pa.large_string())
         texts = concat(
-            f"placed at the centre of {level} ", quoted(_arrow(level_keys, rows)),
-            " (90% of its postcodes within ", radius.take(pa.array(at)), " m)",
+            f"placed at the centre of {level} ", quoted(_arrow(level_keys, at)),
+            " (90% of its postcodes within ", radius.take(pa.array(which)), " m)",
         )  # fmt: skip
         work.notes.add_arrow(rows, texts)
-        work.place(todo, hit.lon, hit.lat, hit.precision_m, level)
+        work.place_rows(rows, hit.lon[at], hit.lat[at], hit.precision_m[at], level)
 
 
 class _Placing:
@@ -258,14 +266,27 @@ class _Placing:
         self.how[todo] = self.names.index(how)
         return np.asarray(todo, dtype=bool)
 
+    def place_rows(
+        self, rows: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
+    ) -> None:
+        """:meth:`place` for ``rows`` (distinct positions) with their points (arrays aligned
+        with them): no array as long as the register."""
+        ok = (self.how[rows] == 0) & np.isfinite(x) & np.isfinite(y)
+        rows = rows[ok]
+        self.lon[rows], self.lat[rows], self.precision[rows] = x[ok], y[ok], prec[ok]
+        if how not in self.names:
+            self.names.append(how)
+        self.how[rows] = self.names.index(how)
+
     def open(self) -> np.ndarray:
         """Which rows are not placed yet."""
         return np.asarray(self.how == 0)
 
     def by(self, *methods: str) -> np.ndarray:
         """Which rows were placed by any of ``methods``."""
-        codes = [self.names.index(m) for m in methods if m in self.names]
-        return np.isin(self.how, codes)
+        which = np.zeros(max(len(self.names), 256), dtype=bool)  # by code
+        which[[self.names.index(m) for m in methods if m in self.names]] = True
+        return which[self.how.view(np.uint8)]
 
 
 def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.ndarray]:
@@ -276,43 +297,30 @@ def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.n
     postcode = assets["postcode"].astype("str")
     keys = table.parse(postcode)
     address = assets["address"].astype("str")
-    nothing = keys.key.isna().to_numpy(copy=True)
-    for level in keys.levels.values():
-        nothing &= level.isna().to_numpy()
-    use = nothing & address.notna().to_numpy()
+    use = keys.missing() & address.notna().to_numpy()
     if not use.any():
         return keys, postcode, np.zeros(len(assets), dtype=bool)
     found = table.parse(address[use])
+    has = found.key.notna().to_numpy()
     took = np.zeros(len(assets), dtype=bool)
-    took[np.flatnonzero(use)[found.key.notna().to_numpy()]] = True
-    key = keys.key.copy()
-    key[took] = found.key[found.key.notna()].to_numpy(dtype=object)
-    notes = keys.notes.copy()
-    notes[took] = found.notes[found.key.notna()].to_numpy(dtype=object)
-    levels = {name: lv.copy() for name, lv in keys.levels.items()}
-    for name, lv in levels.items():
-        lv[took] = found.levels[name][found.key.notna()].to_numpy(dtype=object)
+    took[np.flatnonzero(use)[has]] = True
+    taken = Keys(
+        key=found.key[has],
+        levels={name: lv[has] for name, lv in found.levels.items()},
+        notes=found.notes[has],
+    )
+    keys = keys.taking(np.flatnonzero(took), taken)
     written = postcode.where(~took, address)
-    return Keys(key=key, levels=levels, notes=notes), written, took
+    return keys, written, took
 
 
-def _fallbacks(table: Gazetteer, keys: Keys, work: _Placing) -> dict[str, tuple[Lookup, pd.Series]]:
-    """The coarser levels' answers (full length) for the rows not yet placed, finest first."""
-    out: dict[str, tuple[Lookup, pd.Series]] = {}
+def _fallbacks(table: Gazetteer, keys: Keys, work: _Placing) -> _Fallbacks:
+    """The coarser levels' answers for the rows not yet placed (only those), finest first."""
     rows = np.flatnonzero(work.open())
-    n = len(work.lon)
-    for level, level_keys in keys.levels.items():
-        hit = table.lookup(level_keys.iloc[rows], level)  # only the rows that need it
-        full = Lookup(
-            lon=np.full(n, np.nan),
-            lat=np.full(n, np.nan),
-            precision_m=np.full(n, np.nan),
-            found=np.zeros(n, dtype=bool),
-            notes=np.full(n, None, dtype=object),
-        )
-        full.lon[rows], full.lat[rows], full.found[rows] = hit.lon, hit.lat, hit.found
-        full.precision_m[rows] = hit.precision_m
-        out[level] = (full, level_keys)
+    out: _Fallbacks = {}
+    for level in keys.levels:
+        level_keys = keys.level_at(level, rows)
+        out[level] = (table.lookup(level_keys, level), level_keys, rows)
     return out
 
 
@@ -321,7 +329,7 @@ def _ask(
     queries: pd.Series,
     todo: np.ndarray,
     work: _Placing,
-    better_than: dict[str, tuple[Lookup, pd.Series]] | None = None,
+    better_than: _Fallbacks | None = None,
 ) -> None:
     """Place rows by an online provider; an answer vaguer than a fallback is not taken."""
     if not todo.any():
@@ -346,8 +354,8 @@ def _ask(
     if better_than:
         # the precision of the finest level that will place the row otherwise
         fallback = np.full(n, np.nan)
-        for hit, _ in reversed(better_than.values()):
-            fallback = np.where(hit.found, hit.precision_m, fallback)
+        for hit, _, rows in reversed(better_than.values()):  # the finest last: it is taken
+            fallback[rows[hit.found]] = hit.precision_m[hit.found]
         vaguer = np.isfinite(fallback) & (prec > fallback)
         for i in np.flatnonzero(vaguer):
             work.notes[i].append(
@@ -412,12 +420,16 @@ def _result(
     placed_by_key: np.ndarray,
 ) -> gpd.GeoDataFrame:
     n = len(assets)
-    # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format
-    lon, lat = np.round(work.lon, 7), np.round(work.lat, 7)
     placed = ~work.open()
+    # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format;
+    # one (rows, 2) array of the placed rows: the fastest way GEOS makes a million points
+    xy = np.empty((int(placed.sum()), 2))
+    xy[:, 0], xy[:, 1] = work.lon[placed], work.lat[placed]
+    np.round(xy, 7, out=xy)
     points = np.full(n, None, dtype=object)
-    points[placed] = shapely.points(lon[placed], lat[placed])
-    geometry = gpd.GeoSeries(points, index=assets.index, crs="EPSG:4326")
+    points[placed] = shapely.points(xy)
+    # shapely's own points, valid by construction: no check of each one
+    geometry = gpd.GeoSeries(GeometryArray(points, crs=_WGS84), index=assets.index, copy=False)
     drop = [assets.geometry.name, *GEOCODE_COLUMNS, *_CODE_COLUMNS]
     out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
     for name in _CODE_COLUMNS:
@@ -433,10 +445,11 @@ def _result(
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
+        lon, lat = np.round(work.lon, 7), np.round(work.lat, 7)
         contained = shapely.contains_xy(polygon, lon, lat)
         inside = pd.Series(contained, index=assets.index, dtype="boolean").where(placed, pd.NA)
     out["in_study_area"] = inside
-    out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326", copy=False)  # ours alone
+    out = gpd.GeoDataFrame(out, geometry=geometry, crs=_WGS84, copy=False)  # ours alone
     unplaced = int(n - placed.sum())
     if log.isEnabledFor(logging.INFO):  # the summary is worked out only to be logged
         log.info(

@@ -23,6 +23,8 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..crs import ground_m
 from . import postcodes
@@ -143,6 +145,34 @@ class Keys:
     key: pd.Series
     levels: Mapping[str, pd.Series]
     notes: pd.Series
+
+    def level_at(self, name: str, rows: np.ndarray) -> pd.Series:
+        """The keys of level ``name`` at ``rows`` (positions), worked out for those alone."""
+        if isinstance(self.levels, _UkLevels):
+            return self.levels.at(name, rows)
+        return self.levels[name].iloc[rows]
+
+    def taking(self, rows: np.ndarray, other: Keys) -> Keys:
+        """These keys with those at ``rows`` (positions) replaced by ``other``'s (full keys)."""
+        key, notes = self.key.copy(), self.notes.copy()
+        key.iloc[rows] = other.key.to_numpy(dtype=object)
+        notes.iloc[rows] = other.notes.to_numpy(dtype=object)
+        if isinstance(self.levels, _UkLevels):  # still worked out on demand, from the keys
+            postcode = self.levels._postcode.copy()
+            postcode.iloc[rows] = other.key.to_numpy(dtype=object)
+            return Keys(key=key, levels=_UkLevels(postcode, self.levels.partial), notes=notes)
+        levels = {name: lv.copy() for name, lv in self.levels.items()}
+        for name, lv in levels.items():
+            lv.iloc[rows] = other.levels[name].to_numpy(dtype=object)
+        return Keys(key=key, levels=levels, notes=notes)
+
+    def missing(self) -> np.ndarray:
+        """Which values have no key at all, full or coarser."""
+        nothing = self.key.isna().to_numpy(copy=True)
+        rows = np.flatnonzero(nothing)
+        for name in self.levels:
+            nothing[rows] &= self.level_at(name, rows).isna().to_numpy()
+        return nothing
 
 
 class Gazetteer(Protocol):
@@ -534,11 +564,26 @@ class _UkLevels(Mapping[str, pd.Series]):
             self._done[name] = full.fillna(self.partial[name])
         return self._done[name]
 
+    def at(self, name: str, rows: np.ndarray) -> pd.Series:
+        """``self[name].iloc[rows]``, worked out for those rows alone (in Arrow, by position)."""
+        if name in self._done:
+            return self._done[name].iloc[rows]
+        post = pd.Series(pd.array(_taken(self._postcode, rows), dtype="str"))
+        full = _taken(UK_POSTCODE_LEVELS[name](post), np.arange(len(rows)))
+        either = pc.coalesce(full, _taken(self.partial[name], rows))
+        return pd.Series(pd.array(either, dtype="str"), index=self._postcode.index[rows])
+
     def __iter__(self) -> Iterator[str]:
         return iter(UK_POSTCODE_LEVELS)
 
     def __len__(self) -> int:
         return len(UK_POSTCODE_LEVELS)
+
+
+def _taken(values: pd.Series, rows: np.ndarray) -> pa.Array:
+    """The text ``values`` at ``rows`` (positions), as one Arrow array."""
+    arr = pa.array(values.array, type=pa.large_string()).take(pa.array(rows))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def uk_reader(values: pd.Series) -> Keys:

@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._notes import concat, quoted
+from ._postcode_bytes import as_written, twin_fixes
 from ._text import alphanumeric
 
 __all__ = [
@@ -152,67 +154,6 @@ def first_letter(codes: np.ndarray) -> np.ndarray:
     return np.where(codes >= 0, codes & 0xFF, -1)
 
 
-# Slots of the outward code, for each of its six shapes; the inward code is digit, letter, letter.
-_FIRST, _SECOND, _DIGIT = "A-PR-UWYZ", "A-HK-Y", "0-9"
-_SHAPES: Final = (
-    (_FIRST, _DIGIT),
-    (_FIRST, _DIGIT, _DIGIT),
-    (_FIRST, _SECOND, _DIGIT),
-    (_FIRST, _SECOND, _DIGIT, _DIGIT),
-    (_FIRST, _DIGIT, "A-HJKPSTUW"),
-    (_FIRST, _SECOND, _DIGIT, "ABEHMNPRVWXY"),
-)
-_INWARD_SLOTS: Final = (_DIGIT, "ABD-HJLNP-UW-Z", "ABD-HJLNP-UW-Z")
-
-
-def _byte_set(chars: str) -> np.ndarray:
-    """A 256-entry table: True for the bytes of the characters a slot allows."""
-    table = np.zeros(256, dtype=bool)
-    for ch in re.findall(r".-.|.", chars):
-        lo, hi = (ch[0], ch[-1])
-        table[ord(lo) : ord(hi) + 1] = True
-    return table
-
-
-_TO_DIGIT = np.arange(256, dtype=np.uint8)
-_TO_DIGIT[[ord("O"), ord("I")]] = [ord("0"), ord("1")]
-_TO_LETTER = np.arange(256, dtype=np.uint8)
-_TO_LETTER[[ord("0"), ord("1")]] = [ord("O"), ord("I")]
-
-
-def _twin_fixes(compact: Sequence[str]) -> list[str | None]:
-    """Invalid compact postcodes read again with O/0 and I/1 swapped where the format wants.
-
-    A value is read again only when exactly one shape of postcode takes it once the swaps are
-    made (none, or several: it is left alone). Vectorised over the bytes of the values.
-    """
-    out: list[str | None] = [None] * len(compact)
-    by_length: dict[int, list[int]] = {}
-    for at, value in enumerate(compact):
-        if 5 <= len(value) <= 7 and value.isascii():
-            by_length.setdefault(len(value), []).append(at)
-    for length, rows in by_length.items():
-        raw = np.array([compact[r] for r in rows], dtype=f"S{length}")
-        chars = raw.view(np.uint8).reshape(len(rows), length)
-        fixed = np.zeros_like(chars)
-        count = np.zeros(len(rows), dtype=np.int8)
-        for shape in _SHAPES:
-            slots = (*shape, *_INWARD_SLOTS)
-            if len(slots) != length:
-                continue
-            fits = np.ones(len(rows), dtype=bool)
-            reading = np.empty_like(chars)
-            for k, slot in enumerate(slots):
-                digit = slot == _DIGIT
-                reading[:, k] = (_TO_DIGIT if digit else _TO_LETTER)[chars[:, k]]
-                fits &= _byte_set(slot)[reading[:, k]]
-            fixed[fits] = reading[fits]
-            count += fits
-        for j in np.flatnonzero(count == 1):
-            out[rows[j]] = fixed[j].tobytes().decode("ascii")
-    return out
-
-
 def _with_space(c: pd.Series) -> pd.Series:
     """Compact postcodes with the space put back before the inward code (fast, in Arrow)."""
     return _pandas(pc.utf8_replace_slice(_arrow(c), -3, -3, " "), c.index)
@@ -295,13 +236,13 @@ def _parse(
     n = len(text)
     upper = pc.ascii_upper(text)  # non-ASCII letters can never be part of a postcode
     # as most are written: canonical ("B16 8HJ"), or without the space ("B168HJ")
-    ok = _true(pc.match_substring_regex(upper, _AS_WRITTEN))
-    spaced = pc.match_substring(upper, " ")
+    ok, spaced = as_written(upper)  # the regex _AS_WRITTEN, byte by byte
     # each row's postcode, as a position in these (-1: none), all taken at once at the end
-    found = [pc.if_else(spaced, upper, pc.utf8_replace_slice(upper, -3, -3, " "))]
+    found = [pc.if_else(pa.array(spaced), upper, pc.utf8_replace_slice(upper, -3, -3, " "))]
     at = np.where(ok, np.arange(n), -1)
     given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    notes = np.full(n, None, dtype=object)
+    said: list[pa.Array] = []  # notes, and the rows they are about
+    said_rows: list[np.ndarray] = []
     # the rest: without punctuation, tabs and other white space, noted where more than the
     # spaces around and between the halves changed
     messy = np.flatnonzero(given & ~ok)
@@ -321,14 +262,11 @@ def _parse(
             same = pc.or_kleene(pc.equal(tidy, canonical), pc.equal(tidy, cleaned.filter(keep)))
             differs = ~_true(same)
             noted = messy[good][differs]
-            notes[noted] = [
-                f"postcode {w!r} read as {p!r}"
-                for w, p in zip(
-                    text.take(noted).to_pylist(),
-                    canonical.filter(pa.array(differs)).to_pylist(),
-                    strict=True,
-                )
-            ]
+            said_rows.append(noted)
+            written_as = quoted(text.take(noted))
+            read_as = quoted(canonical.filter(pa.array(differs)))
+            said.append(concat("postcode ", written_as, " read as ", read_as))
+    notes = np.full(n, None, dtype=object)
     canon = np.full(n, None, dtype=object)
     sector = np.full(n, None, dtype=object)
     district = np.full(n, None, dtype=object)
@@ -339,7 +277,8 @@ def _parse(
             rest, _pandas(upper.take(rest), pd.RangeIndex(len(rest))), written,
             canon, notes, sector, district, search,
         )  # fmt: skip
-    fixed = np.flatnonzero(pd.notna(canon))
+    # the slow lane fills these at ``rest`` alone
+    fixed = rest[pd.notna(canon[rest])]
     at[fixed] = sum(map(len, found)) + np.arange(len(fixed))
     found.append(pa.array(canon[fixed].tolist(), type=pa.large_string()))
     every = pa.concat_arrays([a.cast(pa.large_string()) for a in found])
@@ -347,9 +286,9 @@ def _parse(
     index = values.index
     return (
         _pandas(postcode, index),
-        _sparse(sector, index),
-        _sparse(district, index),
-        _sparse(notes, index),
+        _sparse(sector, rest, index),
+        _sparse(district, rest, index),
+        _sparse(notes, rest, index, said, said_rows),
     )
 
 
@@ -367,7 +306,7 @@ def _slow_lane(
     text, partial postcodes. ``rest`` gives the rows of ``upper`` and ``written`` (aligned
     with each other); fills ``canon``, ``notes``, ``sector`` and ``district`` in place."""
     cs = [c or "" for c in alphanumeric(_arrow(upper)).to_pylist()]
-    fixes = _twin_fixes(cs)
+    fixes = twin_fixes(cs)
     twin = np.array([f is not None for f in fixes], dtype=bool)
     for j in np.flatnonzero(twin):
         i, fix = rest[j], str(fixes[j])
@@ -401,10 +340,24 @@ def _slow_lane(
     ]
 
 
-def _sparse(values: np.ndarray, index: pd.Index) -> pd.Series:
-    """A text Series from an object array of text and None."""
-    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    return _pandas(arr, index)
+def _sparse(
+    values: np.ndarray,
+    rows: np.ndarray,
+    index: pd.Index,
+    texts: Sequence[pa.Array] = (),
+    texts_rows: Sequence[np.ndarray] = (),
+) -> pd.Series:
+    """A text Series from an object array of text and None set at ``rows`` (positions) alone,
+    and Arrow ``texts`` about ``texts_rows`` (rows given no text in ``values``)."""
+    has = rows[pd.notna(values[rows])]
+    parts = [*texts, pa.array(values[has].tolist(), type=pa.large_string())]
+    pick = np.full(len(values), -1, dtype=np.int64)
+    start = 0
+    for at, part in zip([*texts_rows, has], parts, strict=True):
+        pick[at] = start + np.arange(len(at))
+        start += len(part)
+    every = pa.concat_arrays([part.cast(pa.large_string()) for part in parts])
+    return _pandas(every.take(pa.array(pick, mask=pick < 0)), index)
 
 
 # With a gazetteer: a postcode-like token, an outward code of 2 to 4 letters or digits (any
