@@ -21,7 +21,7 @@ from geopandas.array import GeometryArray
 from pyproj import CRS
 
 from .._dispatch import dask_aware
-from .._memory import gc_paused, release_unused_memory
+from .._memory import gc_paused
 from ..areas import StudyArea, study_polygon
 from ..crs import WGS84, from_lonlat, geographic, metric_crs
 from ..errors import ConfigurationError, GeocodingWarning
@@ -146,7 +146,6 @@ def geocode(
     polygon = study_polygon(study_area)
     with gc_paused():
         placed = _place(assets, table, online, fallback, coordinate_crs, polygon, disagreement)
-    release_unused_memory()  # what parsing and looking up freed (see the function)
     return placed
 
 
