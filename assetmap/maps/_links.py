@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from ..schema import SCORE_DECIMALS, id_positions
+from ._drawn import Drawn
 from ._elements import LinksTable, escape_html, label
 from ._packed import (
     PackedLayer,
@@ -96,19 +96,19 @@ def _within(links: pd.DataFrame) -> str:
 class _Ends:
     """What the map shows of each published record a link may end at, as columns."""
 
-    def __init__(self, drawn: gpd.GeoDataFrame) -> None:
-        self.ids = pd.Index(drawn.index.astype("str"))
-        self.lon = drawn.geometry.x.to_numpy(dtype="float64")
-        self.lat = drawn.geometry.y.to_numpy(dtype="float64")
-        names = drawn["name"] if "name" in drawn.columns else pd.Series(pd.NA, index=drawn.index)
-        self.exact = (drawn["shown"] == "exact").to_numpy()
-        named = self.exact & names.notna().to_numpy()
-        category = drawn["category"].astype("str")
-        labels = each_distinct(category.to_numpy(), label).to_numpy(dtype=object)
-        self.title = np.where(named, names.astype("str").to_numpy(dtype=object), labels)
-        self.category = category.to_numpy(dtype=object)
-        kind = drawn["kind"].astype("str") if "kind" in drawn else pd.Series("micro", drawn.index)
-        macro = self.exact & (kind == "macro").to_numpy()
+    def __init__(self, drawn: Drawn) -> None:
+        self.ids = drawn.ids
+        self.lon, self.lat = drawn.lon, drawn.lat
+        self.exact = drawn.exact
+        codes, uniques = drawn.factorised("category", text=True)
+        said = np.array([*map(str, uniques), "nan"], dtype=object)
+        self.category = said[codes]
+        labels = np.array([label(c) for c in said], dtype=object)[codes]
+        name_codes, names = drawn.factorised("name", text=True)
+        named = self.exact & (name_codes >= 0)
+        self.title = labels.copy()
+        self.title[named] = names[name_codes[named]]
+        macro = self.exact & drawn.where("kind", "macro")
         self.group = np.where(macro, "Macro sites", labels)
 
     def positions(self, ids: pd.Series) -> np.ndarray:
@@ -211,14 +211,15 @@ def _line_styles() -> list[dict[str, Any]]:
 
 
 def add_links(
-    links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map, *, min_count: int, hidden: bool,
-    points: Sequence[tuple[PackedLayer, pd.Index, str]] = (), canvas: bool = False,
+    links: pd.DataFrame, drawn: Drawn, m: folium.Map, *, min_count: int, hidden: bool,
+    points: Sequence[tuple[PackedLayer, np.ndarray, str]] = (), canvas: bool = False,
 ) -> list[str]:  # fmt: skip
     """Links as lines (width and colour by score) with explaining popups, and the list view.
 
     ``min_count`` is the policy's: grouped counts below it read "fewer than". ``hidden`` says
     whether any record was kept back (then the summary says how many links involve them).
-    ``points``: packed point layers (with the ids of their rows, in order, and their group)
+    ``points``: packed point layers (with their rows' positions among those ``drawn``, in
+    order, and their group)
     whose points lines may end at: such ends are written as their row there (the page
     carries each point once), the others (macro sites) with their own place and title.
     ``canvas``: draw the lines on one canvas (for many), not as SVG paths. Every column is
@@ -236,8 +237,10 @@ def add_links(
     score = _column(shown, "score")
     # the records the lines end at: their own (those not drawn as packed points), each once,
     # then every row of the point layers given, as the runtime joins them
-    pooled = pd.Index(np.concatenate([ids.to_numpy(dtype=object) for _, ids, _ in points]))
-    in_pool = pooled.get_indexer(ends.ids) if len(pooled) else np.full(len(ends.ids), -1)
+    in_pool = np.full(len(ends.ids), -1, dtype=np.int64)
+    if points:
+        pooled = np.concatenate([rows for _, rows, _ in points])
+        in_pool[pooled] = np.arange(len(pooled))
     used = np.unique(np.concatenate([si, ti]))
     own = used[in_pool[used] < 0]
     number = np.full(len(ends.ids), -1, dtype=np.int64)

@@ -52,7 +52,19 @@ class Texts:
     def codes(self, values: Any) -> np.ndarray:
         """The numbers of ``values`` (anything pandas can factorise; missing → ``-1``)."""
         codes, uniques = pd.factorize(_factorisable(values), use_na_sentinel=True)
-        said = list(map(str, np.asarray(uniques, dtype=object)))
+        return self._numbered(codes, np.asarray(uniques, dtype=object), in_order=True)
+
+    def numbered(self, codes: np.ndarray, uniques: Any) -> np.ndarray:
+        """The numbers of a column given as ``codes`` into ``uniques`` (``-1``: missing), as
+        :meth:`codes` numbers the column itself: a column factorised once for a whole page,
+        numbered slice by slice without hashing its texts again."""
+        return self._numbered(np.asarray(codes), np.asarray(uniques, dtype=object), in_order=False)
+
+    def _numbered(self, codes: np.ndarray, uniques: np.ndarray, *, in_order: bool) -> np.ndarray:
+        have = codes >= 0
+        # the uniques met, in the order first met (as factorising gives them)
+        met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
+        said = list(map(str, uniques[met]))
         known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
         new = np.flatnonzero(known < 0)
         if len(new):  # numbered in the order first met (a text said twice numbered once)
@@ -63,7 +75,9 @@ class Texts:
                 known[new] = np.arange(first, first + len(fresh))
             else:
                 known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64)
-        return np.where(codes >= 0, known[np.maximum(codes, 0)] if len(known) else -1, -1)
+        number = np.full(len(uniques), -1, dtype=np.int64)
+        number[met] = known
+        return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
 
     def code(self, text: str) -> int:
         """The number of one text."""
