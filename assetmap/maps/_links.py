@@ -21,15 +21,18 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import SCORE_DECIMALS, id_positions
 from ._drawn import Drawn
 from ._elements import LinksTable, escape_html, label
 from ._packed import (
+    Factorised,
     PackedLayer,
     Texts,
     distance_text,
-    each_distinct,
+    factorise_numbers,
     fixed,
     ints,
     numbers,
@@ -110,9 +113,17 @@ class _Ends:
         self.title[named] = names[name_codes[named]]
         macro = self.exact & drawn.where("kind", "macro")
         self.group = np.where(macro, "Macro sites", labels)
+        self._arrow_ids: pa.Array | None = None
 
     def positions(self, ids: pd.Series) -> np.ndarray:
-        """Where each id stands among the records drawn (``-1``: not drawn)."""
+        """Where each id stands among the records drawn (``-1``: not drawn): by Arrow's hash
+        of the ids for texts held by Arrow (as published links' ends are), else as
+        :func:`assetmap.schema.id_positions` finds them."""
+        if isinstance(ids.array, pd.arrays.ArrowStringArray) and self.ids.is_unique:
+            if self._arrow_ids is None:
+                self._arrow_ids = pa.array(self.ids.to_numpy(dtype=object), pa.string())
+            at = pc.index_in(pa.array(ids.array), value_set=self._arrow_ids)
+            return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
         return id_positions(self.ids, ids)
 
 
@@ -132,23 +143,31 @@ def _grouped_rows(
             "group": ends.group[known],
         }
     )
-    sizes = keys.groupby(list(keys.columns), sort=True).size()
-    rows: dict[str, list[int]] = {c: [] for c in ("from", "to", "why", "apart", "names", "groups")}
+    sizes = keys.groupby(list(keys.columns), sort=True).size().reset_index(name="n")
     why = texts.code("links to records shown only approximately, to protect privacy")
     apart = texts.code(within or "not shown")
-    for key, n in sizes.items():
-        side, known_title, category, group = (str(k) for k in key)  # type: ignore[attr-defined]
-        many = _how_many(int(n), category, min_count)
-        shown = f"{many}{' ' + within if within else ''}, places approximate"
+    after = f" {within}" if within else ""
+    labels = {c: label(c) for c in map(str, sizes["category"].unique())}
+    # each row's texts in the order they are numbered: from, to, its two names, its two
+    # groups (one call for them all: numbered as if one by one)
+    said: list[str] = []
+    for side, known_title, category, group, n in zip(
+        *(sizes[c].astype(str).tolist() for c in keys.columns), sizes["n"].tolist(), strict=True
+    ):
+        shown = f"{_how_many(n, category, min_count)}{after}, places approximate"
         ends_text = (known_title, shown) if side == "target" else (shown, known_title)
-        rows["from"].append(texts.code(str(ends_text[0])))
-        rows["to"].append(texts.code(str(ends_text[1])))
-        rows["why"].append(why)
-        rows["apart"].append(apart)
-        rows["names"] += [texts.code(str(known_title)), texts.code(label(str(category)))]
-        groups = sorted({label(str(category)), str(group)})
-        rows["groups"] += [texts.code(groups[0]), texts.code(groups[-1])]
-    return rows
+        named = labels[category]
+        low, high = (named, group) if named <= group else (group, named)
+        said += [ends_text[0], ends_text[1], known_title, named, low, high]
+    codes = texts.codes(np.array(said, dtype=object)).reshape(-1, 6)
+    return {
+        "from": codes[:, 0].tolist(),
+        "to": codes[:, 1].tolist(),
+        "why": [why] * len(sizes),
+        "apart": [apart] * len(sizes),
+        "names": codes[:, 2:4].ravel().tolist(),
+        "groups": codes[:, 4:6].ravel().tolist(),
+    }
 
 
 def _summary(n_lines: int, n_exact: int, n_grouped: int, n_rows: int, unplaced: int,
@@ -177,14 +196,22 @@ def _column(links: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(links[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _apart(links: pd.DataFrame) -> pd.Series:
-    """How far apart each link's ends are, as the card and the table say it."""
+def _apart(links: pd.DataFrame) -> Factorised:
+    """How far apart each link's ends are, as the card and the table say it: said once per
+    distinct pair of distances (walked, straight)."""
     walk, straight = _column(links, "walk_m"), _column(links, "distance_m")
+    w_codes, w_values = factorise_numbers(walk)
+    s_codes, s_values = factorise_numbers(straight)
+    span = len(s_values) + 1
+    codes, pairs = pd.factorize((w_codes + 1) * span + (s_codes + 1))
+    w_at, s_at = pairs // span - 1, pairs % span - 1
+    walk = np.where(w_at >= 0, np.append(w_values, np.nan)[w_at], np.nan)
+    straight = np.where(s_at >= 0, np.append(s_values, np.nan)[s_at], np.nan)
     walked = distance_text(walk)
     text = distance_text(straight).fillna("not shown (place approximate)")
     has_walk = walked.notna().to_numpy()
     text[has_walk] = walked[has_walk] + " walk"
-    return text
+    return Factorised(codes, text.to_numpy(dtype=object))
 
 
 def _met(links: pd.DataFrame) -> pd.Series:
@@ -257,20 +284,25 @@ def add_links(
         "t": ints(number[ti]),
         "cls": ints(_classes(score, coarse), keyed=True),
         "subtitle": ints(
-            texts.codes(
-                each_distinct(shown["kind"].astype("str").to_numpy(), lambda k: f"{label(k)} link")
-            ),
+            Factorised.said(
+                shown["kind"].astype(object), lambda k: f"{label(str(k))} link"
+            ).numbers(texts),
             keyed=True,
         ),
         # reasons differ mostly in their numbers: one template each, and the numbers
-        "why": templated(shown["reason"].astype("str").to_numpy(dtype=object), texts),
+        "why": templated(shown["reason"].astype("str"), texts),
         "meets": ints(texts.codes(_met(shown)), keyed=True),
         "apart": templated(_apart(shown), texts),
         "templated": ["why", "apart"],
         "factors": [
             [
                 texts.code(words),
-                ints(texts.codes(fixed(_column(shown, f), SCORE_DECIMALS)), keyed=True),
+                ints(
+                    Factorised.said_at_once(
+                        _column(shown, f), lambda x: fixed(x, SCORE_DECIMALS)
+                    ).numbers(texts),
+                    keyed=True,
+                ),
             ]
             for f, words in FACTOR_WORDS.items()
         ],

@@ -61,6 +61,8 @@ class Texts:
         return self._numbered(np.asarray(codes), np.asarray(uniques, dtype=object), in_order=False)
 
     def _numbered(self, codes: np.ndarray, uniques: np.ndarray, *, in_order: bool) -> np.ndarray:
+        if not in_order and len(uniques) and pd.isna(uniques).any():  # a missing text: -1
+            codes = np.where(pd.isna(uniques)[np.maximum(codes, 0)], -1, codes)
         have = codes >= 0
         # the uniques met, in the order first met (as factorising gives them)
         met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
@@ -86,6 +88,50 @@ class Texts:
     @property
     def table(self) -> list[str]:
         return list(self.numbers)
+
+
+def factorise_numbers(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers factorised as they are written: ``-0.0`` apart from ``0.0`` (pandas takes them
+    as one), NaN missing (``-1``); the distinct numbers in the order first met."""
+    x = np.asarray(values, dtype="float64")
+    known = ~np.isnan(x)
+    codes = np.full(len(x), -1, dtype=np.int64)
+    found, bits = pd.factorize(x[known].view(np.int64))
+    codes[known] = found
+    return codes, np.asarray(bits, dtype=np.int64).view(np.float64)
+
+
+class Factorised:
+    """A column as codes (``-1``: missing) into its distinct values, or into texts said of
+    them once each (:meth:`said`): hashed once for a page, numbered into its table of texts
+    slice by slice (:meth:`numbers`)."""
+
+    def __init__(self, codes: np.ndarray, uniques: np.ndarray) -> None:
+        self.codes, self.uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+
+    @classmethod
+    def of(cls, values: Any) -> Factorised:
+        """``values`` factorised (texts held by Arrow as they are; anything else as objects),
+        their distinct values in the order first met."""
+        codes, uniques = pd.factorize(_factorisable(values), use_na_sentinel=True)
+        return cls(codes, np.asarray(uniques, dtype=object))
+
+    @classmethod
+    def said(cls, values: Any, say: Callable[[Any], str | None]) -> Factorised:
+        """``say(v)`` for every value, computed once per distinct value (missing stays
+        missing)."""
+        codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
+        return cls(codes, np.array([say(u) for u in uniques], dtype=object))
+
+    @classmethod
+    def said_at_once(cls, values: Any, say: Callable[[np.ndarray], pd.Series]) -> Factorised:
+        """``say`` of every number, said for the distinct numbers only (all at once)."""
+        codes, uniques = factorise_numbers(values)
+        return cls(codes, say(uniques).to_numpy(dtype=object, na_value=None))
+
+    def numbers(self, texts: Texts, rows: np.ndarray | None = None) -> np.ndarray:
+        """The numbers of the texts (of those at ``rows``) in ``texts``' table."""
+        return texts.numbered(self.codes if rows is None else self.codes[rows], self.uniques)
 
 
 class PageTexts(Element):
@@ -224,13 +270,20 @@ def templated(values: Any, texts: Texts) -> dict[str, Any]:
     template per distinct shape, with ``#`` for each whole number (written without leading
     zeros, up to nine digits, not after a decimal point; a ``#`` or ``\\`` of the text's own
     follows a ``\\``), and those numbers in one column, row after row:
-    ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text."""
-    series = pd.Series(values, dtype="object")
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    said = list(map(str, np.asarray(uniques, dtype=object)))
+    ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text. ``values``
+    may be given factorised (:class:`Factorised`, its distinct texts in the order first met)."""
+    column = values if isinstance(values, Factorised) else Factorised.of(values)
+    codes, uniques = column.codes, column.uniques
+    missing = pd.isna(uniques) if len(uniques) else np.zeros(0, dtype=bool)
+    said = [str(u) for u in uniques[~missing]] if missing.any() else list(map(str, uniques))
+    if missing.any():  # (a text said of a value may be missing): no text there
+        keep = np.flatnonzero(~missing)
+        renumber = np.full(len(uniques), -1, dtype=np.int64)
+        renumber[keep] = np.arange(len(keep))
+        codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
     shapes, flat, per = _shapes(said)
     tpl = texts.codes(np.array([*shapes, None], dtype=object))
-    rows = np.where(codes >= 0, codes, len(uniques))
+    rows = np.where(codes >= 0, codes, len(said))
     counts = per[rows]
     starts = np.concatenate([[0], np.cumsum(per[:-1])])
     pick = np.repeat(starts[rows], counts) + _within_rows(counts)
@@ -254,7 +307,10 @@ def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
 
 def tag_lists(values: pd.Series) -> pd.Series:
     """Lists of tags as text, ``"a, b"`` (empty or missing lists → missing)."""
-    joined = _joined_by_arrow(values.to_numpy(dtype=object))
+    raw = values.to_numpy(dtype=object)
+    joined = _joined(raw)
+    if joined is None:
+        joined = _joined_by_arrow(raw)
     if joined is not None:
         return pd.Series(joined, index=values.index)
 
@@ -265,6 +321,33 @@ def tag_lists(values: pd.Series) -> pd.Series:
 
     keys = pd.Series([key(v) for v in values], index=values.index, dtype="object")
     return each_distinct(keys, lambda k: ", ".join(k) or None)
+
+
+def _joined(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
+    """Lists (or tuples) of texts joined by ``", "``, empty or missing ones missing: each
+    distinct tuple once (tuples can be hashed), lists one by one; None when some value is
+    not such a list of texts (see :func:`_joined_by_arrow`)."""
+    kinds = set(map(type, values))
+    if not kinds <= {list, tuple, type(None)}:
+        return None
+    codes = None
+    if list not in kinds:  # tuples (as links' "met" are): each distinct one joined once
+        codes, values = pd.factorize(values, use_na_sentinel=True)
+    elif type(None) in kinds:
+        values = values.copy()
+        values[pd.isna(values)] = _EMPTY
+    try:
+        said = pa.array(list(map(", ".join, values)), pa.string())
+    except TypeError:  # an item that is not a text
+        return None
+    if codes is not None:
+        said = said.take(pa.array(codes, mask=codes < 0))
+    said = pc.if_else(pc.equal(said, ""), pa.scalar(None, pa.string()), said)
+    return pd.arrays.ArrowStringArray(pa.chunked_array([said], pa.string()))
+
+
+_EMPTY = np.empty(1, dtype=object)
+_EMPTY[0] = ()
 
 
 def _joined_by_arrow(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
