@@ -225,7 +225,6 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
 #: A whole number in a text: ASCII digits only (``\d`` would take in other scripts' digits,
 #: which ``int`` reads but the page cannot spell back).
 _DIGITS = re.compile(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])")
-_RUNS = re.compile(r"(\.?[0-9]+|\x1f)")
 
 
 def _template(text: str) -> str:
@@ -248,21 +247,31 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         numbers = np.array([n for f in found for n in f], dtype=np.int64)
         per = np.array([len(f) for f in found] + [0], dtype=np.int64)
         return [_template(t) for t in said], numbers, per
-    # each run of digits (with the point before it, if any) and each text's end, at once;
-    # a run is a number where _DIGITS would match it
-    parts = _RUNS.split(joined.replace("\\", "\\\\").replace("#", "\\#") + sep)
-    marks = np.array(parts[1::2], dtype=object)
-    ends = marks == sep
-    runs = np.where(ends, "", marks).astype(str)
-    length = np.char.str_len(runs)
-    keep = ~ends & ~np.char.startswith(runs, ".") & (length <= 9)
-    keep &= (length == 1) | ~np.char.startswith(runs, "0")
-    out = np.array(parts, dtype=object)
-    out[2 * np.flatnonzero(keep) + 1] = "#"
-    shapes = "".join(out.tolist()).split(sep)[: len(said)]
-    text_of = np.cumsum(ends) - ends
-    per = np.bincount(text_of[keep], minlength=len(said)).astype(np.int64)
-    return shapes, runs[keep].astype(np.int64), np.append(per, 0)
+    # every character as a number: runs of ASCII digits found at once, a run a number where
+    # _DIGITS would match it (not after a point or a digit; no leading zero; nine digits)
+    escaped = joined.replace("\\", "\\\\").replace("#", "\\#") + sep
+    c = np.frombuffer(escaped.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    digit = (c >= 48) & (c <= 57)
+    starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
+    ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
+    length = ends - starts
+    after_point = c[np.maximum(starts - 1, 0)] == 46
+    after_point[starts == 0] = False
+    keep = ~after_point & (length <= 9) & ((length == 1) | (c[starts] != 48))
+    starts, ends, length = starts[keep], ends[keep], length[keep]
+    at = np.repeat(starts, length) + _within_rows(length)  # each kept digit
+    power = np.repeat(ends, length) - 1 - at
+    values = (c[at].astype(np.int64) - 48) * 10 ** power.astype(np.int64)
+    found = np.add.reduceat(values, np.cumsum(length) - length) if len(starts) else values
+    out = c.copy()
+    out[starts] = 35  # "#"
+    kept = np.ones(len(c), dtype=bool)
+    kept[at] = False
+    kept[starts] = True
+    shapes = out[kept].tobytes().decode("utf-32-le", "surrogatepass").split(sep)[: len(said)]
+    text_of = np.cumsum(c == 31)  # texts ended before each character
+    per = np.bincount(text_of[starts], minlength=len(said)).astype(np.int64)
+    return shapes, found.astype(np.int64), np.append(per, 0)
 
 
 def templated(values: Any, texts: Texts) -> dict[str, Any]:
@@ -281,6 +290,10 @@ def templated(values: Any, texts: Texts) -> dict[str, Any]:
         renumber = np.full(len(uniques), -1, dtype=np.int64)
         renumber[keep] = np.arange(len(keep))
         codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
+    if isinstance(values, Factorised):  # texts said of values: the same text, once
+        again, distinct = pd.factorize(np.array(said, dtype=object))
+        said = list(distinct)
+        codes = np.where(codes >= 0, again[np.maximum(codes, 0)] if len(again) else -1, -1)
     shapes, flat, per = _shapes(said)
     tpl = texts.codes(np.array([*shapes, None], dtype=object))
     rows = np.where(codes >= 0, codes, len(said))
