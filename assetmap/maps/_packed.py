@@ -163,15 +163,17 @@ def page_texts(m: folium.Map) -> PageTexts:
     return map_child(m, "assetmap_texts", PageTexts)
 
 
+#: 10, 100, … 10^18: how many of them a whole number reaches is its digits, less one.
+_TENS = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
 def _json_chars(x: np.ndarray) -> int:
     """How many characters ``x`` takes as a JSON array of integers (with its commas)."""
     if not len(x):
         return 2
-    a = np.abs(x.astype("int64"))
-    digits = np.ones(len(a), dtype=np.int64)
-    big = a >= 10
-    digits[big] = np.floor(np.log10(a[big])).astype(np.int64) + 1
-    return int(digits.sum() + (x < 0).sum() + len(x) + 1)
+    x = x.astype("int64", copy=False)
+    digits = np.searchsorted(_TENS, np.abs(x), side="right") + 1
+    return int(digits.sum() + np.count_nonzero(x < 0) + len(x) + 1)
 
 
 def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,6 +182,20 @@ def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return x, x
     starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
     return x[starts], np.diff(np.append(starts, len(x)))
+
+
+def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True, return_counts=True)`` of whole numbers from 0: by
+    counting them (no sort) when they are not much larger than they are many."""
+    top = int(x.max()) if len(x) else 0
+    if top > 4 * len(x) + 100_000:
+        uniq, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        return uniq, inverse.ravel(), counts
+    tally = np.bincount(x, minlength=top + 1)
+    uniq = np.flatnonzero(tally)
+    rank = np.zeros(top + 1, dtype=np.int64)
+    rank[uniq] = np.arange(len(uniq))
+    return uniq, rank[x], tally[uniq]
 
 
 def ints(values: Any, *, keyed: bool = False) -> Any:
@@ -196,7 +212,7 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
     out: dict[str, Any] = {}
     if keyed and len(x):
         have = x >= 0
-        uniq, inverse, counts = np.unique(x[have], return_inverse=True, return_counts=True)
+        uniq, inverse, counts = _distinct(x[have])
         order = np.argsort(-counts, kind="stable")
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
