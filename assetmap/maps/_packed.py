@@ -163,7 +163,7 @@ def page_texts(m: folium.Map) -> PageTexts:
     return map_child(m, "assetmap_texts", PageTexts)
 
 
-#: 10, 100, … 10^18: how many of them a whole number reaches is its digits, less one.
+#: 10, 100, … 10^18.
 _TENS = 10 ** np.arange(1, 19, dtype=np.int64)
 
 
@@ -172,8 +172,11 @@ def _json_chars(x: np.ndarray) -> int:
     if not len(x):
         return 2
     x = x.astype("int64", copy=False)
-    digits = np.searchsorted(_TENS, np.abs(x), side="right") + 1
-    return int(digits.sum() + np.count_nonzero(x < 0) + len(x) + 1)
+    a = np.abs(x)
+    top = int(a.max())
+    # every number has one digit, and one more for each power of ten it reaches
+    digits = len(x) + sum(int(np.count_nonzero(a >= t)) for t in _TENS[_TENS <= top].tolist())
+    return digits + int(np.count_nonzero(x < 0)) + len(x) + 1
 
 
 def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
