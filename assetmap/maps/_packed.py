@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from branca.element import Element, Figure
 from jinja2 import Template
 
-from ._elements import map_child
+from ._elements import RenderedOnce, Verbatim, map_child
 from ._json import JSONArray, json_for_script
 
 
@@ -152,7 +152,7 @@ class PageTexts(Element):
         assert isinstance(figure, Figure), "render the texts inside a Figure"
         text = json_for_script(self.texts.table)
         figure.html.add_child(
-            _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
+            Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
         )
         return ""
@@ -175,7 +175,7 @@ def _json_chars(x: np.ndarray) -> int:
     a = np.abs(x)
     top = int(a.max())
     # every number has one digit, and one more for each power of ten it reaches
-    digits = len(x) + sum(int(np.count_nonzero(a >= t)) for t in _TENS[_TENS <= top].tolist())
+    digits = len(x) + sum(int(np.count_nonzero(a >= t)) for t in _TENS[top >= _TENS].tolist())
     return digits + int(np.count_nonzero(x < 0)) + len(x) + 1
 
 
@@ -450,18 +450,7 @@ def numbers(values: Any, decimals: int = 6) -> JSONArray:
     return JSONArray(np.round(x.astype("float64"), decimals))
 
 
-class _Verbatim(Element):
-    """Text put into the page as it is: never compiled as a template."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
-
-
-class PackedLayer(folium.map.Layer):
+class PackedLayer(folium.map.Layer, RenderedOnce):
     """A switchable layer drawn by assetmap's runtime from packed columns (points, or lines
     between points): on one canvas for many (``opts["canvas"]``), else as GeoJSON layers.
     The columns reach the page verbatim as JSON (one ``<script type="application/json">``),
@@ -507,7 +496,7 @@ class PackedLayer(folium.map.Layer):
             columns["from"] = [[layer.data_id, group] for layer, group in self.joins]
         text = json_for_script(columns)
         figure.html.add_child(
-            _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
+            Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
         )
         super().render(**kwargs)  # type: ignore[no-untyped-call]
