@@ -331,7 +331,8 @@ def build_map(
         streets=streets,
         points=points,
     )
-    legend.extend(add_macro_sites(drawn.frame(np.flatnonzero(drawn.exact)), m))
+    sites = np.flatnonzero(drawn.exact & drawn.where("kind", "macro"))
+    legend.extend(add_macro_sites(drawn.frame(sites), m))
     legend.extend(add_micro_categories(points, m))
 
     groups = ["Macro sites", *(label(c) for c in CATEGORIES["micro"])]

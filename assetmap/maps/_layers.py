@@ -228,10 +228,12 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     feats = []
     fields = ["name", "category", "subcategory", "offers", "needs", "capacity", "description",
               "postcode", "geocode_method", "geocode_precision_m", "footprint"]  # fmt: skip
-    records = pd.DataFrame({c: macro[c].to_numpy(dtype=object) for c in fields})
-    records["geometry"] = macro.geometry.to_numpy(dtype=object)
+    columns = [macro[c].to_numpy(dtype=object).tolist() for c in fields]
+    columns.append(macro.geometry.to_numpy(dtype=object).tolist())
+    keys = [*fields, "geometry"]
     # one dict a site (a few thousand at most): no pandas row each
-    for aid, row in zip(macro.index, records.to_dict("records"), strict=True):
+    for aid, values in zip(macro.index, zip(*columns, strict=True), strict=True):
+        row = dict(zip(keys, values, strict=True))
         card = _exact_card(row)
         fp = row["footprint"]
         if fp is not None and not fp.is_empty:

@@ -11,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from ..crs import geographic
@@ -179,10 +180,24 @@ def _kept_back_counts(
         count_areas(hidden, areas, policy.gazetteer) if len(hidden) else pd.Series([], dtype="str")
     )
     where = where.where(where.isin(rows), rows[-1])  # the last row takes the rest
-    table = pd.crosstab(where, hidden["category"].astype("str")) if len(hidden) else pd.DataFrame()
+    table = _crosstab(where, hidden["category"]) if len(hidden) else pd.DataFrame()
     table = table.reindex(index=rows, columns=columns, fill_value=0)
     table.index.name, table.columns.name = "area", "category"
     return protect(table, policy.min_count)
+
+
+def _crosstab(where: pd.Series, category: pd.Series) -> pd.DataFrame:
+    """How many records of each category are in each area (``pd.crosstab`` of the two, by
+    counting codes; missing values not counted)."""
+    w_codes, areas = pd.factorize(where.astype("str"))
+    c_codes, categories = pd.factorize(category.astype("str"))
+    both = (w_codes >= 0) & (c_codes >= 0)
+    cells = np.bincount(
+        w_codes[both] * len(categories) + c_codes[both], minlength=len(areas) * len(categories)
+    ).reshape(len(areas), len(categories))
+    return pd.DataFrame(
+        cells.astype(np.int64), index=areas.astype(object), columns=categories.astype(object)
+    )
 
 
 def _exact_rows(
@@ -289,8 +304,9 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
     keep = (src >= 0) & (tgt >= 0)
     src, tgt = src[keep], tgt[keep]
     out: pd.DataFrame = links[keep].copy()
-    out["source"] = ends.published[src]
-    out["target"] = ends.published[tgt]
+    published = pa.array(ends.published, pa.string())  # each end's text taken, not made again
+    for column, at in (("source", src), ("target", tgt)):
+        out[column] = pd.arrays.ArrowStringArray(pa.chunked_array([published.take(at)]))
     private_end = ends.coarse[src] | ends.coarse[tgt]
     for column in ("distance_m", "walk_m", "proximity", "match", "weight", "score"):
         if column in out:
