@@ -24,7 +24,16 @@ from ..crs import to_crs
 from ..schema import CATEGORIES
 from ._drawn import Drawn
 from ._elements import DataLayer, escape_html, label
-from ._packed import PackedLayer, Texts, each_distinct, ints, numbers, page_texts, tag_lists
+from ._packed import (
+    Factorised,
+    PackedLayer,
+    Texts,
+    each_distinct,
+    ints,
+    numbers,
+    page_texts,
+    tag_lists,
+)
 
 #: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
 CATEGORY_COLOURS: dict[str, str] = {
@@ -273,41 +282,18 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     ]
 
 
-class _Factorised:
-    """A column of texts as codes into its distinct texts (``-1``: none), for a page's rows."""
-
-    def __init__(self, codes: np.ndarray, uniques: np.ndarray) -> None:
-        self.codes, self.uniques = codes, uniques
-
-    @classmethod
-    def of(cls, values: Any) -> _Factorised:
-        series = pd.Series(values)
-        if not isinstance(series.array, pd.arrays.ArrowStringArray):
-            series = series.astype(object)
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        return cls(codes, np.asarray(uniques, dtype=object))
-
-    @classmethod
-    def said(cls, values: Any, say: Any) -> _Factorised:
-        """``say(v)`` of each value, said once per distinct value (missing stays missing)."""
-        codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
-        return cls(codes, np.array([say(u) for u in uniques], dtype=object))
-
-    def numbers(self, rows: np.ndarray, texts: Texts) -> np.ndarray:
-        return texts.numbered(self.codes[rows], self.uniques)
-
-
-def _card_fields(drawn: Drawn, rows: np.ndarray) -> list[tuple[str, _Factorised]]:
+def _card_fields(drawn: Drawn, rows: np.ndarray) -> list[tuple[str, Factorised]]:
     """The card of each record at ``rows`` (shown exactly), as columns of text (missing: no
     such line), the same lines as :func:`_exact_card`'s, made once per distinct value."""
-    fields: list[tuple[str, _Factorised]] = []
+    fields: list[tuple[str, Factorised]] = []
     for heading, col in (("Offers", "offers"), ("Needs", "needs")):
-        fields.append((heading, _Factorised.of(tag_lists(drawn.series(col).iloc[rows]))))
+        fields.append((heading, Factorised.of(tag_lists(drawn.series(col).iloc[rows]))))
     capacity = pd.to_numeric(drawn.series("capacity").iloc[rows], errors="coerce")
-    fields.append(("Capacity", _Factorised.said(capacity.to_numpy(), lambda v: f"{v:g}")))
+    fields.append(("Capacity", Factorised.said(capacity.to_numpy(), lambda v: f"{v:g}")))
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
         codes, uniques = drawn.factorised(col)  # texts as they are
-        fields.append((heading, _Factorised(codes[rows], uniques)))
+        texts = isinstance(drawn.series(col).array, pd.arrays.ArrowStringArray)
+        fields.append((heading, Factorised(codes[rows], uniques, texts=texts)))
     # each (method, precision) said once: the two factorised apart, their pairs numbered
     methods, method_names = drawn.factorised("geocode_method", text=True)
     precisions, precision_values = pd.factorize(
@@ -327,7 +313,7 @@ def _card_fields(drawn: Drawn, rows: np.ndarray) -> list[tuple[str, _Factorised]
         ],
         dtype=object,
     )
-    fields.append(("Location", _Factorised(codes.ravel(), said)))
+    fields.append(("Location", Factorised(codes.ravel(), said)))
     return fields
 
 
@@ -337,7 +323,7 @@ def _category_columns(
     shown: np.ndarray,
     category: str,
     texts: Texts,
-    cards: tuple[np.ndarray, list[tuple[str, _Factorised]]],
+    cards: tuple[np.ndarray, list[tuple[str, Factorised]]],
 ) -> dict[str, Any]:
     """A category's records as packed columns: named cards where exact (first, at ``rows``),
     unnamed outlines where coarse (after them, at ``shown``); the runtime builds each card
@@ -358,13 +344,13 @@ def _category_columns(
         ),
     )
     name_codes, names = drawn.factorised("name", text=True)
-    title = texts.numbered(name_codes[rows], names)
+    title = texts.numbered(name_codes[rows], names, texts=True)
     id_codes, ids = drawn.id_codes
     at, fields = cards
     return {
         "lonlat": numbers(np.column_stack([drawn.lon[both], drawn.lat[both]]).ravel()),
         "exact": len(rows),
-        "id": ints(texts.numbered(id_codes[rows], ids), keyed=True),
+        "id": ints(texts.numbered(id_codes[rows], ids, texts=True), keyed=True),
         "title": ints(np.concatenate([title, np.full(len(shown), texts.code(name))]), keyed=True),
         "subtitle": ints(
             np.concatenate(
@@ -376,7 +362,7 @@ def _category_columns(
             keyed=True,
         ),
         "fields": [
-            [texts.code(h), ints(values.numbers(at[rows], texts), keyed=True)]
+            [texts.code(h), ints(values.numbers(texts, at[rows]), keyed=True)]
             for h, values in (fields if len(rows) else [])
         ],
         "coarse_style": {"dashArray": "3 3", "fillOpacity": 0.35},

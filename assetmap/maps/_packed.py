@@ -51,27 +51,33 @@ class Texts:
 
     def codes(self, values: Any) -> np.ndarray:
         """The numbers of ``values`` (anything pandas can factorise; missing → ``-1``)."""
-        codes, uniques = pd.factorize(_factorisable(values), use_na_sentinel=True)
-        return self._numbered(codes, np.asarray(uniques, dtype=object), in_order=True)
+        factorisable = _factorisable(values)
+        codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
+        texts = isinstance(factorisable.array, pd.arrays.ArrowStringArray)
+        return self._numbered(codes, np.asarray(uniques, dtype=object), True, texts)
 
-    def numbered(self, codes: np.ndarray, uniques: Any) -> np.ndarray:
+    def numbered(self, codes: np.ndarray, uniques: Any, *, texts: bool = False) -> np.ndarray:
         """The numbers of a column given as ``codes`` into ``uniques`` (``-1``: missing), as
         :meth:`codes` numbers the column itself: a column factorised once for a whole page,
-        numbered slice by slice without hashing its texts again."""
-        return self._numbered(np.asarray(codes), np.asarray(uniques, dtype=object), in_order=False)
+        numbered slice by slice without hashing its texts again. ``texts``: the uniques are
+        distinct texts (as factorising texts gives them), none missing."""
+        return self._numbered(np.asarray(codes), np.asarray(uniques, dtype=object), False, texts)
 
-    def _numbered(self, codes: np.ndarray, uniques: np.ndarray, *, in_order: bool) -> np.ndarray:
-        if not in_order and len(uniques) and pd.isna(uniques).any():  # a missing text: -1
-            codes = np.where(pd.isna(uniques)[np.maximum(codes, 0)], -1, codes)
+    def _numbered(
+        self, codes: np.ndarray, uniques: np.ndarray, in_order: bool, texts: bool
+    ) -> np.ndarray:
+        if not texts and not in_order and len(uniques) and pd.isna(uniques).any():
+            codes = np.where(pd.isna(uniques)[np.maximum(codes, 0)], -1, codes)  # missing: -1
         have = codes >= 0
         # the uniques met, in the order first met (as factorising gives them)
         met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
-        said = list(map(str, uniques[met]))
+        said = uniques[met].tolist() if texts else list(map(str, uniques[met]))
         known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
         new = np.flatnonzero(known < 0)
         if len(new):  # numbered in the order first met (a text said twice numbered once)
             fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
-            first, distinct = len(self.numbers), dict.fromkeys(fresh)
+            first = len(self.numbers)
+            distinct = fresh if texts else list(dict.fromkeys(fresh))
             self.numbers.update(zip(distinct, count(first)))
             if len(distinct) == len(fresh):  # the usual case: numbered in turn
                 known[new] = np.arange(first, first + len(fresh))
@@ -106,15 +112,18 @@ class Factorised:
     them once each (:meth:`said`): hashed once for a page, numbered into its table of texts
     slice by slice (:meth:`numbers`)."""
 
-    def __init__(self, codes: np.ndarray, uniques: np.ndarray) -> None:
+    def __init__(self, codes: np.ndarray, uniques: np.ndarray, *, texts: bool = False) -> None:
         self.codes, self.uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+        self.texts = texts  # the uniques are distinct texts (see Texts.numbered)
 
     @classmethod
     def of(cls, values: Any) -> Factorised:
         """``values`` factorised (texts held by Arrow as they are; anything else as objects),
         their distinct values in the order first met."""
-        codes, uniques = pd.factorize(_factorisable(values), use_na_sentinel=True)
-        return cls(codes, np.asarray(uniques, dtype=object))
+        factorisable = _factorisable(values)
+        codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
+        texts = isinstance(factorisable.array, pd.arrays.ArrowStringArray)
+        return cls(codes, np.asarray(uniques, dtype=object), texts=texts)
 
     @classmethod
     def said(cls, values: Any, say: Callable[[Any], str | None]) -> Factorised:
@@ -131,7 +140,8 @@ class Factorised:
 
     def numbers(self, texts: Texts, rows: np.ndarray | None = None) -> np.ndarray:
         """The numbers of the texts (of those at ``rows``) in ``texts``' table."""
-        return texts.numbered(self.codes if rows is None else self.codes[rows], self.uniques)
+        codes = self.codes if rows is None else self.codes[rows]
+        return texts.numbered(codes, self.uniques, texts=self.texts)
 
 
 class PageTexts(Element):
