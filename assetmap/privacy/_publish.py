@@ -301,13 +301,19 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
     if links is None:
         return None
     src, tgt = ends.at(links["source"], links["target"])
-    keep = (src >= 0) & (tgt >= 0)
-    src, tgt = src[keep], tgt[keep]
-    out: pd.DataFrame = links[keep].copy()
-    published = pa.array(ends.published, pa.string())  # each end's text taken, not made again
-    for column, at in (("source", src), ("target", tgt)):
-        out[column] = pd.arrays.ArrowStringArray(pa.chunked_array([published.take(at)]))
+    rows = np.flatnonzero((src >= 0) & (tgt >= 0))
+    src, tgt = src[rows], tgt[rows]
     private_end = ends.coarse[src] | ends.coarse[tgt]
+    published = pa.array(ends.published, pa.string())  # each end's text taken, not made again
+    source, target = published.take(src), published.take(tgt)
+    hidden = np.flatnonzero(private_end)
+    if len(hidden):  # in the order of their published ids
+        key = pd.DataFrame({"s": _texts(source.take(hidden)), "t": _texts(target.take(hidden))})
+        hidden = hidden[key.sort_values(["s", "t"], kind="stable").index.to_numpy()]
+    order = np.concatenate([np.flatnonzero(~private_end), hidden])  # the rows, taken once
+    out: pd.DataFrame = links.iloc[rows[order]].reset_index(drop=True)
+    private_end = private_end[order]
+    out["source"], out["target"] = _texts(source.take(order)), _texts(target.take(order))
     for column in ("distance_m", "walk_m", "proximity", "match", "weight", "score"):
         if column in out:
             out[column] = out[column].where(~private_end)
@@ -324,12 +330,14 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
             .astype("str")
             .mask(private_end, "a link to a record shown only by its category")
         )
-    hidden_order = out[private_end].sort_values(["source", "target"], kind="stable")
-    out = pd.concat([out[~private_end], hidden_order]).reset_index(drop=True)
     for column in ("source", "target", "reason"):
         if column in out:
             out[column] = out[column].astype("str")
     return out
+
+
+def _texts(values: pa.Array) -> pd.arrays.ArrowStringArray:
+    return pd.arrays.ArrowStringArray(pa.chunked_array([values], pa.string()))
 
 
 def _published_relationships(
