@@ -50,7 +50,8 @@ class Drawn:
     def ids(self) -> pd.Index:
         """The published ids as text."""
         index = self.assets.index if self.every else self.assets.index[self.at]
-        return pd.Index(index.astype("str"))
+        ids: pd.Index = pd.Index(index.astype("str"))
+        return ids
 
     @cached_property
     def id_codes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +67,8 @@ class Drawn:
             return pd.Series(pd.NA, index=range(len(self)), dtype=object)
         values = self.assets[column]
         values = values if self.every else values.iloc[self.at]
-        return values.reset_index(drop=True)
+        out: pd.Series = values.reset_index(drop=True)
+        return out
 
     def values(self, column: str) -> np.ndarray:
         """A column of the records drawn as a NumPy array of Python objects or numbers."""

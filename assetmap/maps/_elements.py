@@ -67,7 +67,7 @@ class RenderedOnce(MacroElement):
     :func:`rendered`: a page of megabytes is not compiled as a Jinja template a second time.
     (Put after folium's classes among the bases: what they do before rendering is kept.)"""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         element: Any = self
         figure = element.get_root()
         assert isinstance(figure, Figure), "render this element inside a Figure"

@@ -77,10 +77,8 @@ def _floats(x: np.ndarray) -> pa.Array:
     odd |= np.asarray(pc.match_substring(said, "e").to_numpy(zero_copy_only=False), dtype=bool)
     if not odd.any():
         return said
-    text = np.asarray(said.to_numpy(zero_copy_only=False), dtype=object)
-    at = np.flatnonzero(odd)
-    text[at] = [json.dumps(v) for v in x[at].tolist()]
-    return pa.array(text, pa.string())
+    fixes = [json.dumps(v) for v in x[odd].tolist()]
+    return pc.replace_with_mask(said, pa.array(odd), pa.array(fixes, pa.string()))
 
 
 _ESCAPES = (

@@ -136,7 +136,8 @@ class Factorised:
     def said_at_once(cls, values: Any, say: Callable[[np.ndarray], pd.Series]) -> Factorised:
         """``say`` of every number, said for the distinct numbers only (all at once)."""
         codes, uniques = factorise_numbers(values)
-        return cls(codes, say(uniques).to_numpy(dtype=object, na_value=None))
+        said = say(uniques).to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        return cls(codes, said)
 
     def numbers(self, texts: Texts, rows: np.ndarray | None = None) -> np.ndarray:
         """The numbers of the texts (of those at ``rows``) in ``texts``' table."""
@@ -291,7 +292,7 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     at = np.repeat(starts, length) + _within_rows(length)  # each kept digit
     power = np.repeat(ends, length) - 1 - at
     values = (c[at].astype(np.int64) - 48) * 10 ** power.astype(np.int64)
-    found = np.add.reduceat(values, np.cumsum(length) - length) if len(starts) else values
+    whole = np.add.reduceat(values, np.cumsum(length) - length) if len(starts) else values
     out = c.copy()
     out[starts] = 35  # "#"
     kept = np.ones(len(c), dtype=bool)
@@ -300,7 +301,7 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     shapes = out[kept].tobytes().decode("utf-32-le", "surrogatepass").split(sep)[: len(said)]
     text_of = np.cumsum(c == 31)  # texts ended before each character
     per = np.bincount(text_of[starts], minlength=len(said)).astype(np.int64)
-    return shapes, found.astype(np.int64), np.append(per, 0)
+    return shapes, whole.astype(np.int64), np.append(per, 0)
 
 
 def templated(values: Any, texts: Texts) -> dict[str, Any]:
@@ -428,10 +429,8 @@ def _fixed_text(x: np.ndarray, decimals: int) -> pa.Array:
     sign = pa.array(np.where(np.signbit(x), "-", ""))
     said = pc.binary_join_element_wise(sign, said, "")
     if by_python.any():
-        text = np.asarray(said.to_numpy(zero_copy_only=False), dtype=object)
-        at = np.flatnonzero(by_python)
-        text[at] = [f"%.{decimals}f" % v for v in x[at].tolist()]
-        said = pa.array(text, pa.string())
+        fixes = [f"%.{decimals}f" % v for v in x[by_python].tolist()]
+        said = pc.replace_with_mask(said, pa.array(by_python), pa.array(fixes, pa.string()))
     return pc.if_else(pa.array(finite), said, pa.scalar(None, pa.string()))
 
 
