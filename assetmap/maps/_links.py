@@ -121,7 +121,7 @@ class _Ends:
         :func:`assetmap.schema.id_positions` finds them."""
         if isinstance(ids.array, pd.arrays.ArrowStringArray) and self.ids.is_unique:
             if self._arrow_ids is None:
-                self._arrow_ids = pa.array(self.ids.to_numpy(dtype=object), pa.string())
+                self._arrow_ids = pa.array(self.ids.array, pa.string())
             at = pc.index_in(pa.array(ids.array), value_set=self._arrow_ids)
             return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
         return id_positions(self.ids, ids)
@@ -268,7 +268,7 @@ def add_links(
     if points:
         pooled = np.concatenate([rows for _, rows, _ in points])
         in_pool[pooled] = np.arange(len(pooled))
-    used = np.unique(np.concatenate([si, ti]))
+    used = np.flatnonzero(np.bincount(np.concatenate([si, ti]), minlength=len(ends.ids)))
     own = used[in_pool[used] < 0]
     number = np.full(len(ends.ids), -1, dtype=np.int64)
     number[own] = np.arange(len(own))
