@@ -136,8 +136,11 @@ class Factorised:
     def said_at_once(cls, values: Any, say: Callable[[np.ndarray], pd.Series]) -> Factorised:
         """``say`` of every number, said for the distinct numbers only (all at once)."""
         codes, uniques = factorise_numbers(values)
-        said = say(uniques).to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
-        return cls(codes, said)
+        # the texts said, each once (many numbers may be said alike), in the order first met
+        again, said = pd.factorize(say(uniques), use_na_sentinel=True)
+        codes = np.where(codes >= 0, again[np.maximum(codes, 0)] if len(again) else -1, -1)
+        texts = isinstance(said, pd.Index) and isinstance(said.array, pd.arrays.ArrowStringArray)
+        return cls(codes, np.asarray(said, dtype=object), texts=texts)
 
     def numbers(self, texts: Texts, rows: np.ndarray | None = None) -> np.ndarray:
         """The numbers of the texts (of those at ``rows``) in ``texts``' table."""
@@ -280,7 +283,10 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     # every character as a number: runs of ASCII digits found at once, a run a number where
     # _DIGITS would match it (not after a point or a digit; no leading zero; nine digits)
     escaped = joined.replace("\\", "\\\\").replace("#", "\\#") + sep
-    c = np.frombuffer(escaped.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # one byte a character where every one is ASCII (the usual case), else four
+    codec, errors = ("ascii", "strict") if escaped.isascii() else ("utf-32-le", "surrogatepass")
+    unit = np.uint8 if codec == "ascii" else np.uint32
+    c = np.frombuffer(escaped.encode(codec, errors), dtype=unit)
     digit = (c >= 48) & (c <= 57)
     starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
     ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
@@ -298,7 +304,7 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     kept = np.ones(len(c), dtype=bool)
     kept[at] = False
     kept[starts] = True
-    shapes = out[kept].tobytes().decode("utf-32-le", "surrogatepass").split(sep)[: len(said)]
+    shapes = out[kept].tobytes().decode(codec, errors).split(sep)[: len(said)]
     text_of = np.cumsum(c == 31)  # texts ended before each character
     per = np.bincount(text_of[starts], minlength=len(said)).astype(np.int64)
     return shapes, whole.astype(np.int64), np.append(per, 0)
