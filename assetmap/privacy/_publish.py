@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from ..crs import geographic
@@ -325,11 +326,9 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
             values[private_end] = nothing  # the same empty tuple in every such row
             out[column] = values
     if "reason" in out:
-        out["reason"] = (
-            out["reason"]
-            .astype("str")
-            .mask(private_end, "a link to a record shown only by its category")
-        )
+        reason = pa.array(out["reason"].astype("str").array, pa.string())
+        withheld = pa.scalar("a link to a record shown only by its category", pa.string())
+        out["reason"] = _texts(pc.if_else(pa.array(private_end), withheld, reason))
     for column in ("source", "target", "reason"):
         if column in out:
             out[column] = out[column].astype("str")
