@@ -29,7 +29,7 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from ._elements import RenderedOnce, Verbatim, map_child
-from ._json import JSONArray, json_for_script
+from ._json import JSONArray, json_for_script, texts_for_script
 
 
 def _factorisable(values: Any) -> Any:
@@ -164,7 +164,7 @@ class PageTexts(Element):
     def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
         assert isinstance(figure, Figure), "render the texts inside a Figure"
-        text = json_for_script(self.texts.table)
+        text = texts_for_script(self.texts.table)
         figure.html.add_child(
             Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
