@@ -285,8 +285,8 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     escaped = joined.replace("\\", "\\\\").replace("#", "\\#") + sep
     # one byte a character where every one is ASCII (the usual case), else four
     codec, errors = ("ascii", "strict") if escaped.isascii() else ("utf-32-le", "surrogatepass")
-    unit = np.uint8 if codec == "ascii" else np.uint32
-    c = np.frombuffer(escaped.encode(codec, errors), dtype=unit)
+    unit = np.dtype(np.uint8) if codec == "ascii" else np.dtype(np.uint32)
+    c: np.ndarray = np.frombuffer(escaped.encode(codec, errors), dtype=unit)
     digit = (c >= 48) & (c <= 57)
     starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
     ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
