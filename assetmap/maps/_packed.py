@@ -72,7 +72,10 @@ class Texts:
         # the uniques met, in the order first met (as factorising gives them)
         met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
         said = uniques[met].tolist() if texts else list(map(str, uniques[met]))
-        known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
+        if self.numbers.keys().isdisjoint(said):  # all new (ids, names): none to look up
+            known = np.full(len(said), -1, dtype=np.int64)
+        else:
+            known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
         new = np.flatnonzero(known < 0)
         if len(new):  # numbered in the order first met (a text said twice numbered once)
             fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
