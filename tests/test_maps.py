@@ -21,6 +21,7 @@ from assetmap.maps._packed import (
     distance_text,
     factorise_numbers,
     fixed,
+    fixed_factorised,
     ints,
     tag_lists,
     templated,
@@ -763,6 +764,19 @@ def test_numbers_are_factorised_as_they_are_written() -> None:
     texts = Texts()
     assert said.numbers(texts).tolist() == [0, 1, -1]  # infinite: no text
     assert texts.table == ["0.0", "-0.0"]
+
+
+def test_numbers_as_text_factorised_are_numbered_as_said_one_by_one() -> None:
+    rng = np.random.default_rng(6)
+    halves = np.arange(-4000, 4000) / 2000  # ties at three decimals
+    x = np.concatenate([rng.uniform(-3, 3, 3000), rng.uniform(0, 3000, 3000), halves,
+                        [0.0, -0.0, -0.0004, 999.95, 1e20, np.nan, np.inf, -np.inf]])  # fmt: skip
+    rng.shuffle(x)
+    for decimals in (0, 2, 3):
+        one, two = Texts(), Texts()
+        got = fixed_factorised(x, decimals).numbers(one).tolist()
+        assert got == two.codes(fixed(x, decimals)).tolist()
+        assert one.table == two.table
 
 
 def test_a_factorised_column_is_numbered_as_the_column_itself() -> None:

@@ -33,7 +33,7 @@ from ._packed import (
     Texts,
     distance_text,
     factorise_numbers,
-    fixed,
+    fixed_factorised,
     ints,
     numbers,
     page_texts,
@@ -298,10 +298,7 @@ def add_links(
             [
                 texts.code(words),
                 ints(
-                    Factorised.said_at_once(
-                        _column(shown, f), lambda x: fixed(x, SCORE_DECIMALS)
-                    ).numbers(texts),
-                    keyed=True,
+                    fixed_factorised(_column(shown, f), SCORE_DECIMALS).numbers(texts), keyed=True
                 ),
             ]
             for f, words in FACTOR_WORDS.items()
