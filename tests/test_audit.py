@@ -148,3 +148,15 @@ def test_same_bytes_in_any_time_zone(
     with fixed_time(None):
         assert _read(write_audit(published, tmp_path / "b.csv"))["written"] is None
     assert os.environ.get("TZ") is None
+
+
+def test_long_columns_are_cut_between_their_items_whatever_they_hold() -> None:
+    from assetmap.privacy._audit import _json
+
+    items = ["a, b", None, 1.5, "x", '", "', "é", -0.0, 7] * 40
+    text = _json({"records": {"c": items, "d": ["y"] * 250}}, "")
+    assert json.loads(text) == {"records": {"c": items, "d": ["y"] * 250}}
+    lines = text.splitlines()
+    assert sum(line.startswith("   ") for line in lines) == -(-len(items) // PER_LINE) + 3
+    assert all(len(json.loads("[" + line.strip().rstrip(",") + "]")) == PER_LINE
+               for line in lines[3:5])  # fmt: skip

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,21 @@ import pandas as pd
 import pytest
 
 from assetmap import build_map, datasets, geocode, save_map
+from assetmap.maps._elements import Verbatim, rendered
 from assetmap.maps._json import JSONArray, json_for_script
-from assetmap.maps._packed import Texts, distance_text, fixed, ints, tag_lists, templated
+from assetmap.maps._packed import (
+    Factorised,
+    Texts,
+    _shapes,
+    _template,
+    distance_text,
+    factorise_numbers,
+    fixed,
+    fixed_factorised,
+    ints,
+    tag_lists,
+    templated,
+)
 from assetmap.schema import validate_assets
 from tests.contracts import packed_columns, scan_for
 
@@ -719,6 +733,74 @@ def test_tag_lists_join_lists_and_say_odd_values_one_by_one() -> None:
         None,
         "x, y",
     ]
+
+
+def test_tuples_of_tags_are_joined_once_each_and_missing_ones_stay_missing() -> None:
+    met = pd.Series([("a", "b"), (), None, ("c",), ("a", "b")], index=list("vwxyz"))
+    said = tag_lists(met)
+    assert list(said.index) == list("vwxyz")
+    assert [None if pd.isna(t) else t for t in said] == ["a, b", None, None, "c", "a, b"]
+    mixed = pd.Series([["a"], None, ["b", "c"], []])
+    assert [None if pd.isna(t) else t for t in tag_lists(mixed)] == ["a", None, "b, c", None]
+
+
+def test_templates_found_at_once_are_the_templates_found_one_by_one() -> None:
+    rng = np.random.default_rng(8)
+    pieces = np.array([*"0123456789.#\\ ab;", "km", "\u0663", "\U0001f600", ", "])
+    said = ["".join(rng.choice(pieces, rng.integers(0, 25))) for _ in range(400)]
+    shapes, numbers, per = _shapes(said)
+    assert shapes == [_template(t) for t in said]
+    found = [int(n) for t in said for n in re.findall(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])",
+                                                       t.replace("\\", "\\\\"))]  # fmt: skip
+    assert numbers.tolist() == found
+    assert per.sum() == len(found) and per[-1] == 0
+
+
+def test_numbers_are_factorised_as_they_are_written() -> None:
+    codes, values = factorise_numbers([0.0, -0.0, np.nan, 1.5, 0.0])
+    assert codes.tolist() == [0, 1, -1, 2, 0]
+    assert [str(v) for v in values] == ["0.0", "-0.0", "1.5"]
+    said = Factorised.said_at_once([0.0, -0.0, np.inf], lambda x: fixed(x, 1))
+    texts = Texts()
+    assert said.numbers(texts).tolist() == [0, 1, -1]  # infinite: no text
+    assert texts.table == ["0.0", "-0.0"]
+
+
+def test_numbers_as_text_factorised_are_numbered_as_said_one_by_one() -> None:
+    rng = np.random.default_rng(6)
+    halves = np.arange(-4000, 4000) / 2000  # ties at three decimals
+    x = np.concatenate([rng.uniform(-3, 3, 3000), rng.uniform(0, 3000, 3000), halves,
+                        [0.0, -0.0, -0.0004, 999.95, 1e20, np.nan, np.inf, -np.inf]])  # fmt: skip
+    rng.shuffle(x)
+    for decimals in (0, 2, 3):
+        one, two = Texts(), Texts()
+        got = fixed_factorised(x, decimals).numbers(one).tolist()
+        assert got == two.codes(fixed(x, decimals)).tolist()
+        assert one.table == two.table
+
+
+def test_a_factorised_column_is_numbered_as_the_column_itself() -> None:
+    values = pd.Series(["b", "a", None, "b", "c", "a"], dtype="str")
+    one, two = Texts(), Texts()
+    one.code("c")
+    two.code("c")
+    column = Factorised.of(values)
+    rows = np.array([4, 3, 2, 1])
+    assert column.numbers(two, rows).tolist() == one.codes(values.iloc[rows]).tolist()
+    assert two.table == one.table == ["c", "b", "a"]
+    assert column.numbers(two).tolist() == [1, 2, -1, 1, 0, 2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "a\n", "a\r\nb\rc\n\n", "\n", "{ x } #", "é\u2028\x85", "{{ x }}", "{% raw %}"],
+)
+def test_rendered_parts_are_what_jinja_gives_back(text: str) -> None:
+    from jinja2 import Template
+
+    part = rendered(text)
+    assert part.render() == Template(text).render()
+    assert isinstance(part, Verbatim) == ("{{" not in text and "{%" not in text)
 
 
 def test_texts_are_numbered_in_the_order_first_met() -> None:

@@ -8,7 +8,8 @@ assetmap's own small runtime: markup in a register shows as text and never runs.
 are numbered in order, so the same inputs give the same bytes.
 
 The work lives in the private modules beside this one: the folium elements and text helpers in
-``_elements``, the layers and their colours in ``_layers``, writing the page in ``_page``, and
+``_elements``, the layers and their colours in ``_layers``, the records a page draws as
+columns made once per page in ``_drawn``, writing the page in ``_page``, and
 :func:`build_map`'s steps in ``_build``.
 """
 

@@ -26,6 +26,7 @@ from ..errors import ConfigurationError
 from ..network import Streets, as_street_graph
 from ..privacy import Audience, Policy, Published, published_or_publish
 from ..schema import CATEGORIES
+from ._drawn import Drawn
 from ._elements import Controls, Layout, Legend, Runtime, escape_html, label, publications
 from ._layers import (
     MicroLayer,
@@ -72,13 +73,19 @@ def _tiles(tiles: str | xyzservices.TileProvider | None) -> folium.TileLayer | N
     return folium.TileLayer(tiles=provider, name=provider.name, control=False)
 
 
-def _extent(polygon: shapely.Geometry | None, placed: gpd.GeoDataFrame) -> tuple[Any, ...] | None:
-    """Lon/lat bounds (x0, y0, x1, y1) of the study area and the placed assets; None if none."""
-    points = placed.geometry.to_numpy(dtype=object)
-    bounds_of = np.append(points, np.array([polygon], dtype=object))
-    if not shapely.is_geometry(bounds_of).any():
+def _extent(polygon: shapely.Geometry | None, drawn: Drawn) -> tuple[Any, ...] | None:
+    """Lon/lat bounds (x0, y0, x1, y1) of the study area and the assets drawn; None if none."""
+    boxes = []
+    if len(drawn):
+        lon, lat = drawn.lon, drawn.lat
+        boxes.append((np.nanmin(lon), np.nanmin(lat), np.nanmax(lon), np.nanmax(lat)))
+    if shapely.is_geometry(polygon) and not shapely.is_empty(polygon):
+        boxes.append(tuple(shapely.bounds(polygon)))
+    if not boxes:
         return None
-    x0, y0, x1, y1 = shapely.total_bounds(bounds_of)  # missing geometries count for nothing
+    corners = np.array(boxes, dtype="float64")
+    x0, y0 = np.nanmin(corners[:, :2], axis=0)
+    x1, y1 = np.nanmax(corners[:, 2:], axis=0)
     return x0, y0, x1, y1
 
 
@@ -115,7 +122,7 @@ def _context_layers(
     catchments: gpd.GeoDataFrame | None,
     polygon: shapely.Geometry | None,
     published: Published,
-    drawn: gpd.GeoDataFrame,
+    drawn: Drawn,
     streets: Streets | None,
     points: list[MicroLayer],
 ) -> list[str]:
@@ -138,7 +145,7 @@ def _context_layers(
                 m,
                 min_count=published.policy.min_count,
                 hidden=published.kept_back > 0,
-                points=[(p.layer, p.ids, p.group) for p in points],
+                points=[(p.layer, p.rows, p.group) for p in points],
                 canvas=len(drawn) > CANVAS_ABOVE or len(published.links) > CANVAS_ABOVE,
             )
         )
@@ -301,11 +308,7 @@ def build_map(
     published = published_or_publish(
         assets, policy=policy, audience=audience, k=k, links=links, **coarsen
     )
-    drawn = published.assets[
-        ~published.assets.geometry.isna() & ~published.assets.geometry.is_empty
-    ]
-    exact = drawn[drawn["shown"] == "exact"]
-    coarse = drawn[drawn["shown"] == "coarse"]
+    drawn = Drawn(published.assets)
 
     polygon = study_polygon(study_area)
     extent = _extent(polygon, drawn)  # what is shown, never a hidden record's place
@@ -316,7 +319,7 @@ def build_map(
     if "assetmap_runtime" not in m._children:
         m.add_child(Runtime(), name="assetmap_runtime")
 
-    points = micro_layers(exact, coarse, m, canvas=many)  # added last, above the links
+    points = micro_layers(drawn, m, canvas=many)  # added last, above the links
     legend = _context_layers(
         m,
         areas=areas,
@@ -328,12 +331,14 @@ def build_map(
         streets=streets,
         points=points,
     )
-    legend.extend(add_macro_sites(exact, m))
+    sites = np.flatnonzero(drawn.exact & drawn.where("kind", "macro"))
+    legend.extend(add_macro_sites(drawn.frame(sites), m))
     legend.extend(add_micro_categories(points, m))
 
     groups = ["Macro sites", *(label(c) for c in CATEGORIES["micro"])]
     with_list = published.links is not None and len(published.links) > 0
-    _controls(m, title, legend, len(coarse), published.kept_back > 0, groups, with_list)
+    n_coarse = int(drawn.coarse.sum())
+    _controls(m, title, legend, n_coarse, published.kept_back > 0, groups, with_list)
     _fit(m, extent)
     publications(m).add(published)  # save_map writes the audit of each
     number_elements(m.get_root())

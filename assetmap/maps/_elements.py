@@ -11,11 +11,12 @@ survive branca's second Jinja pass.
 from __future__ import annotations
 
 import html
+import re
 from importlib import resources
 from typing import Any, TypeVar
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from ..errors import ConfigurationError
@@ -33,11 +34,59 @@ def label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
+#: What starts Jinja syntax: a text without any is given back by Jinja as it is (but for its
+#: line breaks, all made ``\n``, and one line break at its end left off).
+_JINJA = ("{{", "{%", "{#")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Verbatim(Element):
+    """Text put into the page as it is: never compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def rendered(text: str) -> Element:
+    """A part of the page as branca gives it (an element whose text Jinja compiles and renders
+    again), without compiling it when it holds no Jinja syntax: then the same text."""
+    if any(mark in text for mark in _JINJA):
+        return Element(text)
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        del lines[-1]
+    return Verbatim("\n".join(lines))
+
+
+class RenderedOnce(MacroElement):
+    """A macro element whose parts (header, html, script) reach the page through
+    :func:`rendered`: a page of megabytes is not compiled as a Jinja template a second time.
+    (Put after folium's classes among the bases: what they do before rendering is kept.)"""
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        element: Any = self
+        figure = element.get_root()
+        assert isinstance(figure, Figure), "render this element inside a Figure"
+        macros = element._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(
+                    rendered(macro(element, kwargs)), name=element.get_name()
+                )
+        for child in element._children.values():
+            child.render(**kwargs)
+
+
 def _static(name: str) -> str:
     return (resources.files("assetmap.maps") / "static" / name).read_text(encoding="utf-8")
 
 
-class Runtime(MacroElement):
+class Runtime(RenderedOnce):
     """assetmap's own script and styles, once per page."""
 
     _template = Template(
@@ -52,7 +101,7 @@ class Runtime(MacroElement):
         self.js = _static("assetmap.js")
 
 
-class DataLayer(folium.map.Layer):
+class DataLayer(folium.map.Layer, RenderedOnce):
     """A switchable layer drawn from GeoJSON by assetmap's runtime."""
 
     _template = Template(
@@ -115,7 +164,7 @@ def publications(m: folium.Map) -> Publications:
     return map_child(m, "assetmap_publications", Publications)
 
 
-class Legend(MacroElement):
+class Legend(RenderedOnce):
     """A legend whose (escaped) HTML is in the page and which a Leaflet control shows.
 
     One per map: each :func:`assetmap.build_map` onto the map adds its lines with :meth:`add`
@@ -170,7 +219,7 @@ class Legend(MacroElement):
         return "".join(parts) + "".join(f"<p>{escape_html(n)}</p>" for n in notes)
 
 
-class Controls(MacroElement):
+class Controls(RenderedOnce):
     """Search by name, a category filter and a full-screen button (assetmap's runtime).
 
     One per map: a later :func:`assetmap.build_map` onto the map adds its groups to the filter.
@@ -204,7 +253,7 @@ class Controls(MacroElement):
         return json_for_script(self.names)
 
 
-class LinksTable(MacroElement):
+class LinksTable(RenderedOnce):
     """The list view: link opportunities as an accessible table, filled by the runtime from
     the links layer's packed columns (only the rows on screen when there are many), with a
     line saying how many links the map shows and how many involve records it does not show.
@@ -240,7 +289,7 @@ class LinksTable(MacroElement):
         self.words = json_for_script(list(headings.values()))
 
 
-class Layout(MacroElement):
+class Layout(RenderedOnce):
     """The layout of the map's controls (assetmap's runtime): the layer list collapsible like
     the legend, both collapsed on small screens, and each kept within the map's height so
     that no control covers another. Comes after the layer switcher."""

@@ -77,10 +77,8 @@ def _floats(x: np.ndarray) -> pa.Array:
     odd |= np.asarray(pc.match_substring(said, "e").to_numpy(zero_copy_only=False), dtype=bool)
     if not odd.any():
         return said
-    text = np.asarray(said.to_numpy(zero_copy_only=False), dtype=object)
-    at = np.flatnonzero(odd)
-    text[at] = [json.dumps(v) for v in x[at].tolist()]
-    return pa.array(text, pa.string())
+    fixes = [json.dumps(v) for v in x[odd].tolist()]
+    return pc.replace_with_mask(said, pa.array(odd), pa.array(fixes, pa.string()))
 
 
 _ESCAPES = (
@@ -120,3 +118,25 @@ def json_for_script(value: Any) -> str:
     if not arrays:
         return text
     return re.sub(f'"{re.escape(token)}(\\d+)"', lambda mt: arrays[int(mt[1])].text, text)
+
+
+def texts_for_script(texts: list[str]) -> str:
+    """``json_for_script(texts)`` for a list of texts, written by Arrow at once: each text
+    quoted as it is, those holding a quote, a backslash or a control character (which JSON
+    escapes) written by ``json.dumps`` (texts Arrow cannot hold: all by ``json_for_script``)."""
+    if not texts:
+        return json_for_script(texts)
+    try:
+        said = pa.array(texts, pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):  # (a lone surrogate)
+        return json_for_script(texts)
+    quoted = pc.binary_join_element_wise('"', said, '"', "")
+    odd = np.asarray(pc.match_substring_regex(said, r'[\x00-\x1f"\\]'), dtype=bool)
+    if odd.any():
+        fixes = [json.dumps(t, ensure_ascii=False) for t in np.asarray(texts, dtype=object)[odd]]
+        quoted = pc.replace_with_mask(quoted, pa.array(odd), pa.array(fixes, pa.string()))
+    whole = pa.ListArray.from_arrays(pa.array([0, len(quoted)], pa.int32()), quoted)
+    text = f"[{pc.binary_join(whole, ',')[0].as_py()}]"
+    for raw, esc in _ESCAPES:
+        text = text.replace(raw, esc)
+    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)

@@ -22,8 +22,18 @@ import shapely
 
 from ..crs import to_crs
 from ..schema import CATEGORIES
+from ._drawn import Drawn
 from ._elements import DataLayer, escape_html, label
-from ._packed import PackedLayer, Texts, each_distinct, ints, numbers, page_texts, tag_lists
+from ._packed import (
+    Factorised,
+    PackedLayer,
+    Texts,
+    each_distinct,
+    ints,
+    numbers,
+    page_texts,
+    tag_lists,
+)
 
 #: Colours of the micro categories (Okabe–Ito, distinguishable with colour-blindness).
 CATEGORY_COLOURS: dict[str, str] = {
@@ -227,10 +237,12 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     feats = []
     fields = ["name", "category", "subcategory", "offers", "needs", "capacity", "description",
               "postcode", "geocode_method", "geocode_precision_m", "footprint"]  # fmt: skip
-    records = pd.DataFrame({c: macro[c].to_numpy(dtype=object) for c in fields})
-    records["geometry"] = macro.geometry.to_numpy(dtype=object)
+    columns = [macro[c].to_numpy(dtype=object).tolist() for c in fields]
+    columns.append(macro.geometry.to_numpy(dtype=object).tolist())
+    keys = [*fields, "geometry"]
     # one dict a site (a few thousand at most): no pandas row each
-    for aid, row in zip(macro.index, records.to_dict("records"), strict=True):
+    for aid, values in zip(macro.index, zip(*columns, strict=True), strict=True):
+        row = dict(zip(keys, values, strict=True))
         card = _exact_card(row)
         fp = row["footprint"]
         if fp is not None and not fp.is_empty:
@@ -270,95 +282,122 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     ]
 
 
-def _card_fields(rows: gpd.GeoDataFrame) -> list[tuple[str, pd.Series]]:
-    """The card of each record shown exactly, as columns of text (missing: no such line),
-    the same lines as :func:`_exact_card`'s, made once per distinct value."""
-    fields: list[tuple[str, pd.Series]] = []
+def _card_fields(drawn: Drawn, rows: np.ndarray) -> list[tuple[str, Factorised]]:
+    """The card of each record at ``rows`` (shown exactly), as columns of text (missing: no
+    such line), the same lines as :func:`_exact_card`'s, made once per distinct value."""
+    fields: list[tuple[str, Factorised]] = []
     for heading, col in (("Offers", "offers"), ("Needs", "needs")):
-        fields.append((heading, tag_lists(rows[col].reset_index(drop=True))))
-    capacity = pd.to_numeric(rows["capacity"], errors="coerce").reset_index(drop=True)
-    fields.append(("Capacity", each_distinct(capacity, lambda v: f"{v:g}")))
+        fields.append((heading, Factorised.of(tag_lists(drawn.series(col).iloc[rows]))))
+    capacity = pd.to_numeric(drawn.series("capacity").iloc[rows], errors="coerce")
+    fields.append(("Capacity", Factorised.said(capacity.to_numpy(), lambda v: f"{v:g}")))
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
-        fields.append((heading, rows[col].reset_index(drop=True)))  # texts as they are
+        codes, uniques = drawn.factorised(col)  # texts as they are
+        texts = isinstance(drawn.series(col).array, pd.arrays.ArrowStringArray)
+        fields.append((heading, Factorised(codes[rows], uniques, texts=texts)))
     # each (method, precision) said once: the two factorised apart, their pairs numbered
-    methods, method_names = pd.factorize(rows["geocode_method"].astype("str"))
+    methods, method_names = drawn.factorised("geocode_method", text=True)
     precisions, precision_values = pd.factorize(
-        rows["geocode_precision_m"].astype("float64"), use_na_sentinel=False
+        drawn.series("geocode_precision_m").iloc[rows].astype("float64"), use_na_sentinel=False
     )
+    methods = methods[rows]
     pairs, codes = np.unique(
         methods.astype(np.int64) * len(precision_values) + precisions, return_inverse=True
     )
     said = np.array(
         [
             _precision_text(
-                str(method_names[k // len(precision_values)]),
+                str(method_names[k // len(precision_values)]) if k >= 0 else "nan",
                 float(precision_values[k % len(precision_values)]),
             )
             for k in pairs
         ],
         dtype=object,
     )
-    fields.append(("Location", pd.Series(said[codes.ravel()])))
+    fields.append(("Location", Factorised(codes.ravel(), said)))
     return fields
 
 
 def _category_columns(
-    rows: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, category: str, texts: Texts
+    drawn: Drawn,
+    rows: np.ndarray,
+    shown: np.ndarray,
+    category: str,
+    texts: Texts,
+    cards: tuple[np.ndarray, list[tuple[str, Factorised]]],
 ) -> dict[str, Any]:
-    """A category's records as packed columns: named cards where exact (first), unnamed
-    outlines where coarse (after them); the runtime builds each card when it is opened.
-    Texts are numbers into the map's one table (``texts``)."""
-    points = pd.concat([rows.geometry, shown.geometry])
+    """A category's records as packed columns: named cards where exact (first, at ``rows``),
+    unnamed outlines where coarse (after them, at ``shown``); the runtime builds each card
+    when it is opened. Texts are numbers into the map's one table (``texts``); ``cards`` are
+    the card fields of the page's records shown exactly (:func:`_card_fields`) and where each
+    of those records stands among them."""
+    both = np.concatenate([rows, shown])
     name = label(category)
-    sub = rows["subcategory"].reset_index(drop=True)
-    subtitle = each_distinct(sub.where(sub.notna(), None), lambda v: f"{name} · {v}")
+    sub_codes, sub_values = drawn.factorised("subcategory")
+    sub_codes = sub_codes[rows]
+    met = pd.unique(sub_codes[sub_codes >= 0])
+    subtitles = np.full(len(sub_values) + 1, name, dtype=object)  # missing: the category
+    subtitles[met] = [f"{name} · {v}" for v in sub_values[met]]
     coarse = each_distinct(
-        shown["precision_m"].astype("float64").to_numpy(),
+        drawn.values("precision_m")[shown].astype("float64"),
         lambda p: (
             f"Location approximate (within about {p:,.0f} m); details withheld to protect privacy"
         ),
     )
-    fields = _card_fields(rows) if len(rows) else []
-    title = texts.codes(rows["name"].astype("str").to_numpy(dtype=object))
+    name_codes, names = drawn.factorised("name", text=True)
+    title = texts.numbered(name_codes[rows], names, texts=True)
+    id_codes, ids = drawn.id_codes
+    at, fields = cards
     return {
-        "lonlat": numbers(np.column_stack([points.x, points.y]).ravel()),
+        "lonlat": numbers(np.column_stack([drawn.lon[both], drawn.lat[both]]).ravel()),
         "exact": len(rows),
-        "id": ints(texts.codes(rows.index.astype("str").to_numpy(dtype=object)), keyed=True),
+        "id": ints(texts.numbered(id_codes[rows], ids, texts=True), keyed=True),
         "title": ints(np.concatenate([title, np.full(len(shown), texts.code(name))]), keyed=True),
         "subtitle": ints(
-            np.concatenate([texts.codes(subtitle.fillna(name)), texts.codes(coarse.fillna(name))]),
+            np.concatenate(
+                [
+                    texts.numbered(np.where(sub_codes >= 0, sub_codes, len(sub_values)), subtitles),
+                    texts.codes(coarse.fillna(name)),
+                ]
+            ),
             keyed=True,
         ),
-        "fields": [[texts.code(h), ints(texts.codes(values), keyed=True)] for h, values in fields],
+        "fields": [
+            [texts.code(h), ints(values.numbers(texts, at[rows]), keyed=True)]
+            for h, values in (fields if len(rows) else [])
+        ],
         "coarse_style": {"dashArray": "3 3", "fillOpacity": 0.35},
     }
 
 
 class MicroLayer:
     """One micro category's packed layer, made before it is added (so that link lines can
-    end at its points), with the records it draws in row order and its legend line."""
+    end at its points), with the records it draws in row order (their positions among those
+    drawn) and its legend line."""
 
-    def __init__(self, layer: PackedLayer, ids: pd.Index, group: str, legend: str) -> None:
-        self.layer, self.ids, self.group, self.legend = layer, ids, group, legend
+    def __init__(self, layer: PackedLayer, rows: np.ndarray, group: str, legend: str) -> None:
+        self.layer, self.rows, self.group, self.legend = layer, rows, group, legend
 
 
-def micro_layers(
-    exact: gpd.GeoDataFrame, coarse: gpd.GeoDataFrame, m: folium.Map, *, canvas: bool
-) -> list[MicroLayer]:
+def micro_layers(drawn: Drawn, m: folium.Map, *, canvas: bool) -> list[MicroLayer]:
     """One layer per micro category, exact and coarse records together; on one canvas if
     asked. Not yet on the map: see :func:`add_micro_categories`."""
     layers: list[MicroLayer] = []
-    micro = exact[exact["kind"] == "micro"]
+    micro = drawn.exact & drawn.where("kind", "micro")
     texts = page_texts(m)
+    in_category = {c: drawn.where("category", c) for c in CATEGORIES["micro"]}
+    cards_of = np.flatnonzero(micro & np.logical_or.reduce(list(in_category.values())))
+    at = np.full(len(drawn), -1, dtype=np.int64)
+    at[cards_of] = np.arange(len(cards_of))
+    cards = (at, _card_fields(drawn, cards_of))
     for category in CATEGORIES["micro"]:
-        rows = micro[micro["category"] == category]
-        shown = coarse[coarse["category"] == category]
+        rows = np.flatnonzero(micro & in_category[category])
+        shown = np.flatnonzero(drawn.coarse & in_category[category])
         if not len(rows) and not len(shown):
             continue
         colour = CATEGORY_COLOURS[category]
         n = len(rows) + len(shown)
         layer = PackedLayer(
-            _category_columns(rows, shown, category, texts.texts),
+            _category_columns(drawn, rows, shown, category, texts.texts, cards),
             texts=texts,
             name=f"{label(category)} ({n})",
             opts={
@@ -378,8 +417,7 @@ def micro_layers(
             f'<li><span class="assetmap-swatch" style="background:{colour}"></span>'
             f"{escape_html(label(category))} ({n})</li>"
         )
-        ids = pd.Index(np.concatenate([rows.index.astype("str"), shown.index.astype("str")]))
-        layers.append(MicroLayer(layer, ids, label(category), legend))
+        layers.append(MicroLayer(layer, np.concatenate([rows, shown]), label(category), legend))
     return layers
 
 

@@ -19,18 +19,21 @@ from pathlib import Path
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import SCORE_DECIMALS, id_positions
+from ._drawn import Drawn
 from ._elements import LinksTable, escape_html, label
 from ._packed import (
+    Factorised,
     PackedLayer,
     Texts,
     distance_text,
-    each_distinct,
-    fixed,
+    factorise_numbers,
+    fixed_factorised,
     ints,
     numbers,
     page_texts,
@@ -96,23 +99,31 @@ def _within(links: pd.DataFrame) -> str:
 class _Ends:
     """What the map shows of each published record a link may end at, as columns."""
 
-    def __init__(self, drawn: gpd.GeoDataFrame) -> None:
-        self.ids = pd.Index(drawn.index.astype("str"))
-        self.lon = drawn.geometry.x.to_numpy(dtype="float64")
-        self.lat = drawn.geometry.y.to_numpy(dtype="float64")
-        names = drawn["name"] if "name" in drawn.columns else pd.Series(pd.NA, index=drawn.index)
-        self.exact = (drawn["shown"] == "exact").to_numpy()
-        named = self.exact & names.notna().to_numpy()
-        category = drawn["category"].astype("str")
-        labels = each_distinct(category.to_numpy(), label).to_numpy(dtype=object)
-        self.title = np.where(named, names.astype("str").to_numpy(dtype=object), labels)
-        self.category = category.to_numpy(dtype=object)
-        kind = drawn["kind"].astype("str") if "kind" in drawn else pd.Series("micro", drawn.index)
-        macro = self.exact & (kind == "macro").to_numpy()
+    def __init__(self, drawn: Drawn) -> None:
+        self.ids = drawn.ids
+        self.lon, self.lat = drawn.lon, drawn.lat
+        self.exact = drawn.exact
+        codes, uniques = drawn.factorised("category", text=True)
+        said = np.array([*map(str, uniques), "nan"], dtype=object)
+        self.category = said[codes]
+        labels = np.array([label(c) for c in said], dtype=object)[codes]
+        name_codes, names = drawn.factorised("name", text=True)
+        named = self.exact & (name_codes >= 0)
+        self.title = labels.copy()
+        self.title[named] = names[name_codes[named]]
+        macro = self.exact & drawn.where("kind", "macro")
         self.group = np.where(macro, "Macro sites", labels)
+        self._arrow_ids: pa.Array | None = None
 
     def positions(self, ids: pd.Series) -> np.ndarray:
-        """Where each id stands among the records drawn (``-1``: not drawn)."""
+        """Where each id stands among the records drawn (``-1``: not drawn): by Arrow's hash
+        of the ids for texts held by Arrow (as published links' ends are), else as
+        :func:`assetmap.schema.id_positions` finds them."""
+        if isinstance(ids.array, pd.arrays.ArrowStringArray) and self.ids.is_unique:
+            if self._arrow_ids is None:
+                self._arrow_ids = pa.array(self.ids.array, pa.string())
+            at = pc.index_in(pa.array(ids.array), value_set=self._arrow_ids)
+            return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
         return id_positions(self.ids, ids)
 
 
@@ -132,23 +143,31 @@ def _grouped_rows(
             "group": ends.group[known],
         }
     )
-    sizes = keys.groupby(list(keys.columns), sort=True).size()
-    rows: dict[str, list[int]] = {c: [] for c in ("from", "to", "why", "apart", "names", "groups")}
+    sizes = keys.groupby(list(keys.columns), sort=True).size().reset_index(name="n")
     why = texts.code("links to records shown only approximately, to protect privacy")
     apart = texts.code(within or "not shown")
-    for key, n in sizes.items():
-        side, known_title, category, group = (str(k) for k in key)  # type: ignore[attr-defined]
-        many = _how_many(int(n), category, min_count)
-        shown = f"{many}{' ' + within if within else ''}, places approximate"
+    after = f" {within}" if within else ""
+    labels = {c: label(c) for c in map(str, sizes["category"].unique())}
+    # each row's texts in the order they are numbered: from, to, its two names, its two
+    # groups (one call for them all: numbered as if one by one)
+    said: list[str] = []
+    for side, known_title, category, group, n in zip(
+        *(sizes[c].astype(str).tolist() for c in keys.columns), sizes["n"].tolist(), strict=True
+    ):
+        shown = f"{_how_many(n, category, min_count)}{after}, places approximate"
         ends_text = (known_title, shown) if side == "target" else (shown, known_title)
-        rows["from"].append(texts.code(str(ends_text[0])))
-        rows["to"].append(texts.code(str(ends_text[1])))
-        rows["why"].append(why)
-        rows["apart"].append(apart)
-        rows["names"] += [texts.code(str(known_title)), texts.code(label(str(category)))]
-        groups = sorted({label(str(category)), str(group)})
-        rows["groups"] += [texts.code(groups[0]), texts.code(groups[-1])]
-    return rows
+        named = labels[category]
+        low, high = (named, group) if named <= group else (group, named)
+        said += [ends_text[0], ends_text[1], known_title, named, low, high]
+    codes = texts.codes(np.array(said, dtype=object)).reshape(-1, 6)
+    return {
+        "from": codes[:, 0].tolist(),
+        "to": codes[:, 1].tolist(),
+        "why": [why] * len(sizes),
+        "apart": [apart] * len(sizes),
+        "names": codes[:, 2:4].ravel().tolist(),
+        "groups": codes[:, 4:6].ravel().tolist(),
+    }
 
 
 def _summary(n_lines: int, n_exact: int, n_grouped: int, n_rows: int, unplaced: int,
@@ -177,14 +196,22 @@ def _column(links: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(links[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _apart(links: pd.DataFrame) -> pd.Series:
-    """How far apart each link's ends are, as the card and the table say it."""
+def _apart(links: pd.DataFrame) -> Factorised:
+    """How far apart each link's ends are, as the card and the table say it: said once per
+    distinct pair of distances (walked, straight)."""
     walk, straight = _column(links, "walk_m"), _column(links, "distance_m")
+    w_codes, w_values = factorise_numbers(walk)
+    s_codes, s_values = factorise_numbers(straight)
+    span = len(s_values) + 1
+    codes, pairs = pd.factorize((w_codes + 1) * span + (s_codes + 1))
+    w_at, s_at = pairs // span - 1, pairs % span - 1
+    walk = np.where(w_at >= 0, np.append(w_values, np.nan)[w_at], np.nan)
+    straight = np.where(s_at >= 0, np.append(s_values, np.nan)[s_at], np.nan)
     walked = distance_text(walk)
     text = distance_text(straight).fillna("not shown (place approximate)")
     has_walk = walked.notna().to_numpy()
     text[has_walk] = walked[has_walk] + " walk"
-    return text
+    return Factorised(codes, text.to_numpy(dtype=object))
 
 
 def _met(links: pd.DataFrame) -> pd.Series:
@@ -211,14 +238,15 @@ def _line_styles() -> list[dict[str, Any]]:
 
 
 def add_links(
-    links: pd.DataFrame, drawn: gpd.GeoDataFrame, m: folium.Map, *, min_count: int, hidden: bool,
-    points: Sequence[tuple[PackedLayer, pd.Index, str]] = (), canvas: bool = False,
+    links: pd.DataFrame, drawn: Drawn, m: folium.Map, *, min_count: int, hidden: bool,
+    points: Sequence[tuple[PackedLayer, np.ndarray, str]] = (), canvas: bool = False,
 ) -> list[str]:  # fmt: skip
     """Links as lines (width and colour by score) with explaining popups, and the list view.
 
     ``min_count`` is the policy's: grouped counts below it read "fewer than". ``hidden`` says
     whether any record was kept back (then the summary says how many links involve them).
-    ``points``: packed point layers (with the ids of their rows, in order, and their group)
+    ``points``: packed point layers (with their rows' positions among those ``drawn``, in
+    order, and their group)
     whose points lines may end at: such ends are written as their row there (the page
     carries each point once), the others (macro sites) with their own place and title.
     ``canvas``: draw the lines on one canvas (for many), not as SVG paths. Every column is
@@ -236,9 +264,11 @@ def add_links(
     score = _column(shown, "score")
     # the records the lines end at: their own (those not drawn as packed points), each once,
     # then every row of the point layers given, as the runtime joins them
-    pooled = pd.Index(np.concatenate([ids.to_numpy(dtype=object) for _, ids, _ in points]))
-    in_pool = pooled.get_indexer(ends.ids) if len(pooled) else np.full(len(ends.ids), -1)
-    used = np.unique(np.concatenate([si, ti]))
+    in_pool = np.full(len(ends.ids), -1, dtype=np.int64)
+    if points:
+        pooled = np.concatenate([rows for _, rows, _ in points])
+        in_pool[pooled] = np.arange(len(pooled))
+    used = np.flatnonzero(np.bincount(np.concatenate([si, ti]), minlength=len(ends.ids)))
     own = used[in_pool[used] < 0]
     number = np.full(len(ends.ids), -1, dtype=np.int64)
     number[own] = np.arange(len(own))
@@ -254,20 +284,22 @@ def add_links(
         "t": ints(number[ti]),
         "cls": ints(_classes(score, coarse), keyed=True),
         "subtitle": ints(
-            texts.codes(
-                each_distinct(shown["kind"].astype("str").to_numpy(), lambda k: f"{label(k)} link")
-            ),
+            Factorised.said(
+                shown["kind"].astype(object), lambda k: f"{label(str(k))} link"
+            ).numbers(texts),
             keyed=True,
         ),
         # reasons differ mostly in their numbers: one template each, and the numbers
-        "why": templated(shown["reason"].astype("str").to_numpy(dtype=object), texts),
+        "why": templated(shown["reason"].astype("str"), texts),
         "meets": ints(texts.codes(_met(shown)), keyed=True),
         "apart": templated(_apart(shown), texts),
         "templated": ["why", "apart"],
         "factors": [
             [
                 texts.code(words),
-                ints(texts.codes(fixed(_column(shown, f), SCORE_DECIMALS)), keyed=True),
+                ints(
+                    fixed_factorised(_column(shown, f), SCORE_DECIMALS).numbers(texts), keyed=True
+                ),
             ]
             for f, words in FACTOR_WORDS.items()
         ],

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 from branca.element import Element, Figure
 from jinja2 import Template
 
-from ._elements import map_child
-from ._json import JSONArray, json_for_script
+from ._elements import RenderedOnce, Verbatim, map_child
+from ._json import JSONArray, json_for_script, texts_for_script
 
 
 def _factorisable(values: Any) -> Any:
@@ -51,19 +51,44 @@ class Texts:
 
     def codes(self, values: Any) -> np.ndarray:
         """The numbers of ``values`` (anything pandas can factorise; missing → ``-1``)."""
-        codes, uniques = pd.factorize(_factorisable(values), use_na_sentinel=True)
-        said = list(map(str, np.asarray(uniques, dtype=object)))
-        known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
+        factorisable = _factorisable(values)
+        codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
+        texts = isinstance(factorisable.array, pd.arrays.ArrowStringArray)
+        return self._numbered(codes, np.asarray(uniques, dtype=object), True, texts)
+
+    def numbered(self, codes: np.ndarray, uniques: Any, *, texts: bool = False) -> np.ndarray:
+        """The numbers of a column given as ``codes`` into ``uniques`` (``-1``: missing), as
+        :meth:`codes` numbers the column itself: a column factorised once for a whole page,
+        numbered slice by slice without hashing its texts again. ``texts``: the uniques are
+        distinct texts (as factorising texts gives them), none missing."""
+        return self._numbered(np.asarray(codes), np.asarray(uniques, dtype=object), False, texts)
+
+    def _numbered(
+        self, codes: np.ndarray, uniques: np.ndarray, in_order: bool, texts: bool
+    ) -> np.ndarray:
+        if not texts and not in_order and len(uniques) and pd.isna(uniques).any():
+            codes = np.where(pd.isna(uniques)[np.maximum(codes, 0)], -1, codes)  # missing: -1
+        have = codes >= 0
+        # the uniques met, in the order first met (as factorising gives them)
+        met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
+        said = uniques[met].tolist() if texts else list(map(str, uniques[met]))
+        if self.numbers.keys().isdisjoint(said):  # all new (ids, names): none to look up
+            known = np.full(len(said), -1, dtype=np.int64)
+        else:
+            known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
         new = np.flatnonzero(known < 0)
         if len(new):  # numbered in the order first met (a text said twice numbered once)
             fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
-            first, distinct = len(self.numbers), dict.fromkeys(fresh)
+            first = len(self.numbers)
+            distinct = fresh if texts else list(dict.fromkeys(fresh))
             self.numbers.update(zip(distinct, count(first)))
             if len(distinct) == len(fresh):  # the usual case: numbered in turn
                 known[new] = np.arange(first, first + len(fresh))
             else:
                 known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64)
-        return np.where(codes >= 0, known[np.maximum(codes, 0)] if len(known) else -1, -1)
+        number = np.full(len(uniques), -1, dtype=np.int64)
+        number[met] = known
+        return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
 
     def code(self, text: str) -> int:
         """The number of one text."""
@@ -72,6 +97,58 @@ class Texts:
     @property
     def table(self) -> list[str]:
         return list(self.numbers)
+
+
+def factorise_numbers(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers factorised as they are written: ``-0.0`` apart from ``0.0`` (pandas takes them
+    as one), NaN missing (``-1``); the distinct numbers in the order first met."""
+    x = np.asarray(values, dtype="float64")
+    known = ~np.isnan(x)
+    codes = np.full(len(x), -1, dtype=np.int64)
+    found, bits = pd.factorize(x[known].view(np.int64))
+    codes[known] = found
+    return codes, np.asarray(bits, dtype=np.int64).view(np.float64)
+
+
+class Factorised:
+    """A column as codes (``-1``: missing) into its distinct values, or into texts said of
+    them once each (:meth:`said`): hashed once for a page, numbered into its table of texts
+    slice by slice (:meth:`numbers`)."""
+
+    def __init__(self, codes: np.ndarray, uniques: np.ndarray, *, texts: bool = False) -> None:
+        self.codes, self.uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+        self.texts = texts  # the uniques are distinct texts (see Texts.numbered)
+
+    @classmethod
+    def of(cls, values: Any) -> Factorised:
+        """``values`` factorised (texts held by Arrow as they are; anything else as objects),
+        their distinct values in the order first met."""
+        factorisable = _factorisable(values)
+        codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
+        texts = isinstance(factorisable.array, pd.arrays.ArrowStringArray)
+        return cls(codes, np.asarray(uniques, dtype=object), texts=texts)
+
+    @classmethod
+    def said(cls, values: Any, say: Callable[[Any], str | None]) -> Factorised:
+        """``say(v)`` for every value, computed once per distinct value (missing stays
+        missing)."""
+        codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
+        return cls(codes, np.array([say(u) for u in uniques], dtype=object))
+
+    @classmethod
+    def said_at_once(cls, values: Any, say: Callable[[np.ndarray], pd.Series]) -> Factorised:
+        """``say`` of every number, said for the distinct numbers only (all at once)."""
+        codes, uniques = factorise_numbers(values)
+        # the texts said, each once (many numbers may be said alike), in the order first met
+        again, said = pd.factorize(say(uniques), use_na_sentinel=True)
+        codes = np.where(codes >= 0, again[np.maximum(codes, 0)] if len(again) else -1, -1)
+        texts = isinstance(said, pd.Index) and isinstance(said.array, pd.arrays.ArrowStringArray)
+        return cls(codes, np.asarray(said, dtype=object), texts=texts)
+
+    def numbers(self, texts: Texts, rows: np.ndarray | None = None) -> np.ndarray:
+        """The numbers of the texts (of those at ``rows``) in ``texts``' table."""
+        codes = self.codes if rows is None else self.codes[rows]
+        return texts.numbered(codes, self.uniques, texts=self.texts)
 
 
 class PageTexts(Element):
@@ -90,9 +167,9 @@ class PageTexts(Element):
     def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
         assert isinstance(figure, Figure), "render the texts inside a Figure"
-        text = json_for_script(self.texts.table)
+        text = texts_for_script(self.texts.table)
         figure.html.add_child(
-            _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
+            Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
         )
         return ""
@@ -103,15 +180,20 @@ def page_texts(m: folium.Map) -> PageTexts:
     return map_child(m, "assetmap_texts", PageTexts)
 
 
+#: 10, 100, … 10^18.
+_TENS = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
 def _json_chars(x: np.ndarray) -> int:
     """How many characters ``x`` takes as a JSON array of integers (with its commas)."""
     if not len(x):
         return 2
-    a = np.abs(x.astype("int64"))
-    digits = np.ones(len(a), dtype=np.int64)
-    big = a >= 10
-    digits[big] = np.floor(np.log10(a[big])).astype(np.int64) + 1
-    return int(digits.sum() + (x < 0).sum() + len(x) + 1)
+    x = x.astype("int64", copy=False)
+    a = np.abs(x)
+    top = int(a.max())
+    # every number has one digit, and one more for each power of ten it reaches
+    digits = len(x) + sum(int(np.count_nonzero(a >= t)) for t in _TENS[top >= _TENS].tolist())
+    return digits + int(np.count_nonzero(x < 0)) + len(x) + 1
 
 
 def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,6 +202,20 @@ def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return x, x
     starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
     return x[starts], np.diff(np.append(starts, len(x)))
+
+
+def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True, return_counts=True)`` of whole numbers from 0: by
+    counting them (no sort) when they are not much larger than they are many."""
+    top = int(x.max()) if len(x) else 0
+    if top > 4 * len(x) + 100_000:
+        uniq, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        return uniq, inverse.ravel(), counts
+    tally = np.bincount(x, minlength=top + 1)
+    uniq = np.flatnonzero(tally)
+    rank = np.zeros(top + 1, dtype=np.int64)
+    rank[uniq] = np.arange(len(uniq))
+    return uniq, rank[x], tally[uniq]
 
 
 def ints(values: Any, *, keyed: bool = False) -> Any:
@@ -136,7 +232,7 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
     out: dict[str, Any] = {}
     if keyed and len(x):
         have = x >= 0
-        uniq, inverse, counts = np.unique(x[have], return_inverse=True, return_counts=True)
+        uniq, inverse, counts = _distinct(x[have])
         order = np.argsort(-counts, kind="stable")
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
@@ -165,7 +261,6 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
 #: A whole number in a text: ASCII digits only (``\d`` would take in other scripts' digits,
 #: which ``int`` reads but the page cannot spell back).
 _DIGITS = re.compile(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])")
-_RUNS = re.compile(r"(\.?[0-9]+|\x1f)")
 
 
 def _template(text: str) -> str:
@@ -188,21 +283,34 @@ def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         numbers = np.array([n for f in found for n in f], dtype=np.int64)
         per = np.array([len(f) for f in found] + [0], dtype=np.int64)
         return [_template(t) for t in said], numbers, per
-    # each run of digits (with the point before it, if any) and each text's end, at once;
-    # a run is a number where _DIGITS would match it
-    parts = _RUNS.split(joined.replace("\\", "\\\\").replace("#", "\\#") + sep)
-    marks = np.array(parts[1::2], dtype=object)
-    ends = marks == sep
-    runs = np.where(ends, "", marks).astype(str)
-    length = np.char.str_len(runs)
-    keep = ~ends & ~np.char.startswith(runs, ".") & (length <= 9)
-    keep &= (length == 1) | ~np.char.startswith(runs, "0")
-    out = np.array(parts, dtype=object)
-    out[2 * np.flatnonzero(keep) + 1] = "#"
-    shapes = "".join(out.tolist()).split(sep)[: len(said)]
-    text_of = np.cumsum(ends) - ends
-    per = np.bincount(text_of[keep], minlength=len(said)).astype(np.int64)
-    return shapes, runs[keep].astype(np.int64), np.append(per, 0)
+    # every character as a number: runs of ASCII digits found at once, a run a number where
+    # _DIGITS would match it (not after a point or a digit; no leading zero; nine digits)
+    escaped = joined.replace("\\", "\\\\").replace("#", "\\#") + sep
+    # one byte a character where every one is ASCII (the usual case), else four
+    codec, errors = ("ascii", "strict") if escaped.isascii() else ("utf-32-le", "surrogatepass")
+    unit = np.dtype(np.uint8) if codec == "ascii" else np.dtype(np.uint32)
+    c: np.ndarray = np.frombuffer(escaped.encode(codec, errors), dtype=unit)
+    digit = (c >= 48) & (c <= 57)
+    starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
+    ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
+    length = ends - starts
+    after_point = c[np.maximum(starts - 1, 0)] == 46
+    after_point[starts == 0] = False
+    keep = ~after_point & (length <= 9) & ((length == 1) | (c[starts] != 48))
+    starts, ends, length = starts[keep], ends[keep], length[keep]
+    at = np.repeat(starts, length) + _within_rows(length)  # each kept digit
+    power = np.repeat(ends, length) - 1 - at
+    values = (c[at].astype(np.int64) - 48) * 10 ** power.astype(np.int64)
+    whole = np.add.reduceat(values, np.cumsum(length) - length) if len(starts) else values
+    out = c.copy()
+    out[starts] = 35  # "#"
+    kept = np.ones(len(c), dtype=bool)
+    kept[at] = False
+    kept[starts] = True
+    shapes = out[kept].tobytes().decode(codec, errors).split(sep)[: len(said)]
+    text_of = np.cumsum(c == 31)  # texts ended before each character
+    per = np.bincount(text_of[starts], minlength=len(said)).astype(np.int64)
+    return shapes, whole.astype(np.int64), np.append(per, 0)
 
 
 def templated(values: Any, texts: Texts) -> dict[str, Any]:
@@ -210,13 +318,24 @@ def templated(values: Any, texts: Texts) -> dict[str, Any]:
     template per distinct shape, with ``#`` for each whole number (written without leading
     zeros, up to nine digits, not after a decimal point; a ``#`` or ``\\`` of the text's own
     follows a ``\\``), and those numbers in one column, row after row:
-    ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text."""
-    series = pd.Series(values, dtype="object")
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    said = list(map(str, np.asarray(uniques, dtype=object)))
+    ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text. ``values``
+    may be given factorised (:class:`Factorised`, its distinct texts in the order first met)."""
+    column = values if isinstance(values, Factorised) else Factorised.of(values)
+    codes, uniques = column.codes, column.uniques
+    missing = pd.isna(uniques) if len(uniques) else np.zeros(0, dtype=bool)
+    said = [str(u) for u in uniques[~missing]] if missing.any() else list(map(str, uniques))
+    if missing.any():  # (a text said of a value may be missing): no text there
+        keep = np.flatnonzero(~missing)
+        renumber = np.full(len(uniques), -1, dtype=np.int64)
+        renumber[keep] = np.arange(len(keep))
+        codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
+    if isinstance(values, Factorised):  # texts said of values: the same text, once
+        again, distinct = pd.factorize(np.array(said, dtype=object))
+        said = list(distinct)
+        codes = np.where(codes >= 0, again[np.maximum(codes, 0)] if len(again) else -1, -1)
     shapes, flat, per = _shapes(said)
     tpl = texts.codes(np.array([*shapes, None], dtype=object))
-    rows = np.where(codes >= 0, codes, len(uniques))
+    rows = np.where(codes >= 0, codes, len(said))
     counts = per[rows]
     starts = np.concatenate([[0], np.cumsum(per[:-1])])
     pick = np.repeat(starts[rows], counts) + _within_rows(counts)
@@ -240,7 +359,10 @@ def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
 
 def tag_lists(values: pd.Series) -> pd.Series:
     """Lists of tags as text, ``"a, b"`` (empty or missing lists → missing)."""
-    joined = _joined_by_arrow(values.to_numpy(dtype=object))
+    raw = values.to_numpy(dtype=object)
+    joined = _joined(raw)
+    if joined is None:
+        joined = _joined_by_arrow(raw)
     if joined is not None:
         return pd.Series(joined, index=values.index)
 
@@ -251,6 +373,33 @@ def tag_lists(values: pd.Series) -> pd.Series:
 
     keys = pd.Series([key(v) for v in values], index=values.index, dtype="object")
     return each_distinct(keys, lambda k: ", ".join(k) or None)
+
+
+def _joined(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
+    """Lists (or tuples) of texts joined by ``", "``, empty or missing ones missing: each
+    distinct tuple once (tuples can be hashed), lists one by one; None when some value is
+    not such a list of texts (see :func:`_joined_by_arrow`)."""
+    kinds = set(map(type, values))
+    if not kinds <= {list, tuple, type(None)}:
+        return None
+    codes = None
+    if list not in kinds:  # tuples (as links' "met" are): each distinct one joined once
+        codes, values = pd.factorize(values, use_na_sentinel=True)
+    elif type(None) in kinds:
+        values = values.copy()
+        values[pd.isna(values)] = _EMPTY
+    try:
+        said = pa.array(list(map(", ".join, values)), pa.string())
+    except TypeError:  # an item that is not a text
+        return None
+    if codes is not None:
+        said = said.take(pa.array(codes, mask=codes < 0))
+    said = pc.if_else(pc.equal(said, ""), pa.scalar(None, pa.string()), said)
+    return pd.arrays.ArrowStringArray(pa.chunked_array([said], pa.string()))
+
+
+_EMPTY = np.empty(1, dtype=object)
+_EMPTY[0] = ()
 
 
 def _joined_by_arrow(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
@@ -268,6 +417,25 @@ def _joined_by_arrow(values: np.ndarray) -> pd.arrays.ArrowStringArray | None:
     joined = pc.binary_join(lists, ", ")
     joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
     return pd.arrays.ArrowStringArray(pa.chunked_array([joined], pa.string()))
+
+
+def fixed_factorised(values: Any, decimals: int) -> Factorised:
+    """:func:`fixed` of a column, factorised: each text said once. Rows that ``"%.Nf"`` says
+    alike are found by the whole number each rounds to (and its sign) before any is said;
+    those Python says (near a half, huge) by their own value."""
+    x = np.asarray(values, dtype="float64")
+    finite = np.isfinite(x)
+    a = np.abs(np.where(finite, x, 0.0) * 10.0**decimals)
+    near_half = np.abs(a - np.floor(a) - 0.5) <= 1e-9 * np.maximum(a, 1.0)
+    by_python = finite & (near_half | (a >= 1e15))
+    key = np.rint(np.where(by_python, 0.0, a)).astype(np.int64) * 2 + np.signbit(x)
+    key[~finite] = -1
+    odd = np.flatnonzero(by_python)
+    key[odd] = -2 - factorise_numbers(x[odd])[0]
+    codes = pd.factorize(key)[0]
+    _, first = np.unique(codes, return_index=True)  # a row of each key, in the keys' order
+    again, said = pd.factorize(_texts(_fixed_text(x[first], decimals)), use_na_sentinel=True)
+    return Factorised(again[codes], np.asarray(said, dtype=object), texts=True)
 
 
 def _fixed_text(x: np.ndarray, decimals: int) -> pa.Array:
@@ -289,10 +457,8 @@ def _fixed_text(x: np.ndarray, decimals: int) -> pa.Array:
     sign = pa.array(np.where(np.signbit(x), "-", ""))
     said = pc.binary_join_element_wise(sign, said, "")
     if by_python.any():
-        text = np.asarray(said.to_numpy(zero_copy_only=False), dtype=object)
-        at = np.flatnonzero(by_python)
-        text[at] = [f"%.{decimals}f" % v for v in x[at].tolist()]
-        said = pa.array(text, pa.string())
+        fixes = [f"%.{decimals}f" % v for v in x[by_python].tolist()]
+        said = pc.replace_with_mask(said, pa.array(by_python), pa.array(fixes, pa.string()))
     return pc.if_else(pa.array(finite), said, pa.scalar(None, pa.string()))
 
 
@@ -321,18 +487,7 @@ def numbers(values: Any, decimals: int = 6) -> JSONArray:
     return JSONArray(np.round(x.astype("float64"), decimals))
 
 
-class _Verbatim(Element):
-    """Text put into the page as it is: never compiled as a template."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
-
-
-class PackedLayer(folium.map.Layer):
+class PackedLayer(folium.map.Layer, RenderedOnce):
     """A switchable layer drawn by assetmap's runtime from packed columns (points, or lines
     between points): on one canvas for many (``opts["canvas"]``), else as GeoJSON layers.
     The columns reach the page verbatim as JSON (one ``<script type="application/json">``),
@@ -378,7 +533,7 @@ class PackedLayer(folium.map.Layer):
             columns["from"] = [[layer.data_id, group] for layer, group in self.joins]
         text = json_for_script(columns)
         figure.html.add_child(
-            _Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
+            Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
         )
         super().render(**kwargs)  # type: ignore[no-untyped-call]

@@ -124,9 +124,18 @@ def _json(value: Any, pad: str) -> str:
     if isinstance(value, list) and value and isinstance(value[0], Mapping | list):
         return "[\n" + ",\n".join(inner + _json(v, inner) for v in value) + "\n" + pad + "]"
     if isinstance(value, list) and len(value) > PER_LINE:
-        lines = [
-            inner + _plain(value[i : i + PER_LINE])[1:-1] for i in range(0, len(value), PER_LINE)
-        ]
+        # the whole list encoded at once, and cut between its items: where no item holds the
+        # separator ", " (an item never starts with a space), the pieces are exactly the items
+        items = _plain(value)[1:-1].split(", ")
+        if len(items) == len(value):
+            lines = [
+                inner + ", ".join(items[i : i + PER_LINE]) for i in range(0, len(value), PER_LINE)
+            ]
+        else:
+            lines = [
+                inner + _plain(value[i : i + PER_LINE])[1:-1]
+                for i in range(0, len(value), PER_LINE)
+            ]
         return "[\n" + ",\n".join(lines) + "\n" + pad + "]"
     return _plain(value)
 

@@ -11,6 +11,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from ..crs import geographic
@@ -179,10 +181,24 @@ def _kept_back_counts(
         count_areas(hidden, areas, policy.gazetteer) if len(hidden) else pd.Series([], dtype="str")
     )
     where = where.where(where.isin(rows), rows[-1])  # the last row takes the rest
-    table = pd.crosstab(where, hidden["category"].astype("str")) if len(hidden) else pd.DataFrame()
+    table = _crosstab(where, hidden["category"]) if len(hidden) else pd.DataFrame()
     table = table.reindex(index=rows, columns=columns, fill_value=0)
     table.index.name, table.columns.name = "area", "category"
     return protect(table, policy.min_count)
+
+
+def _crosstab(where: pd.Series, category: pd.Series) -> pd.DataFrame:
+    """How many records of each category are in each area (``pd.crosstab`` of the two, by
+    counting codes; missing values not counted)."""
+    w_codes, areas = pd.factorize(where.astype("str"))
+    c_codes, categories = pd.factorize(category.astype("str"))
+    both = (w_codes >= 0) & (c_codes >= 0)
+    cells = np.bincount(
+        w_codes[both] * len(categories) + c_codes[both], minlength=len(areas) * len(categories)
+    ).reshape(len(areas), len(categories))
+    return pd.DataFrame(
+        cells.astype(np.int64), index=areas.astype(object), columns=categories.astype(object)
+    )
 
 
 def _exact_rows(
@@ -286,12 +302,19 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
     if links is None:
         return None
     src, tgt = ends.at(links["source"], links["target"])
-    keep = (src >= 0) & (tgt >= 0)
-    src, tgt = src[keep], tgt[keep]
-    out: pd.DataFrame = links[keep].copy()
-    out["source"] = ends.published[src]
-    out["target"] = ends.published[tgt]
+    rows = np.flatnonzero((src >= 0) & (tgt >= 0))
+    src, tgt = src[rows], tgt[rows]
     private_end = ends.coarse[src] | ends.coarse[tgt]
+    published = pa.array(ends.published, pa.string())  # each end's text taken, not made again
+    source, target = published.take(src), published.take(tgt)
+    hidden = np.flatnonzero(private_end)
+    if len(hidden):  # in the order of their published ids
+        key = pd.DataFrame({"s": _texts(source.take(hidden)), "t": _texts(target.take(hidden))})
+        hidden = hidden[key.sort_values(["s", "t"], kind="stable").index.to_numpy()]
+    order = np.concatenate([np.flatnonzero(~private_end), hidden])  # the rows, taken once
+    out: pd.DataFrame = links.iloc[rows[order]].reset_index(drop=True)
+    private_end = private_end[order]
+    out["source"], out["target"] = _texts(source.take(order)), _texts(target.take(order))
     for column in ("distance_m", "walk_m", "proximity", "match", "weight", "score"):
         if column in out:
             out[column] = out[column].where(~private_end)
@@ -303,17 +326,17 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
             values[private_end] = nothing  # the same empty tuple in every such row
             out[column] = values
     if "reason" in out:
-        out["reason"] = (
-            out["reason"]
-            .astype("str")
-            .mask(private_end, "a link to a record shown only by its category")
-        )
-    hidden_order = out[private_end].sort_values(["source", "target"], kind="stable")
-    out = pd.concat([out[~private_end], hidden_order]).reset_index(drop=True)
+        reason = pa.array(out["reason"].astype("str").array, pa.string())
+        withheld = pa.scalar("a link to a record shown only by its category", pa.string())
+        out["reason"] = _texts(pc.if_else(pa.array(private_end), withheld, reason))
     for column in ("source", "target", "reason"):
         if column in out:
             out[column] = out[column].astype("str")
     return out
+
+
+def _texts(values: pa.Array) -> pd.arrays.ArrowStringArray:
+    return pd.arrays.ArrowStringArray(pa.chunked_array([values], pa.string()))
 
 
 def _published_relationships(
