@@ -816,3 +816,30 @@ def _blob(value: Any, key: str = "x") -> str:
     from assetmap.maps._elements import json_for_script
 
     return f'<script type="application/json" id="{key}">{json_for_script(value)}</script>'
+
+
+def test_a_record_whose_method_is_not_recorded_says_so_on_small_and_packed_maps(
+    tmp_path: Path,
+) -> None:
+    from assetmap.maps import CANVAS_ABOVE
+
+    n = CANVAS_ABOVE + 1
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "asset_id": [f"m{i}" for i in range(n)],
+            "name": [f"Group {i}" for i in range(n)],
+            "kind": "micro",
+            "category": "association",
+            "privacy": "public",
+            "latitude": rng.uniform(52.47, 52.50, n).round(6),
+            "longitude": rng.uniform(-1.96, -1.92, n).round(6),
+        }
+    )
+    assets = geocode(validate_assets(frame), study_area=None)
+    assets["geocode_method"] = assets["geocode_method"].mask(assets.index == "m3")
+    for rows, name in ((assets.iloc[:10], "small.html"), (assets, "packed.html")):
+        page = _page(build_map(rows, study_area=None, tiles=None), tmp_path, name)
+        assert "placed (method not recorded)" in page, name
+        assert "placed by nan" not in page and "placed by None" not in page, name
+        assert "placed from coordinates" in page, name  # the others keep theirs

@@ -69,14 +69,20 @@ def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
     return rounded
 
 
-def _precision_text(method: str, precision: float) -> str:
-    how = {
-        "coordinates": "from coordinates",
-        "footprint": "the site's footprint",
-        "postcode": "by postcode",
-        "sector": "at the centre of its postcode sector",
-        "district": "at the centre of its postcode district",
-    }.get(method, f"by {method}")
+def _precision_text(method: str | None, precision: float) -> str:
+    """The card's Location line: how the record was placed (``None``: not recorded) and to
+    within how many metres."""
+    how = (
+        "(method not recorded)"
+        if method is None
+        else {
+            "coordinates": "from coordinates",
+            "footprint": "the site's footprint",
+            "postcode": "by postcode",
+            "sector": "at the centre of its postcode sector",
+            "district": "at the centre of its postcode district",
+        }.get(method, f"by {method}")
+    )
     return (
         f"placed {how}, to within about {precision:,.0f} m"
         if np.isfinite(precision)
@@ -96,7 +102,13 @@ def _exact_card(row: Mapping[Any, Any]) -> dict[str, Any]:
     if pd.notna(row["postcode"]):
         rows.append(["Postcode", str(row["postcode"])])
     rows.append(
-        ["Location", _precision_text(str(row["geocode_method"]), float(row["geocode_precision_m"]))]
+        [
+            "Location",
+            _precision_text(
+                None if pd.isna(row["geocode_method"]) else str(row["geocode_method"]),
+                float(row["geocode_precision_m"]),
+            ),
+        ]
     )
     sub = label(str(row["category"]))
     if pd.notna(row["subcategory"]):
@@ -306,7 +318,7 @@ def _card_fields(drawn: Drawn, rows: np.ndarray) -> list[tuple[str, Factorised]]
     said = np.array(
         [
             _precision_text(
-                str(method_names[k // len(precision_values)]) if k >= 0 else "nan",
+                str(method_names[k // len(precision_values)]) if k >= 0 else None,
                 float(precision_values[k % len(precision_values)]),
             )
             for k in pairs
