@@ -374,15 +374,14 @@ def _popup(browser: Any) -> str:
     )
 
 
-def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: Path) -> None:
-    from assetmap.maps import CANVAS_ABOVE
-
-    n = CANVAS_ABOVE + 500
-    rng = np.random.default_rng(2)
+def _groups(ids: list[str], names: list[str], seed: int) -> gpd.GeoDataFrame:
+    """Public associations at random points in Greater Icknield, placed by their coordinates."""
+    rng = np.random.default_rng(seed)
+    n = len(ids)
     frame = pd.DataFrame(
         {
-            "asset_id": [f"g{i}" for i in range(n)],
-            "name": [PAYLOADS[i % len(PAYLOADS)] + f" {i}" for i in range(n)],
+            "asset_id": ids,
+            "name": names,
             "kind": "micro",
             "category": "association",
             "privacy": "public",
@@ -390,7 +389,16 @@ def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: 
             "longitude": rng.uniform(-1.96, -1.92, n).round(6),
         }
     )
-    assets = geocode(validate_assets(frame), study_area=None)
+    return geocode(validate_assets(frame), study_area=None)
+
+
+def test_large_registers_are_packed_and_drawn_on_canvas(browser: Any, tmp_path: Path) -> None:
+    from assetmap.maps import CANVAS_ABOVE
+
+    n = CANVAS_ABOVE + 500
+    assets = _groups(
+        [f"g{i}" for i in range(n)], [PAYLOADS[i % len(PAYLOADS)] + f" {i}" for i in range(n)], 2
+    )
     page = _page(build_map(assets, study_area=None, tiles=None), tmp_path)
     assert '"lonlat":[' in page and page.count('"type":"Feature"') < 10  # packed, not GeoJSON
     assert '"g7"' in page and '"Location"' in page  # texts as JSON, each once
@@ -824,19 +832,7 @@ def test_a_record_whose_method_is_not_recorded_says_so_on_small_and_packed_maps(
     from assetmap.maps import CANVAS_ABOVE
 
     n = CANVAS_ABOVE + 1
-    rng = np.random.default_rng(5)
-    frame = pd.DataFrame(
-        {
-            "asset_id": [f"m{i}" for i in range(n)],
-            "name": [f"Group {i}" for i in range(n)],
-            "kind": "micro",
-            "category": "association",
-            "privacy": "public",
-            "latitude": rng.uniform(52.47, 52.50, n).round(6),
-            "longitude": rng.uniform(-1.96, -1.92, n).round(6),
-        }
-    )
-    assets = geocode(validate_assets(frame), study_area=None)
+    assets = _groups([f"m{i}" for i in range(n)], [f"Group {i}" for i in range(n)], 5)
     assets["geocode_method"] = assets["geocode_method"].mask(assets.index == "m3")
     for rows, name in ((assets.iloc[:10], "small.html"), (assets, "packed.html")):
         page = _page(build_map(rows, study_area=None, tiles=None), tmp_path, name)
