@@ -335,6 +335,11 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
     return out
 
 
+def _strings(values: np.ndarray) -> pa.Array:
+    """Texts (an object array of str, or empty) as an Arrow string array."""
+    return pa.array(values, pa.string()) if len(values) else pa.array([], pa.string())
+
+
 def _texts(values: pa.Array) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(pa.chunked_array([values], pa.string()))
 
@@ -365,17 +370,19 @@ def _audit(
     said: with what is shown, that would count the hidden records)."""
     is_exact = (shown["shown"] == "exact").to_numpy()
     exact = int(is_exact.sum())
-    fields = np.array(
-        [", ".join(described["fields_coarse"]), ", ".join(described["fields_exact"])], dtype=object
+    fields = pa.array(
+        [", ".join(described["fields_coarse"]), ", ".join(described["fields_exact"])], pa.string()
     )
-    placed = np.concatenate([np.full(exact, "as geocoded", dtype=object), how])
+    placed = pa.concat_arrays(
+        [pa.array(["as geocoded"], pa.string()).take(np.zeros(exact, np.intp)), _strings(how)]
+    )
     audit = pd.DataFrame(
         {
             "published_id": shown.index,
-            "shown": shown["shown"].to_numpy(),
+            "shown": shown["shown"].array,
             "precision_m": shown["precision_m"].to_numpy(),
-            "fields": fields[is_exact.astype(np.intp)],
-            "placed_at": placed,
+            "fields": _texts(fields.take(is_exact.astype(np.intp))).astype("str"),
+            "placed_at": _texts(placed).astype("str"),
         }
     )
     extra = [("(not shown on their own)", "counted", "only in counts per area (see counts)")]
