@@ -206,7 +206,7 @@ def _exact_rows(
 ) -> gpd.GeoDataFrame:
     """The records shown exactly: the allowed fields, at their place."""
     geom = assets.geometry.to_numpy()
-    out = gpd.GeoDataFrame(assets.loc[exact, allowed].copy(), geometry=geom[exact], crs=4326)
+    out = gpd.GeoDataFrame(assets.loc[exact, allowed], geometry=geom[exact], crs=4326)
     out.index = pd.Index(assets.index[exact].astype("str"), name="published_id")
     out.insert(0, "shown", "exact")
     precision = (
@@ -326,13 +326,23 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
             values[private_end] = nothing  # the same empty tuple in every such row
             out[column] = values
     if "reason" in out:
-        reason = pa.array(out["reason"].astype("str").array, pa.string())
+        reason = _arrow_texts(out["reason"])
         withheld = pa.scalar("a link to a record shown only by its category", pa.string())
         out["reason"] = _texts(pc.if_else(pa.array(private_end), withheld, reason))
     for column in ("source", "target", "reason"):
         if column in out:
             out[column] = out[column].astype("str")
     return out
+
+
+def _arrow_texts(values: pd.Series) -> pa.Array:
+    """A column as text in Arrow (missing as null); a categorical one by its codes, each
+    category's text made once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pa.array(values.cat.categories.astype("str").array, pa.string())
+        codes = values.cat.codes.to_numpy()
+        return names.take(pa.array(codes, mask=codes < 0))
+    return pa.array(values.astype("str").array, pa.string())
 
 
 def _strings(values: np.ndarray) -> pa.Array:
