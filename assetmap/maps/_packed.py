@@ -72,42 +72,23 @@ class Texts:
         # the uniques met, in the order first met (as factorising gives them)
         met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
         said = uniques[met].tolist() if texts else list(map(str, uniques[met]))
-        known = self._distinct(said) if texts else self._said(said)
-        number = np.full(len(uniques), -1, dtype=np.int64)
-        number[met] = known
-        return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
-
-    def _distinct(self, said: list[str]) -> np.ndarray:
-        """The numbers of distinct texts, those not yet in the table numbered in turn."""
-        first = len(self.numbers)
-        # one pass: a text known gives its number, a new one goes in at first + its place
-        known = np.fromiter(map(self.numbers.setdefault, said, count(first)), np.int64, len(said))
-        new = np.flatnonzero(known >= first)
-        if 0 < len(new) < len(said):  # some were known: the new renumbered in turn, no gaps
-            known[new] = np.arange(first, first + len(new))
-            self.numbers.update(
-                zip([said[k] for k in new.tolist()], known[new].tolist(), strict=True)
-            )
-        return known
-
-    def _said(self, said: list[str]) -> np.ndarray:
-        """The numbers of texts (one may be said twice: numbered once), the new numbered in
-        the order first met."""
-        if self.numbers.keys().isdisjoint(said):  # all new: none to look up
+        if self.numbers.keys().isdisjoint(said):  # all new (ids, names): none to look up
             known = np.full(len(said), -1, dtype=np.int64)
         else:
             known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
         new = np.flatnonzero(known < 0)
-        if len(new):
+        if len(new):  # numbered in the order first met (a text said twice numbered once)
             fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
             first = len(self.numbers)
-            distinct = list(dict.fromkeys(fresh))
+            distinct = fresh if texts else list(dict.fromkeys(fresh))
             self.numbers.update(zip(distinct, count(first)))
             if len(distinct) == len(fresh):  # the usual case: numbered in turn
                 known[new] = np.arange(first, first + len(fresh))
             else:
                 known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64)
-        return known
+        number = np.full(len(uniques), -1, dtype=np.int64)
+        number[met] = known
+        return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
 
     def code(self, text: str) -> int:
         """The number of one text."""
