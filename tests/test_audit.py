@@ -3,6 +3,7 @@ bytes in any time zone."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -87,6 +88,29 @@ def test_records_are_columns_that_read_back_as_the_audit(
         "counted": [],
     }
     assert body["policy"] == published.audit.attrs["policy"]
+
+
+@pytest.mark.parametrize(("odd", "every"), [("other, fields", False), (None, False), (None, True)])
+def test_records_say_their_own_fields_when_the_way_shown_does_not_decide_them(
+    register: gpd.GeoDataFrame, tmp_path: Path, odd: str | None, every: bool
+) -> None:
+    published = publish(register, audience="public")
+    audit = published.audit.copy()
+    coarse = (audit["shown"] == "coarse").to_numpy()
+    rows = coarse.nonzero()[0] if every else coarse.nonzero()[0][:1]
+    audit.loc[rows, "fields"] = odd  # records shown coarsely: other fields, or none said
+    audit.attrs = published.audit.attrs
+    body = _read(write_audit(dataclasses.replace(published, audit=audit), tmp_path / "a.csv"))
+    assert "fields" not in body
+    records = body["records"]
+    assert isinstance(records, dict)
+    assert (
+        records["fields"]
+        == audit["fields"].astype(object).where(audit["fields"].notna(), None).tolist()
+    )
+    # as they were, the way shown decides them again: said once each
+    back = _read(write_audit(published, tmp_path / "b.csv"))
+    assert "fields" in back and "fields" not in back["records"]
 
 
 def test_the_audit_names_no_record_kept_back(register: gpd.GeoDataFrame, tmp_path: Path) -> None:

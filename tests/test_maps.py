@@ -820,6 +820,20 @@ def test_texts_are_numbered_in_the_order_first_met() -> None:
     assert texts.table == ["b", "a", "c", "1", "d", "e"]
 
 
+def test_distinct_texts_partly_known_are_numbered_in_turn_without_gaps() -> None:
+    texts = Texts()
+    texts.codes(pd.Series(["k1", "k2"], dtype="str"))
+    got = texts.codes(pd.Series(["n1", "k2", "n2", None, "k1", "n3", "n1"], dtype="str"))
+    assert got.tolist() == [2, 1, 3, -1, 0, 4, 2]
+    assert texts.table == ["k1", "k2", "n1", "n2", "n3"]
+    assert [texts.code(t) for t in ("n1", "n2", "n3")] == [2, 3, 4]
+    # a column factorised once, numbered slice by slice
+    column = Factorised.of(pd.Series(["n3", "x", "k1", "y"], dtype="str"))
+    assert column.numbers(texts, np.array([3, 1, 2])).tolist() == [5, 6, 0]
+    assert texts.table == ["k1", "k2", "n1", "n2", "n3", "y", "x"]
+    assert column.numbers(texts).tolist() == [4, 6, 0, 5]
+
+
 def _blob(value: Any, key: str = "x") -> str:
     from assetmap.maps._elements import json_for_script
 

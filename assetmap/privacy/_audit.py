@@ -14,6 +14,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._reproducible import write_file, written_at
@@ -69,15 +70,17 @@ def write_audit(published: Published | Sequence[Published], export: str | PathLi
 
 def _audit_body(published: Published) -> dict[str, Any]:
     audit = published.audit
-    records = {str(c): _column(audit[c]) for c in audit.columns}
     body: dict[str, Any] = {
         "policy": audit.attrs.get("policy", {"audience": published.policy.audience})
     }
     fields = _fields_by_shown(audit)
     if fields is not None:  # the fields follow from how a record is shown: said once each
-        records.pop("fields")
         body["fields"] = fields
-    body["records"] = records
+    body["records"] = {
+        str(c): _column(audit[c])
+        for c in audit.columns
+        if not (fields is not None and str(c) == "fields")
+    }
     counts = published.counts
     values = counts.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[arg-type]
     columns = [str(c) for c in counts.columns]
@@ -103,7 +106,18 @@ def _fields_by_shown(audit: pd.DataFrame) -> dict[str, list[str]] | None:
     }
     if not {"shown", "fields"} <= set(audit.columns):
         return None
-    pairs = audit[["shown", "fields"]].astype("str").drop_duplicates()
+    # each distinct (shown, fields) pair once, in order of first appearance, by their codes
+    shown_codes, shown_names = pd.factorize(audit["shown"].astype("str"), use_na_sentinel=False)
+    fields_codes, fields_names = pd.factorize(audit["fields"].astype("str"), use_na_sentinel=False)
+    pair = shown_codes.astype(np.int64) * (len(fields_names) + 1) + fields_codes
+    _, first = np.unique(pair, return_index=True)
+    first.sort()
+    pairs = pd.DataFrame(
+        {
+            "shown": shown_names.take(shown_codes[first]),
+            "fields": fields_names.take(fields_codes[first]),
+        }
+    )
     if pairs["shown"].duplicated().any():
         return None
     out = {}

@@ -206,7 +206,7 @@ def _exact_rows(
 ) -> gpd.GeoDataFrame:
     """The records shown exactly: the allowed fields, at their place."""
     geom = assets.geometry.to_numpy()
-    out = gpd.GeoDataFrame(assets.loc[exact, allowed].copy(), geometry=geom[exact], crs=4326)
+    out = gpd.GeoDataFrame(assets.loc[exact, allowed], geometry=geom[exact], crs=4326)
     out.index = pd.Index(assets.index[exact].astype("str"), name="published_id")
     out.insert(0, "shown", "exact")
     precision = (
@@ -326,13 +326,28 @@ def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | 
             values[private_end] = nothing  # the same empty tuple in every such row
             out[column] = values
     if "reason" in out:
-        reason = pa.array(out["reason"].astype("str").array, pa.string())
+        reason = _arrow_texts(out["reason"])
         withheld = pa.scalar("a link to a record shown only by its category", pa.string())
         out["reason"] = _texts(pc.if_else(pa.array(private_end), withheld, reason))
     for column in ("source", "target", "reason"):
         if column in out:
             out[column] = out[column].astype("str")
     return out
+
+
+def _arrow_texts(values: pd.Series) -> pa.Array:
+    """A column as text in Arrow (missing as null); a categorical one by its codes, each
+    category's text made once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pa.array(values.cat.categories.astype("str").array, pa.string())
+        codes = values.cat.codes.to_numpy()
+        return names.take(pa.array(codes, mask=codes < 0))
+    return pa.array(values.astype("str").array, pa.string())
+
+
+def _strings(values: np.ndarray) -> pa.Array:
+    """Texts (an object array of str, or empty) as an Arrow string array."""
+    return pa.array(values, pa.string()) if len(values) else pa.array([], pa.string())
 
 
 def _texts(values: pa.Array) -> pd.arrays.ArrowStringArray:
@@ -365,17 +380,19 @@ def _audit(
     said: with what is shown, that would count the hidden records)."""
     is_exact = (shown["shown"] == "exact").to_numpy()
     exact = int(is_exact.sum())
-    fields = np.array(
-        [", ".join(described["fields_coarse"]), ", ".join(described["fields_exact"])], dtype=object
+    fields = pa.array(
+        [", ".join(described["fields_coarse"]), ", ".join(described["fields_exact"])], pa.string()
     )
-    placed = np.concatenate([np.full(exact, "as geocoded", dtype=object), how])
+    placed = pa.concat_arrays(
+        [pa.array(["as geocoded"], pa.string()).take(np.zeros(exact, np.intp)), _strings(how)]
+    )
     audit = pd.DataFrame(
         {
             "published_id": shown.index,
-            "shown": shown["shown"].to_numpy(),
+            "shown": shown["shown"].array,
             "precision_m": shown["precision_m"].to_numpy(),
-            "fields": fields[is_exact.astype(np.intp)],
-            "placed_at": placed,
+            "fields": _texts(fields.take(is_exact.astype(np.intp))).astype("str"),
+            "placed_at": _texts(placed).astype("str"),
         }
     )
     extra = [("(not shown on their own)", "counted", "only in counts per area (see counts)")]
