@@ -18,6 +18,33 @@ from tests.contracts import assert_same_rows, odd_register
 from tests.registers import register
 
 
+def test_address_read_only_for_rows_with_no_key_at_all() -> None:
+    """A postcode in the address is taken only where the postcode gave no key, full or coarse:
+    a district keyed ('B66') is placed at its centre, not by the address beside it."""
+    assets = register(
+        postcode=["B66", None, "nonsense", "B16 8HJ", None],
+        address=[
+            "1 High St, B18 6RU",
+            "2 High St, B18 6RU",
+            "3 High St, B18 6RU",
+            "4 High St, B18 6RU",
+            None,
+        ],
+    )
+    with pytest.warns(GeocodingWarning, match="1 of 5 assets could not be placed"):
+        out = geocode(assets)
+    assert out["geocode_method"].tolist() == [
+        "district", "postcode", "postcode", "postcode", "none",
+    ]  # fmt: skip
+    note = out["geocode_note"]
+    assert note["a0"].startswith("'B66' is not a full postcode; placed at the centre of district")
+    assert note["a1"] == "postcode 'B18 6RU' found in '2 High St, B18 6RU'"
+    assert note["a2"] == "postcode 'B18 6RU' found in '3 High St, B18 6RU'"
+    assert pd.isna(note["a3"])
+    assert out.geometry["a1"].equals(out.geometry["a2"])
+    assert not out.geometry["a3"].equals(out.geometry["a1"])
+
+
 def test_tiers_and_provenance() -> None:
     assets = register(
         postcode=[

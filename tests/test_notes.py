@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assetmap.geocoding._notes import RowNotes
+from assetmap.geocoding._notes import RowNotes, quoted
 
 _N = 6
 _TEXTS = st.text("ab;' é\\", max_size=4)
@@ -46,3 +46,20 @@ def test_notes_join_as_a_list_per_row_would(said: list[tuple], as_one_text: bool
     assert out.type == pa.large_string()
     assert out.to_pylist() == ["; ".join(m) if m else None for m in model]
     assert notes.said.tolist() == [bool(m) for m in model]
+
+
+@given(st.lists(st.none() | st.text(max_size=6), max_size=20), st.integers(0, 3))
+def test_quoted_reads_as_repr(texts: list[str | None], start: int) -> None:
+    """Every text quoted as ``repr`` would, plain or not (quotes, backslashes, controls,
+    beyond ASCII), in slices and in pieces; missing stays missing."""
+    want = [None if t is None else repr(t) for t in texts]
+    assert quoted(pa.array(texts, type=pa.string())).to_pylist() == want
+    sliced = pa.array(texts, type=pa.large_string()).slice(min(start, len(texts)))
+    assert quoted(sliced).to_pylist() == want[min(start, len(texts)) :]
+    pieces = pa.chunked_array([texts[:start], texts[start:]], type=pa.string())
+    assert quoted(pieces).to_pylist() == want  # type: ignore[arg-type]
+
+
+def test_quoted_every_character() -> None:
+    every = [chr(i) for i in range(300)] + ["", "B16 8HJ", "it's", 'a "b"', "a\\b"]
+    assert quoted(pa.array(every)).to_pylist() == [repr(t) for t in every]

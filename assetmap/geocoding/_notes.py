@@ -219,8 +219,10 @@ class _Said:
         return bool(self.notes.said[self.row])
 
 
-# printable ASCII but for the quote and the backslash: repr() puts such text in quotes as it is
-_PLAIN = r"^[ !#-&(-\[\]-~]*$"
+# printable ASCII but the quotes and the backslash: repr() puts such text in quotes as it is
+_PLAIN = np.zeros(256, dtype=bool)
+_PLAIN[0x20:0x7F] = True
+_PLAIN[[ord('"'), ord("'"), ord("\\")]] = False
 
 
 def quoted(texts: pa.Array) -> pa.Array:
@@ -229,16 +231,34 @@ def quoted(texts: pa.Array) -> pa.Array:
     Plain text (printable ASCII with no quote or backslash) is quoted in bulk; anything else
     is given to ``repr`` itself, so the notes read exactly as Python would write them.
     """
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
     texts = texts.cast(_TEXT)
     out = concat("'", texts, "'")
-    plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN), True)
-    odd = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool))
+    odd = np.flatnonzero(~_plain(texts))
     if len(odd):
         mask = np.zeros(len(texts), dtype=bool)
         mask[odd] = True
         said = [repr(t) for t in texts.take(pa.array(odd)).to_pylist()]
         out = pc.replace_with_mask(out, pa.array(mask), pa.array(said, type=_TEXT))
     return out
+
+
+def _plain(texts: pa.Array) -> np.ndarray:
+    """Which texts (large strings) are plain, byte by byte in numpy; missing ones are."""
+    n = len(texts)
+    _, offsets_buffer, data_buffer = texts.buffers()
+    if offsets_buffer is None or data_buffer is None:
+        return np.ones(n, dtype=bool)  # no text in any of them
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[texts.offset : texts.offset + n + 1]
+    chars = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    odd = np.zeros(len(chars) + 1, dtype=np.int64)  # odd characters up to each byte
+    np.cumsum(~_PLAIN[chars], out=odd[1:])
+    at = offsets - offsets[0]
+    plain = odd[at[1:]] == odd[at[:-1]]
+    if texts.null_count:
+        plain |= texts.is_null().to_numpy(zero_copy_only=False)
+    return np.asarray(plain, dtype=bool)
 
 
 def concat(*parts: pa.Array | str) -> pa.Array:

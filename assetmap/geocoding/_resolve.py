@@ -177,10 +177,12 @@ def _place(
 
     # 3. the postcode (or other key) in the gazetteer
     open_ = work.open()
+    # each worked out once: a million rows' text looked at once, not at every use
     has_read = keys.notes.notna().to_numpy()
+    has_key = keys.key.notna().to_numpy()
     rows = np.flatnonzero(open_ & has_read)
     work.notes.add_arrow(rows, _arrow(keys.notes, rows))
-    rows = np.flatnonzero(open_ & from_address & keys.key.notna().to_numpy() & ~has_read)
+    rows = np.flatnonzero(open_ & from_address & has_key & ~has_read)
     work.notes.add_arrow(
         rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " taken from the address")
     )
@@ -191,7 +193,6 @@ def _place(
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
-    has_key = keys.key.notna().to_numpy()
     for provider in online:
         if provider.field != "postcode":
             continue
@@ -211,7 +212,7 @@ def _place(
     if fallbacks is not None:
         _coarser(fallbacks, work)
 
-    _why_not(work, keys, exact, written, address, table.name)
+    _why_not(work, keys, exact, written, address, table.name, has_key, has_read)
     return _result(assets, work, polygon, codes, placed_by_key)
 
 
@@ -296,7 +297,10 @@ def _keys(table: Gazetteer, assets: pd.DataFrame) -> tuple[Keys, pd.Series, np.n
     postcode = assets["postcode"].astype("str")
     keys = table.parse(postcode)
     address = assets["address"].astype("str")
-    use = keys.missing() & address.notna().to_numpy()
+    use = address.notna().to_numpy() & keys.key.isna().to_numpy()
+    rows = np.flatnonzero(use)  # as keys.missing(), looked at only where there is an address
+    for level in keys.levels:
+        use[rows] &= keys.level_at(level, rows).isna().to_numpy()
     if not use.any():
         return keys, postcode, np.zeros(len(assets), dtype=bool)
     found = table.parse(address[use])
@@ -369,13 +373,22 @@ def _ask(
 
 
 def _why_not(
-    work: _Placing, keys: Keys, exact: Lookup, written: pd.Series, address: pd.Series, name: str
+    work: _Placing,
+    keys: Keys,
+    exact: Lookup,
+    written: pd.Series,
+    address: pd.Series,
+    name: str,
+    has_key: np.ndarray,
+    read: np.ndarray,
 ) -> None:
-    """Say why each row not placed by its key was not (beyond what was already said)."""
-    read = keys.notes.notna().to_numpy()  # the reader already said what it made of the text
+    """Say why each row not placed by its key was not (beyond what was already said).
+
+    ``has_key``: which rows have a full key; ``read``: which the reader already said what it
+    made of the text of.
+    """
     has_address = address.notna().to_numpy() & (address != "").fillna(False).to_numpy()
     tried = ~work.by("coordinates", "footprint", name)
-    has_key = keys.key.notna().to_numpy()
     rows = np.flatnonzero(tried & has_key & ~exact.found)
     said = concat(
         "postcode ", quoted(_arrow(keys.key, rows)), f" was not found in the {name} gazetteer"
