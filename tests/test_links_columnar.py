@@ -328,7 +328,7 @@ def test_first_seen_numbers_as_pandas_factorize() -> None:
 def test_the_lean_score_is_the_tables_score_bit_for_bit(decay: str, walks: bool) -> None:
     # find_links sorts by _score (two arrays at a time) and writes _factors' score: they must
     # be the same numbers, or the table would not be in its own order
-    from assetmap.links._tables import _factors, _score
+    from assetmap.links._tables import Scoring, _factors, _score
 
     rng = np.random.default_rng(7)
     n, k = 5_000, 300
@@ -337,8 +337,8 @@ def test_the_lean_score_is_the_tables_score_bit_for_bit(decay: str, walks: bool)
     share = rng.choice([0.25, 1 / 3, 0.5, 2 / 3, 1.0], n)
     o, n_ = rng.integers(0, k, n), rng.integers(0, k, n)
     weight = rng.uniform(0.1, 3, k).round(3)
-    how = (weight, decay, 1_200.0, 400.0)
-    lean = _score(dist, walked, share, o, n_, *how)  # type: ignore[arg-type]
-    full = _factors(dist, walked, share, o, n_, *how)["score"]  # type: ignore[arg-type]
+    how = Scoring(weight, decay, 1_200.0, 400.0)  # type: ignore[arg-type]
+    lean = _score(dist, walked, share, o, n_, how)
+    full = _factors(dist, walked, share, o, n_, how)["score"]
     assert lean.tobytes() == full.tobytes()
     assert (full > 0).any() and (full < 1).any()  # the factors did vary

@@ -7,7 +7,7 @@ and the tables :func:`assetmap.find_links` returns, one factor of the score per 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -226,16 +226,22 @@ def _best_first(score: np.ndarray, source: np.ndarray, target: np.ndarray, n: in
     return np.lexsort((target, source, -score))
 
 
+class Scoring(NamedTuple):
+    """How links are scored: each asset's ``weight``, and how proximity decays with distance."""
+
+    weight: np.ndarray
+    decay: Decay
+    max_distance_m: float
+    decay_m: float
+
+
 def _factors(
     dist: np.ndarray,
     walked: np.ndarray | None,
     share: np.ndarray,
     o: np.ndarray,
     n_: np.ndarray,
-    weight: np.ndarray,
-    decay: Decay,
-    max_distance_m: float,
-    decay_m: float,
+    how: Scoring,
 ) -> dict[str, np.ndarray]:
     """The score and its factors of links from ``o`` to ``n_``, ``dist`` apart (``walked`` on
     foot, where known), meeting ``share`` of the needs; ``walk_m`` only where ``walked`` is
@@ -248,8 +254,8 @@ def _factors(
         out["walk_m"] = ww_ = np.round(walked, 2)
         on_foot = np.isfinite(ww_)
         apart = np.where(on_foot, ww_, dd)
-    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
-    w = np.round(weight[o] * weight[n_], 6)
+    prox = np.round(_decayed(apart, how.decay, how.max_distance_m, how.decay_m), 6)
+    w = np.round(how.weight[o] * how.weight[n_], 6)
     match = np.round(share, 6)
     score = np.round(match * prox * w, 6)
     return {**out, "apart": apart, "on_foot": on_foot, "match": match, "proximity": prox,
@@ -262,10 +268,7 @@ def _score(
     share: np.ndarray,
     o: np.ndarray,
     n_: np.ndarray,
-    weight: np.ndarray,
-    decay: Decay,
-    max_distance_m: float,
-    decay_m: float,
+    how: Scoring,
 ) -> np.ndarray:
     """The ``score`` of :func:`_factors` (the same numbers), holding two arrays of links at a
     time, not seven."""
@@ -275,11 +278,11 @@ def _score(
         apart = np.where(np.isfinite(ww_), ww_, apart)
         del ww_
     score = np.round(share, 6)
-    prox = np.round(_decayed(apart, decay, max_distance_m, decay_m), 6)
+    prox = np.round(_decayed(apart, how.decay, how.max_distance_m, how.decay_m), 6)
     del apart
     score *= prox  # match × proximity, as in _factors
     del prox
-    score *= np.round(weight[o] * weight[n_], 6)
+    score *= np.round(how.weight[o] * how.weight[n_], 6)
     return np.round(score, 6, out=score)
 
 
@@ -319,8 +322,8 @@ def opportunity_table(
     offered = tuples_of(tags.names, found.offer_ptr, found.offer_tag, offer_row)
     needed = tuples_of(tags.names, found.need_ptr, found.need_tag, need_row)
     del found, tags
-    how = (weight, decay, max_distance_m, decay_m)
-    order = _best_first(_score(dist, walked, share, o, n_, *how), o, n_, len(assets))
+    how = Scoring(weight, decay, max_distance_m, decay_m)
+    order = _best_first(_score(dist, walked, share, o, n_, how), o, n_, len(assets))
     # one column at a time: each old one freed before the next is put in order
     o = o[order]
     n_ = n_[order]
@@ -330,7 +333,7 @@ def opportunity_table(
     offer_seq = offer_seq[order]
     need_seq = need_seq[order]
     del order
-    f = _factors(dist, walked, share, o, n_, *how)  # made once more, in order: no copy of each
+    f = _factors(dist, walked, share, o, n_, how)  # made once more, in order: no copy of each
     del dist, walked, share
     ids = id_categories(p.index)
     reason = _reasons(offered, offer_seq, f.pop("apart"), f.pop("on_foot"), label, f["weight"])
