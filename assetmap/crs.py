@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import TypeVar, cast
 
 import geopandas as gpd
@@ -440,11 +440,6 @@ class Projected:
     y: np.ndarray
     footprint: np.ndarray  # shapely polygons in the metric CRS, or None
     placed: np.ndarray  # bool
-
-    @cached_property
-    def id_dtype(self) -> pd.CategoricalDtype:
-        """The asset ids as the categories of link ends (in the register's order)."""
-        return pd.CategoricalDtype(self.index.astype("str"))
 
     @property
     def has_footprint(self) -> np.ndarray:

@@ -258,25 +258,25 @@ class _Placing:
     def place(
         self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
     ) -> np.ndarray:
-        """Place the rows of ``mask`` not yet placed that have a point; returns which."""
-        todo = mask & (self.how == 0) & np.isfinite(x) & np.isfinite(y)
-        self.lon[todo], self.lat[todo], self.precision[todo] = x[todo], y[todo], prec[todo]
-        if how not in self.names:
-            self.names.append(how)
-        self.how[todo] = self.names.index(how)
-        return np.asarray(todo, dtype=bool)
+        """Place the rows of ``mask`` not yet placed that have a point (``x``, ``y``,
+        ``prec`` as long as the register); returns which."""
+        rows = np.flatnonzero(mask)
+        placed = np.zeros(len(self.how), dtype=bool)
+        placed[self.place_rows(rows, x[rows], y[rows], prec[rows], how)] = True
+        return placed
 
     def place_rows(
         self, rows: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
-    ) -> None:
+    ) -> np.ndarray:
         """:meth:`place` for ``rows`` (distinct positions) with their points (arrays aligned
-        with them): no array as long as the register."""
+        with them): no array as long as the register. Returns the rows placed."""
         ok = (self.how[rows] == 0) & np.isfinite(x) & np.isfinite(y)
         rows = rows[ok]
         self.lon[rows], self.lat[rows], self.precision[rows] = x[ok], y[ok], prec[ok]
         if how not in self.names:
             self.names.append(how)
         self.how[rows] = self.names.index(how)
+        return rows
 
     def open(self) -> np.ndarray:
         """Which rows are not placed yet."""
