@@ -260,6 +260,10 @@ def test_id_positions_compare_ids_as_text_however_the_ends_are_held() -> None:
     assert id_positions(ids, own).tolist() == [2, 0, -1]
     assert id_positions(ids, other).tolist() == [2, -1, -1, 2]
     assert id_positions(ids, numbers).tolist() == [1, -1]
+    # text held by Arrow (found by Arrow's hash) and by Python objects alike; numeric ids as text
+    assert isinstance(text.array, pd.arrays.ArrowStringArray)
+    assert id_positions(ids, text.astype(object)).tolist() == [2, -1, -1, 1]
+    assert id_positions(pd.Index([5, 7]), pd.Series(["7", "5", "57"])).tolist() == [1, 0, -1]
 
 
 def test_id_categories_are_the_ids_as_text_checked_unique() -> None:

@@ -21,8 +21,6 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..schema import SCORE_DECIMALS, id_positions
 from ._drawn import Drawn
@@ -113,17 +111,9 @@ class _Ends:
         self.title[named] = names[name_codes[named]]
         macro = self.exact & drawn.where("kind", "macro")
         self.group = np.where(macro, "Macro sites", labels)
-        self._arrow_ids: pa.Array | None = None
 
     def positions(self, ids: pd.Series) -> np.ndarray:
-        """Where each id stands among the records drawn (``-1``: not drawn): by Arrow's hash
-        of the ids for texts held by Arrow (as published links' ends are), else as
-        :func:`assetmap.schema.id_positions` finds them."""
-        if isinstance(ids.array, pd.arrays.ArrowStringArray) and self.ids.is_unique:
-            if self._arrow_ids is None:
-                self._arrow_ids = pa.array(self.ids.array, pa.string())
-            at = pc.index_in(pa.array(ids.array), value_set=self._arrow_ids)
-            return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        """Where each id stands among the records drawn (``-1``: not drawn)."""
         return id_positions(self.ids, ids)
 
 

@@ -279,7 +279,12 @@ def id_positions(ids: pd.Index, ends: pd.Series) -> np.ndarray:
 
     A categorical column is looked up by its categories, each once, and not at all when they
     are ``ids`` themselves (as :func:`assetmap.find_links` gives them); never once per link.
+    Text held by Arrow (as published links' ends are) is looked up by Arrow's hash of the ids.
     """
+    if isinstance(ends.array, pd.arrays.ArrowStringArray) and ids.is_unique:
+        value_set = pa.array(ids.astype("str").array, pa.string())
+        at = pc.index_in(pa.array(ends.array), value_set=value_set)
+        return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     if not isinstance(ends.dtype, pd.CategoricalDtype):
         return np.asarray(ids.get_indexer(pd.Index(ends.astype("str"))), dtype=np.int64)
     categories = ends.cat.categories
