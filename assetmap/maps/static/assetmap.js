@@ -489,6 +489,14 @@ window.assetmap = window.assetmap || (function () {
     packs.forEach(function (p) { out[p.lines ? "lines" : "points"] += p._map ? p.drawn : 0; });
     return out;
   }
+  var Site = L.Marker.extend({
+    // a named site, placed with a 2D transform: Leaflet's translate3d puts each marker on a
+    // compositing layer of its own, and 10^3 of those take longer to paint than the map
+    _setPos: function (pos) {
+      L.Marker.prototype._setPos.call(this, pos);
+      this._icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)";
+    }
+  });
   function layer(data, opts) {
     if (data.ends || data.lonlat) {
       if (opts.canvas) { return new Packed(data, opts); }
@@ -506,7 +514,7 @@ window.assetmap = window.assetmap || (function () {
           var mark = document.createElement("div");
           mark.appendChild(text("span", "", "assetmap-site-icon"));
           mark.appendChild(text("span", f.properties.title, "assetmap-site-label"));
-          var site = L.marker(latlng, {
+          var site = new Site(latlng, {
             icon: L.divIcon({className: "assetmap-site", iconSize: [18, 18], html: mark}),
             keyboard: true, title: f.properties.title, alt: f.properties.title
           });
