@@ -494,7 +494,9 @@ window.assetmap = window.assetmap || (function () {
     // compositing layer of its own, and 10^3 of those take longer to paint than the map
     _setPos: function (pos) {
       L.Marker.prototype._setPos.call(this, pos);
-      this._icon.style.transform = "translate(" + pos.x + "px," + pos.y + "px)";
+      if (L.Browser.any3d) {  // else Leaflet placed it by left and top
+        this._icon.style[L.DomUtil.TRANSFORM] = "translate(" + pos.x + "px," + pos.y + "px)";
+      }
     }
   });
   function layer(data, opts) {
