@@ -551,6 +551,88 @@ def test_many_links_on_canvas_with_a_windowed_list(browser: Any, tmp_path: Path)
     assert _console_errors(browser) == []
 
 
+def _what_the_page_says(browser: Any, a: Any, b: Any) -> list[Any]:
+    """The card of the line from point a to b, a point's card, a search's counts and the
+    list's rows, in that order."""
+    q = browser.execute_script
+    cards = (
+        "return Array.from(document.querySelectorAll('.leaflet-popup-content strong, "
+        ".leaflet-popup-content dt, .leaflet-popup-content dd')).map(e => e.textContent)"
+    )
+    said: list[Any] = []
+    q(f"{_MAP}.fitBounds([[arguments[1], arguments[0]], [arguments[3], arguments[2]]],"
+      " {animate: false, maxZoom: 19})", a.x, a.y, b.x, b.y)  # fmt: skip
+    _painted(browser)
+    _click_at(browser, a.x + 0.4 * (b.x - a.x), a.y + 0.4 * (b.y - a.y))  # off both markers
+    said.append(q(cards))
+    assert q("return assetmap.find('g7')")
+    time.sleep(0.3)  # the line's card fades out
+    said.append(q(cards))
+    q("var i = document.querySelector('.assetmap-search-input'); i.value = 'group 123';"
+      "i.dispatchEvent(new Event('input'));")  # fmt: skip
+    said.append(
+        q(
+            "return [document.querySelector('.assetmap-search-status').textContent,"
+            " document.querySelector('.assetmap-list-status').textContent]"
+        )
+    )
+    q("window.scrollTo(0, document.querySelector('.assetmap-links-table').offsetTop)")
+    time.sleep(0.3)
+    said.append(q("return Array.from(document.querySelectorAll('.assetmap-links-table tbody "
+                  "tr:not(.assetmap-spacer)')).map(r => r.textContent)"))  # fmt: skip
+    return said
+
+
+def test_cards_search_and_list_are_the_same_before_and_after_the_texts_are_decoded(
+    browser: Any, tmp_path: Path
+) -> None:
+    """The first frame decodes only where to draw; names, cards, reasons and the long list are
+    decoded on first use, or once the map is painted: what they say is the same either way."""
+    assets, links = _many_links()
+    path = save_map(build_map(assets, links=links, study_area=None, tiles=None),
+                    tmp_path / "links.html", self_contained=True)  # fmt: skip
+    ends = (assets.geometry[links.iloc[0]["source"]], assets.geometry[links.iloc[0]["target"]])
+    (key,) = [k for k, b in packed_columns(path.read_text(encoding="utf-8")).items()
+              if isinstance(b, dict) and "why" in b]  # fmt: skip
+    q = browser.execute_script
+    browser.set_window_size(1280, 860)
+    lazy = "return !!Object.getOwnPropertyDescriptor(assetmap.data(arguments[0]), 'why').get"
+    rows = "return document.querySelectorAll('.assetmap-links-table tbody tr').length"
+    # cold: nothing but the drawing is decoded until a click, a search or the list needs it
+    idle = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                   {"source": "window.requestIdleCallback = () => 0;"})  # fmt: skip
+    try:
+        _open(browser, path)
+        _painted(browser)
+        assert q("return assetmap.drawn()") == {"points": 2500, "lines": len(links)}
+        assert q(lazy, key) and q(rows) == 0  # the list is below the fold: not filled yet
+        # named sites placed in 2D (translate3d: a compositing layer each, slow to paint)
+        assert q("return Array.from(document.querySelectorAll('.assetmap-site'), e =>"
+                 " e.style.transform.split('(')[0])") == ["translate"] * 20  # fmt: skip
+        cold = _what_the_page_says(browser, *ends)
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument",
+                                {"identifier": idle["identifier"]})  # fmt: skip
+    # warm: decoded once the map was painted, the list filled before anyone scrolled to it
+    _open(browser, path)
+    _painted(browser)
+    deadline = time.monotonic() + 10
+    while q(lazy, key) or q(rows) == 0:
+        assert time.monotonic() < deadline, "the texts were not decoded after painting"
+        time.sleep(0.05)
+    warm = _what_the_page_says(browser, *ends)
+    assert cold == warm
+    line, point, counts, listed = cold
+    assert line[0] in {f"{assets['name'][s]} → {assets['name'][t]}"
+                       for s, t in zip(links["source"], links["target"], strict=True)}  # fmt: skip
+    assert line[line.index("Why") + 1] in set(links["reason"])
+    assert point[0] == "Group 7"
+    n = len(listed)  # fewer than a window's worth: every row is in the page
+    assert counts == [f"11 shown; {n} in the list", f"{n} of {len(links)} rows shown"]
+    assert n and all("Group 123" in row for row in listed)
+    assert _console_errors(browser) == []
+
+
 # --- maps that compose: a second build_map, a map from explore() -----------------------------
 
 

@@ -78,33 +78,90 @@ window.assetmap = window.assetmap || (function () {
     }
     return out;
   }
-  function joined(d) {
+  // what the canvas needs to draw its first frame is decoded when a layer is made; every
+  // other column (names, cards, reasons, the list view) and the page's table of texts only
+  // when first read (a click, a search, the list view) or once the map has been painted
+  var DRAW = {lonlat: 1, ends: 1, s: 1, t: 1, cls: 1, exact: 1, coarse_style: 1, from: 1};
+  var pending = [];  // [blob, its raw columns] not decoded in full yet
+  function parsed(id) {
+    return JSON.parse(document.getElementById(id).textContent);
+  }
+  function joinedEnds(d) {
     // line ends: the lines' own, then every row of the point layers they name (each point
-    // is in the page once), with its title and its layer's group
-    var own = d.title.length, n = own;
-    var parts = d.from.map(function (f) { var p = data(f[0]); n += p.title.length; return p; });
-    var ends = new Float64Array(2 * n), title = new Int32Array(n), group = new Int32Array(n);
-    ends.set(d.ends); title.set(d.title); group.set(d.group);
-    parts.forEach(function (p, j) {
-      ends.set(p.lonlat, 2 * own); title.set(p.title, own);
-      group.fill(d.from[j][1], own, own + p.title.length);
-      own += p.title.length;
+    // is in the page once)
+    var parts = d.from.map(function (f) { return data(f[0]); });
+    var at = d.ends.length, ends = new Float64Array(parts.reduce(function (n, p) {
+      return n + p.lonlat.length;
+    }, at));
+    ends.set(d.ends);
+    parts.forEach(function (p) { ends.set(p.lonlat, at); at += p.lonlat.length; });
+    d.ends = ends;
+  }
+  function joinedTexts(d) {
+    // the ends' titles and their layers' groups, in the order of joinedEnds
+    var own = d.title.length, n = d.ends.length / 2;
+    var title = new Int32Array(n), group = new Int32Array(n);
+    title.set(d.title); group.set(d.group);
+    d.from.forEach(function (f) {
+      var p = data(f[0]), m = p.lonlat.length / 2;
+      title.set(p.title, own); group.fill(f[1], own, own + m);
+      own += m;
     });
-    d.ends = ends; d.title = title; d.group = group;
+    d.title = title; d.group = group;
+  }
+  function complete(d) {
+    // decode the rest of a blob's columns (once): its texts spelled out, its ends named
+    for (var k = 0; k < pending.length; k++) {
+      if (pending[k][0] !== d) { continue; }
+      var raw = pending[k][1];
+      pending.splice(k, 1);
+      Object.keys(raw).forEach(function (key) {
+        if (!DRAW[key]) {
+          Object.defineProperty(d, key, {value: unpack(raw[key]), writable: true,
+                                         enumerable: true, configurable: true});
+        }
+      });
+      if (typeof d.strings === "string") {
+        var s = d.strings = data(d.strings);
+        if (!s.known) { s.known = new Map(); s.forEach(function (t, c) { s.known.set(t, c); }); }
+        (d.templated || []).forEach(function (c) { d[c] = spell(d[c], s, s.known); });
+      }
+      if (d.from) { joinedTexts(d); }
+      return;
+    }
   }
   function data(id) {
     if (!blobs[id]) {
-      var d = unpack(JSON.parse(document.getElementById(id).textContent));
-      if (typeof d.strings === "string") {
-        d.strings = data(d.strings);
-        var s = d.strings;
-        if (!s.known) { s.known = new Map(); s.forEach(function (t, k) { s.known.set(t, k); }); }
-        (d.templated || []).forEach(function (c) { d[c] = spell(d[c], s, s.known); });
-      }
-      if (d.from) { joined(d); }
-      blobs[id] = d;
+      var raw = parsed(id);
+      if (Array.isArray(raw)) { blobs[id] = raw; return raw; }  // the page's table of texts
+      var d = blobs[id] = {};
+      Object.keys(raw).forEach(function (key) {
+        if (DRAW[key]) { d[key] = unpack(raw[key]); return; }
+        Object.defineProperty(d, key, {
+          enumerable: true, configurable: true,
+          get: function () { complete(d); return d[key]; },
+          set: function (v) { complete(d); d[key] = v; }
+        });
+      });
+      pending.push([d, raw]);
+      if (d.from) { joinedEnds(d); }
+      decodeLater();
     }
     return blobs[id];
+  }
+  function decodeLater() {
+    // once the first frame has been painted: the rest of every blob, one per task, then the
+    // list views (a click or a search before then decodes what it needs itself)
+    if (decodeLater.asked) { return; }
+    decodeLater.asked = true;
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 1); };
+    function next() {
+      if (pending.length) { complete(pending[0][0]); idle(next); return; }
+      tables.forEach(function (t) { t.start(); });
+    }
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () { setTimeout(function () { idle(next); }, 0); });
+    });
   }
   function pointProps(d, i) {
     var s = d.strings, rows = [];
@@ -285,7 +342,7 @@ window.assetmap = window.assetmap || (function () {
     initialize: function (d, opts) {
       this.d = d; this.opts = opts; this.order = packs.length; packs.push(this);
       this.lines = !!d.ends;
-      this.n = this.lines ? d.s.length : d.title.length;
+      this.n = this.lines ? d.s.length : d.lonlat.length / 2;
       this.shown = new Uint8Array(this.n).fill(1);
       this.drawn = 0;
       if (this.lines) {  // the lines of each style, drawn together
@@ -432,6 +489,16 @@ window.assetmap = window.assetmap || (function () {
     packs.forEach(function (p) { out[p.lines ? "lines" : "points"] += p._map ? p.drawn : 0; });
     return out;
   }
+  var Site = L.Marker.extend({
+    // a named site, placed with a 2D transform: Leaflet's translate3d puts each marker on a
+    // compositing layer of its own, and 10^3 of those take longer to paint than the map
+    _setPos: function (pos) {
+      L.Marker.prototype._setPos.call(this, pos);
+      if (L.Browser.any3d) {  // else Leaflet placed it by left and top
+        this._icon.style[L.DomUtil.TRANSFORM] = "translate(" + pos.x + "px," + pos.y + "px)";
+      }
+    }
+  });
   function layer(data, opts) {
     if (data.ends || data.lonlat) {
       if (opts.canvas) { return new Packed(data, opts); }
@@ -449,7 +516,7 @@ window.assetmap = window.assetmap || (function () {
           var mark = document.createElement("div");
           mark.appendChild(text("span", "", "assetmap-site-icon"));
           mark.appendChild(text("span", f.properties.title, "assetmap-site-label"));
-          var site = L.marker(latlng, {
+          var site = new Site(latlng, {
             icon: L.divIcon({className: "assetmap-site", iconSize: [18, 18], html: mark}),
             keyboard: true, title: f.properties.title, alt: f.properties.title
           });
@@ -572,9 +639,15 @@ window.assetmap = window.assetmap || (function () {
     if (!el) { return; }
     var body = el.querySelector("tbody");
     var status = el.parentNode.querySelector(".assetmap-list-status");
-    var s = d.strings, listed = d.list, g = d.grouped, nl = listed.length;
-    var total = nl + g.from.length, score = d.factors[d.scored][1];
+    var s, listed, g, nl, total, score, order = null, shown = [];
     var query = "", group = "";
+    function decoded() {  // the columns the list reads, decoded on first use
+      if (order) { return; }
+      s = d.strings; listed = d.list; g = d.grouped; nl = listed.length;
+      total = nl + g.from.length; score = d.factors[d.scored][1];
+      order = [];
+      for (var k = 0; k < total; k++) { order.push(k); }
+    }
     function code(r, c) {  // the text (number into s) of row r, column c; -1: none
       if (r >= nl) { return c === "score" ? -1 : g[c][r - nl]; }
       var i = listed[r];
@@ -588,8 +661,6 @@ window.assetmap = window.assetmap || (function () {
       var i = listed[r], col = what === "names" ? d.title : d.group;
       return [col[d.s[i]], col[d.t[i]]];
     }
-    var order = [], shown = [], k;
-    for (k = 0; k < total; k++) { order.push(k); }
     function keep() {
       var ok = query ? matcher(d, query) : null, want = group ? s.indexOf(group) : -1;
       shown = order.filter(function (r) {
@@ -642,7 +713,9 @@ window.assetmap = window.assetmap || (function () {
         if (height > 0) { rowHeight = height; paint(true); }
       }
     }
+    var filled = false;
     function fill() {
+      decoded(); filled = true;
       keep();
       el.setAttribute("aria-rowcount", String(shown.length + 1));
       paint(true);
@@ -686,6 +759,7 @@ window.assetmap = window.assetmap || (function () {
         var up = th.getAttribute("aria-sort") !== "ascending";
         el.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        decoded();
         var c = columns[j], keys = sortKey(c);
         function key(r) { var t = code(r, c); return t >= 0 ? keys[t] : NaN; }
         order = [];
@@ -699,8 +773,23 @@ window.assetmap = window.assetmap || (function () {
         fill();
       });
     });
-    tables.push({filter: function (q, gr) { query = q; group = gr; return fill(); }});
-    fill();
+    function start() {  // the rows, filled once (search, filter and sort fill them again)
+      if (!filled) { fill(); }
+    }
+    tables.push({filter: function (q, gr) { query = q; group = gr; return fill(); },
+                 start: start});
+    if (d.s.length <= WINDOW_ABOVE || !window.IntersectionObserver) {
+      start();
+    } else {  // a long list: filled when it comes near the screen, or once the map is painted
+      var seen = new IntersectionObserver(function (changes) {
+        if (changes.some(function (c) { return c.isIntersecting; })) {
+          seen.disconnect(); start();
+        }
+      });
+      seen.observe(body);
+      el.addEventListener("focusin", start);
+      decodeLater();
+    }
   }
   function collapsible(button, body, collapsed) {
     // a panel whose body a button shows and hides (Enter and Space work, as on any button)
