@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..crs import ground_m
 from ._keytables import HAIR_M, Encoder, SharedPoints, Table
@@ -137,6 +138,7 @@ def _postcodes_on_offices(part: Table, encode: Encoder) -> SharedPoints:
             ],
             dtype=object,
         )
+        shared.texts = pa.array(shared.notes, type=pa.large_string())
         shared.note = np.full(len(part.keys), -1)
         shared.note[rows] = which
     return shared

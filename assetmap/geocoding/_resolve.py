@@ -187,8 +187,7 @@ def _place(
         rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " taken from the address")
     )
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
-    rows = np.flatnonzero(placed_by_key & pd.notna(exact.notes))
-    said = pa.array(exact.notes[rows], type=pa.large_string())
+    rows, said = exact.noted(placed_by_key)
     work.notes.add_arrow(rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " ", said))
     codes = exact.codes()
 

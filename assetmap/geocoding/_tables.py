@@ -90,6 +90,11 @@ class Lookup:
         "listed without a position" for a key it lists with no point), or None.
     sources
         Where the area codes of the keys found are (see :meth:`codes`).
+    coded
+        Every note in ``notes`` again, for taking in bulk (see :meth:`noted`): batches of rows
+        (positions; a row in one batch at most), each row with a code into its batch's texts
+        (Arrow), so that a note many keys share is one text, not a Python string per key.
+        None when the gazetteer gives none (``notes`` is then all there is).
     """
 
     lon: np.ndarray
@@ -100,6 +105,21 @@ class Lookup:
     sources: list[tuple[np.ndarray, dict[str, pd.Categorical], np.ndarray]] = field(
         default_factory=list
     )
+    coded: list[tuple[np.ndarray, np.ndarray, pa.Array]] | None = None
+
+    def noted(self, among: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        """The rows (positions) of ``among`` (one boolean a key) that have a note, and their
+        notes as Arrow text (large strings)."""
+        if self.coded is None:
+            rows = np.flatnonzero(among & pd.notna(self.notes))
+            return rows, pa.array(self.notes[rows], type=pa.large_string())
+        taken: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+        texts: list[pa.Array] = [pa.array([], type=pa.large_string())]
+        for rows, codes, said in self.coded:
+            keep = among[rows]
+            taken.append(rows[keep])
+            texts.append(said.take(pa.array(codes[keep])).cast(pa.large_string()))
+        return np.concatenate(taken), pa.concat_arrays(texts)
 
     def codes(self) -> dict[str, pd.Categorical]:
         """Area codes the gazetteer holds for each key found, by name (``lsoa21_code``,
@@ -208,28 +228,36 @@ def _delivery_offices(
     out.precision_m[rows] = precision
     if note is None:
         return
-    said = shared_points(part).notes
-    assert said is not None
-    notes, before = said[note], out.notes[rows]
+    shared = shared_points(part)
+    assert shared.notes is not None and shared.texts is not None and out.coded is not None
+    notes, before = shared.notes[note], out.notes[rows]
     has = pd.notna(before)
     notes[has] = [f"{b}; {n}" for b, n in zip(before[has], notes[has], strict=True)]
     out.notes[rows] = notes
+    # the rows noted before are in the look-up's batch of noted rows, with their notes joined
+    out.coded.append((rows[~has], note[~has], shared.texts))
 
 
 def _empty_lookup(n: int) -> Lookup:
     lon, lat, precision = (np.full(n, np.nan) for _ in range(3))
-    return Lookup(lon, lat, precision, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
+    notes = np.full(n, None, dtype=object)
+    return Lookup(lon, lat, precision, np.zeros(n, dtype=bool), notes, coded=[])
 
 
-def _fill(out: Lookup, rows: np.ndarray, table: Table, pos: np.ndarray, exact: bool) -> None:
-    """Fill ``out`` at ``rows`` (positions) with the table's answers at ``pos`` (-1: none)."""
+def _fill(
+    out: Lookup, rows: np.ndarray, table: Table, pos: np.ndarray, exact: bool
+) -> list[np.ndarray]:
+    """Fill ``out`` at ``rows`` (positions) with the table's answers at ``pos`` (-1: none).
+    Returns the rows given a note."""
     listed = pos >= 0
     found = listed.copy()
     if len(table.lon):
         at = np.where(listed, pos, 0)
         found &= np.isfinite(table.lon[at]) & np.isfinite(table.lat[at])
+    noted = []
     if exact:
-        out.notes[rows[listed & ~found]] = "listed without a position"
+        noted.append(rows[listed & ~found])
+        out.notes[noted[-1]] = "listed without a position"
     rows = rows[found]
     at = pos[found]
     out.lon[rows], out.lat[rows] = table.lon[at], table.lat[at]
@@ -237,9 +265,11 @@ def _fill(out: Lookup, rows: np.ndarray, table: Table, pos: np.ndarray, exact: b
     if exact and table.terminated is not None:
         ended = table.terminated[at]
         has = pd.notna(ended)
-        out.notes[rows[has]] = [f"terminated in {d}" for d in ended[has]]
+        noted.append(rows[has])
+        out.notes[noted[-1]] = [f"terminated in {d}" for d in ended[has]]
     if exact and table.codes is not None:
         out.sources.append((rows, table.codes, at))
+    return noted
 
 
 @dataclass(frozen=True)
@@ -415,10 +445,19 @@ class TableGazetteer:
         out = _empty_lookup(len(keys))
         found = self._recalled(keys) if level is None else None
         for rows, part, table, pos in self._located(keys, level, found):
-            _fill(out, rows, table, pos, exact=level is None)
+            noted = _fill(out, rows, table, pos, exact=level is None)
             if self.reader is uk_reader:
                 _delivery_offices(out, rows, part, table, pos, level, self.encode)
+            _coded(out, noted)
         return out
+
+
+def _coded(out: Lookup, noted: list[np.ndarray]) -> None:
+    """Add the notes of rows ``noted`` (as ``out`` holds them now) to ``out.coded``."""
+    rows = np.concatenate([np.empty(0, dtype=np.int64), *noted])
+    if len(rows) and out.coded is not None:
+        said = pa.array(out.notes[rows], type=pa.large_string())
+        out.coded.append((rows, np.arange(len(rows)), said))
 
 
 def _arrow_of(keys: pd.Series) -> object | None:
