@@ -253,6 +253,52 @@ def test_onspd_layouts_quality_termination_and_codes(tmp_path: Path, header: str
     assert hit.lat[0] == pytest.approx(live["lat"].mean())
 
 
+def test_terminated_postcodes_on_a_delivery_office_say_both(tmp_path: Path) -> None:
+    """A file where 24 postcodes share one point (a delivery office), two of them terminated,
+    beside a positionless postcode and two ordinary ones: each note reads as said one by one,
+    in the look-up (by row and in bulk) and in geocode()."""
+    office = [f"B1 {d}{a}{b}" for d in "12" for a in "ABD" for b in "ABDE"]  # 24 postcodes
+    rows = [
+        _onspd_row(ONSPD_OLD, pcd=pc, pcds=pc, lat="52.476670", long="-1.903530", osgrdind="1",
+                   doterm="201906" if pc in ("B1 1AB", "B1 2DE") else "")
+        for pc in office
+    ] + [
+        _onspd_row(ONSPD_OLD, pcd="B1 3AA", pcds="B1 3AA", lat="52.48", long="-1.9", osgrdind="1"),
+        _onspd_row(ONSPD_OLD, pcd="B1 3AB", pcds="B1 3AB", lat="52.49", long="-1.91",
+                   osgrdind="1", doterm="200102"),
+        _onspd_row(ONSPD_OLD, pcd="B1 3ZZ", pcds="B1 3ZZ", lat="99.999999", long="0.000000",
+                   osgrdind="9"),
+    ]  # fmt: skip
+    path = tmp_path / "ONSPD_TEST_UK.csv"
+    path.write_text(ONSPD_OLD + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    g = read_postcode_file(path)
+    written = pd.Series(["B1 1AA", "B1 1AB", "B1 3AA", "B1 3AB", "B1 2DE", "B1 3ZZ", "B9 9ZZ"])
+    hit = g.lookup(written)
+    office_note = (
+        "shares its point with 23 other postcodes: a delivery office or PO box, not the place "
+        "(precision from postcode area 'B')"
+    )
+    assert hit.notes.tolist() == [
+        office_note, f"terminated in 2019-06; {office_note}",
+        None, "terminated in 2001-02", f"terminated in 2019-06; {office_note}",
+        "listed without a position", None,
+    ]  # fmt: skip
+    # in bulk, the same notes (rows in any order)
+    for among in (np.ones(7, dtype=bool), np.array([0, 1, 0, 1, 0, 1, 0], dtype=bool)):
+        rows_, said = hit.noted(among)
+        got = dict(zip(rows_.tolist(), said.to_pylist(), strict=True))
+        want = {i: n for i, n in enumerate(hit.notes.tolist()) if n is not None and among[i]}
+        assert got == want
+    out = _geocode_each(written, g)
+    assert pd.isna(out["geocode_note"].iloc[2])
+    assert out["geocode_note"].iloc[[0, 1, 3, 4]].tolist() == [
+        f"postcode 'B1 1AA' {office_note}",
+        f"postcode 'B1 1AB' terminated in 2019-06; {office_note}",
+        "postcode 'B1 3AB' terminated in 2001-02",
+        f"postcode 'B1 2DE' terminated in 2019-06; {office_note}",
+    ]
+
+
 def test_unknown_file_layout_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "places.csv"
     path.write_text("name,x,y\nsomewhere,1,2\n", encoding="utf-8")

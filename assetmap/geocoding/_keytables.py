@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..crs import BRITISH_NATIONAL_GRID, WGS84, ground_m, to_lonlat
 
@@ -125,6 +126,7 @@ class SharedPoints:
     precision: np.ndarray | None = None  # NaN where not on a delivery office
     note: np.ndarray | None = None  # where in ``notes`` (-1: none)
     notes: np.ndarray | None = None
+    texts: pa.Array | None = None  # ``notes`` in Arrow
 
 
 def lonlat(

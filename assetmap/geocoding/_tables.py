@@ -3,8 +3,9 @@
 Owns the gazetteer protocol (:class:`Gazetteer`, with the :class:`Keys` it reads and the
 :class:`Lookup` it answers), :class:`TableGazetteer` (tables loaded whole or in parts, with
 coarser levels placed at the centre of the keys they hold), how UK postcodes are read and
-coarsened (and on delivery offices, said so). The tables themselves, their coarser keys'
-centres and radii, and the conversion of grid references to WGS84 are in ``_keytables``.
+coarsened. The tables themselves, their coarser keys' centres and radii, and the conversion
+of grid references to WGS84 are in ``_keytables``; UK postcodes on delivery offices (their
+precision and note) in ``_offices``.
 
 The public face is :mod:`assetmap.geocoding.gazetteer`; the ONS directory lives in
 :mod:`assetmap.geocoding.ons` and the readers of downloaded files in
@@ -26,11 +27,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..crs import ground_m
 from . import postcodes
 from ._keytables import (
     COVERAGE_SHARE,
-    HAIR_M,
     POSTCODE_UNIT_PRECISION_M,
     Encoder,
     SharedPoints,
@@ -39,6 +38,14 @@ from ._keytables import (
     blank_to_na,
     build_table,
     lonlat,
+)
+from ._offices import (
+    SHARED_POINT_MIN,
+    UK_COARSER,
+    UK_WORKED_LEVELS,
+    on_offices,
+    shared_points,
+    work_out_uk_levels,
 )
 from .postcodes import first_letter, postcode_codes
 
@@ -65,15 +72,6 @@ __all__ = [
     "work_out_uk_levels",
 ]
 
-#: A point that this many UK postcodes or more share is a delivery office, not a place: Royal
-#: Mail's PO boxes and large users (``W1A``, ``B99``, ``BS99``…) and many terminated postcodes
-#: sit on their delivery office, while no more than a few live postcodes share an address.
-#: A postcode placed on such a point says so, and its precision is the distance from the point
-#: to the centre of its district plus the district's radius (a circle around the point holding
-#: 90% of the district's postcodes); of its postcode area instead when half or more of the
-#: district's postcodes are on such points (a non-geographic district such as ``W1A``).
-SHARED_POINT_MIN = 20
-
 
 @dataclass(frozen=True)
 class Lookup:
@@ -92,6 +90,11 @@ class Lookup:
         "listed without a position" for a key it lists with no point), or None.
     sources
         Where the area codes of the keys found are (see :meth:`codes`).
+    coded
+        Every note in ``notes`` again, for taking in bulk (see :meth:`noted`): batches of rows
+        (positions; a row in one batch at most), each row with a code into its batch's texts
+        (Arrow), so that a note many keys share is one text, not a Python string per key.
+        None when the gazetteer gives none (``notes`` is then all there is).
     """
 
     lon: np.ndarray
@@ -102,6 +105,21 @@ class Lookup:
     sources: list[tuple[np.ndarray, dict[str, pd.Categorical], np.ndarray]] = field(
         default_factory=list
     )
+    coded: list[tuple[np.ndarray, np.ndarray, pa.Array]] | None = None
+
+    def noted(self, among: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        """The rows (positions) of ``among`` (one boolean a key) that have a note, and their
+        notes as Arrow text (large strings)."""
+        if self.coded is None:
+            rows = np.flatnonzero(among & pd.notna(self.notes))
+            return rows, pa.array(self.notes[rows], type=pa.large_string())
+        taken: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+        texts: list[pa.Array] = [pa.array([], type=pa.large_string())]
+        for rows, codes, said in self.coded:
+            keep = among[rows]
+            taken.append(rows[keep])
+            texts.append(said.take(pa.array(codes[keep])).cast(pa.large_string()))
+        return np.concatenate(taken), pa.concat_arrays(texts)
 
     def codes(self) -> dict[str, pd.Categorical]:
         """Area codes the gazetteer holds for each key found, by name (``lsoa21_code``,
@@ -192,109 +210,6 @@ class Gazetteer(Protocol):
         ...
 
 
-def _uk_area(keys: pd.Series) -> pd.Series:
-    """The postcode area of canonical UK postcodes: the letters before the first digit."""
-    return keys.str.replace(r"[0-9].*$", "", regex=True)
-
-
-_UK_COARSER: Mapping[str, Callable[[pd.Series], pd.Series]] = {
-    "sector": lambda keys: keys.str[:-2],
-    "district": lambda keys: keys.str[:-4],
-    "area": _uk_area,
-}
-
-
-def shared_points(table: Table) -> SharedPoints:
-    """How many keys share each key's point, worked out on first use and kept with the table."""
-    if table.shared is None:
-        count = np.zeros(len(table.keys), dtype=np.int64)
-        placed = np.flatnonzero(np.isfinite(table.lon) & np.isfinite(table.lat))
-        point = pd.DataFrame({"x": table.lon[placed], "y": table.lat[placed]})
-        point_of = point.groupby(["x", "y"], sort=False).ngroup().to_numpy(dtype=np.int64)
-        count[placed] = np.bincount(point_of)[point_of]
-        table.shared = SharedPoints(count)
-    return table.shared
-
-
-def _level_share(table: Table, level: str, encode: Encoder) -> np.ndarray:
-    """The share of the postcodes of each key of a UK level on delivery offices."""
-    coarse = table.level(level, _UK_COARSER[level], encode)
-    shared = shared_points(table)
-    if level not in shared.shares:
-        placed = np.isfinite(table.lon) & np.isfinite(table.lat)
-        at = coarse.index.get_indexer(encode(_UK_COARSER[level](table.keys[placed])))
-        on, k = (shared.count[placed] >= SHARED_POINT_MIN)[at >= 0], len(coarse.keys)
-        total = np.maximum(np.bincount(at[at >= 0], minlength=k), 1)
-        shared.shares[level] = np.bincount(at[at >= 0], weights=on, minlength=k) / total
-    return shared.shares[level]
-
-
-#: The levels of a UK postcode the geocoder works out (``area`` for delivery offices), and
-#: those whose share of postcodes on delivery offices it asks for.
-UK_WORKED_LEVELS = ("sector", "district", "area")
-_SHARED_LEVELS = ("sector", "district")
-
-
-def work_out_uk_levels(table: Table) -> Table:
-    """Work out now what a table of UK postcodes otherwise works out on first use: its
-    sectors', districts' and areas' centres and radii, how many postcodes share each point,
-    and the share of each sector's and district's postcodes on delivery offices.
-
-    They are a pure function of the table: the ONS directory keeps them in its cache.
-    """
-    for level in UK_WORKED_LEVELS:
-        table.level(level, _UK_COARSER[level], postcode_codes)
-    for level in _SHARED_LEVELS:
-        _level_share(table, level, postcode_codes)
-    return table
-
-
-def _reach(
-    part: Table, lon: np.ndarray, lat: np.ndarray, district: pd.Series, encode: Encoder
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For points on delivery offices in the districts given: the radius around each that
-    holds 90% of its district's postcodes, or of its area's where half of the district's
-    postcodes or more are on delivery offices; and whether by area, and the code."""
-    share = _level_share(part, "district", encode)
-    d_table = part.level("district", _UK_COARSER["district"], encode)
-    by_area = share[d_table.index.get_indexer(encode(district))] >= 0.5
-    code = np.where(by_area, _uk_area(district), district)
-    r_lon, r_lat, radius = (np.empty(len(lon)) for _ in range(3))
-    for level, mask in (("district", ~by_area), ("area", by_area)):
-        centres = part.level(level, _UK_COARSER[level], encode)
-        i = centres.index.get_indexer(encode(pd.Series(code[mask], dtype="str")))
-        r_lon[mask], r_lat[mask] = centres.lon[i], centres.lat[i]
-        radius[mask] = centres.precision[i]
-    gap = ground_m(lon, lat, r_lon, r_lat) + HAIR_M
-    return np.ceil(gap + radius), by_area, code
-
-
-def _postcodes_on_offices(part: Table, encode: Encoder) -> SharedPoints:
-    """The precision and note of each postcode of ``part`` on a delivery office (once)."""
-    shared = shared_points(part)
-    if shared.precision is None:
-        rows = np.flatnonzero(shared.count >= SHARED_POINT_MIN)
-        district = part.keys.iloc[rows].reset_index(drop=True).str[:-4]
-        reach, by_area, code = _reach(part, part.lon[rows], part.lat[rows], district, encode)
-        shared.precision = np.full(len(part.keys), np.nan)
-        shared.precision[rows] = np.maximum(part.precision[rows], reach)
-        # one note per point and reference, formatted once
-        said = pd.DataFrame({"n": shared.count[rows] - 1, "area": by_area, "code": code})
-        which = said.groupby(["n", "area", "code"], sort=False).ngroup().to_numpy()
-        first = said.iloc[np.unique(which, return_index=True)[1]]
-        shared.notes = np.array(
-            [
-                f"shares its point with {n:,} other postcodes: a delivery office or PO box, not "
-                f"the place (precision from postcode {'area' if a else 'district'} {c!r})"
-                for n, a, c in first.itertuples(index=False)
-            ],
-            dtype=object,
-        )
-        shared.note = np.full(len(part.keys), -1)
-        shared.note[rows] = which
-    return shared
-
-
 def _delivery_offices(
     out: Lookup,
     rows: np.ndarray,
@@ -304,47 +219,45 @@ def _delivery_offices(
     level: str | None,
     encode: Encoder,
 ) -> None:
-    """Widen the precision of the UK postcodes (or sectors, districts) found on delivery
-    offices, as :data:`SHARED_POINT_MIN` says, and say so for postcodes. ``table`` is the
-    ``part`` at ``level``, ``pos`` where each row's key is in it."""
+    """Widen the precision of the UK keys found on delivery offices, and say so for
+    postcodes (see :func:`~assetmap.geocoding._offices.on_offices`)."""
     found = out.found[rows]
     rows, at = rows[found], pos[found]
-    if level is None:
-        on = shared_points(part).count[at] >= SHARED_POINT_MIN
-    else:
-        on = _level_share(part, level, encode)[at] >= 0.5
-    if not on.any():
+    on, precision, note = on_offices(part, table, at, level, encode)
+    rows = rows[on]
+    out.precision_m[rows] = precision
+    if note is None:
         return
-    rows, at = rows[on], at[on]
-    if level is not None:  # a sector or district mostly on delivery offices
-        keys = table.keys.iloc[at].reset_index(drop=True)
-        district = keys if level == "district" else keys.str[:-2]
-        reach = _reach(part, out.lon[rows], out.lat[rows], district, encode)[0]
-        out.precision_m[rows] = np.maximum(out.precision_m[rows], reach)
-        return
-    shared = _postcodes_on_offices(part, encode)
-    assert shared.precision is not None and shared.notes is not None and shared.note is not None
-    out.precision_m[rows] = shared.precision[at]
-    notes, before = shared.notes[shared.note[at]], out.notes[rows]
+    shared = shared_points(part)
+    assert shared.notes is not None and shared.texts is not None and out.coded is not None
+    notes, before = shared.notes[note], out.notes[rows]
     has = pd.notna(before)
     notes[has] = [f"{b}; {n}" for b, n in zip(before[has], notes[has], strict=True)]
     out.notes[rows] = notes
+    # the rows noted before are in the look-up's batch of noted rows, with their notes joined
+    out.coded.append((rows[~has], note[~has], shared.texts))
 
 
 def _empty_lookup(n: int) -> Lookup:
     lon, lat, precision = (np.full(n, np.nan) for _ in range(3))
-    return Lookup(lon, lat, precision, np.zeros(n, dtype=bool), np.full(n, None, dtype=object))
+    notes = np.full(n, None, dtype=object)
+    return Lookup(lon, lat, precision, np.zeros(n, dtype=bool), notes, coded=[])
 
 
-def _fill(out: Lookup, rows: np.ndarray, table: Table, pos: np.ndarray, exact: bool) -> None:
-    """Fill ``out`` at ``rows`` (positions) with the table's answers at ``pos`` (-1: none)."""
+def _fill(
+    out: Lookup, rows: np.ndarray, table: Table, pos: np.ndarray, exact: bool
+) -> list[np.ndarray]:
+    """Fill ``out`` at ``rows`` (positions) with the table's answers at ``pos`` (-1: none).
+    Returns the rows given a note."""
     listed = pos >= 0
     found = listed.copy()
     if len(table.lon):
         at = np.where(listed, pos, 0)
         found &= np.isfinite(table.lon[at]) & np.isfinite(table.lat[at])
+    noted = []
     if exact:
-        out.notes[rows[listed & ~found]] = "listed without a position"
+        noted.append(rows[listed & ~found])
+        out.notes[noted[-1]] = "listed without a position"
     rows = rows[found]
     at = pos[found]
     out.lon[rows], out.lat[rows] = table.lon[at], table.lat[at]
@@ -352,9 +265,11 @@ def _fill(out: Lookup, rows: np.ndarray, table: Table, pos: np.ndarray, exact: b
     if exact and table.terminated is not None:
         ended = table.terminated[at]
         has = pd.notna(ended)
-        out.notes[rows[has]] = [f"terminated in {d}" for d in ended[has]]
+        noted.append(rows[has])
+        out.notes[noted[-1]] = [f"terminated in {d}" for d in ended[has]]
     if exact and table.codes is not None:
         out.sources.append((rows, table.codes, at))
+    return noted
 
 
 @dataclass(frozen=True)
@@ -530,10 +445,19 @@ class TableGazetteer:
         out = _empty_lookup(len(keys))
         found = self._recalled(keys) if level is None else None
         for rows, part, table, pos in self._located(keys, level, found):
-            _fill(out, rows, table, pos, exact=level is None)
+            noted = _fill(out, rows, table, pos, exact=level is None)
             if self.reader is uk_reader:
                 _delivery_offices(out, rows, part, table, pos, level, self.encode)
+            _coded(out, noted)
         return out
+
+
+def _coded(out: Lookup, noted: list[np.ndarray]) -> None:
+    """Add the notes of rows ``noted`` (as ``out`` holds them now) to ``out.coded``."""
+    rows = np.concatenate([np.empty(0, dtype=np.int64), *noted])
+    if len(rows) and out.coded is not None:
+        said = pa.array(out.notes[rows], type=pa.large_string())
+        out.coded.append((rows, np.arange(len(rows)), said))
 
 
 def _arrow_of(keys: pd.Series) -> object | None:
@@ -594,6 +518,6 @@ def uk_reader(values: pd.Series) -> Keys:
 
 #: How a canonical UK postcode ("B16 8HJ") becomes its sector ("B16 8") and district ("B16").
 UK_POSTCODE_LEVELS: Mapping[str, Callable[[pd.Series], pd.Series]] = {
-    "sector": _UK_COARSER["sector"],
-    "district": _UK_COARSER["district"],
+    "sector": UK_COARSER["sector"],
+    "district": UK_COARSER["district"],
 }
