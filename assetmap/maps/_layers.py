@@ -29,7 +29,6 @@ from ._packed import (
     PackedLayer,
     Texts,
     each_distinct,
-    ints,
     numbers,
     page_texts,
     tag_lists,
@@ -362,19 +361,18 @@ def _category_columns(
     return {
         "lonlat": numbers(np.column_stack([drawn.lon[both], drawn.lat[both]]).ravel()),
         "exact": len(rows),
-        "id": ints(texts.numbered(id_codes[rows], ids, texts=True), keyed=True),
-        "title": ints(np.concatenate([title, np.full(len(shown), texts.code(name))]), keyed=True),
-        "subtitle": ints(
+        "id": texts.packed(texts.numbered(id_codes[rows], ids, texts=True)),
+        "title": texts.packed(np.concatenate([title, np.full(len(shown), texts.code(name))])),
+        "subtitle": texts.packed(
             np.concatenate(
                 [
                     texts.numbered(np.where(sub_codes >= 0, sub_codes, len(sub_values)), subtitles),
                     texts.codes(coarse.fillna(name)),
                 ]
-            ),
-            keyed=True,
+            )
         ),
         "fields": [
-            [texts.code(h), ints(values.numbers(texts, at[rows]), keyed=True)]
+            [texts.number(texts.code(h)), texts.packed(values.numbers(texts, at[rows]))]
             for h, values in (fields if len(rows) else [])
         ],
         "coarse_style": {"dashArray": "3 3", "fillOpacity": 0.35},

@@ -268,33 +268,30 @@ def add_links(
     texts = table.texts
     columns: dict[str, Any] = {
         "ends": numbers(np.column_stack([ends.lon[own], ends.lat[own]]).ravel()),
-        "title": ints(texts.codes(ends.title[own]), keyed=True),
-        "group": ints(texts.codes(ends.group[own]), keyed=True),
+        "title": texts.packed(texts.codes(ends.title[own])),
+        "group": texts.packed(texts.codes(ends.group[own])),
         "s": ints(number[si]),
         "t": ints(number[ti]),
         "cls": ints(_classes(score, coarse), keyed=True),
-        "subtitle": ints(
+        "subtitle": texts.packed(
             Factorised.said(
                 shown["kind"].astype(object), lambda k: f"{label(str(k))} link"
-            ).numbers(texts),
-            keyed=True,
+            ).numbers(texts)
         ),
         # reasons differ mostly in their numbers: one template each, and the numbers
         "why": templated(shown["reason"].astype("str"), texts),
-        "meets": ints(texts.codes(_met(shown)), keyed=True),
+        "meets": texts.packed(texts.codes(_met(shown))),
         "apart": templated(_apart(shown), texts),
         "templated": ["why", "apart"],
         "factors": [
             [
-                texts.code(words),
-                ints(
-                    fixed_factorised(_column(shown, f), SCORE_DECIMALS).numbers(texts), keyed=True
-                ),
+                texts.number(texts.code(words)),
+                texts.packed(fixed_factorised(_column(shown, f), SCORE_DECIMALS).numbers(texts)),
             ]
             for f, words in FACTOR_WORDS.items()
         ],
         "scored": list(FACTOR_WORDS).index("score"),  # the list view's score column
-        "words": [texts.code(w) for w in ("Why", "Meets", "Distance")],
+        "words": [texts.number(texts.code(w)) for w in ("Why", "Meets", "Distance")],
         "list": ints(np.flatnonzero(~coarse)),
     }
     approximate = int(coarse.sum())
@@ -302,7 +299,7 @@ def add_links(
     known = np.where(side_target, si[coarse], ti[coarse])
     hidden_end = np.where(side_target, ti[coarse], si[coarse])
     grouped = _grouped_rows(side_target, known, hidden_end, ends, _within(links), min_count, texts)
-    columns["grouped"] = {c: ints(v, keyed=True) for c, v in grouped.items()}
+    columns["grouped"] = {c: texts.packed(v) for c, v in grouped.items()}
     n_grouped = len(grouped["from"])
     n_lines = len(rows)
     summary = _summary(n_lines, n_lines - approximate, approximate, n_grouped, unplaced,
@@ -318,7 +315,7 @@ def add_links(
             "searchable": False,
         },
         texts=table,
-        joins=[(layer, texts.code(group)) for layer, _, group in points],
+        joins=[(layer, texts.number(texts.code(group))) for layer, _, group in points],
     )
     layer.add_to(m)
     m.get_root().add_child(LinksTable(layer, n_lines - approximate + n_grouped, HEADINGS, summary))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import count, repeat
 from typing import Any
 
 import folium
@@ -29,7 +28,7 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from ._elements import RenderedOnce, Verbatim, map_child
-from ._json import JSONArray, json_for_script, texts_for_script
+from ._json import Deferred, JSONArray, json_for_script, texts_for_script
 
 
 def _factorisable(values: Any) -> Any:
@@ -44,59 +43,136 @@ class Texts:
     """Texts numbered in the order first met: each text once in the page, a column of text as
     a column of numbers into it (``-1`` where there is none). One table serves every packed
     layer of a map (:func:`page_texts`), so a name drawn as a point and as a link's end, or a
-    word said on every layer, is written once."""
+    word said on every layer, is written once.
+
+    Numbering is in two steps, so that no text becomes a Python object on its way to the page:
+    each call gives its texts *provisional* numbers (their places in one stream of the texts
+    met, call after call, a text perhaps met again), which columns carry as plain integers;
+    the page's numbers are given once, when it is written (:meth:`final`, :meth:`packed`,
+    :meth:`number`), by one dictionary encoding of the whole stream in Arrow: the first place
+    of each text in the stream is its order first met."""
 
     def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
+        self._said: list[pa.Array | list[str]] = []  # the stream, call by call
+        self._size = 0
+        self._arrow: dict[int, tuple[np.ndarray, pa.Array]] = {}  # uniques held as Arrow
+        self._resolved: tuple[int, np.ndarray, pa.Array | list[str]] | None = None
+
+    def _add(self, said: pa.Array | list[str]) -> int:
+        """Put texts at the end of the stream; the provisional number of the first."""
+        first = self._size
+        if len(said):
+            self._said.append(said)
+            self._size += len(said)
+        return first
 
     def codes(self, values: Any) -> np.ndarray:
-        """The numbers of ``values`` (anything pandas can factorise; missing → ``-1``)."""
+        """The provisional numbers of ``values`` (anything pandas can factorise; missing →
+        ``-1``)."""
         factorisable = _factorisable(values)
         codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
-        texts = isinstance(factorisable.array, pd.arrays.ArrowStringArray)
-        return self._numbered(codes, np.asarray(uniques, dtype=object), True, texts)
+        if isinstance(factorisable.array, pd.arrays.ArrowStringArray):
+            said: pa.Array | list[str] = _arrow_texts(uniques.array)
+        else:
+            said = _stream_texts(list(map(str, np.asarray(uniques, dtype=object))))
+        first = self._add(said)
+        return np.where(codes >= 0, codes + first, -1)
 
     def numbered(self, codes: np.ndarray, uniques: Any, *, texts: bool = False) -> np.ndarray:
-        """The numbers of a column given as ``codes`` into ``uniques`` (``-1``: missing), as
-        :meth:`codes` numbers the column itself: a column factorised once for a whole page,
-        numbered slice by slice without hashing its texts again. ``texts``: the uniques are
-        distinct texts (as factorising texts gives them), none missing."""
-        return self._numbered(np.asarray(codes), np.asarray(uniques, dtype=object), False, texts)
-
-    def _numbered(
-        self, codes: np.ndarray, uniques: np.ndarray, in_order: bool, texts: bool
-    ) -> np.ndarray:
-        if not texts and not in_order and len(uniques) and pd.isna(uniques).any():
+        """The provisional numbers of a column given as ``codes`` into ``uniques`` (``-1``:
+        missing), as :meth:`codes` numbers the column itself: a column factorised once for a
+        whole page, numbered slice by slice without hashing its texts again. ``texts``: the
+        uniques are distinct texts (as factorising texts gives them), none missing."""
+        codes, uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+        if not texts and len(uniques) and pd.isna(uniques).any():
             codes = np.where(pd.isna(uniques)[np.maximum(codes, 0)], -1, codes)  # missing: -1
         have = codes >= 0
-        # the uniques met, in the order first met (as factorising gives them)
-        met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
-        said = uniques[met].tolist() if texts else list(map(str, uniques[met]))
-        if self.numbers.keys().isdisjoint(said):  # all new (ids, names): none to look up
-            known = np.full(len(said), -1, dtype=np.int64)
+        met = pd.unique(codes[have])  # the uniques met, in the order first met
+        if texts:
+            said = self._held(uniques)
+            said = (
+                said.take(pa.array(met))
+                if isinstance(said, pa.Array)
+                else [said[k] for k in met.tolist()]
+            )
         else:
-            known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
-        new = np.flatnonzero(known < 0)
-        if len(new):  # numbered in the order first met (a text said twice numbered once)
-            fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
-            first = len(self.numbers)
-            distinct = fresh if texts else list(dict.fromkeys(fresh))
-            self.numbers.update(zip(distinct, count(first)))
-            if len(distinct) == len(fresh):  # the usual case: numbered in turn
-                known[new] = np.arange(first, first + len(fresh))
-            else:
-                known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64)
+            said = _stream_texts(list(map(str, uniques[met])))
         number = np.full(len(uniques), -1, dtype=np.int64)
-        number[met] = known
+        number[met] = self._add(said) + np.arange(len(met))
         return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
 
+    def _held(self, uniques: np.ndarray) -> pa.Array | list[str]:
+        """Distinct texts as Arrow (made once for a column numbered slice by slice)."""
+        found = self._arrow.get(id(uniques))
+        if found is None or found[0] is not uniques:
+            found = (uniques, _stream_texts(uniques))  # (kept: its id stays its own)
+            self._arrow[id(uniques)] = found
+        return found[1]
+
     def code(self, text: str) -> int:
-        """The number of one text."""
-        return self.numbers.setdefault(text, len(self.numbers))
+        """The provisional number of one text."""
+        return self._add(_stream_texts([text]))
+
+    def _resolve(self) -> tuple[np.ndarray, pa.Array | list[str]]:
+        """Each provisional number's number in the page, and the page's table."""
+        if self._resolved is None or self._resolved[0] != self._size:
+            if all(isinstance(s, pa.Array) for s in self._said):
+                stream = pa.chunked_array(self._said, pa.string()).combine_chunks()
+                encoded = pc.dictionary_encode(stream)
+                final = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                table: pa.Array | list[str] = encoded.dictionary
+            else:  # (a text Arrow cannot hold: a lone surrogate)
+                numbers: dict[str, int] = {}
+                every = [
+                    t for s in self._said for t in (s if isinstance(s, list) else s.to_pylist())
+                ]
+                final = np.array([numbers.setdefault(t, len(numbers)) for t in every], np.int64)
+                table = list(numbers)
+            self._resolved = (self._size, final, table)
+        return self._resolved[1], self._resolved[2]
+
+    def final(self, provisional: Any) -> np.ndarray:
+        """The page's numbers of provisional ones (``-1`` stays ``-1``)."""
+        p = np.asarray(provisional, dtype=np.int64)
+        final, _ = self._resolve()
+        return np.where(p >= 0, final[np.maximum(p, 0)] if len(final) else -1, -1)
+
+    def packed(self, provisional: Any) -> Deferred:
+        """Provisional numbers as the page writes them: their page numbers packed by
+        :func:`ints` (keyed), when written."""
+        return Deferred(lambda: ints(self.final(provisional), keyed=True))
+
+    def number(self, provisional: int) -> Deferred:
+        """A provisional number as the page writes it: its page number, when written."""
+        return Deferred(lambda: int(self.final([provisional])[0]))
 
     @property
     def table(self) -> list[str]:
-        return list(self.numbers)
+        """The page's texts, in their numbers' order."""
+        table = self.arrow_table
+        return table if isinstance(table, list) else table.to_pylist()
+
+    @property
+    def arrow_table(self) -> pa.Array | list[str]:
+        """:attr:`table` as Arrow (as a list where Arrow cannot hold a text)."""
+        return self._resolve()[1]
+
+
+def _arrow_texts(values: Any) -> pa.Array:
+    """An ArrowStringArray's texts as one Arrow string array."""
+    data = pa.array(values)
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+    return data.cast(pa.string()) if data.type != pa.string() else data
+
+
+def _stream_texts(texts: Any) -> pa.Array | list[str]:
+    """Texts (a list or an object array of str) as Arrow; as a list where Arrow cannot hold
+    one (a lone surrogate)."""
+    try:
+        return pa.array(texts, pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):
+        return [str(t) for t in texts]
 
 
 def factorise_numbers(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +243,7 @@ class PageTexts(Element):
     def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
         assert isinstance(figure, Figure), "render the texts inside a Figure"
-        text = texts_for_script(self.texts.table)
+        text = texts_for_script(self.texts.arrow_table)
         figure.html.add_child(
             Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
@@ -339,7 +415,7 @@ def templated(values: Any, texts: Texts) -> dict[str, Any]:
     counts = per[rows]
     starts = np.concatenate([[0], np.cumsum(per[:-1])])
     pick = np.repeat(starts[rows], counts) + _within_rows(counts)
-    return {"tpl": ints(tpl[rows], keyed=True), "num": ints(flat[pick] if len(flat) else [])}
+    return {"tpl": texts.packed(tpl[rows]), "num": ints(flat[pick] if len(flat) else [])}
 
 
 def _within_rows(counts: np.ndarray) -> np.ndarray:
@@ -509,7 +585,7 @@ class PackedLayer(folium.map.Layer, RenderedOnce):
         name: str,
         opts: dict[str, Any],
         texts: PageTexts,
-        joins: Sequence[tuple[PackedLayer, int]] = (),
+        joins: Sequence[tuple[PackedLayer, Deferred]] = (),
         show: bool = True,
         control: bool = True,
     ) -> None:
