@@ -866,3 +866,27 @@ def test_a_record_whose_method_is_not_recorded_says_so_on_small_and_packed_maps(
         assert "placed (method not recorded)" in page, name
         assert "placed by nan" not in page and "placed by None" not in page, name
         assert "placed from coordinates" in page, name  # the others keep theirs
+
+
+def test_distances_apart_are_templated_from_their_numbers_as_from_their_text() -> None:
+    from assetmap.maps._links import _apart, _apart_templated
+
+    rng = np.random.default_rng(7)
+    near = np.arange(0, 3000, 0.05)  # every tenth of a kilometre and its halves
+    straight = np.concatenate(
+        [rng.uniform(0, 5000, 3000), near, [999.5, 999.4999, 1049.99, 0.0, 5e10, np.nan, np.inf]]
+    )
+    walk = np.where(rng.random(len(straight)) < 0.4, straight * 1.3, np.nan)
+    walk[:5] = [np.inf, 999.5, 1000.0, 1950.0, 0.49]
+    for frame in (
+        pd.DataFrame({"distance_m": straight, "walk_m": walk}),
+        pd.DataFrame({"distance_m": straight}),
+        pd.DataFrame({"distance_m": [-0.0, 3.0]}),  # (a distance no register gives)
+        pd.DataFrame({"distance_m": np.array([], dtype=float)}),
+    ):
+        one, two = Texts(), Texts()
+        one.code("# m walk")
+        two.code("# m walk")
+        fast, slow = _apart_templated(frame, one), templated(_apart(frame), two)
+        assert _blob(fast) == _blob(slow)
+        assert one.table == two.table

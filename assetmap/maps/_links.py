@@ -31,6 +31,7 @@ from ._packed import (
     Texts,
     distance_text,
     factorise_numbers,
+    fixed_digits,
     fixed_factorised,
     ints,
     numbers,
@@ -204,6 +205,43 @@ def _apart(links: pd.DataFrame) -> Factorised:
     return Factorised(codes, text.to_numpy(dtype=object))
 
 
+#: How far apart a link's ends are, as templates (see :func:`_apart_templated`): none known;
+#: metres; kilometres with each tenth; and each of those walked.
+_APART_TEMPLATES = np.array(
+    [
+        "not shown (place approximate)",
+        *(
+            f"{said}{walked}"
+            for walked in ("", " walk")
+            for said in ("# m", *(f"#.{d} km" for d in range(10)))
+        ),
+    ],
+    dtype=object,
+)
+
+
+def _apart_templated(links: pd.DataFrame, texts: Texts) -> dict[str, Any]:
+    """``templated(_apart(links), texts)``, made from the numbers themselves: each link's
+    template is one of :data:`_APART_TEMPLATES` and its number the whole metres, or the whole
+    kilometres, as :func:`distance_text` writes them (no text written and read back)."""
+    walk, straight = _column(links, "walk_m"), _column(links, "distance_m")
+    walked = np.isfinite(walk)
+    m = np.where(walked, walk, straight)
+    finite = np.isfinite(m)
+    if (np.signbit(m) & finite).any() or (finite & (m >= 1e11)).any():
+        return templated(_apart(links), texts)  # (a distance no register gives: said as text)
+    km = finite & (m >= 1000)
+    metres = fixed_digits(np.where(km, 0.0, m), 0)
+    tenths = fixed_digits(np.where(km, m / 1000, 0.0), 1)
+    kind = np.where(km, 2 + tenths % 10, 1) + np.where(walked, 11, 0)
+    kind[~finite] = 0
+    number = np.where(km, tenths // 10, metres)[finite]
+    return {
+        "tpl": texts.packed(texts.numbered(kind, _APART_TEMPLATES)),
+        "num": ints(number),
+    }
+
+
 def _met(links: pd.DataFrame) -> pd.Series:
     """The needs each link meets, as text (missing when none)."""
     if "met" not in links.columns:
@@ -281,7 +319,7 @@ def add_links(
         # reasons differ mostly in their numbers: one template each, and the numbers
         "why": templated(shown["reason"].astype("str"), texts),
         "meets": texts.packed(texts.codes(_met(shown))),
-        "apart": templated(_apart(shown), texts),
+        "apart": _apart_templated(shown, texts),
         "templated": ["why", "apart"],
         "factors": [
             [

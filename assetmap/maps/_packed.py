@@ -514,17 +514,35 @@ def fixed_factorised(values: Any, decimals: int) -> Factorised:
     return Factorised(again[codes], np.asarray(said, dtype=object), texts=True)
 
 
+def _scaled(x: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """``|x|`` times ``10**decimals``, rounded (0 where not finite), and where that may not be
+    what ``"%.{decimals}f"`` says (within a hair of a half, where the scaled float may round
+    the other way, or huge): those are for Python to say."""
+    finite = np.isfinite(x)
+    a = np.abs(np.where(finite, x, 0.0) * 10.0**decimals)
+    near_half = np.abs(a - np.floor(a) - 0.5) <= 1e-9 * np.maximum(a, 1.0)
+    by_python = finite & (near_half | (a >= 1e15))
+    return np.rint(np.where(by_python, 0.0, a)).astype(np.int64), by_python
+
+
+def fixed_digits(values: Any, decimals: int) -> np.ndarray:
+    """The digits ``"%.{decimals}f"`` writes of each finite number of at least 0 (below
+    10^15), as one whole number: ``12.35`` with 1 decimal → ``124``; ``0`` where not finite."""
+    x = np.asarray(values, dtype="float64")
+    whole, by_python = _scaled(x, decimals)
+    odd = np.flatnonzero(by_python)
+    if len(odd):
+        said = [f"%.{decimals}f" % v for v in x[odd].tolist()]
+        whole[odd] = [int(t.replace(".", "")) for t in said]
+    return whole
+
+
 def _fixed_text(x: np.ndarray, decimals: int) -> pa.Array:
     """Floats as ``"%.{decimals}f"`` says them (non-finite → null), all at once: each scaled
     and rounded to a whole number, written by Arrow with its point put back; those within a
     hair of a half (where the scaled float may round the other way) said by Python."""
-    scale = 10.0**decimals
     finite = np.isfinite(x)
-    y = np.where(finite, x, 0.0) * scale
-    a = np.abs(y)
-    near_half = np.abs(a - np.floor(a) - 0.5) <= 1e-9 * np.maximum(a, 1.0)
-    by_python = finite & (near_half | (a >= 1e15))
-    whole = np.rint(np.where(by_python, 0.0, a)).astype(np.int64)
+    whole, by_python = _scaled(x, decimals)
     unit = 10**decimals
     said = pc.cast(pa.array(whole // unit), pa.string())
     if decimals:
