@@ -37,8 +37,8 @@ from ._packed import (
     numbers,
     page_texts,
     tag_lists,
-    templated,
 )
+from ._templates import templated
 
 #: Link scores by class: (lowest score, colour, line width, legend words). ColorBrewer Purples.
 LINK_CLASSES = (

@@ -3,9 +3,9 @@ Python object per record or per link.
 
 Owns the :class:`Texts` table (each text once per page, in :class:`PageTexts`, every column of
 text a column of its numbers), the packing of integer columns (:func:`ints`: keys by
-frequency, runs, differences) and of texts that differ in their numbers (:func:`templated`:
-"offers x; # m" and the numbers), the column-wise formatting of numbers as cards and lists say
-them, and :class:`PackedLayer`: a layer whose columns are written into the page as one JSON
+frequency, runs, differences; texts that differ in their numbers are packed by
+:mod:`._templates`), the column-wise formatting of numbers as cards and lists say them, and
+:class:`PackedLayer`: a layer whose columns are written into the page as one JSON
 ``<script type="application/json">`` element, as they are, never through a Jinja template
 (branca renders each element's output again as a template: for megabytes of data, seconds).
 Numbers stay decimal text and coordinates plain degrees, so what a page says can be read;
@@ -15,7 +15,6 @@ audience may not see.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,6 +68,11 @@ class Texts:
     def codes(self, values: Any) -> np.ndarray:
         """The provisional numbers of ``values`` (anything pandas can factorise; missing →
         ``-1``)."""
+        if isinstance(values, pa.Array):  # texts held by Arrow: numbered in Arrow
+            encoded = pc.dictionary_encode(values)
+            codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+            first = self._add(_arrow_texts(encoded.dictionary))
+            return np.where(codes >= 0, codes.astype(np.int64) + first, -1)
         factorisable = _factorisable(values)
         codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
         if isinstance(factorisable.array, pd.arrays.ArrowStringArray):
@@ -332,97 +336,6 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
         return JSONArray(x)
     out.update({k: JSONArray(v) if isinstance(v, np.ndarray) else v for k, v in best.items()})
     return out
-
-
-#: A whole number in a text: ASCII digits only (``\d`` would take in other scripts' digits,
-#: which ``int`` reads but the page cannot spell back).
-_DIGITS = re.compile(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])")
-
-
-def _template(text: str) -> str:
-    """``text`` as a template: ``#`` for each whole number, ``\\`` before a ``#`` or ``\\``
-    of its own."""
-    escaped = text.replace("\\", "\\\\").replace("#", "\\#")
-    return _DIGITS.sub("#", escaped)
-
-
-def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Each text's template (:func:`_template`), all their numbers in one column, and how
-    many each text has (with a 0 after the last): for all texts at once, in one pass of the
-    pattern over them joined by a character none holds (else one by one)."""
-    if not said:
-        return [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    sep = "\x1f"  # (numpy would drop a trailing NUL)
-    joined = sep.join(said)
-    if joined.count(sep) != len(said) - 1:
-        found = [[int(d) for d in _DIGITS.findall(t)] for t in said]
-        numbers = np.array([n for f in found for n in f], dtype=np.int64)
-        per = np.array([len(f) for f in found] + [0], dtype=np.int64)
-        return [_template(t) for t in said], numbers, per
-    # every character as a number: runs of ASCII digits found at once, a run a number where
-    # _DIGITS would match it (not after a point or a digit; no leading zero; nine digits)
-    escaped = joined.replace("\\", "\\\\").replace("#", "\\#") + sep
-    # one byte a character where every one is ASCII (the usual case), else four
-    codec, errors = ("ascii", "strict") if escaped.isascii() else ("utf-32-le", "surrogatepass")
-    unit = np.dtype(np.uint8) if codec == "ascii" else np.dtype(np.uint32)
-    c: np.ndarray = np.frombuffer(escaped.encode(codec, errors), dtype=unit)
-    digit = (c >= 48) & (c <= 57)
-    starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
-    ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
-    length = ends - starts
-    after_point = c[np.maximum(starts - 1, 0)] == 46
-    after_point[starts == 0] = False
-    keep = ~after_point & (length <= 9) & ((length == 1) | (c[starts] != 48))
-    starts, ends, length = starts[keep], ends[keep], length[keep]
-    at = np.repeat(starts, length) + _within_rows(length)  # each kept digit
-    power = np.repeat(ends, length) - 1 - at
-    values = (c[at].astype(np.int64) - 48) * 10 ** power.astype(np.int64)
-    whole = np.add.reduceat(values, np.cumsum(length) - length) if len(starts) else values
-    out = c.copy()
-    out[starts] = 35  # "#"
-    kept = np.ones(len(c), dtype=bool)
-    kept[at] = False
-    kept[starts] = True
-    shapes = out[kept].tobytes().decode(codec, errors).split(sep)[: len(said)]
-    text_of = np.cumsum(c == 31)  # texts ended before each character
-    per = np.bincount(text_of[starts], minlength=len(said)).astype(np.int64)
-    return shapes, whole.astype(np.int64), np.append(per, 0)
-
-
-def templated(values: Any, texts: Texts) -> dict[str, Any]:
-    """A column of texts that differ mostly in their numbers ("offers x; 140 m"), as one
-    template per distinct shape, with ``#`` for each whole number (written without leading
-    zeros, up to nine digits, not after a decimal point; a ``#`` or ``\\`` of the text's own
-    follows a ``\\``), and those numbers in one column, row after row:
-    ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text. ``values``
-    may be given factorised (:class:`Factorised`, its distinct texts in the order first met)."""
-    column = values if isinstance(values, Factorised) else Factorised.of(values)
-    codes, uniques = column.codes, column.uniques
-    missing = pd.isna(uniques) if len(uniques) else np.zeros(0, dtype=bool)
-    said = [str(u) for u in uniques[~missing]] if missing.any() else list(map(str, uniques))
-    if missing.any():  # (a text said of a value may be missing): no text there
-        keep = np.flatnonzero(~missing)
-        renumber = np.full(len(uniques), -1, dtype=np.int64)
-        renumber[keep] = np.arange(len(keep))
-        codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
-    if isinstance(values, Factorised):  # texts said of values: the same text, once
-        again, distinct = pd.factorize(np.array(said, dtype=object))
-        said = list(distinct)
-        codes = np.where(codes >= 0, again[np.maximum(codes, 0)] if len(again) else -1, -1)
-    shapes, flat, per = _shapes(said)
-    tpl = texts.codes(np.array([*shapes, None], dtype=object))
-    rows = np.where(codes >= 0, codes, len(said))
-    counts = per[rows]
-    starts = np.concatenate([[0], np.cumsum(per[:-1])])
-    pick = np.repeat(starts[rows], counts) + _within_rows(counts)
-    return {"tpl": texts.packed(tpl[rows]), "num": ints(flat[pick] if len(flat) else [])}
-
-
-def _within_rows(counts: np.ndarray) -> np.ndarray:
-    """0, 1, … within each row's share of a flat column (rows of ``counts`` values each)."""
-    total = int(counts.sum())
-    ends = np.cumsum(counts)
-    return np.asarray(np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts))
 
 
 def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
