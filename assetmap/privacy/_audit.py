@@ -3,8 +3,9 @@
 Its records are written as columns (one list per field, item *i* of every list is record *i*),
 each list written at once (texts quoted and floats said once each, joined by Arrow, in the
 characters ``json.dumps`` gives; other columns by the standard library's C encoder) and wrapped
-:data:`PER_LINE` items a line: no Python object per record, a file about a sixth of one object per record, and still
-JSON that ``json.load`` and ``pandas.DataFrame(audit["records"])`` read back as a table.
+:data:`PER_LINE` items a line: no Python object per record, a file about a sixth of one object
+per record, and still JSON that ``json.load`` and ``pandas.DataFrame(audit["records"])`` read
+back as a table.
 """
 
 from __future__ import annotations
