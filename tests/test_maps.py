@@ -898,3 +898,16 @@ def test_distances_apart_are_templated_from_their_numbers_as_from_their_text() -
         fast, slow = _apart_templated(frame, one), templated(_apart(frame), two)
         assert _blob(fast) == _blob(slow)
         assert one.table == two.table
+
+
+def test_a_table_of_texts_is_written_as_json_for_script_writes_its_list() -> None:
+    from assetmap.maps._json import texts_for_script
+
+    odd = [*PAYLOADS, 'say "hi"', "back\\", "tab\t", "nul\x00", "é\u2028x", "{{ y }}", "{%", ""]
+    said = [f"{t} {k}" for k in range(300) for t in ("plain", "Zoë ✓")] + odd + ["plain"]
+    expected = json_for_script(said)
+    assert texts_for_script(said) == expected
+    assert texts_for_script(pa.array(["cut", *said], pa.string()).slice(1)) == expected
+    assert texts_for_script(pa.array(said, pa.large_string())) == expected
+    assert texts_for_script(["\ud800"]) == json_for_script(["\ud800"])  # Arrow cannot hold it
+    assert texts_for_script(pa.array([], pa.string())) == "[]" == texts_for_script([])
