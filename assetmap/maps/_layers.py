@@ -302,8 +302,7 @@ def _card_fields(drawn: Drawn, rows: np.ndarray) -> list[tuple[str, Factorised]]
     capacity = pd.to_numeric(drawn.series("capacity").iloc[rows], errors="coerce")
     fields.append(("Capacity", Factorised.said(capacity.to_numpy(), lambda v: f"{v:g}")))
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
-        codes, uniques = drawn.factorised(col)  # texts as they are
-        texts = isinstance(drawn.series(col).array, pd.arrays.ArrowStringArray)
+        codes, uniques, texts = drawn.texts(col)  # texts as they are
         fields.append((heading, Factorised(codes[rows], uniques, texts=texts)))
     # each (method, precision) said once: the two factorised apart, their pairs numbered
     methods, method_names = drawn.factorised("geocode_method", text=True)
@@ -354,7 +353,7 @@ def _category_columns(
             f"Location approximate (within about {p:,.0f} m); details withheld to protect privacy"
         ),
     )
-    name_codes, names = drawn.factorised("name", text=True)
+    name_codes, names, _ = drawn.texts("name", text=True)
     title = texts.numbered(name_codes[rows], names, texts=True)
     id_codes, ids = drawn.id_codes
     at, fields = cards

@@ -87,7 +87,9 @@ class Texts:
         missing), as :meth:`codes` numbers the column itself: a column factorised once for a
         whole page, numbered slice by slice without hashing its texts again. ``texts``: the
         uniques are distinct texts (as factorising texts gives them), none missing."""
-        codes, uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+        codes = np.asarray(codes)
+        if not isinstance(uniques, pa.Array):
+            uniques = np.asarray(uniques, dtype=object)
         if not texts and len(uniques) and pd.isna(uniques).any():
             codes = np.where(pd.isna(uniques)[np.maximum(codes, 0)], -1, codes)  # missing: -1
         have = codes >= 0
@@ -105,8 +107,10 @@ class Texts:
         number[met] = self._add(said) + np.arange(len(met))
         return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
 
-    def _held(self, uniques: np.ndarray) -> pa.Array | list[str]:
+    def _held(self, uniques: np.ndarray | pa.Array) -> pa.Array | list[str]:
         """Distinct texts as Arrow (made once for a column numbered slice by slice)."""
+        if isinstance(uniques, pa.Array):
+            return uniques.cast(pa.string())
         found = self._arrow.get(id(uniques))
         if found is None or found[0] is not uniques:
             found = (uniques, _stream_texts(uniques))  # (kept: its id stays its own)
@@ -197,8 +201,16 @@ class Factorised:
     them once each (:meth:`said`): hashed once for a page, numbered into its table of texts
     slice by slice (:meth:`numbers`)."""
 
-    def __init__(self, codes: np.ndarray, uniques: np.ndarray, *, texts: bool = False) -> None:
-        self.codes, self.uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+    def __init__(
+        self, codes: np.ndarray, uniques: np.ndarray | pa.Array, *, texts: bool = False
+    ) -> None:
+        self.codes = np.asarray(codes)
+        # (distinct texts held by Arrow stay there: see Texts.numbered)
+        self.uniques = (
+            uniques
+            if texts and isinstance(uniques, pa.Array)
+            else np.asarray(uniques, dtype=object)
+        )
         self.texts = texts  # the uniques are distinct texts (see Texts.numbered)
 
     @classmethod
