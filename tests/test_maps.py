@@ -911,3 +911,38 @@ def test_a_table_of_texts_is_written_as_json_for_script_writes_its_list() -> Non
     assert texts_for_script(pa.array(said, pa.large_string())) == expected
     assert texts_for_script(["\ud800"]) == json_for_script(["\ud800"])  # Arrow cannot hold it
     assert texts_for_script(pa.array([], pa.string())) == "[]" == texts_for_script([])
+
+
+def test_grouped_list_rows_say_how_many_as_people_read_it() -> None:
+    from types import SimpleNamespace
+
+    from assetmap.maps._links import _grouped_rows
+
+    ends = SimpleNamespace(
+        title=np.array(["Port Loop", "Zoë's hall", "x"], dtype=object),
+        category=np.array(["individual", "individual", "physical"], dtype=object),
+        group=np.array(["Macro sites", "Association", "Physical"], dtype=object),
+    )
+    # links from Port Loop (0) to 6 people, from Zoë's hall to 1 person (its target) and to 2
+    # physical sites (its source is the approximate end)
+    known = np.array([0] * 6 + [1] + [1] * 2)
+    hidden = np.array([1] * 6 + [0] + [2] * 2)
+    side_target = np.array([True] * 7 + [False] * 2)
+    for min_count, said_of in (
+        (5, ["fewer than 5 physical records", "6 people", "fewer than 5 people"]),
+        (1, ["2 physical records", "6 people", "1 person"]),
+    ):
+        texts = Texts()
+        rows = _grouped_rows(side_target, known, hidden, ends, "within 1.2 km", min_count, texts)  # type: ignore[arg-type]
+        said = [texts.table[k] for k in texts.final(rows["from"] + rows["to"])]
+        half = len(rows["from"])
+        counted = [f"{w} within 1.2 km, places approximate" for w in said_of]
+        assert list(zip(said[:half], said[half:], strict=True)) == [
+            (counted[0], "Zoë's hall"),
+            ("Port Loop", counted[1]),
+            ("Zoë's hall", counted[2]),
+        ]
+        groups = [texts.table[k] for k in texts.final(rows["groups"])]
+        assert groups == [
+            "Association", "Physical", "Individual", "Macro sites", "Association", "Individual"
+        ]  # fmt: skip

@@ -21,6 +21,8 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import SCORE_DECIMALS, id_positions
 from ._drawn import Drawn
@@ -74,15 +76,6 @@ HEADINGS = {
 }
 
 
-def _how_many(n: int, category: str, min_count: int) -> str:
-    """``"12 people"``, or ``"fewer than 5 people"`` below the policy's minimum count."""
-    one, many = _PLURAL.get(category, (f"{label(category).lower()} record", None))
-    many = many or f"{one}s"
-    if n < min_count:
-        return f"fewer than {min_count} {many}"
-    return f"{n} {one if n == 1 else many}"
-
-
 def _within(links: pd.DataFrame) -> str:
     """``"within 1.2 km"`` when the links were found within a known distance, else ``""``."""
     limit = links.attrs.get("max_distance_m")
@@ -123,7 +116,7 @@ def _grouped_rows(
     min_count: int, texts: Texts,
 ) -> dict[str, list[int]]:  # fmt: skip
     """One list row per site and category for links to records shown only approximately, as
-    columns of texts (few rows: one per site and category, so made one by one).
+    columns of texts (one per site and category, made column by column).
     ``side_target`` says, per such link, whether its target is the end shown approximately;
     ``known`` and ``hidden`` are the positions of its other end and of that end."""
     keys = pd.DataFrame(
@@ -137,20 +130,40 @@ def _grouped_rows(
     sizes = keys.groupby(list(keys.columns), sort=True).size().reset_index(name="n")
     why = texts.code("links to records shown only approximately, to protect privacy")
     apart = texts.code(within or "not shown")
+    # each row's texts, column by column in Arrow: from, to, its two names, its two groups
+    cat_codes, found = pd.factorize(sizes["category"].astype(str))
+    categories = [str(c) for c in found]
+    words = [_PLURAL.get(c, (f"{label(c).lower()} record", None)) for c in categories]
+    at = pa.array(cat_codes)
+    one = pa.array([w[0] for w in words], pa.string()).take(at)
+    many = pa.array([w[1] or f"{w[0]}s" for w in words], pa.string()).take(at)
+    n = sizes["n"].to_numpy(dtype=np.int64)
+    counted = pc.binary_join_element_wise(
+        pc.cast(pa.array(n), pa.string()), pc.if_else(pa.array(n == 1), one, many), " "
+    )
+    fewer = pc.binary_join_element_wise(f"fewer than {min_count}", many, " ")
     after = f" {within}" if within else ""
-    labels = {c: label(c) for c in map(str, sizes["category"].unique())}
-    # each row's texts in the order they are numbered: from, to, its two names, its two
-    # groups (one call for them all: numbered as if one by one)
-    said: list[str] = []
-    for side, known_title, category, group, n in zip(
-        *(sizes[c].astype(str).tolist() for c in keys.columns), sizes["n"].tolist(), strict=True
-    ):
-        shown = f"{_how_many(n, category, min_count)}{after}, places approximate"
-        ends_text = (known_title, shown) if side == "target" else (shown, known_title)
-        named = labels[category]
-        low, high = (named, group) if named <= group else (group, named)
-        said += [ends_text[0], ends_text[1], known_title, named, low, high]
-    codes = texts.codes(np.array(said, dtype=object)).reshape(-1, 6)
+    shown = pc.binary_join_element_wise(
+        pc.if_else(pa.array(n < min_count), fewer, counted), f"{after}, places approximate", ""
+    )  # "12 people", "1 person", or "fewer than 5 people" below the policy's minimum
+    target = pa.array(sizes["side"].to_numpy(dtype=object) == "target")
+    known_title = pa.array(sizes["known"].astype(str).to_numpy(dtype=object), pa.string())
+    group = pa.array(sizes["group"].astype(str).to_numpy(dtype=object), pa.string())
+    named = pa.array([label(c) for c in categories], pa.string()).take(at)
+    named_first = pc.less_equal(named, group)  # (UTF-8 bytes sort as their characters)
+    columns = [
+        pc.if_else(target, known_title, shown),
+        pc.if_else(target, shown, known_title),
+        known_title,
+        named,
+        pc.if_else(named_first, named, group),
+        pc.if_else(named_first, group, named),
+    ]
+    rows = len(sizes)
+    # row after row, numbered in that order (as if one by one)
+    order = (np.arange(6)[None, :] * rows + np.arange(rows)[:, None]).ravel()
+    said = pa.concat_arrays([c.cast(pa.string()) for c in columns]).take(pa.array(order))
+    codes = texts.codes(said).reshape(-1, 6)
     return {
         "from": codes[:, 0].tolist(),
         "to": codes[:, 1].tolist(),
