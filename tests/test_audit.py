@@ -184,3 +184,22 @@ def test_long_columns_are_cut_between_their_items_whatever_they_hold() -> None:
     assert sum(line.startswith("   ") for line in lines) == -(-len(items) // PER_LINE) + 3
     assert all(len(json.loads("[" + line.strip().rstrip(",") + "]")) == PER_LINE
                for line in lines[3:5])  # fmt: skip
+
+
+@pytest.mark.parametrize("n", [0, 3, PER_LINE, PER_LINE + 1, 7 * PER_LINE + 5])
+def test_columns_written_at_once_are_their_lists_written_by_json(n: int) -> None:
+    from assetmap.privacy._audit import _Column, _json
+
+    odd = [*ODD_IDS, "tab\there", "nul\x00", "\u2028", "</script>", "{{ x }}", ""]
+    floats = [0.0, -0.0, 2.0, 1.5, 1e-05, 1e16, 1 / 3, float("nan"), 5e-324, 250.0]
+    columns = {
+        "str": pd.Series((odd * n)[:n], dtype="str"),
+        "missing": pd.Series(([*odd, None] * n)[:n], dtype="str"),
+        "object": pd.Series(([*odd, None] * n)[:n], dtype=object),
+        "floats": pd.Series((floats * n)[:n], dtype="float64"),
+        "ints": pd.Series(range(n), dtype="int64"),  # (written one by one)
+        "mixed": pd.Series((["a", 1.5, None] * n)[:n], dtype=object),
+    }
+    for name, values in columns.items():
+        listed = values.to_numpy(dtype=object, na_value=None).tolist()
+        assert _json(_Column(values), "  ") == _json(listed, "  "), name

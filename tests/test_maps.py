@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from assetmap import build_map, datasets, geocode, save_map
@@ -16,16 +17,14 @@ from assetmap.maps._json import JSONArray, json_for_script
 from assetmap.maps._packed import (
     Factorised,
     Texts,
-    _shapes,
-    _template,
     distance_text,
     factorise_numbers,
     fixed,
     fixed_factorised,
     ints,
     tag_lists,
-    templated,
 )
+from assetmap.maps._templates import _shapes, _template, templated
 from assetmap.schema import validate_assets
 from tests.contracts import packed_columns, scan_for
 
@@ -838,12 +837,21 @@ def test_templates_found_at_once_are_the_templates_found_one_by_one() -> None:
     rng = np.random.default_rng(8)
     pieces = np.array([*"0123456789.#\\ ab;", "km", "\u0663", "\U0001f600", ", "])
     said = ["".join(rng.choice(pieces, rng.integers(0, 25))) for _ in range(400)]
-    shapes, numbers, per = _shapes(said)
-    assert shapes == [_template(t) for t in said]
-    found = [int(n) for t in said for n in re.findall(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])",
-                                                       t.replace("\\", "\\\\"))]  # fmt: skip
-    assert numbers.tolist() == found
-    assert per.sum() == len(found) and per[-1] == 0
+
+    def found(t: str) -> list[int]:
+        return [int(n) for n in re.findall(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])",
+                                           t.replace("\\", "\\\\"))]  # fmt: skip
+
+    # texts held by Arrow (their bytes at once, a slice too), and a list (a text Arrow
+    # cannot hold: a lone surrogate)
+    for given in (pa.array(said, pa.string()), pa.array(said).slice(3), [*said, "\ud800 7"]):
+        texts = given if isinstance(given, list) else given.to_pylist()
+        shapes, numbers, per = _shapes(given)
+        assert isinstance(shapes, list) == isinstance(given, list)
+        got = shapes if isinstance(shapes, list) else shapes.to_pylist()
+        assert got == [_template(t) for t in texts]
+        assert numbers.tolist() == [n for t in texts for n in found(t)]
+        assert per.tolist() == [len(found(t)) for t in texts] + [0]
 
 
 def test_numbers_are_factorised_as_they_are_written() -> None:
@@ -852,7 +860,7 @@ def test_numbers_are_factorised_as_they_are_written() -> None:
     assert [str(v) for v in values] == ["0.0", "-0.0", "1.5"]
     said = Factorised.said_at_once([0.0, -0.0, np.inf], lambda x: fixed(x, 1))
     texts = Texts()
-    assert said.numbers(texts).tolist() == [0, 1, -1]  # infinite: no text
+    assert texts.final(said.numbers(texts)).tolist() == [0, 1, -1]  # infinite: no text
     assert texts.table == ["0.0", "-0.0"]
 
 
@@ -864,8 +872,8 @@ def test_numbers_as_text_factorised_are_numbered_as_said_one_by_one() -> None:
     rng.shuffle(x)
     for decimals in (0, 2, 3):
         one, two = Texts(), Texts()
-        got = fixed_factorised(x, decimals).numbers(one).tolist()
-        assert got == two.codes(fixed(x, decimals)).tolist()
+        got = one.final(fixed_factorised(x, decimals).numbers(one)).tolist()
+        assert got == two.final(two.codes(fixed(x, decimals))).tolist()
         assert one.table == two.table
 
 
@@ -876,9 +884,10 @@ def test_a_factorised_column_is_numbered_as_the_column_itself() -> None:
     two.code("c")
     column = Factorised.of(values)
     rows = np.array([4, 3, 2, 1])
-    assert column.numbers(two, rows).tolist() == one.codes(values.iloc[rows]).tolist()
+    got = two.final(column.numbers(two, rows))
+    assert got.tolist() == one.final(one.codes(values.iloc[rows])).tolist()
     assert two.table == one.table == ["c", "b", "a"]
-    assert column.numbers(two).tolist() == [1, 2, -1, 1, 0, 2]
+    assert two.final(column.numbers(two)).tolist() == [1, 2, -1, 1, 0, 2]
 
 
 @pytest.mark.parametrize(
@@ -895,25 +904,37 @@ def test_rendered_parts_are_what_jinja_gives_back(text: str) -> None:
 
 def test_texts_are_numbered_in_the_order_first_met() -> None:
     texts = Texts()
-    assert texts.codes(["b", "a", None, "b"]).tolist() == [0, 1, -1, 0]
-    assert texts.codes(pd.Series(["c", "a", None], dtype="str")).tolist() == [2, 1, -1]
-    assert texts.codes(np.array([1, "1", "d"], dtype=object)).tolist() == [3, 3, 4]
-    assert texts.code("a") == 1 and texts.code("e") == 5
+    given = [
+        texts.codes(["b", "a", None, "b"]),
+        texts.codes(pd.Series(["c", "a", None], dtype="str")),
+        texts.codes(np.array([1, "1", "d"], dtype=object)),
+        [texts.code("a"), texts.code("e")],
+    ]
+    # numbers are provisional until the page is written: then each text has one
+    got = [texts.final(g).tolist() for g in given]
+    assert got == [[0, 1, -1, 0], [2, 1, -1], [3, 3, 4], [1, 5]]
     assert texts.table == ["b", "a", "c", "1", "d", "e"]
+    assert _blob([texts.number(texts.code("d")), texts.packed(given[0])]) == _blob(
+        [4, ints([0, 1, -1, 0], keyed=True)]
+    )
 
 
 def test_distinct_texts_partly_known_are_numbered_in_turn_without_gaps() -> None:
     texts = Texts()
     texts.codes(pd.Series(["k1", "k2"], dtype="str"))
     got = texts.codes(pd.Series(["n1", "k2", "n2", None, "k1", "n3", "n1"], dtype="str"))
-    assert got.tolist() == [2, 1, 3, -1, 0, 4, 2]
+    assert texts.final(got).tolist() == [2, 1, 3, -1, 0, 4, 2]
     assert texts.table == ["k1", "k2", "n1", "n2", "n3"]
-    assert [texts.code(t) for t in ("n1", "n2", "n3")] == [2, 3, 4]
+    assert texts.final([texts.code(t) for t in ("n1", "n2", "n3")]).tolist() == [2, 3, 4]
     # a column factorised once, numbered slice by slice
     column = Factorised.of(pd.Series(["n3", "x", "k1", "y"], dtype="str"))
-    assert column.numbers(texts, np.array([3, 1, 2])).tolist() == [5, 6, 0]
+    assert texts.final(column.numbers(texts, np.array([3, 1, 2]))).tolist() == [5, 6, 0]
     assert texts.table == ["k1", "k2", "n1", "n2", "n3", "y", "x"]
-    assert column.numbers(texts).tolist() == [4, 6, 0, 5]
+    assert texts.final(column.numbers(texts)).tolist() == [4, 6, 0, 5]
+    # a text Arrow cannot hold (a lone surrogate) is numbered all the same
+    odd = texts.codes(np.array(["\ud800", "x"], dtype=object))
+    assert texts.final(odd).tolist() == [7, 6]
+    assert texts.table == ["k1", "k2", "n1", "n2", "n3", "y", "x", "\ud800"]
 
 
 def _blob(value: Any, key: str = "x") -> str:
@@ -935,3 +956,75 @@ def test_a_record_whose_method_is_not_recorded_says_so_on_small_and_packed_maps(
         assert "placed (method not recorded)" in page, name
         assert "placed by nan" not in page and "placed by None" not in page, name
         assert "placed from coordinates" in page, name  # the others keep theirs
+
+
+def test_distances_apart_are_templated_from_their_numbers_as_from_their_text() -> None:
+    from assetmap.maps._links import _apart, _apart_templated
+
+    rng = np.random.default_rng(7)
+    near = np.arange(0, 3000, 0.05)  # every tenth of a kilometre and its halves
+    straight = np.concatenate(
+        [rng.uniform(0, 5000, 3000), near, [999.5, 999.4999, 1049.99, 0.0, 5e10, np.nan, np.inf]]
+    )
+    walk = np.where(rng.random(len(straight)) < 0.4, straight * 1.3, np.nan)
+    walk[:5] = [np.inf, 999.5, 1000.0, 1950.0, 0.49]
+    for frame in (
+        pd.DataFrame({"distance_m": straight, "walk_m": walk}),
+        pd.DataFrame({"distance_m": straight}),
+        pd.DataFrame({"distance_m": [-0.0, 3.0]}),  # (a distance no register gives)
+        pd.DataFrame({"distance_m": np.array([], dtype=float)}),
+    ):
+        one, two = Texts(), Texts()
+        one.code("# m walk")
+        two.code("# m walk")
+        fast, slow = _apart_templated(frame, one), templated(_apart(frame), two)
+        assert _blob(fast) == _blob(slow)
+        assert one.table == two.table
+
+
+def test_a_table_of_texts_is_written_as_json_for_script_writes_its_list() -> None:
+    from assetmap.maps._json import texts_for_script
+
+    odd = [*PAYLOADS, 'say "hi"', "back\\", "tab\t", "nul\x00", "é\u2028x", "{{ y }}", "{%", ""]
+    said = [f"{t} {k}" for k in range(300) for t in ("plain", "Zoë ✓")] + odd + ["plain"]
+    expected = json_for_script(said)
+    assert texts_for_script(said) == expected
+    assert texts_for_script(pa.array(["cut", *said], pa.string()).slice(1)) == expected
+    assert texts_for_script(pa.array(said, pa.large_string())) == expected
+    assert texts_for_script(["\ud800"]) == json_for_script(["\ud800"])  # Arrow cannot hold it
+    assert texts_for_script(pa.array([], pa.string())) == "[]" == texts_for_script([])
+
+
+def test_grouped_list_rows_say_how_many_as_people_read_it() -> None:
+    from types import SimpleNamespace
+
+    from assetmap.maps._links import _grouped_rows
+
+    ends = SimpleNamespace(
+        title=np.array(["Port Loop", "Zoë's hall", "x"], dtype=object),
+        category=np.array(["individual", "individual", "physical"], dtype=object),
+        group=np.array(["Macro sites", "Association", "Physical"], dtype=object),
+    )
+    # links from Port Loop (0) to 6 people, from Zoë's hall to 1 person (its target) and to 2
+    # physical sites (its source is the approximate end)
+    known = np.array([0] * 6 + [1] + [1] * 2)
+    hidden = np.array([1] * 6 + [0] + [2] * 2)
+    side_target = np.array([True] * 7 + [False] * 2)
+    for min_count, said_of in (
+        (5, ["fewer than 5 physical records", "6 people", "fewer than 5 people"]),
+        (1, ["2 physical records", "6 people", "1 person"]),
+    ):
+        texts = Texts()
+        rows = _grouped_rows(side_target, known, hidden, ends, "within 1.2 km", min_count, texts)  # type: ignore[arg-type]
+        said = [texts.table[k] for k in texts.final(rows["from"] + rows["to"])]
+        half = len(rows["from"])
+        counted = [f"{w} within 1.2 km, places approximate" for w in said_of]
+        assert list(zip(said[:half], said[half:], strict=True)) == [
+            (counted[0], "Zoë's hall"),
+            ("Port Loop", counted[1]),
+            ("Zoë's hall", counted[2]),
+        ]
+        groups = [texts.table[k] for k in texts.final(rows["groups"])]
+        assert groups == [
+            "Association", "Physical", "Individual", "Macro sites", "Association", "Individual"
+        ]  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 
@@ -54,12 +55,15 @@ class Drawn:
         return ids
 
     @cached_property
-    def id_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        """The ids factorised: each its own code when they are unique (as published ids are)."""
+    def id_codes(self) -> tuple[np.ndarray, np.ndarray | pa.Array]:
+        """The ids factorised: each its own code when they are unique (as published ids are);
+        the distinct ids as Arrow holds them where it does (else as an object array)."""
         if self.ids.is_unique:
-            return np.arange(len(self.ids)), self.ids.to_numpy(dtype=object)
-        codes, uniques = pd.factorize(self.ids)
-        return codes, np.asarray(uniques, dtype=object)
+            held = _arrow(self.ids.array)
+            uniques = held if held is not None else self.ids.to_numpy(dtype=object)
+            return np.arange(len(self.ids)), uniques
+        codes, found = pd.factorize(self.ids)
+        return codes, np.asarray(found, dtype=object)
 
     def series(self, column: str) -> pd.Series:
         """A column of the records drawn, its index reset (missing column: all missing)."""
@@ -81,6 +85,21 @@ class Drawn:
         """A column's codes (``-1``: missing) and its distinct values (as text: ``text``), once
         per page."""
         key = (column, text)
+        if key not in self._objects:
+            codes, uniques, _ = self._factor(column, text)
+            self._objects[key] = (codes, np.asarray(uniques, dtype=object))
+        return self._objects[key]
+
+    def texts(self, column: str, *, text: bool = False) -> tuple[np.ndarray, Any, bool]:
+        """:meth:`factorised`, its distinct values as Arrow holds them where it does (no
+        Python object each), and whether they are so held (distinct texts, none missing)."""
+        codes, _, held = self._factor(column, text)
+        if held is not None:
+            return codes, held, True
+        return (*self.factorised(column, text=text), False)
+
+    def _factor(self, column: str, text: bool) -> tuple[np.ndarray, Any, pa.Array | None]:
+        key = (column, text)
         if key not in self._factorised:
             series = self.series(column)
             if text:
@@ -88,11 +107,15 @@ class Drawn:
             if not isinstance(series.array, pd.arrays.ArrowStringArray):
                 series = series.astype(object)
             codes, uniques = pd.factorize(series, use_na_sentinel=True)
-            self._factorised[key] = (codes, np.asarray(uniques, dtype=object))
+            self._factorised[key] = (codes, uniques, _arrow(uniques.array))
         return self._factorised[key]
 
     @cached_property
-    def _factorised(self) -> dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]]:
+    def _factorised(self) -> dict[tuple[str, bool], tuple[np.ndarray, Any, pa.Array | None]]:
+        return {}
+
+    @cached_property
+    def _objects(self) -> dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]]:
         return {}
 
     def where(self, column: str, value: Any) -> np.ndarray:
@@ -104,3 +127,13 @@ class Drawn:
     def frame(self, rows: np.ndarray) -> gpd.GeoDataFrame:
         """The published records at positions ``rows`` (of those drawn), as a GeoDataFrame."""
         return self.assets.iloc[self.at[rows]]
+
+
+def _arrow(values: Any) -> pa.Array | None:
+    """Texts held by Arrow (an ArrowStringArray) as one Arrow string array; None otherwise."""
+    if not isinstance(values, pd.arrays.ArrowStringArray):
+        return None
+    data = pa.array(values)
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks()
+    return data.cast(pa.string())

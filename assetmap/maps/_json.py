@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,19 @@ class JSONArray:
         return f"[{joined[0].as_py()}]"
 
 
+class Deferred:
+    """A value worked out only when :func:`json_for_script` writes it (a column of text
+    numbers, once every text of the page has been met)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.make()!r})"
+
+
 def _floats(x: np.ndarray) -> pa.Array:
     """Floats as ``repr`` says them: Arrow's shortest round-trip text, except where its form
     differs from Python's (whole numbers, exponents, not finite), which Python writes."""
@@ -96,7 +110,9 @@ def json_for_script(value: Any) -> str:
     :class:`JSONArray` columns are written as the lists they hold would be, but at once."""
     arrays: list[JSONArray] = []
 
-    def hole(found: Any) -> str:
+    def hole(found: Any) -> Any:
+        if isinstance(found, Deferred):
+            return found.make()
         if not isinstance(found, JSONArray):
             raise TypeError(f"Object of type {type(found).__name__} is not JSON serializable")
         arrays.append(found)
@@ -120,23 +136,45 @@ def json_for_script(value: Any) -> str:
     return re.sub(f'"{re.escape(token)}(\\d+)"', lambda mt: arrays[int(mt[1])].text, text)
 
 
-def texts_for_script(texts: list[str]) -> str:
+def texts_for_script(texts: list[str] | pa.Array) -> str:
     """``json_for_script(texts)`` for a list of texts, written by Arrow at once: each text
     quoted as it is, those holding a quote, a backslash or a control character (which JSON
     escapes) written by ``json.dumps`` (texts Arrow cannot hold: all by ``json_for_script``)."""
-    if not texts:
-        return json_for_script(texts)
-    try:
-        said = pa.array(texts, pa.string())
-    except (pa.ArrowException, UnicodeEncodeError):  # (a lone surrogate)
-        return json_for_script(texts)
-    quoted = pc.binary_join_element_wise('"', said, '"', "")
-    odd = np.asarray(pc.match_substring_regex(said, r'[\x00-\x1f"\\]'), dtype=bool)
-    if odd.any():
-        fixes = [json.dumps(t, ensure_ascii=False) for t in np.asarray(texts, dtype=object)[odd]]
-        quoted = pc.replace_with_mask(quoted, pa.array(odd), pa.array(fixes, pa.string()))
-    whole = pa.ListArray.from_arrays(pa.array([0, len(quoted)], pa.int32()), quoted)
-    text = f"[{pc.binary_join(whole, ',')[0].as_py()}]"
+    if isinstance(texts, pa.Array):
+        said = texts
+        if not len(said):
+            return "[]"
+    else:
+        if not texts:
+            return json_for_script(texts)
+        try:
+            said = pa.array(texts, pa.string())
+        except (pa.ArrowException, UnicodeEncodeError):  # (a lone surrogate)
+            return json_for_script(texts)
+    said = said.cast(pa.string())
+    odd = _escaped(said)
+    if odd.any():  # what json.dumps writes between the quotes
+        fixes = [
+            json.dumps(t, ensure_ascii=False)[1:-1] for t in said.filter(pa.array(odd)).to_pylist()
+        ]
+        said = pc.replace_with_mask(said, pa.array(odd), pa.array(fixes, pa.string()))
+    whole = pa.ListArray.from_arrays(pa.array([0, len(said)], pa.int32()), said)
+    text = '["' + pc.binary_join(whole, '","')[0].as_py() + '"]'
     for raw, esc in _ESCAPES:
         text = text.replace(raw, esc)
     return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
+
+
+def _escaped(said: pa.StringArray) -> np.ndarray:
+    """Which texts hold a quote, a backslash or a control character (which JSON escapes):
+    found in their UTF-8 bytes at once (no other character's bytes are below 0x80)."""
+    _, offsets, data = said.buffers()
+    n = len(said)
+    off = np.frombuffer(offsets, dtype=np.int32)[said.offset : said.offset + n + 1]
+    if data is None or off[-1] == off[0]:
+        return np.zeros(n, dtype=bool)
+    c = np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
+    at = np.flatnonzero((c < 32) | (c == 34) | (c == 92)) + off[0]
+    odd = np.zeros(n, dtype=bool)
+    odd[np.searchsorted(off, at, side="right") - 1] = True
+    return odd

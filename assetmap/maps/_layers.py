@@ -11,6 +11,7 @@ what they are given: what an audience may see is decided before, by
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +30,6 @@ from ._packed import (
     PackedLayer,
     Texts,
     each_distinct,
-    ints,
     numbers,
     page_texts,
     tag_lists,
@@ -69,25 +69,32 @@ def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
     return rounded
 
 
+#: How a record was placed, as its card says it.
+_PLACED = {
+    "coordinates": "from coordinates",
+    "footprint": "the site's footprint",
+    "postcode": "by postcode",
+    "sector": "at the centre of its postcode sector",
+    "district": "at the centre of its postcode district",
+}
+
+
 def _precision_text(method: str | None, precision: float) -> str:
     """The card's Location line: how the record was placed (``None``: not recorded) and to
     within how many metres."""
-    how = (
-        "(method not recorded)"
-        if method is None
-        else {
-            "coordinates": "from coordinates",
-            "footprint": "the site's footprint",
-            "postcode": "by postcode",
-            "sector": "at the centre of its postcode sector",
-            "district": "at the centre of its postcode district",
-        }.get(method, f"by {method}")
-    )
+    how = "(method not recorded)" if method is None else _PLACED.get(method, f"by {method}")
     return (
         f"placed {how}, to within about {precision:,.0f} m"
-        if np.isfinite(precision)
+        if math.isfinite(precision)
         else f"placed {how}"
     )
+
+
+def _given(value: Any) -> bool:
+    """``pd.notna`` of one value as a column of text or numbers holds it, without pandas."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    return not (isinstance(value, float) and math.isnan(value))
 
 
 def _exact_card(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -95,23 +102,23 @@ def _exact_card(row: Mapping[Any, Any]) -> dict[str, Any]:
     for heading, col in (("Offers", "offers"), ("Needs", "needs")):
         if len(row[col]):
             rows.append([heading, ", ".join(row[col])])
-    if pd.notna(row["capacity"]):
+    if _given(row["capacity"]):
         rows.append(["Capacity", f"{row['capacity']:g}"])
-    if pd.notna(row["description"]):
+    if _given(row["description"]):
         rows.append(["About", str(row["description"])])
-    if pd.notna(row["postcode"]):
+    if _given(row["postcode"]):
         rows.append(["Postcode", str(row["postcode"])])
     rows.append(
         [
             "Location",
             _precision_text(
-                None if pd.isna(row["geocode_method"]) else str(row["geocode_method"]),
+                str(row["geocode_method"]) if _given(row["geocode_method"]) else None,
                 float(row["geocode_precision_m"]),
             ),
         ]
     )
     sub = label(str(row["category"]))
-    if pd.notna(row["subcategory"]):
+    if _given(row["subcategory"]):
         sub += f" · {row['subcategory']}"
     return {"title": str(row["name"]), "subtitle": sub, "rows": rows}
 
@@ -250,14 +257,21 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
     fields = ["name", "category", "subcategory", "offers", "needs", "capacity", "description",
               "postcode", "geocode_method", "geocode_precision_m", "footprint"]  # fmt: skip
     columns = [macro[c].to_numpy(dtype=object).tolist() for c in fields]
-    columns.append(macro.geometry.to_numpy(dtype=object).tolist())
-    keys = [*fields, "geometry"]
+    points = macro.geometry.to_numpy()
+    columns.append(points.tolist())
+    # points straight to their numbers (as _rounded writes them), footprints found at once
+    is_point = shapely.get_type_id(points) == 0
+    columns.append(np.where(is_point, shapely.get_x(points), np.nan).tolist())
+    columns.append(np.where(is_point, shapely.get_y(points), np.nan).tolist())
+    footprints = macro["footprint"].to_numpy(dtype=object)
+    columns.append((~shapely.is_missing(footprints) & ~shapely.is_empty(footprints)).tolist())
+    keys = [*fields, "geometry", "x", "y", "has_footprint"]
     # one dict a site (a few thousand at most): no pandas row each
     for aid, values in zip(macro.index, zip(*columns, strict=True), strict=True):
         row = dict(zip(keys, values, strict=True))
         card = _exact_card(row)
         fp = row["footprint"]
-        if fp is not None and not fp.is_empty:
+        if row["has_footprint"]:
             feats.append(
                 {
                     "type": "Feature",
@@ -270,7 +284,11 @@ def add_macro_sites(exact: gpd.GeoDataFrame, m: folium.Map) -> list[str]:
             {
                 "type": "Feature",
                 "id": str(aid),
-                "geometry": _rounded(row["geometry"]),
+                "geometry": (
+                    {"type": "Point", "coordinates": [round(row["x"], 6), round(row["y"], 6)]}
+                    if row["x"] == row["x"]  # (a point)
+                    else _rounded(row["geometry"])
+                ),
                 "properties": card,
             }
         )
@@ -303,8 +321,7 @@ def _card_fields(drawn: Drawn, rows: np.ndarray) -> list[tuple[str, Factorised]]
     capacity = pd.to_numeric(drawn.series("capacity").iloc[rows], errors="coerce")
     fields.append(("Capacity", Factorised.said(capacity.to_numpy(), lambda v: f"{v:g}")))
     for heading, col in (("About", "description"), ("Postcode", "postcode")):
-        codes, uniques = drawn.factorised(col)  # texts as they are
-        texts = isinstance(drawn.series(col).array, pd.arrays.ArrowStringArray)
+        codes, uniques, texts = drawn.texts(col)  # texts as they are
         fields.append((heading, Factorised(codes[rows], uniques, texts=texts)))
     # each (method, precision) said once: the two factorised apart, their pairs numbered
     methods, method_names = drawn.factorised("geocode_method", text=True)
@@ -355,26 +372,25 @@ def _category_columns(
             f"Location approximate (within about {p:,.0f} m); details withheld to protect privacy"
         ),
     )
-    name_codes, names = drawn.factorised("name", text=True)
+    name_codes, names, _ = drawn.texts("name", text=True)
     title = texts.numbered(name_codes[rows], names, texts=True)
     id_codes, ids = drawn.id_codes
     at, fields = cards
     return {
         "lonlat": numbers(np.column_stack([drawn.lon[both], drawn.lat[both]]).ravel()),
         "exact": len(rows),
-        "id": ints(texts.numbered(id_codes[rows], ids, texts=True), keyed=True),
-        "title": ints(np.concatenate([title, np.full(len(shown), texts.code(name))]), keyed=True),
-        "subtitle": ints(
+        "id": texts.packed(texts.numbered(id_codes[rows], ids, texts=True)),
+        "title": texts.packed(np.concatenate([title, np.full(len(shown), texts.code(name))])),
+        "subtitle": texts.packed(
             np.concatenate(
                 [
                     texts.numbered(np.where(sub_codes >= 0, sub_codes, len(sub_values)), subtitles),
                     texts.codes(coarse.fillna(name)),
                 ]
-            ),
-            keyed=True,
+            )
         ),
         "fields": [
-            [texts.code(h), ints(values.numbers(texts, at[rows]), keyed=True)]
+            [texts.number(texts.code(h)), texts.packed(values.numbers(texts, at[rows]))]
             for h, values in (fields if len(rows) else [])
         ],
         "coarse_style": {"dashArray": "3 3", "fillOpacity": 0.35},

@@ -21,6 +21,8 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import SCORE_DECIMALS, id_positions
 from ._drawn import Drawn
@@ -31,13 +33,14 @@ from ._packed import (
     Texts,
     distance_text,
     factorise_numbers,
+    fixed_digits,
     fixed_factorised,
     ints,
     numbers,
     page_texts,
     tag_lists,
-    templated,
 )
+from ._templates import templated
 
 #: Link scores by class: (lowest score, colour, line width, legend words). ColorBrewer Purples.
 LINK_CLASSES = (
@@ -71,15 +74,6 @@ HEADINGS = {
     "apart": "Distance",
     "score": "Link score",
 }
-
-
-def _how_many(n: int, category: str, min_count: int) -> str:
-    """``"12 people"``, or ``"fewer than 5 people"`` below the policy's minimum count."""
-    one, many = _PLURAL.get(category, (f"{label(category).lower()} record", None))
-    many = many or f"{one}s"
-    if n < min_count:
-        return f"fewer than {min_count} {many}"
-    return f"{n} {one if n == 1 else many}"
 
 
 def _within(links: pd.DataFrame) -> str:
@@ -122,7 +116,7 @@ def _grouped_rows(
     min_count: int, texts: Texts,
 ) -> dict[str, list[int]]:  # fmt: skip
     """One list row per site and category for links to records shown only approximately, as
-    columns of texts (few rows: one per site and category, so made one by one).
+    columns of texts (one per site and category, made column by column).
     ``side_target`` says, per such link, whether its target is the end shown approximately;
     ``known`` and ``hidden`` are the positions of its other end and of that end."""
     keys = pd.DataFrame(
@@ -136,20 +130,40 @@ def _grouped_rows(
     sizes = keys.groupby(list(keys.columns), sort=True).size().reset_index(name="n")
     why = texts.code("links to records shown only approximately, to protect privacy")
     apart = texts.code(within or "not shown")
+    # each row's texts, column by column in Arrow: from, to, its two names, its two groups
+    cat_codes, found = pd.factorize(sizes["category"].astype(str))
+    categories = [str(c) for c in found]
+    words = [_PLURAL.get(c, (f"{label(c).lower()} record", None)) for c in categories]
+    at = pa.array(cat_codes)
+    one = pa.array([w[0] for w in words], pa.string()).take(at)
+    many = pa.array([w[1] or f"{w[0]}s" for w in words], pa.string()).take(at)
+    n = sizes["n"].to_numpy(dtype=np.int64)
+    counted = pc.binary_join_element_wise(
+        pc.cast(pa.array(n), pa.string()), pc.if_else(pa.array(n == 1), one, many), " "
+    )
+    fewer = pc.binary_join_element_wise(f"fewer than {min_count}", many, " ")
     after = f" {within}" if within else ""
-    labels = {c: label(c) for c in map(str, sizes["category"].unique())}
-    # each row's texts in the order they are numbered: from, to, its two names, its two
-    # groups (one call for them all: numbered as if one by one)
-    said: list[str] = []
-    for side, known_title, category, group, n in zip(
-        *(sizes[c].astype(str).tolist() for c in keys.columns), sizes["n"].tolist(), strict=True
-    ):
-        shown = f"{_how_many(n, category, min_count)}{after}, places approximate"
-        ends_text = (known_title, shown) if side == "target" else (shown, known_title)
-        named = labels[category]
-        low, high = (named, group) if named <= group else (group, named)
-        said += [ends_text[0], ends_text[1], known_title, named, low, high]
-    codes = texts.codes(np.array(said, dtype=object)).reshape(-1, 6)
+    shown = pc.binary_join_element_wise(
+        pc.if_else(pa.array(n < min_count), fewer, counted), f"{after}, places approximate", ""
+    )  # "12 people", "1 person", or "fewer than 5 people" below the policy's minimum
+    target = pa.array(sizes["side"].to_numpy(dtype=object) == "target")
+    known_title = pa.array(sizes["known"].astype(str).to_numpy(dtype=object), pa.string())
+    group = pa.array(sizes["group"].astype(str).to_numpy(dtype=object), pa.string())
+    named = pa.array([label(c) for c in categories], pa.string()).take(at)
+    named_first = pc.less_equal(named, group)  # (UTF-8 bytes sort as their characters)
+    columns = [
+        pc.if_else(target, known_title, shown),
+        pc.if_else(target, shown, known_title),
+        known_title,
+        named,
+        pc.if_else(named_first, named, group),
+        pc.if_else(named_first, group, named),
+    ]
+    rows = len(sizes)
+    # row after row, numbered in that order (as if one by one)
+    order = (np.arange(6)[None, :] * rows + np.arange(rows)[:, None]).ravel()
+    said = pa.concat_arrays([c.cast(pa.string()) for c in columns]).take(pa.array(order))
+    codes = texts.codes(said).reshape(-1, 6)
     return {
         "from": codes[:, 0].tolist(),
         "to": codes[:, 1].tolist(),
@@ -202,6 +216,43 @@ def _apart(links: pd.DataFrame) -> Factorised:
     has_walk = walked.notna().to_numpy()
     text[has_walk] = walked[has_walk] + " walk"
     return Factorised(codes, text.to_numpy(dtype=object))
+
+
+#: How far apart a link's ends are, as templates (see :func:`_apart_templated`): none known;
+#: metres; kilometres with each tenth; and each of those walked.
+_APART_TEMPLATES = np.array(
+    [
+        "not shown (place approximate)",
+        *(
+            f"{said}{walked}"
+            for walked in ("", " walk")
+            for said in ("# m", *(f"#.{d} km" for d in range(10)))
+        ),
+    ],
+    dtype=object,
+)
+
+
+def _apart_templated(links: pd.DataFrame, texts: Texts) -> dict[str, Any]:
+    """``templated(_apart(links), texts)``, made from the numbers themselves: each link's
+    template is one of :data:`_APART_TEMPLATES` and its number the whole metres, or the whole
+    kilometres, as :func:`distance_text` writes them (no text written and read back)."""
+    walk, straight = _column(links, "walk_m"), _column(links, "distance_m")
+    walked = np.isfinite(walk)
+    m = np.where(walked, walk, straight)
+    finite = np.isfinite(m)
+    if (np.signbit(m) & finite).any() or (finite & (m >= 1e11)).any():
+        return templated(_apart(links), texts)  # (a distance no register gives: said as text)
+    km = finite & (m >= 1000)
+    metres = fixed_digits(np.where(km, 0.0, m), 0)
+    tenths = fixed_digits(np.where(km, m / 1000, 0.0), 1)
+    kind = np.where(km, 2 + tenths % 10, 1) + np.where(walked, 11, 0)
+    kind[~finite] = 0
+    number = np.where(km, tenths // 10, metres)[finite]
+    return {
+        "tpl": texts.packed(texts.numbered(kind, _APART_TEMPLATES)),
+        "num": ints(number),
+    }
 
 
 def _met(links: pd.DataFrame) -> pd.Series:
@@ -268,33 +319,30 @@ def add_links(
     texts = table.texts
     columns: dict[str, Any] = {
         "ends": numbers(np.column_stack([ends.lon[own], ends.lat[own]]).ravel()),
-        "title": ints(texts.codes(ends.title[own]), keyed=True),
-        "group": ints(texts.codes(ends.group[own]), keyed=True),
+        "title": texts.packed(texts.codes(ends.title[own])),
+        "group": texts.packed(texts.codes(ends.group[own])),
         "s": ints(number[si]),
         "t": ints(number[ti]),
         "cls": ints(_classes(score, coarse), keyed=True),
-        "subtitle": ints(
+        "subtitle": texts.packed(
             Factorised.said(
                 shown["kind"].astype(object), lambda k: f"{label(str(k))} link"
-            ).numbers(texts),
-            keyed=True,
+            ).numbers(texts)
         ),
         # reasons differ mostly in their numbers: one template each, and the numbers
         "why": templated(shown["reason"].astype("str"), texts),
-        "meets": ints(texts.codes(_met(shown)), keyed=True),
-        "apart": templated(_apart(shown), texts),
+        "meets": texts.packed(texts.codes(_met(shown))),
+        "apart": _apart_templated(shown, texts),
         "templated": ["why", "apart"],
         "factors": [
             [
-                texts.code(words),
-                ints(
-                    fixed_factorised(_column(shown, f), SCORE_DECIMALS).numbers(texts), keyed=True
-                ),
+                texts.number(texts.code(words)),
+                texts.packed(fixed_factorised(_column(shown, f), SCORE_DECIMALS).numbers(texts)),
             ]
             for f, words in FACTOR_WORDS.items()
         ],
         "scored": list(FACTOR_WORDS).index("score"),  # the list view's score column
-        "words": [texts.code(w) for w in ("Why", "Meets", "Distance")],
+        "words": [texts.number(texts.code(w)) for w in ("Why", "Meets", "Distance")],
         "list": ints(np.flatnonzero(~coarse)),
     }
     approximate = int(coarse.sum())
@@ -302,7 +350,7 @@ def add_links(
     known = np.where(side_target, si[coarse], ti[coarse])
     hidden_end = np.where(side_target, ti[coarse], si[coarse])
     grouped = _grouped_rows(side_target, known, hidden_end, ends, _within(links), min_count, texts)
-    columns["grouped"] = {c: ints(v, keyed=True) for c, v in grouped.items()}
+    columns["grouped"] = {c: texts.packed(v) for c, v in grouped.items()}
     n_grouped = len(grouped["from"])
     n_lines = len(rows)
     summary = _summary(n_lines, n_lines - approximate, approximate, n_grouped, unplaced,
@@ -318,7 +366,7 @@ def add_links(
             "searchable": False,
         },
         texts=table,
-        joins=[(layer, texts.code(group)) for layer, _, group in points],
+        joins=[(layer, texts.number(texts.code(group))) for layer, _, group in points],
     )
     layer.add_to(m)
     m.get_root().add_child(LinksTable(layer, n_lines - approximate + n_grouped, HEADINGS, summary))

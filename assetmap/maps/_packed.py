@@ -3,9 +3,9 @@ Python object per record or per link.
 
 Owns the :class:`Texts` table (each text once per page, in :class:`PageTexts`, every column of
 text a column of its numbers), the packing of integer columns (:func:`ints`: keys by
-frequency, runs, differences) and of texts that differ in their numbers (:func:`templated`:
-"offers x; # m" and the numbers), the column-wise formatting of numbers as cards and lists say
-them, and :class:`PackedLayer`: a layer whose columns are written into the page as one JSON
+frequency, runs, differences; texts that differ in their numbers are packed by
+:mod:`._templates`), the column-wise formatting of numbers as cards and lists say them, and
+:class:`PackedLayer`: a layer whose columns are written into the page as one JSON
 ``<script type="application/json">`` element, as they are, never through a Jinja template
 (branca renders each element's output again as a template: for megabytes of data, seconds).
 Numbers stay decimal text and coordinates plain degrees, so what a page says can be read;
@@ -15,9 +15,7 @@ audience may not see.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from itertools import count, repeat
 from typing import Any
 
 import folium
@@ -29,7 +27,7 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from ._elements import RenderedOnce, Verbatim, map_child
-from ._json import JSONArray, json_for_script, texts_for_script
+from ._json import Deferred, JSONArray, json_for_script, texts_for_script
 
 
 def _factorisable(values: Any) -> Any:
@@ -44,59 +42,147 @@ class Texts:
     """Texts numbered in the order first met: each text once in the page, a column of text as
     a column of numbers into it (``-1`` where there is none). One table serves every packed
     layer of a map (:func:`page_texts`), so a name drawn as a point and as a link's end, or a
-    word said on every layer, is written once."""
+    word said on every layer, is written once.
+
+    Numbering is in two steps, so that no text becomes a Python object on its way to the page:
+    each call gives its texts *provisional* numbers (their places in one stream of the texts
+    met, call after call, a text perhaps met again), which columns carry as plain integers;
+    the page's numbers are given once, when it is written (:meth:`final`, :meth:`packed`,
+    :meth:`number`), by one dictionary encoding of the whole stream in Arrow: the first place
+    of each text in the stream is its order first met."""
 
     def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
+        self._said: list[pa.Array | list[str]] = []  # the stream, call by call
+        self._size = 0
+        self._arrow: dict[int, tuple[np.ndarray, pa.Array]] = {}  # uniques held as Arrow
+        self._resolved: tuple[int, np.ndarray, pa.Array | list[str]] | None = None
+
+    def _add(self, said: pa.Array | list[str]) -> int:
+        """Put texts at the end of the stream; the provisional number of the first."""
+        first = self._size
+        if len(said):
+            self._said.append(said)
+            self._size += len(said)
+        return first
 
     def codes(self, values: Any) -> np.ndarray:
-        """The numbers of ``values`` (anything pandas can factorise; missing → ``-1``)."""
+        """The provisional numbers of ``values`` (anything pandas can factorise; missing →
+        ``-1``)."""
+        if isinstance(values, pa.Array):  # texts held by Arrow: numbered in Arrow
+            encoded = pc.dictionary_encode(values)
+            codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+            first = self._add(_arrow_texts(encoded.dictionary))
+            return np.where(codes >= 0, codes.astype(np.int64) + first, -1)
         factorisable = _factorisable(values)
         codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
-        texts = isinstance(factorisable.array, pd.arrays.ArrowStringArray)
-        return self._numbered(codes, np.asarray(uniques, dtype=object), True, texts)
+        if isinstance(factorisable.array, pd.arrays.ArrowStringArray):
+            said: pa.Array | list[str] = _arrow_texts(uniques.array)
+        else:
+            said = _stream_texts(list(map(str, np.asarray(uniques, dtype=object))))
+        first = self._add(said)
+        return np.where(codes >= 0, codes + first, -1)
 
     def numbered(self, codes: np.ndarray, uniques: Any, *, texts: bool = False) -> np.ndarray:
-        """The numbers of a column given as ``codes`` into ``uniques`` (``-1``: missing), as
-        :meth:`codes` numbers the column itself: a column factorised once for a whole page,
-        numbered slice by slice without hashing its texts again. ``texts``: the uniques are
-        distinct texts (as factorising texts gives them), none missing."""
-        return self._numbered(np.asarray(codes), np.asarray(uniques, dtype=object), False, texts)
-
-    def _numbered(
-        self, codes: np.ndarray, uniques: np.ndarray, in_order: bool, texts: bool
-    ) -> np.ndarray:
-        if not texts and not in_order and len(uniques) and pd.isna(uniques).any():
+        """The provisional numbers of a column given as ``codes`` into ``uniques`` (``-1``:
+        missing), as :meth:`codes` numbers the column itself: a column factorised once for a
+        whole page, numbered slice by slice without hashing its texts again. ``texts``: the
+        uniques are distinct texts (as factorising texts gives them), none missing."""
+        codes = np.asarray(codes)
+        if not isinstance(uniques, pa.Array):
+            uniques = np.asarray(uniques, dtype=object)
+        if not texts and len(uniques) and pd.isna(uniques).any():
             codes = np.where(pd.isna(uniques)[np.maximum(codes, 0)], -1, codes)  # missing: -1
         have = codes >= 0
-        # the uniques met, in the order first met (as factorising gives them)
-        met = np.arange(len(uniques)) if in_order else pd.unique(codes[have])
-        said = uniques[met].tolist() if texts else list(map(str, uniques[met]))
-        if self.numbers.keys().isdisjoint(said):  # all new (ids, names): none to look up
-            known = np.full(len(said), -1, dtype=np.int64)
+        met = pd.unique(codes[have])  # the uniques met, in the order first met
+        if texts:
+            said = self._held(uniques)
+            said = (
+                said.take(pa.array(met))
+                if isinstance(said, pa.Array)
+                else [said[k] for k in met.tolist()]
+            )
         else:
-            known = np.fromiter(map(self.numbers.get, said, repeat(-1)), np.int64, len(said))
-        new = np.flatnonzero(known < 0)
-        if len(new):  # numbered in the order first met (a text said twice numbered once)
-            fresh = said if len(new) == len(said) else [said[k] for k in new.tolist()]
-            first = len(self.numbers)
-            distinct = fresh if texts else list(dict.fromkeys(fresh))
-            self.numbers.update(zip(distinct, count(first)))
-            if len(distinct) == len(fresh):  # the usual case: numbered in turn
-                known[new] = np.arange(first, first + len(fresh))
-            else:
-                known[new] = np.fromiter(map(self.numbers.__getitem__, fresh), np.int64)
+            said = _stream_texts(list(map(str, uniques[met])))
         number = np.full(len(uniques), -1, dtype=np.int64)
-        number[met] = known
+        number[met] = self._add(said) + np.arange(len(met))
         return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
 
+    def _held(self, uniques: np.ndarray | pa.Array) -> pa.Array | list[str]:
+        """Distinct texts as Arrow (made once for a column numbered slice by slice)."""
+        if isinstance(uniques, pa.Array):
+            return uniques.cast(pa.string())
+        found = self._arrow.get(id(uniques))
+        if found is None or found[0] is not uniques:
+            found = (uniques, _stream_texts(uniques))  # (kept: its id stays its own)
+            self._arrow[id(uniques)] = found
+        return found[1]
+
     def code(self, text: str) -> int:
-        """The number of one text."""
-        return self.numbers.setdefault(text, len(self.numbers))
+        """The provisional number of one text."""
+        return self._add(_stream_texts([text]))
+
+    def _resolve(self) -> tuple[np.ndarray, pa.Array | list[str]]:
+        """Each provisional number's number in the page, and the page's table."""
+        if self._resolved is None or self._resolved[0] != self._size:
+            if all(isinstance(s, pa.Array) for s in self._said):
+                stream = pa.chunked_array(self._said, pa.string()).combine_chunks()
+                # (its hash table grows by doubling: from the system's allocator, whose time
+                # does not vary as Arrow's default one's does, 7 to 55 ms here)
+                encoded = pc.dictionary_encode(stream, memory_pool=pa.system_memory_pool())
+                final = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                table: pa.Array | list[str] = encoded.dictionary
+            else:  # (a text Arrow cannot hold: a lone surrogate)
+                numbers: dict[str, int] = {}
+                every = [
+                    t for s in self._said for t in (s if isinstance(s, list) else s.to_pylist())
+                ]
+                final = np.array([numbers.setdefault(t, len(numbers)) for t in every], np.int64)
+                table = list(numbers)
+            self._resolved = (self._size, final, table)
+        return self._resolved[1], self._resolved[2]
+
+    def final(self, provisional: Any) -> np.ndarray:
+        """The page's numbers of provisional ones (``-1`` stays ``-1``)."""
+        p = np.asarray(provisional, dtype=np.int64)
+        final, _ = self._resolve()
+        return np.where(p >= 0, final[np.maximum(p, 0)] if len(final) else -1, -1)
+
+    def packed(self, provisional: Any) -> Deferred:
+        """Provisional numbers as the page writes them: their page numbers packed by
+        :func:`ints` (keyed), when written."""
+        return Deferred(lambda: ints(self.final(provisional), keyed=True))
+
+    def number(self, provisional: int) -> Deferred:
+        """A provisional number as the page writes it: its page number, when written."""
+        return Deferred(lambda: int(self.final([provisional])[0]))
 
     @property
     def table(self) -> list[str]:
-        return list(self.numbers)
+        """The page's texts, in their numbers' order."""
+        table = self.arrow_table
+        return table if isinstance(table, list) else table.to_pylist()
+
+    @property
+    def arrow_table(self) -> pa.Array | list[str]:
+        """:attr:`table` as Arrow (as a list where Arrow cannot hold a text)."""
+        return self._resolve()[1]
+
+
+def _arrow_texts(values: Any) -> pa.Array:
+    """An ArrowStringArray's texts as one Arrow string array."""
+    data = pa.array(values)
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+    return data.cast(pa.string()) if data.type != pa.string() else data
+
+
+def _stream_texts(texts: Any) -> pa.Array | list[str]:
+    """Texts (a list or an object array of str) as Arrow; as a list where Arrow cannot hold
+    one (a lone surrogate)."""
+    try:
+        return pa.array(texts, pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):
+        return [str(t) for t in texts]
 
 
 def factorise_numbers(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -115,8 +201,16 @@ class Factorised:
     them once each (:meth:`said`): hashed once for a page, numbered into its table of texts
     slice by slice (:meth:`numbers`)."""
 
-    def __init__(self, codes: np.ndarray, uniques: np.ndarray, *, texts: bool = False) -> None:
-        self.codes, self.uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+    def __init__(
+        self, codes: np.ndarray, uniques: np.ndarray | pa.Array, *, texts: bool = False
+    ) -> None:
+        self.codes = np.asarray(codes)
+        # (distinct texts held by Arrow stay there: see Texts.numbered)
+        self.uniques = (
+            uniques
+            if texts and isinstance(uniques, pa.Array)
+            else np.asarray(uniques, dtype=object)
+        )
         self.texts = texts  # the uniques are distinct texts (see Texts.numbered)
 
     @classmethod
@@ -167,7 +261,7 @@ class PageTexts(Element):
     def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
         assert isinstance(figure, Figure), "render the texts inside a Figure"
-        text = texts_for_script(self.texts.table)
+        text = texts_for_script(self.texts.arrow_table)
         figure.html.add_child(
             Verbatim(f'<script type="application/json" id="{self.data_id}">{text}</script>'),
             name=self.get_name(),
@@ -256,97 +350,6 @@ def ints(values: Any, *, keyed: bool = False) -> Any:
         return JSONArray(x)
     out.update({k: JSONArray(v) if isinstance(v, np.ndarray) else v for k, v in best.items()})
     return out
-
-
-#: A whole number in a text: ASCII digits only (``\d`` would take in other scripts' digits,
-#: which ``int`` reads but the page cannot spell back).
-_DIGITS = re.compile(r"(?<![0-9.])(0|[1-9][0-9]{0,8})(?![0-9])")
-
-
-def _template(text: str) -> str:
-    """``text`` as a template: ``#`` for each whole number, ``\\`` before a ``#`` or ``\\``
-    of its own."""
-    escaped = text.replace("\\", "\\\\").replace("#", "\\#")
-    return _DIGITS.sub("#", escaped)
-
-
-def _shapes(said: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Each text's template (:func:`_template`), all their numbers in one column, and how
-    many each text has (with a 0 after the last): for all texts at once, in one pass of the
-    pattern over them joined by a character none holds (else one by one)."""
-    if not said:
-        return [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    sep = "\x1f"  # (numpy would drop a trailing NUL)
-    joined = sep.join(said)
-    if joined.count(sep) != len(said) - 1:
-        found = [[int(d) for d in _DIGITS.findall(t)] for t in said]
-        numbers = np.array([n for f in found for n in f], dtype=np.int64)
-        per = np.array([len(f) for f in found] + [0], dtype=np.int64)
-        return [_template(t) for t in said], numbers, per
-    # every character as a number: runs of ASCII digits found at once, a run a number where
-    # _DIGITS would match it (not after a point or a digit; no leading zero; nine digits)
-    escaped = joined.replace("\\", "\\\\").replace("#", "\\#") + sep
-    # one byte a character where every one is ASCII (the usual case), else four
-    codec, errors = ("ascii", "strict") if escaped.isascii() else ("utf-32-le", "surrogatepass")
-    unit = np.dtype(np.uint8) if codec == "ascii" else np.dtype(np.uint32)
-    c: np.ndarray = np.frombuffer(escaped.encode(codec, errors), dtype=unit)
-    digit = (c >= 48) & (c <= 57)
-    starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
-    ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
-    length = ends - starts
-    after_point = c[np.maximum(starts - 1, 0)] == 46
-    after_point[starts == 0] = False
-    keep = ~after_point & (length <= 9) & ((length == 1) | (c[starts] != 48))
-    starts, ends, length = starts[keep], ends[keep], length[keep]
-    at = np.repeat(starts, length) + _within_rows(length)  # each kept digit
-    power = np.repeat(ends, length) - 1 - at
-    values = (c[at].astype(np.int64) - 48) * 10 ** power.astype(np.int64)
-    whole = np.add.reduceat(values, np.cumsum(length) - length) if len(starts) else values
-    out = c.copy()
-    out[starts] = 35  # "#"
-    kept = np.ones(len(c), dtype=bool)
-    kept[at] = False
-    kept[starts] = True
-    shapes = out[kept].tobytes().decode(codec, errors).split(sep)[: len(said)]
-    text_of = np.cumsum(c == 31)  # texts ended before each character
-    per = np.bincount(text_of[starts], minlength=len(said)).astype(np.int64)
-    return shapes, whole.astype(np.int64), np.append(per, 0)
-
-
-def templated(values: Any, texts: Texts) -> dict[str, Any]:
-    """A column of texts that differ mostly in their numbers ("offers x; 140 m"), as one
-    template per distinct shape, with ``#`` for each whole number (written without leading
-    zeros, up to nine digits, not after a decimal point; a ``#`` or ``\\`` of the text's own
-    follows a ``\\``), and those numbers in one column, row after row:
-    ``{"tpl": codes into texts, "num": numbers}``; ``-1`` where there is no text. ``values``
-    may be given factorised (:class:`Factorised`, its distinct texts in the order first met)."""
-    column = values if isinstance(values, Factorised) else Factorised.of(values)
-    codes, uniques = column.codes, column.uniques
-    missing = pd.isna(uniques) if len(uniques) else np.zeros(0, dtype=bool)
-    said = [str(u) for u in uniques[~missing]] if missing.any() else list(map(str, uniques))
-    if missing.any():  # (a text said of a value may be missing): no text there
-        keep = np.flatnonzero(~missing)
-        renumber = np.full(len(uniques), -1, dtype=np.int64)
-        renumber[keep] = np.arange(len(keep))
-        codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
-    if isinstance(values, Factorised):  # texts said of values: the same text, once
-        again, distinct = pd.factorize(np.array(said, dtype=object))
-        said = list(distinct)
-        codes = np.where(codes >= 0, again[np.maximum(codes, 0)] if len(again) else -1, -1)
-    shapes, flat, per = _shapes(said)
-    tpl = texts.codes(np.array([*shapes, None], dtype=object))
-    rows = np.where(codes >= 0, codes, len(said))
-    counts = per[rows]
-    starts = np.concatenate([[0], np.cumsum(per[:-1])])
-    pick = np.repeat(starts[rows], counts) + _within_rows(counts)
-    return {"tpl": ints(tpl[rows], keyed=True), "num": ints(flat[pick] if len(flat) else [])}
-
-
-def _within_rows(counts: np.ndarray) -> np.ndarray:
-    """0, 1, … within each row's share of a flat column (rows of ``counts`` values each)."""
-    total = int(counts.sum())
-    ends = np.cumsum(counts)
-    return np.asarray(np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts))
 
 
 def each_distinct(values: Any, say: Callable[[Any], str | None]) -> pd.Series:
@@ -438,17 +441,35 @@ def fixed_factorised(values: Any, decimals: int) -> Factorised:
     return Factorised(again[codes], np.asarray(said, dtype=object), texts=True)
 
 
+def _scaled(x: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """``|x|`` times ``10**decimals``, rounded (0 where not finite), and where that may not be
+    what ``"%.{decimals}f"`` says (within a hair of a half, where the scaled float may round
+    the other way, or huge): those are for Python to say."""
+    finite = np.isfinite(x)
+    a = np.abs(np.where(finite, x, 0.0) * 10.0**decimals)
+    near_half = np.abs(a - np.floor(a) - 0.5) <= 1e-9 * np.maximum(a, 1.0)
+    by_python = finite & (near_half | (a >= 1e15))
+    return np.rint(np.where(by_python, 0.0, a)).astype(np.int64), by_python
+
+
+def fixed_digits(values: Any, decimals: int) -> np.ndarray:
+    """The digits ``"%.{decimals}f"`` writes of each finite number of at least 0 (below
+    10^15), as one whole number: ``12.35`` with 1 decimal → ``124``; ``0`` where not finite."""
+    x = np.asarray(values, dtype="float64")
+    whole, by_python = _scaled(x, decimals)
+    odd = np.flatnonzero(by_python)
+    if len(odd):
+        said = [f"%.{decimals}f" % v for v in x[odd].tolist()]
+        whole[odd] = [int(t.replace(".", "")) for t in said]
+    return whole
+
+
 def _fixed_text(x: np.ndarray, decimals: int) -> pa.Array:
     """Floats as ``"%.{decimals}f"`` says them (non-finite → null), all at once: each scaled
     and rounded to a whole number, written by Arrow with its point put back; those within a
     hair of a half (where the scaled float may round the other way) said by Python."""
-    scale = 10.0**decimals
     finite = np.isfinite(x)
-    y = np.where(finite, x, 0.0) * scale
-    a = np.abs(y)
-    near_half = np.abs(a - np.floor(a) - 0.5) <= 1e-9 * np.maximum(a, 1.0)
-    by_python = finite & (near_half | (a >= 1e15))
-    whole = np.rint(np.where(by_python, 0.0, a)).astype(np.int64)
+    whole, by_python = _scaled(x, decimals)
     unit = 10**decimals
     said = pc.cast(pa.array(whole // unit), pa.string())
     if decimals:
@@ -509,7 +530,7 @@ class PackedLayer(folium.map.Layer, RenderedOnce):
         name: str,
         opts: dict[str, Any],
         texts: PageTexts,
-        joins: Sequence[tuple[PackedLayer, int]] = (),
+        joins: Sequence[tuple[PackedLayer, Deferred]] = (),
         show: bool = True,
         control: bool = True,
     ) -> None:

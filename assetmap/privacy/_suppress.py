@@ -61,8 +61,14 @@ def protect(counts: pd.DataFrame, min_count: int) -> pd.DataFrame:
     b        <NA>
     c           7
     """
-    values = counts.astype("Int64")
-    return values.mask(values < min_count)
+    values = counts.to_numpy(dtype=np.int64)
+    hidden = values < min_count
+    out = pd.DataFrame(  # column by column, as Int64 (no pandas pass per cell or per column)
+        {k: pd.arrays.IntegerArray(values[:, k], hidden[:, k]) for k in range(values.shape[1])},
+        index=counts.index,
+    )
+    out.columns = counts.columns
+    return out
 
 
 def _secondary(values: np.ndarray, hidden: np.ndarray) -> None:
