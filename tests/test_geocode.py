@@ -9,13 +9,9 @@ import pyarrow as pa
 import pyproj
 import pytest
 import shapely
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from assetmap import datasets, geocode, geocode_summary
 from assetmap.errors import ConfigurationError, GeocodingWarning
-from assetmap.geocoding._resolve import _points
 from assetmap.geocoding.gazetteer import gazetteer_from_frame, read_postcode_file
 from assetmap.schema import validate_assets
 from tests.contracts import assert_same_rows, odd_register
@@ -561,23 +557,3 @@ def test_row_notes_join_in_the_order_said_with_firsts_leading() -> None:
     assert notes.said.tolist() == [True, True, True, False, False]
     texts = ["B16 8HJ", None, "O'Neil", "a\\b", "x\ny", "café", ""]
     assert quoted(pa.array(texts)).to_pylist() == [None if t is None else repr(t) for t in texts]
-
-
-_PLACES = st.sampled_from([0.0, -0.0, 1.5, -1.9306, 52.4862, 1e-7, -180.0, 90.0])
-
-
-@given(arrays(np.float64, st.tuples(st.integers(0, 40), st.just(2)), elements=_PLACES))
-def test_rows_at_one_place_share_a_point_that_is_what_shapely_makes(xy: np.ndarray) -> None:
-    points = _points(np.ascontiguousarray(xy))
-    assert len(points) == len(xy)
-    assert (shapely.to_wkb(points) == shapely.to_wkb(shapely.points(xy))).all()  # -0.0 kept
-    same = {}
-    for row, point in zip(map(bytes, xy), points, strict=True):
-        assert same.setdefault(row, point) is point  # one object per place, bytes and all
-
-
-def test_a_register_placed_by_postcode_holds_one_point_per_postcode() -> None:
-    out = geocode(register(postcode=["B66 2QT", "b662qt", "B16 8HJ", " B66 2QT ", "B16 8HJ"]))
-    points = out.geometry.to_numpy()
-    assert points[0] is points[1] is points[3] and points[2] is points[4]
-    assert points[0] is not points[2] and not points[0].equals(points[2])
