@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assetmap.geocoding._notes import Quoted, RowNotes, concat, quoted
+from assetmap.geocoding._notes import RowNotes, quoted
 
 _N = 6
 _TEXTS = st.text("ab;' é\\", max_size=4)
@@ -63,22 +63,3 @@ def test_quoted_reads_as_repr(texts: list[str | None], start: int) -> None:
 def test_quoted_every_character() -> None:
     every = [chr(i) for i in range(300)] + ["", "B16 8HJ", "it's", 'a "b"', "a\\b"]
     assert quoted(pa.array(every)).to_pylist() == [repr(t) for t in every]
-
-
-@given(st.lists(st.none() | st.text(max_size=6), max_size=20), st.text(max_size=3))
-def test_concat_with_quoted_parts_reads_as_an_f_string(texts: list[str | None], tail: str) -> None:
-    """A :class:`Quoted` part reads as ``repr`` inside :func:`concat`, plain or not, beside
-    texts and arrays; missing stays missing."""
-    arr = pa.array(texts, type=pa.string())
-    got = concat("postcode ", Quoted(arr), " ", arr, tail, "!").to_pylist()
-    want = [None if t is None else f"postcode {t!r} {t}{tail}!" for t in texts]
-    assert got == want
-
-
-def test_a_missing_note_leaves_its_row_missing() -> None:
-    notes = RowNotes(4)
-    notes.add_arrow(np.array([3, 0]), pa.array(["a", None], type=pa.large_string()))
-    notes.add_arrow(np.array([1]), "b")
-    out = notes.to_arrow()
-    out.validate(full=True)
-    assert out.to_pylist() == [None, "b", None, "a"]

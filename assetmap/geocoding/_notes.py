@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Quoted", "RowNotes", "concat", "quoted"]
+__all__ = ["RowNotes", "concat", "quoted"]
 
 _TEXT = pa.large_string()
 
@@ -144,7 +144,7 @@ class RowNotes:
             joined, at = _joined(_Batches(self._texts, base), rows, code, start)
             pick[at] = sum(sizes) + np.arange(len(at))
             texts.append(joined)
-        return _spread(pa.concat_arrays(texts), pick)
+        return _take(pa.concat_arrays(texts), pick)
 
     def get(self, row: int) -> str | None:
         """The notes of one row, joined (for tests and messages; slow for many rows)."""
@@ -191,25 +191,9 @@ def _joined(
     return out, rows[at]
 
 
-def _spread(texts: pa.Array, pick: np.ndarray) -> pa.Array:
-    """``texts`` (large strings) at ``pick`` (-1: missing): the texts picked taken once, then
-    spread over their rows by their offsets alone (missing rows take no text)."""
-    has = pick >= 0
-    taken = texts.take(pa.array(pick[has]))
-    if not isinstance(taken, pa.LargeStringArray) or taken.null_count:
-        return texts.take(pa.array(pick, mask=~has))
-    n, start = len(pick), taken.offset
-    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[start : start + len(taken) + 1]
-    sizes = np.zeros(n, dtype=np.int64)
-    sizes[has] = np.diff(offsets)
-    spread = np.empty(n + 1, dtype=np.int64)
-    spread[0] = offsets[0]
-    np.cumsum(sizes, out=spread[1:])
-    spread[1:] += offsets[0]
-    valid = pa.array(has).buffers()[1]
-    return pa.LargeStringArray.from_buffers(
-        n, pa.py_buffer(spread), taken.buffers()[2], valid, int(n - len(taken))
-    )
+def _take(texts: pa.Array, pick: np.ndarray) -> pa.Array:
+    """``texts`` at ``pick`` (-1: missing)."""
+    return texts.take(pa.array(pick, mask=pick < 0))
 
 
 class _Said:
@@ -277,35 +261,7 @@ def _plain(texts: pa.Array) -> np.ndarray:
     return np.asarray(plain, dtype=bool)
 
 
-class Quoted:
-    """Arrow text to be written in :func:`concat` as :func:`quoted` writes it."""
-
-    __slots__ = ("texts",)
-
-    def __init__(self, texts: pa.Array) -> None:
-        self.texts = texts
-
-
-def concat(*parts: pa.Array | str | Quoted) -> pa.Array:
-    """Texts and Arrow text arrays (of one length) joined end to end; missing if any part is.
-
-    A :class:`Quoted` part is written as :func:`quoted` writes it, in the same one pass
-    where its texts are all plain.
-    """
-    flat: list[pa.Array | str] = []
-    for part in parts:
-        if not isinstance(part, Quoted):
-            flat.append(part)
-            continue
-        texts = part.texts
-        if isinstance(texts, pa.ChunkedArray):
-            texts = texts.combine_chunks()
-        texts = texts.cast(_TEXT)
-        flat.extend(["'", texts, "'"] if _plain(texts).all() else [quoted(texts)])
-    args: list[pa.Array | pa.Scalar] = []
-    for part in flat:  # neighbouring texts as one
-        if isinstance(part, str) and args and isinstance(args[-1], pa.Scalar):
-            args[-1] = pa.scalar(args[-1].as_py() + part, _TEXT)
-        else:
-            args.append(pa.scalar(part, _TEXT) if isinstance(part, str) else part.cast(_TEXT))
+def concat(*parts: pa.Array | str) -> pa.Array:
+    """Texts and Arrow text arrays (of one length) joined end to end; missing if any part is."""
+    args = [pa.scalar(p, _TEXT) if isinstance(p, str) else p.cast(_TEXT) for p in parts]
     return pc.binary_join_element_wise(*args, pa.scalar("", _TEXT))

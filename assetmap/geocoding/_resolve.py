@@ -33,7 +33,7 @@ from ._coordinates import (
     coordinate_check,
     read_coordinates,
 )
-from ._notes import Quoted, RowNotes, concat
+from ._notes import RowNotes, concat, quoted
 from .gazetteer import Gazetteer, Keys, Lookup, ons_postcode_directory
 from .providers import GeopyProvider, Provider
 
@@ -184,11 +184,11 @@ def _place(
     work.notes.add_arrow(rows, _arrow(keys.notes, rows))
     rows = np.flatnonzero(open_ & from_address & has_key & ~has_read)
     work.notes.add_arrow(
-        rows, concat("postcode ", Quoted(_arrow(keys.key, rows)), " taken from the address")
+        rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " taken from the address")
     )
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
     rows, said = exact.noted(placed_by_key)
-    work.notes.add_arrow(rows, concat("postcode ", Quoted(_arrow(keys.key, rows)), " ", said))
+    work.notes.add_arrow(rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " ", said))
     codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
@@ -236,7 +236,7 @@ def _coarser(fallbacks: _Fallbacks, work: _Placing) -> None:
         radii, which = np.unique(hit.precision_m[at], return_inverse=True)
         radius = pa.array([f"{r:,.0f}" for r in radii.tolist()], type=pa.large_string())
         texts = concat(
-            f"placed at the centre of {level} ", Quoted(_arrow(level_keys, at)),
+            f"placed at the centre of {level} ", quoted(_arrow(level_keys, at)),
             " (90% of its postcodes within ", radius.take(pa.array(which)), " m)",
         )  # fmt: skip
         work.notes.add_arrow(rows, texts)
@@ -259,17 +259,10 @@ class _Placing:
     ) -> np.ndarray:
         """Place the rows of ``mask`` not yet placed that have a point (``x``, ``y``,
         ``prec`` as long as the register); returns which."""
-        placed: np.ndarray = mask & (self.how == 0) & np.isfinite(x) & np.isfinite(y)
-        for mine, given in ((self.lon, x), (self.lat, y), (self.precision, prec)):
-            np.copyto(mine, given, where=placed)  # in place, no index array as long
-        self.how[placed] = self._code(how)
+        rows = np.flatnonzero(mask)
+        placed = np.zeros(len(self.how), dtype=bool)
+        placed[self.place_rows(rows, x[rows], y[rows], prec[rows], how)] = True
         return placed
-
-    def _code(self, how: str) -> int:
-        """The code of the method ``how`` in ``names`` (added when new)."""
-        if how not in self.names:
-            self.names.append(how)
-        return self.names.index(how)
 
     def place_rows(
         self, rows: np.ndarray, x: np.ndarray, y: np.ndarray, prec: np.ndarray, how: str
@@ -279,7 +272,9 @@ class _Placing:
         ok = (self.how[rows] == 0) & np.isfinite(x) & np.isfinite(y)
         rows = rows[ok]
         self.lon[rows], self.lat[rows], self.precision[rows] = x[ok], y[ok], prec[ok]
-        self.how[rows] = self._code(how)
+        if how not in self.names:
+            self.names.append(how)
+        self.how[rows] = self.names.index(how)
         return rows
 
     def open(self) -> np.ndarray:
@@ -395,14 +390,14 @@ def _why_not(
     tried = ~work.by("coordinates", "footprint", name)
     rows = np.flatnonzero(tried & has_key & ~exact.found)
     said = concat(
-        "postcode ", Quoted(_arrow(keys.key, rows)), f" was not found in the {name} gazetteer"
+        "postcode ", quoted(_arrow(keys.key, rows)), f" was not found in the {name} gazetteer"
     )
     work.notes.add_arrow(rows, said, first=True)
     rows = np.flatnonzero(tried & ~has_key & ~read & written.notna().to_numpy())
     text = _arrow(written, rows)
     blank = pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)
     rows, text = rows[~blank], text.filter(pa.array(~blank))
-    work.notes.add_arrow(rows, concat(Quoted(text), " is not a full postcode"), first=True)
+    work.notes.add_arrow(rows, concat(quoted(text), " is not a full postcode"), first=True)
     silent = tried & work.open() & ~work.notes.said
     work.notes.add_arrow(
         np.flatnonzero(silent & has_address),
