@@ -389,19 +389,3 @@ def test_ends_are_renamed_as_ids_says(
     assert list(public.relationships["source"]) == list(shown["source"].map(ids))
     assert list(public.relationships["target"]) == list(shown["target"].map(ids))
     assert not public.relationships["source"].str.startswith(("priv", "area-")).any()
-
-
-def test_published_ids_read_as_the_dict_they_are() -> None:
-    import pickle
-
-    from assetmap import datasets, geocode
-
-    published = publish(geocode(datasets.sample_register()), audience="public")
-    ids = published.ids
-    made = dict(zip(list(ids), [ids[k] for k in ids], strict=True))
-    assert ids == made and made == ids and len(ids) == len(made) > 0
-    first = next(iter(made))
-    assert first in ids and ids.get(first) == made[first] and ids.get("no such id") is None
-    assert dict(ids.items()) == made and list(ids.keys()) == list(made)
-    assert pickle.loads(pickle.dumps(ids)) == made
-    assert pd.Index(list(made)).map(ids).tolist() == list(made.values())

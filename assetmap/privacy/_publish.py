@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -281,64 +281,13 @@ class _Ends:
 
         return where(source), where(target)
 
-    def renamed(self) -> Renamed:
+    def renamed(self) -> dict[str, str]:
         """Asset id → published id, for every record shown (those shown exactly first)."""
         order = np.concatenate(
             [np.flatnonzero(self.shown & ~self.coarse), np.flatnonzero(self.shown & self.coarse)]
         )
-        return Renamed(self.lookup[order], self.published[order])
-
-
-class Renamed(Mapping[str, str]):
-    """Asset id → published id (:attr:`Published.ids`): a dict made when first read (a map,
-    which never reads it, makes none)."""
-
-    __slots__ = ("_ids", "_made", "_published")
-
-    def __init__(self, ids: pd.Index, published: np.ndarray) -> None:
-        self._ids, self._published = ids, published
-        self._made: dict[str, str] | None = None
-
-    def _dict(self) -> dict[str, str]:
-        if self._made is None:
-            ids = self._ids.to_numpy(dtype=object)
-            self._made = dict(zip(ids, self._published, strict=True))
-        return self._made
-
-    def __getitem__(self, key: str) -> str:
-        return self._dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._dict())
-
-    def __len__(self) -> int:
-        return len(self._dict())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._dict()
-
-    def keys(self) -> KeysView[str]:
-        return self._dict().keys()
-
-    def items(self) -> ItemsView[str, str]:
-        return self._dict().items()
-
-    def values(self) -> ValuesView[str]:
-        return self._dict().values()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._dict().get(key, default)
-
-    def __eq__(self, other: object) -> bool:
-        return self._dict() == (dict(other) if isinstance(other, Mapping) else other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._dict())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (self._dict(),))  # (pickled as the dict it is)
+        ids = self.lookup[order].to_numpy(dtype=object)
+        return dict(zip(ids, self.published[order], strict=True))
 
 
 def _published_links(links: pd.DataFrame | None, ends: _Ends) -> pd.DataFrame | None:
