@@ -268,7 +268,7 @@ def interned(ptr: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarr
         del seq
         joined[longer] += codes[ptr[longer] + k] + 1
         del longer
-        seq = pd.factorize(joined)[0]
+        seq = first_seen(joined)[0]  # Arrow's hash table: sized for the distinct, not all
         del joined
     # numbered in order of first appearance: each number first appears where the highest so far
     # goes up
