@@ -181,7 +181,7 @@ def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray
     if len(tags.need_count) * n_tags <= _TABLE_CELLS:
         table = np.zeros(len(tags.need_count) * n_tags, dtype=bool)
         table[keys] = True
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    got: tuple[list[np.ndarray], ...] = ([], [], [])  # pair, need met, offer as written
     for way, (offerer, needer) in enumerate(((first, second), (second, first))):
         for lo in range(0, len(offerer), _CHUNK):
             o, nd = offerer[lo : lo + _CHUNK], needer[lo : lo + _CHUNK]
@@ -198,8 +198,14 @@ def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray
                 hit = keys[np.minimum(np.searchsorted(keys, key), len(keys) - 1)] == key
             del key
             at_pair = useful[pair[hit]] + (lo + way * len(first))
-            parts.append((at_pair.astype(pos), tag[hit].astype(code), tags.offer_own[at[hit]]))
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+            got[0].append(at_pair.astype(pos))
+            got[1].append(tag[hit].astype(code))
+            got[2].append(tags.offer_own[at[hit]])
+    joined = []
+    for column in got:  # one column at a time, its chunks freed once joined
+        joined.append(np.concatenate(column))
+        column.clear()
+    return tuple(joined)
 
 
 def _grouped(
@@ -209,7 +215,9 @@ def _grouped(
     hit's pair as a number from 0, in order)."""
     keep = _first_each(pair, code, n_codes)
     counts = np.bincount(group[keep], minlength=n_groups)
-    return np.r_[0, np.cumsum(counts)].astype(np.int64), code[keep]
+    ptr = np.zeros(n_groups + 1, dtype=np.int32 if len(keep) < 2**31 else np.int64)
+    np.cumsum(counts, out=ptr[1:])  # offsets: 32 bits while they fit
+    return ptr, code[keep]
 
 
 def matches(tags: Tags, first: np.ndarray, second: np.ndarray) -> Matches:
