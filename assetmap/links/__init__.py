@@ -224,6 +224,7 @@ def find_links(
         "decay": decay,
         "decay_m": decay_at,
     }
+    release_unused_memory()  # what making the links freed, given back to the stages after
     log.info("found %d %s links among %d assets", len(out), kind, len(assets))
     return out
 
