@@ -149,7 +149,7 @@ def numbered_tags(assets: pd.DataFrame, vocabulary: dict[str, str]) -> Tags:
     )
 
 
-#: Up to this many (asset, tag) cells, needs are looked up in a table of yes/no (one byte a
+#: Up to this many (asset, tag) cells, needs are looked up in a table of yes/no (one bit a
 #: cell); above it, by a sorted search.
 _TABLE_CELLS = 1 << 26
 
@@ -176,11 +176,17 @@ def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray
     pos = np.int32 if 2 * len(first) < 2**31 else np.int64  # positions of pairs both ways
     code = np.int32 if n_tags < 2**31 else np.int64
     keys = tags.need_keys
-    # who needs what, as a table of yes/no by asset and tag where it is small enough
+    # who needs what, as a table of bits by asset and tag where it is small enough: an eighth
+    # of a table of bytes (3 MB for a million assets and 24 tags), and faster to look up, as
+    # it stays in the processor's cache
     table = None
     if len(tags.need_count) * n_tags <= _TABLE_CELLS:
-        table = np.zeros(len(tags.need_count) * n_tags, dtype=bool)
-        table[keys] = True
+        table = np.zeros((len(tags.need_count) * n_tags + 7) >> 3, dtype=np.uint8)
+        byte = keys >> 3
+        starts = np.flatnonzero(np.r_[True, byte[1:] != byte[:-1]])  # keys: sorted, not none
+        bit = np.left_shift(np.uint8(1), (keys & 7).astype(np.uint8))
+        table[byte[starts]] = np.bitwise_or.reduceat(bit, starts)
+        del byte, starts, bit
     got: tuple[list[np.ndarray], ...] = ([], [], [])  # pair, need met, offer as written
     for way, (offerer, needer) in enumerate(((first, second), (second, first))):
         for lo in range(0, len(offerer), _CHUNK):
@@ -193,7 +199,7 @@ def _hits(tags: Tags, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray
             # asset × tag may pass 2^31 where positions are 32-bit: the key is 64-bit
             key = nd[useful].astype(np.int64)[pair] * n_tags + tag
             if table is not None:
-                hit = table[key]
+                hit = ((table[key >> 3] >> (key & 7).astype(np.uint8)) & np.uint8(1)).view(bool)
             else:
                 hit = keys[np.minimum(np.searchsorted(keys, key), len(keys) - 1)] == key
             del key
