@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._memory import release_unused_memory
+
 
 def _prefixes(tag: str) -> list[str]:
     """A hierarchical code and the codes above it: soc:2231 → soc:2231, soc:223, soc:22, soc:2."""
@@ -239,6 +241,7 @@ def matches(tags: Tags, first: np.ndarray, second: np.ndarray) -> Matches:
             empty, np.empty(0), np.zeros(1, np.int64), empty, np.zeros(1, np.int64), empty
         )
     pair, need, own = _hits(tags, first, second)
+    release_unused_memory()  # the chunks' arrays, given back before the hits are grouped
     new = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.empty(0, dtype=bool)
     which, group = pair[new], np.cumsum(new, dtype=pair.dtype) - 1
     del new
