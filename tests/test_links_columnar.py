@@ -342,3 +342,31 @@ def test_the_lean_score_is_the_tables_score_bit_for_bit(decay: str, walks: bool)
     full = _factors(dist, walked, share, o, n_, how)["score"]
     assert lean.tobytes() == full.tobytes()
     assert (full > 0).any() and (full < 1).any()  # the factors did vary
+
+
+def test_interned_numbers_sequences_in_order_of_first_appearance() -> None:
+    """Rows with the same codes in the same order share a number; a row that is another's
+    prefix, or holds its codes in another order, does not; numbers go by first appearance."""
+    from assetmap.links._tags import interned
+
+    rows = [[3, 1], [], [3], [3, 1], [1, 3], [3], [], [3, 1, 2], [1, 3]]
+    ptr = np.r_[0, np.cumsum([len(r) for r in rows])]
+    codes = np.array([c for r in rows for c in r], dtype=np.int32)
+    seq, first = interned(ptr, codes, 4)
+    assert seq.tolist() == [0, 1, 2, 0, 3, 2, 1, 4, 3]
+    assert first.tolist() == [0, 1, 2, 4, 7]
+
+
+def test_matches_hold_offsets_of_32_bits_and_the_same_links() -> None:
+    """What met what is CSR over the matching pairs, its offsets 32-bit while they fit."""
+    from assetmap.links._tags import matches, numbered_tags
+
+    placed = geocode(datasets.sample_register())
+    tags = numbered_tags(placed, {})
+    n = len(placed)
+    i, j = np.triu_indices(n, 1)
+    found = matches(tags, i.astype(np.int32), j.astype(np.int32))
+    assert len(found.which) > 0
+    assert found.offer_ptr.dtype == found.need_ptr.dtype == np.int32
+    assert found.offer_ptr[-1] == len(found.offer_tag) and found.need_ptr[-1] == len(found.need_tag)
+    assert (np.diff(found.need_ptr) > 0).all() and (np.diff(found.offer_ptr) > 0).all()

@@ -29,7 +29,7 @@ from .._memory import release_unused_memory
 from ..crs import geographic, projected
 from ..errors import ConfigurationError, Problem, SchemaError
 from ..network import Streets, as_street_graph
-from ..schema import Selector, select_assets, synonym_map
+from ..schema import Selector, id_categories, select_assets, synonym_map
 from ._pairs import count_pairs, pairs_nearest, pairs_within, unordered
 from ._tables import (
     Decay,
@@ -174,6 +174,9 @@ def find_links(
                 for c in missing
             ],
         )
+    # the links' ends are categoricals over the ids: checking them unique takes a hash table
+    # of a million ids, made now, before the pairs, and given back by the release below
+    ids = id_categories(assets.index)
     release_unused_memory()  # what earlier stages freed: links are made of numpy arrays
     p = projected(assets, crs)
     geom = assets.geometry.to_numpy()
@@ -204,12 +207,12 @@ def find_links(
     weight, label = asset_weights(assets, weights, weight_on)
     decay_at = decay_m if decay_m is not None else max_distance_m / 2
     if kind == "proximity":
-        out = proximity_table(p, i, j, d, weight, decay, max_distance_m, decay_at, walk)
+        out = proximity_table(ids, i, j, d, weight, decay, max_distance_m, decay_at, walk)
     else:
         pairs = [i, j, d]
         del i, j, d  # handed over (see opportunity_table)
         out = opportunity_table(
-            assets, p, pairs, weight, label, synonym_map(vocabulary), decay, max_distance_m,
+            assets, ids, pairs, weight, label, synonym_map(vocabulary), decay, max_distance_m,
             decay_at, walk,
         )  # fmt: skip
     out.attrs = {
@@ -221,6 +224,7 @@ def find_links(
         "decay": decay,
         "decay_m": decay_at,
     }
+    release_unused_memory()  # what making the links freed, given back to the stages after
     log.info("found %d %s links among %d assets", len(out), kind, len(assets))
     return out
 

@@ -15,10 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._memory import release_unused_memory
-from ..crs import Projected
 from ..errors import ConfigurationError
 from ..network import StreetGraph, walk_distances
-from ..schema import id_categories
 from ._tags import first_seen, interned, matches, numbered_tags, tuples_of
 
 Decay = Literal["threshold", "linear", "exponential"]
@@ -91,7 +89,7 @@ def pair_walks(
 
 
 def proximity_table(
-    p: Projected,
+    ids: pd.CategoricalDtype,
     i: np.ndarray,
     j: np.ndarray,
     d: np.ndarray,
@@ -103,8 +101,8 @@ def proximity_table(
 ) -> pd.DataFrame:
     """Proximity links in the order the spatial index gives them (the same order every run).
 
-    Built for millions of rows: ids are categoricals over the register's ids, reasons a
-    categorical over whole metres.
+    Built for millions of rows: ids are categoricals over the register's ids (``ids``, from
+    :func:`assetmap.schema.id_categories`), reasons a categorical over whole metres.
     """
     n = len(i)
     d = np.round(d, 2)
@@ -120,7 +118,6 @@ def proximity_table(
     )
     matched = np.empty(n, dtype=object)
     matched.fill(())
-    ids = id_categories(p.index)
     return pd.DataFrame(
         {
             "source": pd.Categorical.from_codes(i, dtype=ids, validate=False),
@@ -288,7 +285,7 @@ def _score(
 
 def opportunity_table(
     assets: pd.DataFrame,
-    p: Projected,
+    ids: pd.CategoricalDtype,
     pairs: list[np.ndarray],
     weight: np.ndarray,
     label: str,
@@ -333,9 +330,11 @@ def opportunity_table(
     offer_seq = offer_seq[order]
     need_seq = need_seq[order]
     del order
+    # what matching and ordering freed, given back before the links' columns are made: the
+    # heap's holes would otherwise stay resident beside them, at the stage's peak
+    release_unused_memory()
     f = _factors(dist, walked, share, o, n_, how)  # made once more, in order: no copy of each
     del dist, walked, share
-    ids = id_categories(p.index)
     reason = _reasons(offered, offer_seq, f.pop("apart"), f.pop("on_foot"), label, f["weight"])
     matched, met = _objects(offered)[offer_seq], _objects(needed)[need_seq]
     del offer_seq, need_seq
