@@ -81,7 +81,7 @@ class SortedKeys:
         """The keys in their order."""
         if self._values is not None:
             return self._values.astype(dtype or np.int64, copy=False)
-        out = np.empty(self._n, dtype=dtype or np.int64)
+        out: np.ndarray = np.empty(self._n, dtype=dtype or np.int64)
         out[self._order] = self._sorted
         return out
 
