@@ -179,12 +179,14 @@ def _centres(table: Table, coarsen: Callable[[pd.Series], pd.Series], encode: En
 class SharedPoints:
     """A table's UK postcodes on delivery offices (see :data:`SHARED_POINT_MIN`), worked out
     on first use: for each key, how many keys share its point; by level, the share of each
-    coarse key's postcodes on such points; for each key on one, its precision and note."""
+    coarse key's postcodes on such points; for each key on one, its precision and note (held
+    for those keys only: a few percent of them)."""
 
-    count: np.ndarray
+    count: np.ndarray  # int32
     shares: dict[str, np.ndarray] = field(default_factory=dict)
-    precision: np.ndarray | None = None  # NaN where not on a delivery office
-    note: np.ndarray | None = None  # where in ``notes`` (-1: none)
+    rows: np.ndarray | None = None  # the keys on delivery offices, ascending
+    precision: np.ndarray | None = None  # of each of ``rows``
+    note: np.ndarray | None = None  # of each of ``rows``: where in ``notes``
     notes: np.ndarray | None = None
     texts: pa.Array | None = None  # ``notes`` in Arrow
 

@@ -168,7 +168,7 @@ def _read_cached(path: Path) -> Table | None:
         }
         table.coarse = coarse
         table.shared = SharedPoints(
-            count=shared[: len(table.keys)].astype(np.int64),
+            count=shared[: len(table.keys)].astype(np.int32),
             shares={
                 name: shared[bounds[k + 1] : bounds[k + 2]]
                 for k, name in enumerate(UK_WORKED_LEVELS)
