@@ -22,6 +22,7 @@ __all__ = [
     "POSTCODE_UNIT_PRECISION_M",
     "Encoder",
     "SharedPoints",
+    "SortedKeys",
     "Table",
     "as_text",
     "blank_to_na",
@@ -46,16 +47,71 @@ _IRISH_GRID = "EPSG:29903"
 Encoder = Callable[[pd.Series], pd.Index]
 
 
+class SortedKeys:
+    """Integer keys (UK postcodes encoded) found by binary search rather than hashing.
+
+    A pandas index of integers builds a hash table on its first look-up of about 30 bytes a
+    key, which the UK postcode directory (2.7 million keys) would then hold all session; this
+    holds a sort permutation instead (4 bytes a key; the keys themselves are then held sorted),
+    worked out on the first look-up. Looking up keys sorted first is about as fast as hashing.
+
+    Parameters
+    ----------
+    values
+        The keys, each once (a repeated key is found at one of its positions).
+    """
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._values: np.ndarray | None = np.asarray(values, dtype=np.int64)
+        self._sorted = self._order = np.empty(0, dtype=np.int64)
+        self._n = len(self._values)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _searchable(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._values is not None:
+            order = np.argsort(self._values, kind="stable")
+            self._sorted = self._values[order]
+            self._order = order.astype(np.int32 if self._n < 2**31 else np.int64)
+            self._values = None
+        return self._sorted, self._order
+
+    def to_numpy(self, dtype: type | None = None) -> np.ndarray:
+        """The keys in their order."""
+        if self._values is not None:
+            return self._values.astype(dtype or np.int64, copy=False)
+        out: np.ndarray = np.empty(self._n, dtype=dtype or np.int64)
+        out[self._order] = self._sorted
+        return out
+
+    def get_indexer(self, target: pd.Index | np.ndarray) -> np.ndarray:
+        """The position of each of ``target`` among the keys (-1: not there), as
+        :meth:`pandas.Index.get_indexer`."""
+        codes = np.asarray(target, dtype=np.int64)
+        out = np.full(len(codes), -1, dtype=np.intp)
+        if not self._n or not len(codes):
+            return out
+        keys, order = self._searchable()
+        by = np.argsort(codes)  # a sorted search walks the keys once, not at random
+        wanted = codes[by]
+        at = np.minimum(np.searchsorted(keys, wanted), self._n - 1)
+        hit = keys[at] == wanted
+        out[by[hit]] = order[at[hit]]
+        return out
+
+
 @dataclass
 class Table:
     """One table of keys and points, with its coarser levels computed on first use.
 
     ``keys`` are the keys as text; ``index`` holds them as the gazetteer encodes them for
-    look-ups (UK postcodes as 64-bit integers: hashing those is many times faster).
+    look-ups (UK postcodes as 64-bit integers, held as :class:`SortedKeys`: searching those is
+    many times faster than text, and holds less than a hash table).
     """
 
     keys: pd.Series
-    index: pd.Index
+    index: pd.Index | SortedKeys
     lon: np.ndarray
     lat: np.ndarray
     precision: np.ndarray
@@ -63,6 +119,10 @@ class Table:
     codes: dict[str, pd.Categorical] | None = None  # area codes aligned with keys
     coarse: dict[str, Table] = field(default_factory=dict)
     shared: SharedPoints | None = None  # UK postcodes on delivery offices, found on first use
+
+    def __post_init__(self) -> None:
+        if isinstance(self.index, pd.Index) and self.index.dtype.kind in "iu":
+            self.index = SortedKeys(self.index.to_numpy())
 
     def level(self, name: str, coarsen: Callable[[pd.Series], pd.Series], encode: Encoder) -> Table:
         if name not in self.coarse:
@@ -119,12 +179,14 @@ def _centres(table: Table, coarsen: Callable[[pd.Series], pd.Series], encode: En
 class SharedPoints:
     """A table's UK postcodes on delivery offices (see :data:`SHARED_POINT_MIN`), worked out
     on first use: for each key, how many keys share its point; by level, the share of each
-    coarse key's postcodes on such points; for each key on one, its precision and note."""
+    coarse key's postcodes on such points; for each key on one, its precision and note (held
+    for those keys only: a few percent of them)."""
 
-    count: np.ndarray
+    count: np.ndarray  # int32
     shares: dict[str, np.ndarray] = field(default_factory=dict)
-    precision: np.ndarray | None = None  # NaN where not on a delivery office
-    note: np.ndarray | None = None  # where in ``notes`` (-1: none)
+    rows: np.ndarray | None = None  # the keys on delivery offices, ascending
+    precision: np.ndarray | None = None  # of each of ``rows``
+    note: np.ndarray | None = None  # of each of ``rows``: where in ``notes``
     notes: np.ndarray | None = None
     texts: pa.Array | None = None  # ``notes`` in Arrow
 

@@ -55,7 +55,7 @@ UK_COARSER: Mapping[str, Callable[[pd.Series], pd.Series]] = {
 def shared_points(table: Table) -> SharedPoints:
     """How many keys share each key's point, worked out on first use and kept with the table."""
     if table.shared is None:
-        count = np.zeros(len(table.keys), dtype=np.int64)
+        count = np.zeros(len(table.keys), dtype=np.int32)
         placed = np.flatnonzero(np.isfinite(table.lon) & np.isfinite(table.lat))
         point = pd.DataFrame({"x": table.lon[placed], "y": table.lat[placed]})
         point_of = point.groupby(["x", "y"], sort=False).ngroup().to_numpy(dtype=np.int64)
@@ -124,8 +124,8 @@ def _postcodes_on_offices(part: Table, encode: Encoder) -> SharedPoints:
         rows = np.flatnonzero(shared.count >= SHARED_POINT_MIN)
         district = part.keys.iloc[rows].reset_index(drop=True).str[:-4]
         reach, by_area, code = _reach(part, part.lon[rows], part.lat[rows], district, encode)
-        shared.precision = np.full(len(part.keys), np.nan)
-        shared.precision[rows] = np.maximum(part.precision[rows], reach)
+        shared.rows = rows
+        shared.precision = np.maximum(part.precision[rows], reach)
         # one note per point and reference, formatted once
         said = pd.DataFrame({"n": shared.count[rows] - 1, "area": by_area, "code": code})
         which = said.groupby(["n", "area", "code"], sort=False).ngroup().to_numpy()
@@ -139,8 +139,7 @@ def _postcodes_on_offices(part: Table, encode: Encoder) -> SharedPoints:
             dtype=object,
         )
         shared.texts = pa.array(shared.notes, type=pa.large_string())
-        shared.note = np.full(len(part.keys), -1)
-        shared.note[rows] = which
+        shared.note = which
     return shared
 
 
@@ -164,5 +163,6 @@ def on_offices(
         reach = _reach(part, table.lon[at], table.lat[at], district, encode)[0]
         return on, np.maximum(table.precision[at], reach), None
     shared = _postcodes_on_offices(part, encode)
-    assert shared.precision is not None and shared.note is not None
-    return on, shared.precision[at], shared.note[at]
+    assert shared.rows is not None and shared.precision is not None and shared.note is not None
+    i = np.searchsorted(shared.rows, at)  # each of ``at`` is among ``rows``: the same test
+    return on, shared.precision[i], shared.note[i]

@@ -168,7 +168,7 @@ def _read_cached(path: Path) -> Table | None:
         }
         table.coarse = coarse
         table.shared = SharedPoints(
-            count=shared[: len(table.keys)].astype(np.int64),
+            count=shared[: len(table.keys)].astype(np.int32),
             shares={
                 name: shared[bounds[k + 1] : bounds[k + 2]]
                 for k, name in enumerate(UK_WORKED_LEVELS)
@@ -186,12 +186,15 @@ def _rows(data: pa.Table, lo: int, hi: int) -> Table:
     """The table of one level, held in rows ``lo`` to ``hi`` of the kept file."""
     part = data.slice(lo, hi - lo)
     keys = pd.Series(pd.array(part.column("key").combine_chunks(), dtype="str"))
+    precision = part.column("precision").to_numpy()
+    if len(precision) and (precision == precision[0]).all():  # every unit postcode's: held once
+        precision = np.broadcast_to(precision[0], len(precision))  # (read-only)
     return Table(
         keys=keys,
         index=pd.Index(part.column("code").to_numpy()),
         lon=part.column("lon").to_numpy(),
         lat=part.column("lat").to_numpy(),
-        precision=part.column("precision").to_numpy(),
+        precision=precision,
     )
 
 
