@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import json
 import os
 import re
 import shutil
@@ -32,12 +33,17 @@ from contextvars import ContextVar
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .errors import ConfigurationError
 
 __all__ = [
     "file_time",
     "fixed_time",
     "gdal_time",
+    "json_escaped",
     "replacing",
     "stable_xlsx",
     "write_file",
@@ -180,3 +186,26 @@ def write_file(path: str | PathLike[str], data: bytes | str) -> Path:
     with replacing(path) as new:
         new.write_bytes(body)
     return Path(path)
+
+
+def json_escaped(texts: pa.Array) -> pa.Array:
+    """Texts as ``json.dumps(text, ensure_ascii=False)`` writes them between their quotes,
+    for a whole column at once (missing stay missing): only texts holding a quote, a
+    backslash or a control character are escaped, by ``json.dumps`` itself, found in their
+    UTF-8 bytes (no other character's bytes are below 0x80)."""
+    said = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    said = said.cast(pa.string())
+    _, offsets, data = said.buffers()
+    n = len(said)
+    off = np.frombuffer(offsets, dtype=np.int32)[said.offset : said.offset + n + 1]
+    if data is None or not n or off[-1] == off[0]:
+        return said
+    c = np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
+    at = np.flatnonzero((c < 32) | (c == 34) | (c == 92)) + off[0]
+    odd = np.zeros(n, dtype=bool)
+    odd[np.searchsorted(off, at, side="right") - 1] = True
+    odd &= np.asarray(said.is_valid())
+    if not odd.any():
+        return said
+    fixes = [json.dumps(t, ensure_ascii=False)[1:-1] for t in said.filter(odd).to_pylist()]
+    return pc.replace_with_mask(said, pa.array(odd), pa.array(fixes, pa.string()))

@@ -17,6 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,7 +35,7 @@ from assetmap import (
     save_links,
     save_report,
 )
-from assetmap._reproducible import replacing, write_file
+from assetmap._reproducible import json_escaped, replacing, write_file
 from assetmap._tabular import UNKEPT, XLSX_CELL_LIMIT
 from assetmap.errors import ConfigurationError, GeocodingWarning, SchemaError, SchemaWarning
 from assetmap.maps import build_map, save_map
@@ -340,3 +341,10 @@ def test_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
         save_assets(register(name=["x"]), tmp_path / "nowhere" / "r.csv")
     with pytest.raises(ConfigurationError, match="is a folder"):
         write_file(tmp_path, "x")
+
+
+@given(st.lists(st.none() | st.text(st.characters(exclude_categories=["Cs"]), max_size=6)))
+def test_json_escaped_writes_between_the_quotes_what_json_dumps_does(texts: list[Any]) -> None:
+    for held in (pa.array(texts, pa.string()), pa.array(["x", *texts], pa.large_string())[1:]):
+        expected = [None if t is None else json.dumps(t, ensure_ascii=False)[1:-1] for t in texts]
+        assert json_escaped(held).to_pylist() == expected

@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._reproducible import json_escaped
+
 
 class JSONArray:
     """A 1-D column of numbers that :func:`json_for_script` writes as ``json.dumps`` would
@@ -151,30 +153,9 @@ def texts_for_script(texts: list[str] | pa.Array) -> str:
             said = pa.array(texts, pa.string())
         except (pa.ArrowException, UnicodeEncodeError):  # (a lone surrogate)
             return json_for_script(texts)
-    said = said.cast(pa.string())
-    odd = _escaped(said)
-    if odd.any():  # what json.dumps writes between the quotes
-        fixes = [
-            json.dumps(t, ensure_ascii=False)[1:-1] for t in said.filter(pa.array(odd)).to_pylist()
-        ]
-        said = pc.replace_with_mask(said, pa.array(odd), pa.array(fixes, pa.string()))
+    said = json_escaped(said)  # what json.dumps writes between the quotes
     whole = pa.ListArray.from_arrays(pa.array([0, len(said)], pa.int32()), said)
     text = '["' + pc.binary_join(whole, '","')[0].as_py() + '"]'
     for raw, esc in _ESCAPES:
         text = text.replace(raw, esc)
     return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
-
-
-def _escaped(said: pa.StringArray) -> np.ndarray:
-    """Which texts hold a quote, a backslash or a control character (which JSON escapes):
-    found in their UTF-8 bytes at once (no other character's bytes are below 0x80)."""
-    _, offsets, data = said.buffers()
-    n = len(said)
-    off = np.frombuffer(offsets, dtype=np.int32)[said.offset : said.offset + n + 1]
-    if data is None or off[-1] == off[0]:
-        return np.zeros(n, dtype=bool)
-    c = np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
-    at = np.flatnonzero((c < 32) | (c == 34) | (c == 92)) + off[0]
-    odd = np.zeros(n, dtype=bool)
-    odd[np.searchsorted(off, at, side="right") - 1] = True
-    return odd

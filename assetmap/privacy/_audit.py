@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._reproducible import write_file, written_at
+from .._reproducible import json_escaped, write_file, written_at
 from ..errors import ConfigurationError
 from ._policy import Published
 
@@ -134,14 +134,7 @@ def _item_texts(values: pd.Series) -> pa.Array | None:
         texts = pa.array(values.array if arrow else values.to_numpy(dtype=object), pa.string())
     except (pa.ArrowException, UnicodeEncodeError):  # (a lone surrogate)
         return None
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    texts = texts.cast(pa.string())
-    quoted = pc.binary_join_element_wise('"', texts, '"', "")
-    odd = np.asarray(pc.match_substring_regex(texts, r'[\x00-\x1f"\\]').fill_null(False))
-    if odd.any():
-        fixes = [_plain(t) for t in texts.filter(pa.array(odd)).to_pylist()]
-        quoted = pc.replace_with_mask(quoted, pa.array(odd), pa.array(fixes, pa.string()))
+    quoted = pc.binary_join_element_wise('"', json_escaped(texts), '"', "")
     return quoted.fill_null("null")
 
 
