@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -189,7 +190,6 @@ def _place(
     placed_by_key = work.place(open_, exact.lon, exact.lat, exact.precision_m, table.name)
     rows, said = exact.noted(placed_by_key)
     work.notes.add_arrow(rows, concat("postcode ", quoted(_arrow(keys.key, rows)), " ", said))
-    codes = exact.codes()
 
     # 4. online providers: postcodes first, then addresses
     for provider in online:
@@ -212,7 +212,7 @@ def _place(
         _coarser(fallbacks, work)
 
     _why_not(work, keys, exact, written, address, table.name, has_key, has_read)
-    return _result(assets, work, polygon, codes, placed_by_key)
+    return _result(assets, work, polygon, exact, placed_by_key)
 
 
 def _footprints(fp: np.ndarray, work: _Placing) -> None:
@@ -416,43 +416,60 @@ def _arrow(values: pd.Series, rows: np.ndarray) -> pa.Array:
     return taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
 
 
-def _text(codes: np.ndarray, names: np.ndarray, index: pd.Index) -> pd.Series:
+def _text(codes: np.ndarray, names: np.ndarray) -> pa.Array:
     """A text column from codes into ``names`` (-1: missing), without a Python string a row."""
     indices = pa.array(codes.astype(np.int64), mask=codes < 0)
-    text = pa.array(names, type=pa.large_string()).take(indices)  # missing where masked
-    return pd.Series(pd.array(text, dtype="str"), index=index)
+    return pa.array(names, type=pa.large_string()).take(indices)  # missing where masked
+
+
+def _texts(work: _Placing, exact: Lookup, placed_by_key: np.ndarray) -> dict[str, pa.Array]:
+    """The result's text columns, by name: the area codes of the rows placed by their key,
+    how each row was placed and what was said about it."""
+    out = {}
+    for name, values in exact.codes().items():
+        if name in _CODE_COLUMNS:
+            names = np.asarray(values.categories.astype("str"), dtype=object)
+            out[name] = _text(np.where(placed_by_key, values.codes, -1), names)
+    out["geocode_method"] = _text(work.how, np.asarray(work.names, dtype=str))
+    out["geocode_note"] = work.notes.to_arrow()
+    return out
+
+
+def _points(work: _Placing, placed: np.ndarray, index: pd.Index) -> gpd.GeoSeries:
+    """The placed rows' points (EPSG:4326; None where not placed)."""
+    # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format;
+    # one (rows, 2) array of the placed rows: the fastest way GEOS makes a million points
+    xy = np.empty((int(placed.sum()), 2))
+    xy[:, 0], xy[:, 1] = work.lon[placed], work.lat[placed]
+    np.round(xy, 7, out=xy)
+    points = np.full(len(placed), None, dtype=object)
+    points[placed] = shapely.points(xy)
+    # shapely's own points, valid by construction: no check of each one
+    return gpd.GeoSeries(GeometryArray(points, crs=_WGS84), index=index, copy=False)
 
 
 def _result(
     assets: gpd.GeoDataFrame,
     work: _Placing,
     polygon: shapely.Geometry | None,
-    codes: dict[str, pd.Categorical],
+    exact: Lookup,
     placed_by_key: np.ndarray,
 ) -> gpd.GeoDataFrame:
     n = len(assets)
     placed = ~work.open()
-    # 7 decimals (about 1 cm): far finer than any tier, and clean numbers in every format;
-    # one (rows, 2) array of the placed rows: the fastest way GEOS makes a million points
-    xy = np.empty((int(placed.sum()), 2))
-    xy[:, 0], xy[:, 1] = work.lon[placed], work.lat[placed]
-    np.round(xy, 7, out=xy)
-    points = np.full(n, None, dtype=object)
-    points[placed] = shapely.points(xy)
-    # shapely's own points, valid by construction: no check of each one
-    geometry = gpd.GeoSeries(GeometryArray(points, crs=_WGS84), index=assets.index, copy=False)
+    # the text columns are Arrow's work, which runs without Python's lock: in a second
+    # thread, while this one makes the points (which holds it)
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(_texts, work, exact, placed_by_key)
+        geometry = _points(work, placed, assets.index)
+        texts = later.result()
     drop = [assets.geometry.name, *GEOCODE_COLUMNS, *_CODE_COLUMNS]
     out = pd.DataFrame(assets.drop(columns=[c for c in drop if c in assets.columns]))
-    for name in _CODE_COLUMNS:
-        if name in codes:
-            found = np.where(placed_by_key, codes[name].codes, -1)
-            names = np.asarray(codes[name].categories.astype("str"), dtype=object)
-            out[name] = _text(found, names, assets.index)
-    out["geocode_method"] = _text(work.how, np.asarray(work.names, dtype=str), assets.index)
-    out["geocode_precision_m"] = work.precision
-    out["geocode_note"] = pd.Series(
-        pd.array(work.notes.to_arrow(), dtype="str"), index=assets.index
-    )
+    for name in (*_CODE_COLUMNS, "geocode_method", "geocode_precision_m", "geocode_note"):
+        if name in texts:
+            out[name] = pd.Series(pd.array(texts[name], dtype="str"), index=assets.index)
+        elif name == "geocode_precision_m":
+            out[name] = work.precision
     if polygon is None:
         inside = pd.Series(pd.NA, index=assets.index, dtype="boolean")
     else:
