@@ -459,7 +459,7 @@ def _result(
     placed = ~work.open()
     # the text columns are Arrow's work, which runs without Python's lock: in a second
     # thread, while this one makes the points (which holds it)
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1, thread_name_prefix="assetmap-geocode") as pool:
         later = pool.submit(_texts, work, exact, placed_by_key)
         geometry = _points(work, placed, assets.index)
         texts = later.result()
