@@ -81,7 +81,7 @@ def _audit_body(published: Published) -> dict[str, Any]:
     if fields is not None:  # the fields follow from how a record is shown: said once each
         body["fields"] = fields
     body["records"] = {
-        str(c): _column(audit[c])
+        str(c): _Column(audit[c])
         for c in audit.columns
         if not (fields is not None and str(c) == "fields")
     }
@@ -102,10 +102,6 @@ class _Column:
 
     def __init__(self, values: pd.Series) -> None:
         self.values = values
-
-
-def _column(values: pd.Series) -> _Column:
-    return _Column(values)
 
 
 def _listed(values: pd.Series) -> list[Any]:
