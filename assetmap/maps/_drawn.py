@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from ._json import arrow_texts
+
 
 class Drawn:
     """The records of ``assets`` (published) that a map draws: those with a place.
@@ -131,9 +133,4 @@ class Drawn:
 
 def _arrow(values: Any) -> pa.Array | None:
     """Texts held by Arrow (an ArrowStringArray) as one Arrow string array; None otherwise."""
-    if not isinstance(values, pd.arrays.ArrowStringArray):
-        return None
-    data = pa.array(values)
-    if isinstance(data, pa.ChunkedArray):
-        data = data.combine_chunks()
-    return data.cast(pa.string())
+    return arrow_texts(values) if isinstance(values, pd.arrays.ArrowStringArray) else None

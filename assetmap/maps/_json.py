@@ -83,6 +83,14 @@ class Deferred:
         return f"Deferred({self.make()!r})"
 
 
+def arrow_texts(values: Any) -> pa.Array:
+    """Texts Arrow holds (an ArrowStringArray, or an Arrow array) as one Arrow string array."""
+    data = pa.array(values)
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+    return data.cast(pa.string()) if data.type != pa.string() else data
+
+
 def _floats(x: np.ndarray) -> pa.Array:
     """Floats as ``repr`` says them: Arrow's shortest round-trip text, except where its form
     differs from Python's (whole numbers, exponents, not finite), which Python writes."""

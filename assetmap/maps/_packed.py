@@ -27,7 +27,7 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from ._elements import RenderedOnce, Verbatim, map_child
-from ._json import Deferred, JSONArray, json_for_script, texts_for_script
+from ._json import Deferred, JSONArray, arrow_texts, json_for_script, texts_for_script
 
 
 def _factorisable(values: Any) -> Any:
@@ -71,12 +71,12 @@ class Texts:
         if isinstance(values, pa.Array):  # texts held by Arrow: numbered in Arrow
             encoded = pc.dictionary_encode(values)
             codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
-            first = self._add(_arrow_texts(encoded.dictionary))
+            first = self._add(arrow_texts(encoded.dictionary))
             return np.where(codes >= 0, codes.astype(np.int64) + first, -1)
         factorisable = _factorisable(values)
         codes, uniques = pd.factorize(factorisable, use_na_sentinel=True)
         if isinstance(factorisable.array, pd.arrays.ArrowStringArray):
-            said: pa.Array | list[str] = _arrow_texts(uniques.array)
+            said: pa.Array | list[str] = arrow_texts(uniques.array)
         else:
             said = _stream_texts(list(map(str, np.asarray(uniques, dtype=object))))
         first = self._add(said)
@@ -166,14 +166,6 @@ class Texts:
     def arrow_table(self) -> pa.Array | list[str]:
         """:attr:`table` as Arrow (as a list where Arrow cannot hold a text)."""
         return self._resolve()[1]
-
-
-def _arrow_texts(values: Any) -> pa.Array:
-    """An ArrowStringArray's texts as one Arrow string array."""
-    data = pa.array(values)
-    if isinstance(data, pa.ChunkedArray):
-        data = data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
-    return data.cast(pa.string()) if data.type != pa.string() else data
 
 
 def _stream_texts(texts: Any) -> pa.Array | list[str]:
