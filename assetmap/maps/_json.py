@@ -91,6 +91,15 @@ def arrow_texts(values: Any) -> pa.Array:
     return data.cast(pa.string()) if data.type != pa.string() else data
 
 
+def arrow_or_list(texts: Any) -> pa.Array | list[str]:
+    """Texts (a list or an object array of str) as an Arrow string array; as a list where
+    Arrow cannot hold one (a lone surrogate)."""
+    try:
+        return pa.array(texts, pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):
+        return [str(t) for t in texts]
+
+
 def _floats(x: np.ndarray) -> pa.Array:
     """Floats as ``repr`` says them: Arrow's shortest round-trip text, except where its form
     differs from Python's (whole numbers, exponents, not finite), which Python writes."""

@@ -27,7 +27,14 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from ._elements import RenderedOnce, Verbatim, map_child
-from ._json import Deferred, JSONArray, arrow_texts, json_for_script, texts_for_script
+from ._json import (
+    Deferred,
+    JSONArray,
+    arrow_or_list,
+    arrow_texts,
+    json_for_script,
+    texts_for_script,
+)
 
 
 def _factorisable(values: Any) -> Any:
@@ -78,7 +85,7 @@ class Texts:
         if isinstance(factorisable.array, pd.arrays.ArrowStringArray):
             said: pa.Array | list[str] = arrow_texts(uniques.array)
         else:
-            said = _stream_texts(list(map(str, np.asarray(uniques, dtype=object))))
+            said = arrow_or_list(list(map(str, np.asarray(uniques, dtype=object))))
         first = self._add(said)
         return np.where(codes >= 0, codes + first, -1)
 
@@ -102,7 +109,7 @@ class Texts:
                 else [said[k] for k in met.tolist()]
             )
         else:
-            said = _stream_texts(list(map(str, uniques[met])))
+            said = arrow_or_list(list(map(str, uniques[met])))
         number = np.full(len(uniques), -1, dtype=np.int64)
         number[met] = self._add(said) + np.arange(len(met))
         return np.where(have, number[np.maximum(codes, 0)] if len(number) else -1, -1)
@@ -113,13 +120,13 @@ class Texts:
             return uniques.cast(pa.string())
         found = self._arrow.get(id(uniques))
         if found is None or found[0] is not uniques:
-            found = (uniques, _stream_texts(uniques))  # (kept: its id stays its own)
+            found = (uniques, arrow_or_list(uniques))  # (kept: its id stays its own)
             self._arrow[id(uniques)] = found
         return found[1]
 
     def code(self, text: str) -> int:
         """The provisional number of one text."""
-        return self._add(_stream_texts([text]))
+        return self._add(arrow_or_list([text]))
 
     def _resolve(self) -> tuple[np.ndarray, pa.Array | list[str]]:
         """Each provisional number's number in the page, and the page's table."""
@@ -166,15 +173,6 @@ class Texts:
     def arrow_table(self) -> pa.Array | list[str]:
         """:attr:`table` as Arrow (as a list where Arrow cannot hold a text)."""
         return self._resolve()[1]
-
-
-def _stream_texts(texts: Any) -> pa.Array | list[str]:
-    """Texts (a list or an object array of str) as Arrow; as a list where Arrow cannot hold
-    one (a lone surrogate)."""
-    try:
-        return pa.array(texts, pa.string())
-    except (pa.ArrowException, UnicodeEncodeError):
-        return [str(t) for t in texts]
 
 
 def factorise_numbers(values: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._json import arrow_or_list, arrow_texts
 from ._packed import Factorised, Texts, ints
 
 #: A whole number in a text: ASCII digits only (``\d`` would take in other scripts' digits,
@@ -98,21 +99,11 @@ def _shapes(said: pa.Array | list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
 def _distinct_texts(values: Any) -> tuple[np.ndarray, pa.Array | list[str]]:
     """A column's codes (``-1``: missing) into its distinct texts, in the order first met."""
     if isinstance(values, pd.Series) and isinstance(values.array, pd.arrays.ArrowStringArray):
-        data = pa.array(values.array)
-        if isinstance(data, pa.ChunkedArray):
-            data = data.combine_chunks()
-        encoded = pc.dictionary_encode(data)
+        encoded = pc.dictionary_encode(arrow_texts(values.array))
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        return np.asarray(codes, dtype=np.int64), encoded.dictionary.cast(pa.string())
+        return np.asarray(codes, dtype=np.int64), encoded.dictionary
     column = Factorised.of(values)
-    return column.codes, _held([str(u) for u in column.uniques])
-
-
-def _held(said: list[str]) -> pa.Array | list[str]:
-    try:
-        return pa.array(said, pa.string())
-    except (pa.ArrowException, UnicodeEncodeError):  # (a lone surrogate)
-        return said
+    return column.codes, arrow_or_list([str(u) for u in column.uniques])
 
 
 def templated(values: Any, texts: Texts) -> dict[str, Any]:
